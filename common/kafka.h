@@ -1,0 +1,111 @@
+/*
+ * The Kafka clients every daemon uses, driven from one libevent loop:
+ * librdkafka's queues signal a pipe, and a libevent read event on the pipe
+ * serves them, so callbacks (delivery reports, rebalances, errors, logs)
+ * always run on the daemon's own thread.
+ */
+#ifndef CDP_KAFKA_H
+#define CDP_KAFKA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <librdkafka/rdkafka.h>
+
+/* kafka.c: what the producer and the consumer share. */
+struct kafka_wakeup;
+struct kafka_health {
+	bool	 broker_up;	/* some broker was UP in the last statistics */
+	int64_t	 last_up_ms;
+};
+
+rd_kafka_conf_t	*kafka_conf_new(const char *brokers, const char *client_id);
+void		 kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
+		    const char *value);
+struct kafka_wakeup *kafka_wakeup_new(struct event_base *base,
+		    rd_kafka_queue_t *queue, void (*fn)(void *), void *arg);
+void		 kafka_wakeup_free(struct kafka_wakeup *w);
+void		 kafka_health_update(struct kafka_health *h, const char *json);
+
+/* kafka_producer.c: idempotent producer with delivery reports. */
+struct kafka_producer;
+struct kafka_header {
+	const char	*name;
+	const void	*value;
+	size_t		 len;
+};
+/* err is 0 (RD_KAFKA_RESP_ERR_NO_ERROR) when the broker confirmed the write. */
+typedef void (*kafka_delivery_fn)(void *arg, int err, int32_t partition,
+    int64_t offset);
+
+struct kafka_producer *kafka_producer_new(struct event_base *base,
+		    const char *brokers, const char *client_id,
+		    int delivery_timeout_ms);
+int		 kafka_producer_send(struct kafka_producer *p,
+		    const char *topic, const void *key, size_t keylen,
+		    const void *payload, size_t len,
+		    const struct kafka_header *headers, size_t nheaders,
+		    kafka_delivery_fn fn, void *arg);
+int		 kafka_producer_ready(void *p, char *why, size_t whysz);
+size_t		 kafka_producer_in_flight(struct kafka_producer *p);
+void		 kafka_producer_flush(struct kafka_producer *p, int timeout_ms);
+void		 kafka_producer_free(struct kafka_producer *p);
+
+/* kafka_consumer.c: consumer group member, in order per partition. */
+struct kafka_consumer;
+struct kafka_partition;
+struct kafka_msg {
+	const char		*topic;
+	int32_t			 partition;
+	int64_t			 offset;
+	const void		*key;
+	size_t			 key_len;
+	const void		*payload;
+	size_t			 len;
+	int64_t			 timestamp_ms;
+	/* Private to kafka_consumer.c. */
+	rd_kafka_message_t	*rkm;
+	struct kafka_partition	*part;
+	uint64_t		 generation;
+	struct kafka_msg	*next;
+	struct kafka_consumer	*consumer;
+};
+
+/*
+ * The handler borrows m and must end it exactly once, now or later, with
+ * kafka_consumer_done(), kafka_consumer_dead() or kafka_consumer_retry().
+ * The next message of the same partition is not handed out before that.
+ */
+typedef void (*kafka_handler_fn)(struct kafka_msg *m, void *arg);
+/* Called with the partitions gained (assigned true) or lost. */
+typedef void (*kafka_assign_fn)(void *arg,
+    const rd_kafka_topic_partition_list_t *parts, bool assigned);
+
+struct kafka_consumer_conf {
+	const char		*brokers;
+	const char		*group;
+	const char		*client_id;
+	const char		*instance_id;	/* static membership, or NULL */
+	const char *const	*topics;
+	size_t			 ntopics;
+	const char		*service;	/* recorded in dead letters */
+	struct kafka_producer	*dlq_producer;
+	const char		*dlq_topic;
+	kafka_handler_fn	 handler;
+	kafka_assign_fn		 on_assign;	/* or NULL */
+	void			*arg;
+	size_t			 max_queued;	/* per partition; 0: default */
+};
+
+struct kafka_consumer *kafka_consumer_new(struct event_base *base,
+		    const struct kafka_consumer_conf *conf);
+void		 kafka_consumer_done(struct kafka_msg *m);
+void		 kafka_consumer_dead(struct kafka_msg *m, const char *reason);
+void		 kafka_consumer_retry(struct kafka_msg *m, int delay_ms);
+int		 kafka_consumer_ready(void *c, char *why, size_t whysz);
+int		 kafka_consumer_commit(struct kafka_consumer *c);
+void		 kafka_consumer_close(struct kafka_consumer *c);
+
+#endif

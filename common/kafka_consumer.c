@@ -1,0 +1,627 @@
+/*
+ * A consumer group member driven from the event loop.
+ *
+ * Messages of one partition are handed to the daemon one at a time, in
+ * order, so a handler may work asynchronously (Redis, produce) without two
+ * events of one complaint racing; partitions proceed independently. The
+ * offset of a message is stored only when its handler ends it with
+ * kafka_consumer_done(), and librdkafka commits stored offsets every second,
+ * on rebalance and on close: delivery is at least once.
+ *
+ * Each partition keeps a local queue of fetched messages; a partition whose
+ * queue grows past max_queued is paused until it drains to half of that.
+ * A revoked partition's generation is bumped, so a handler that finishes a
+ * message after losing the partition stores nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka.h"
+#include "log.h"
+#include "metrics.h"
+#include "xmalloc.h"
+
+#define CONSUMER_MAX_QUEUED	1000
+#define CONSUMER_POLL_BATCH	500
+#define CONSUMER_DLQ_RETRY_MS	1000
+
+struct kafka_partition {
+	char			*topic;
+	int32_t			 partition;
+	uint64_t		 generation;
+	bool			 assigned;
+	bool			 paused;
+	bool			 busy;		/* head is with the handler */
+	struct kafka_msg	*head;
+	struct kafka_msg	*tail;
+	size_t			 queued;
+	int64_t			 next_offset;	/* after the last done, or -1 */
+	struct event		*retry_ev;
+	struct kafka_consumer	*consumer;
+	struct kafka_partition	*next;
+};
+
+struct kafka_consumer {
+	rd_kafka_t		*rk;
+	rd_kafka_queue_t	*queue;
+	struct kafka_wakeup	*wakeup;
+	struct event_base	*base;
+	struct event		*dispatch_ev;
+	struct event		*serve_ev;
+	struct kafka_health	 health;
+	struct kafka_partition	*parts;
+	bool			 joined;
+	bool			 dispatching;
+	char			*service;
+	char			*dlq_topic;
+	struct kafka_producer	*dlq;
+	kafka_handler_fn	 handler;
+	kafka_assign_fn		 on_assign;
+	void			*arg;
+	size_t			 max_queued;
+	struct metric		*consumed;
+	struct metric		*dead;
+	struct metric		*retried;
+};
+
+static void	consumer_dispatch(struct kafka_consumer *c);
+
+static struct kafka_partition *
+partition_get(struct kafka_consumer *c, const char *topic, int32_t partition)
+{
+	struct kafka_partition	*p;
+
+	for (p = c->parts; p != NULL; p = p->next)
+		if (p->partition == partition && strcmp(p->topic, topic) == 0)
+			return p;
+	p = xcalloc(1, sizeof(*p));
+	p->topic = xstrdup(topic);
+	p->partition = partition;
+	p->next_offset = -1;
+	p->consumer = c;
+	p->next = c->parts;
+	c->parts = p;
+	return p;
+}
+
+static void
+partition_pause(struct kafka_partition *p, bool pause)
+{
+	rd_kafka_topic_partition_list_t	*list;
+	rd_kafka_resp_err_t		 err;
+
+	list = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(list, p->topic, p->partition);
+	if (pause)
+		err = rd_kafka_pause_partitions(p->consumer->rk, list);
+	else
+		err = rd_kafka_resume_partitions(p->consumer->rk, list);
+	rd_kafka_topic_partition_list_destroy(list);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_warnx("kafka: cannot %s %s[%d]: %s",
+		    pause ? "pause" : "resume", p->topic, p->partition,
+		    rd_kafka_err2str(err));
+	else
+		p->paused = pause;
+}
+
+static struct kafka_msg *
+partition_pop(struct kafka_partition *p)
+{
+	struct kafka_msg	*m = p->head;
+
+	p->head = m->next;
+	if (p->head == NULL)
+		p->tail = NULL;
+	p->queued--;
+	p->busy = false;
+	if (p->paused && p->queued <= p->consumer->max_queued / 2)
+		partition_pause(p, false);
+	return m;
+}
+
+static void
+msg_free(struct kafka_msg *m)
+{
+	rd_kafka_message_destroy(m->rkm);
+	free(m);
+}
+
+/* Frees every queued message that is not in a handler's hands. */
+static void
+partition_drop(struct kafka_partition *p)
+{
+	struct kafka_msg	*m, *keep = p->busy ? p->head : NULL;
+
+	m = keep != NULL ? keep->next : p->head;
+	while (m != NULL) {
+		struct kafka_msg *next = m->next;
+
+		msg_free(m);
+		m = next;
+	}
+	p->head = p->tail = keep;
+	p->queued = keep != NULL ? 1 : 0;
+	if (keep != NULL)
+		keep->next = NULL;
+}
+
+static void
+consumer_enqueue(struct kafka_consumer *c, rd_kafka_message_t *rkm)
+{
+	struct kafka_partition	*p;
+	struct kafka_msg	*m;
+
+	p = partition_get(c, rd_kafka_topic_name(rkm->rkt), rkm->partition);
+	if (!p->assigned) {
+		rd_kafka_message_destroy(rkm);
+		return;
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->rkm = rkm;
+	m->part = p;
+	m->consumer = c;
+	m->generation = p->generation;
+	m->topic = p->topic;
+	m->partition = rkm->partition;
+	m->offset = rkm->offset;
+	m->key = rkm->key;
+	m->key_len = rkm->key_len;
+	m->payload = rkm->payload;
+	m->len = rkm->len;
+	m->timestamp_ms = rd_kafka_message_timestamp(rkm, NULL);
+	if (p->tail != NULL)
+		p->tail->next = m;
+	else
+		p->head = m;
+	p->tail = m;
+	p->queued++;
+	metrics_inc(c->consumed);
+	if (!p->paused && p->queued >= c->max_queued)
+		partition_pause(p, true);
+}
+
+/*
+ * Serves the consumer queue: messages go to their partition's queue;
+ * rebalances, errors, statistics and logs are served by their callbacks.
+ * A large backlog is taken in batches so the loop stays responsive.
+ */
+static void
+consumer_serve(void *arg)
+{
+	struct kafka_consumer	*c = arg;
+	rd_kafka_message_t	*rkm;
+	int			 n;
+
+	for (n = 0; n < CONSUMER_POLL_BATCH; n++) {
+		if ((rkm = rd_kafka_consumer_poll(c->rk, 0)) == NULL)
+			break;
+		if (rkm->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			consumer_enqueue(c, rkm);
+			continue;
+		}
+		if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			log_warnx("kafka: consumer: %s",
+			    rd_kafka_message_errstr(rkm));
+		rd_kafka_message_destroy(rkm);
+	}
+	if (n == CONSUMER_POLL_BATCH)
+		event_active(c->serve_ev, EV_TIMEOUT, 0);
+	consumer_dispatch(c);
+}
+
+static void
+consumer_on_serve(evutil_socket_t fd, short what, void *arg)
+{
+	consumer_serve(arg);
+}
+
+/*
+ * Hands the head of every idle partition to the handler. A handler that
+ * ends its message at once lets the next one of that partition go in the
+ * same pass; one that ends it later schedules a new pass.
+ */
+static void
+consumer_dispatch(struct kafka_consumer *c)
+{
+	struct kafka_partition	*p;
+
+	c->dispatching = true;
+	for (p = c->parts; p != NULL; p = p->next) {
+		while (!p->busy && p->head != NULL) {
+			p->busy = true;
+			c->handler(p->head, c->arg);
+		}
+	}
+	c->dispatching = false;
+}
+
+static void
+consumer_on_dispatch(evutil_socket_t fd, short what, void *arg)
+{
+	consumer_dispatch(arg);
+}
+
+static void
+consumer_store(struct kafka_consumer *c, struct kafka_msg *m)
+{
+	rd_kafka_topic_partition_list_t	*list;
+	rd_kafka_resp_err_t		 err;
+
+	list = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(list, m->topic, m->partition)
+	    ->offset = m->offset + 1;
+	err = rd_kafka_offsets_store(c->rk, list);
+	rd_kafka_topic_partition_list_destroy(list);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_warnx("kafka: cannot store offset %s[%d]@%lld: %s",
+		    m->topic, m->partition, (long long)m->offset,
+		    rd_kafka_err2str(err));
+	else
+		m->part->next_offset = m->offset + 1;
+}
+
+static bool
+msg_current(struct kafka_msg *m)
+{
+	return m->part->assigned && m->generation == m->part->generation;
+}
+
+/* Ends m: its effects are done, so its offset may be committed. */
+void
+kafka_consumer_done(struct kafka_msg *m)
+{
+	struct kafka_partition	*p = m->part;
+	struct kafka_consumer	*c = m->consumer;
+
+	if (p->head != m || !p->busy)
+		fatalx("kafka: a message was ended out of turn");
+	partition_pop(p);
+	if (msg_current(m))
+		consumer_store(c, m);
+	msg_free(m);
+	if (!c->dispatching)
+		event_active(c->dispatch_ev, EV_TIMEOUT, 0);
+}
+
+static void
+consumer_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct kafka_partition	*p = arg;
+	struct kafka_msg	*m = p->head;
+
+	p->busy = false;
+	if (m != NULL && !msg_current(m)) {
+		partition_pop(p);
+		msg_free(m);
+	}
+	consumer_dispatch(p->consumer);
+}
+
+/*
+ * Ends m for now: it is handed out again after delay_ms, and its partition
+ * waits for it, so order is kept. For failures outside the message (Redis
+ * or Kafka unavailable).
+ */
+void
+kafka_consumer_retry(struct kafka_msg *m, int delay_ms)
+{
+	struct kafka_partition	*p = m->part;
+	struct timeval		 tv = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
+
+	if (p->head != m || !p->busy)
+		fatalx("kafka: a message was retried out of turn");
+	metrics_inc(m->consumer->retried);
+	if (p->retry_ev == NULL)
+		p->retry_ev = evtimer_new(m->consumer->base, consumer_on_retry,
+		    p);
+	evtimer_add(p->retry_ev, &tv);
+}
+
+static void
+consumer_on_dead_letter(void *arg, int err, int32_t partition, int64_t offset)
+{
+	struct kafka_msg	*m = arg;
+
+	if (err != 0) {
+		kafka_consumer_retry(m, CONSUMER_DLQ_RETRY_MS);
+		return;
+	}
+	metrics_inc(m->consumer->dead);
+	kafka_consumer_done(m);
+}
+
+/*
+ * Ends m as one that can never be processed: it goes to the dead-letter
+ * topic with the reason in a header, and its offset is stored only once the
+ * dead letter is written, so nothing is lost.
+ */
+void
+kafka_consumer_dead(struct kafka_msg *m, const char *reason)
+{
+	struct kafka_consumer	*c = m->consumer;
+	char			 partition[16], offset[32];
+	struct kafka_header	 h[] = {
+		{ "dlq.reason", reason, strlen(reason) },
+		{ "dlq.service", c->service, strlen(c->service) },
+		{ "dlq.topic", m->topic, strlen(m->topic) },
+		{ "dlq.partition", partition, 0 },
+		{ "dlq.offset", offset, 0 },
+	};
+
+	log_warnx("kafka: %s[%d]@%lld to %s: %s", m->topic, m->partition,
+	    (long long)m->offset, c->dlq_topic ? c->dlq_topic : "nowhere",
+	    reason);
+	if (c->dlq == NULL) {
+		kafka_consumer_done(m);
+		return;
+	}
+	h[3].len = (size_t)snprintf(partition, sizeof(partition), "%d",
+	    m->partition);
+	h[4].len = (size_t)snprintf(offset, sizeof(offset), "%lld",
+	    (long long)m->offset);
+	if (kafka_producer_send(c->dlq, c->dlq_topic, m->key, m->key_len,
+	    m->payload, m->len, h, sizeof(h) / sizeof(h[0]),
+	    consumer_on_dead_letter, m) == -1)
+		kafka_consumer_retry(m, CONSUMER_DLQ_RETRY_MS);
+}
+
+static void
+consumer_assign(struct kafka_consumer *c,
+    const rd_kafka_topic_partition_list_t *parts, bool assigned)
+{
+	struct kafka_partition	*p;
+	int			 i;
+
+	for (i = 0; i < parts->cnt; i++) {
+		p = partition_get(c, parts->elems[i].topic,
+		    parts->elems[i].partition);
+		p->assigned = assigned;
+		p->paused = false;
+		if (!assigned) {
+			p->generation++;
+			partition_drop(p);
+		}
+	}
+	log_info("kafka: %s %d partition(s)", assigned ? "assigned" :
+	    "revoked", parts->cnt);
+	if (c->on_assign != NULL)
+		c->on_assign(c->arg, parts, assigned);
+}
+
+static void
+consumer_incremental(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
+    bool assign)
+{
+	rd_kafka_error_t	*error;
+
+	if (assign)
+		error = rd_kafka_incremental_assign(rk, parts);
+	else
+		error = rd_kafka_incremental_unassign(rk, parts);
+	if (error != NULL) {
+		log_warnx("kafka: incremental %s: %s",
+		    assign ? "assign" : "unassign",
+		    rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	}
+}
+
+/*
+ * Handles both rebalance protocols: cooperative (incremental) and eager.
+ * The daemon hears of lost partitions before they are given up, so it stops
+ * acting on their state first.
+ */
+static void
+consumer_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	struct kafka_consumer	*c = opaque;
+	bool			 coop;
+
+	coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	c->joined = true;
+	switch (err) {
+	case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+		consumer_assign(c, parts, true);
+		if (coop)
+			consumer_incremental(rk, parts, true);
+		else
+			rd_kafka_assign(rk, parts);
+		break;
+	case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+		if (rd_kafka_assignment_lost(rk))
+			log_warnx("kafka: partitions lost to the group");
+		consumer_assign(c, parts, false);
+		if (coop)
+			consumer_incremental(rk, parts, false);
+		else
+			rd_kafka_assign(rk, NULL);
+		break;
+	default:
+		log_warnx("kafka: rebalance: %s", rd_kafka_err2str(err));
+		rd_kafka_assign(rk, NULL);
+		break;
+	}
+}
+
+static int
+consumer_on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	struct kafka_consumer	*c = opaque;
+
+	kafka_health_update(&c->health, json);
+	return 0;
+}
+
+/* Messages behind the end of the assigned partitions, from cached marks. */
+static double
+consumer_lag(void *arg)
+{
+	struct kafka_consumer	*c = arg;
+	struct kafka_partition	*p;
+	int64_t			 lo, hi, lag = 0;
+
+	for (p = c->parts; p != NULL; p = p->next) {
+		if (!p->assigned || rd_kafka_get_watermark_offsets(c->rk,
+		    p->topic, p->partition, &lo, &hi) != 0 || hi < 0)
+			continue;
+		lag += hi - (p->next_offset >= 0 ? p->next_offset : lo);
+	}
+	return (double)lag;
+}
+
+static rd_kafka_conf_t *
+consumer_conf(struct kafka_consumer *c, const struct kafka_consumer_conf *kc)
+{
+	rd_kafka_conf_t	*conf = kafka_conf_new(kc->brokers, kc->client_id);
+
+	kafka_conf_set(conf, "group.id", kc->group);
+	if (kc->instance_id != NULL && kc->instance_id[0] != '\0')
+		kafka_conf_set(conf, "group.instance.id", kc->instance_id);
+	kafka_conf_set(conf, "partition.assignment.strategy",
+	    "cooperative-sticky");
+	kafka_conf_set(conf, "enable.auto.offset.store", "false");
+	kafka_conf_set(conf, "enable.auto.commit", "true");
+	kafka_conf_set(conf, "auto.commit.interval.ms", "1000");
+	kafka_conf_set(conf, "auto.offset.reset", "earliest");
+	kafka_conf_set(conf, "session.timeout.ms", "6000");
+	kafka_conf_set(conf, "heartbeat.interval.ms", "2000");
+	rd_kafka_conf_set_rebalance_cb(conf, consumer_on_rebalance);
+	rd_kafka_conf_set_stats_cb(conf, consumer_on_stats);
+	rd_kafka_conf_set_opaque(conf, c);
+	return conf;
+}
+
+static void
+consumer_subscribe(struct kafka_consumer *c, const char *const *topics,
+    size_t n)
+{
+	rd_kafka_topic_partition_list_t	*list;
+	rd_kafka_resp_err_t		 err;
+	size_t				 i;
+
+	list = rd_kafka_topic_partition_list_new((int)n);
+	for (i = 0; i < n; i++)
+		rd_kafka_topic_partition_list_add(list, topics[i],
+		    RD_KAFKA_PARTITION_UA);
+	err = rd_kafka_subscribe(c->rk, list);
+	rd_kafka_topic_partition_list_destroy(list);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		fatalx("kafka: cannot subscribe: %s", rd_kafka_err2str(err));
+}
+
+static void
+consumer_metrics(struct kafka_consumer *c, const char *group)
+{
+	char	labels[160];
+
+	snprintf(labels, sizeof(labels), "group=\"%s\"", group);
+	c->consumed = metrics_counter("kafka_consumed_total",
+	    "Messages received from Kafka.", labels);
+	c->dead = metrics_counter("kafka_dead_lettered_total",
+	    "Messages sent to the dead-letter topic.", labels);
+	c->retried = metrics_counter("kafka_retried_total",
+	    "Messages handed out again after a transient failure.", labels);
+	metrics_gauge_fn("kafka_consumer_lag_messages",
+	    "Messages behind the end of the assigned partitions.", labels,
+	    consumer_lag, c);
+}
+
+struct kafka_consumer *
+kafka_consumer_new(struct event_base *base,
+    const struct kafka_consumer_conf *kc)
+{
+	struct kafka_consumer	*c = xcalloc(1, sizeof(*c));
+	char			 errstr[512];
+
+	c->base = base;
+	c->service = xstrdup(kc->service);
+	c->dlq_topic = kc->dlq_topic != NULL ? xstrdup(kc->dlq_topic) : NULL;
+	c->dlq = kc->dlq_producer;
+	c->handler = kc->handler;
+	c->on_assign = kc->on_assign;
+	c->arg = kc->arg;
+	c->max_queued = kc->max_queued > 0 ? kc->max_queued :
+	    CONSUMER_MAX_QUEUED;
+	c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, consumer_conf(c, kc), errstr,
+	    sizeof(errstr));
+	if (c->rk == NULL)
+		fatalx("kafka: cannot create consumer: %s", errstr);
+	rd_kafka_set_log_queue(c->rk, NULL);
+	rd_kafka_poll_set_consumer(c->rk);
+	c->queue = rd_kafka_queue_get_consumer(c->rk);
+	c->dispatch_ev = event_new(base, -1, 0, consumer_on_dispatch, c);
+	c->serve_ev = event_new(base, -1, 0, consumer_on_serve, c);
+	if (c->dispatch_ev == NULL || c->serve_ev == NULL)
+		fatalx("kafka: cannot create consumer events");
+	c->wakeup = kafka_wakeup_new(base, c->queue, consumer_serve, c);
+	consumer_metrics(c, kc->group);
+	consumer_subscribe(c, kc->topics, kc->ntopics);
+	return c;
+}
+
+/* A readiness check for httpd: in the group and connected. */
+int
+kafka_consumer_ready(void *arg, char *why, size_t whysz)
+{
+	struct kafka_consumer	*c = arg;
+
+	if (!c->health.broker_up)
+		snprintf(why, whysz, "no Kafka broker connected");
+	else if (!c->joined)
+		snprintf(why, whysz, "not yet assigned partitions");
+	else
+		return 1;
+	return 0;
+}
+
+/* Commits the stored offsets now and waits for the answer. */
+int
+kafka_consumer_commit(struct kafka_consumer *c)
+{
+	rd_kafka_resp_err_t	err = rd_kafka_commit(c->rk, NULL, 0);
+
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR ||
+	    err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+		return 0;
+	log_warnx("kafka: commit: %s", rd_kafka_err2str(err));
+	return -1;
+}
+
+/*
+ * Leaves the group: revokes the partitions (the daemon hears of it),
+ * commits the stored offsets and frees everything. Messages still in a
+ * handler's hands must have been ended before.
+ */
+void
+kafka_consumer_close(struct kafka_consumer *c)
+{
+	struct kafka_partition	*p, *next;
+	rd_kafka_resp_err_t	 err;
+
+	if (c == NULL)
+		return;
+	if ((err = rd_kafka_consumer_close(c->rk)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_warnx("kafka: consumer close: %s", rd_kafka_err2str(err));
+	rd_kafka_queue_io_event_enable(c->queue, -1, NULL, 0);
+	kafka_wakeup_free(c->wakeup);
+	/* Messages hold references into the client: free them first. */
+	for (p = c->parts; p != NULL; p = next) {
+		next = p->next;
+		p->busy = false;
+		partition_drop(p);
+		if (p->retry_ev != NULL)
+			event_free(p->retry_ev);
+		free(p->topic);
+		free(p);
+	}
+	rd_kafka_queue_destroy(c->queue);
+	rd_kafka_destroy(c->rk);
+	event_free(c->dispatch_ev);
+	event_free(c->serve_ev);
+	free(c->service);
+	free(c->dlq_topic);
+	free(c);
+}

@@ -1,0 +1,64 @@
+# shellcheck shell=bash
+# ./dev test: a sanitizer build with warnings as errors, a test environment
+# that starts clean every run (Kafka 127.0.0.1:19092, Redis 127.0.0.1:16380,
+# state in .local/test), ctest against it, and the environment stopped again
+# whatever happens. The last line printed is "N passed, N failed".
+
+# Stops what a test run started; also the EXIT trap, so a failure or a
+# Ctrl-C leaves nothing running.
+test_env_stop() {
+	redis_stop
+	kafka_stop
+}
+
+# Stops leftovers of an earlier run, wipes .local/test, starts afresh.
+test_env_start() {
+	test_env_stop
+	rm -rf "$STATE_DIR"
+	kafka_start
+	redis_start
+	kafka_create_topics
+}
+
+# "N passed, N failed" from ctest's "X% tests passed, F tests failed out of
+# T" line; no such line (no tests) counts as none.
+ctest_summary() {
+	awk '/tests passed, [0-9]+ tests? failed out of/ {
+		failed = $4; total = $NF; found = 1
+	}
+	END {
+		if (!found) { failed = 0; total = 0 }
+		printf "%d passed, %d failed\n", total - failed, failed
+	}' "$1"
+}
+
+# One test run at a time per work tree: a second ./dev test would wipe and
+# stop the first one's environment. The lock goes with this process (spawn
+# closes fd 9 for what it starts).
+test_lock() {
+	local lock=$ROOT/.local/test.lock
+	mkdir -p "$ROOT/.local"
+	exec 9>"$lock"
+	flock -n 9 && return 0
+	msg "another ./dev test runs in this tree; waiting for it to finish"
+	flock -w 1800 9 || die "gave up waiting for the other ./dev test"
+}
+
+cmd_test() {
+	local status=0 log
+	setup
+	env_load test
+	test_lock
+	cmake_build
+	trap test_env_stop EXIT
+	trap 'exit 130' INT TERM
+	test_env_start
+	log=$STATE_DIR/ctest.log
+	KAFKA_BROKERS=$KAFKA_BROKERS REDIS_ADDR=$REDIS_ADDR CDP_DEV=$DEV \
+		CDP_ENV=test ctest --test-dir "$BUILD_DIR" --output-on-failure \
+		</dev/null 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
+	test_env_stop
+	trap - EXIT INT TERM
+	ctest_summary "$log"
+	return "$status"
+}

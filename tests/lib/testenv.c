@@ -1,0 +1,224 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "meta.h"
+#include "testenv.h"
+#include "xmalloc.h"
+
+static const char *
+testenv_require(const char *name)
+{
+	const char	*v = getenv(name);
+
+	if (v == NULL || v[0] == '\0') {
+		fprintf(stderr, "%s is not set: run integration tests through "
+		    "./dev test, which starts the test Kafka and Redis\n", name);
+		exit(1);
+	}
+	return v;
+}
+
+const char *
+testenv_brokers(void)
+{
+	return testenv_require("KAFKA_BROKERS");
+}
+
+void
+testenv_redis(char **host, int *port)
+{
+	const char	*addr = testenv_require("REDIS_ADDR");
+
+	if (config_hostport(addr, host, port) == -1)
+		fatalx("REDIS_ADDR: not host:port: %s", addr);
+}
+
+/* A name no other test or run uses. */
+char *
+testenv_unique(const char *prefix)
+{
+	char	id[META_ID_LEN + 1];
+
+	meta_random_id(id);
+	id[8] = '\0';
+	return xasprintf("%s.%d.%s", prefix, (int)getpid(), id);
+}
+
+void
+testenv_create_topic(const char *topic, int partitions)
+{
+	rd_kafka_conf_t			*conf = rd_kafka_conf_new();
+	rd_kafka_t			*rk;
+	rd_kafka_NewTopic_t		*nt;
+	rd_kafka_queue_t		*q;
+	rd_kafka_event_t		*ev;
+	const rd_kafka_topic_result_t	**res;
+	size_t				 n;
+	char				 err[256];
+
+	rd_kafka_conf_set(conf, "bootstrap.servers", testenv_brokers(), err,
+	    sizeof(err));
+	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err))) ==
+	    NULL)
+		fatalx("testenv: %s", err);
+	nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof(err));
+	q = rd_kafka_queue_new(rk);
+	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+	if ((ev = rd_kafka_queue_poll(q, 30000)) == NULL)
+		fatalx("testenv: no answer creating %s", topic);
+	res = rd_kafka_CreateTopics_result_topics(
+	    rd_kafka_event_CreateTopics_result(ev), &n);
+	if (rd_kafka_event_error(ev) != 0 || n != 1 ||
+	    (rd_kafka_topic_result_error(res[0]) != 0 &&
+	    rd_kafka_topic_result_error(res[0]) !=
+	    RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS))
+		fatalx("testenv: creating %s failed", topic);
+	rd_kafka_event_destroy(ev);
+	rd_kafka_NewTopic_destroy(nt);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+}
+
+struct until {
+	struct event_base	*base;
+	bool			(*done)(void *);
+	void			*arg;
+	bool			 met;
+};
+
+static void
+until_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct until	*u = arg;
+
+	if (u->done(u->arg)) {
+		u->met = true;
+		event_base_loopbreak(u->base);
+	}
+}
+
+static void
+until_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	event_base_loopbreak(arg);
+}
+
+/* Runs the loop until done(arg) holds or timeout_ms pass. */
+bool
+testenv_run_until(struct event_base *base, bool (*done)(void *), void *arg,
+    int timeout_ms)
+{
+	struct until	 u = { base, done, arg, false };
+	struct timeval	 tick = { 0, 10000 };
+	struct timeval	 limit = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	struct event	*check, *timeout;
+
+	if (done(arg))
+		return true;
+	check = event_new(base, -1, EV_PERSIST, until_check, &u);
+	timeout = evtimer_new(base, until_timeout, base);
+	event_add(check, &tick);
+	evtimer_add(timeout, &limit);
+	event_base_dispatch(base);
+	event_free(check);
+	event_free(timeout);
+	return u.met;
+}
+
+/*
+ * Reads a topic from the beginning, every partition, until want records
+ * came or timeout_ms passed, outside any consumer group.
+ */
+size_t
+testenv_read_topic(const char *topic, size_t want, int timeout_ms,
+    struct testenv_record **out)
+{
+	rd_kafka_conf_t		*conf = rd_kafka_conf_new();
+	rd_kafka_t		*rk;
+	rd_kafka_message_t	*m;
+	struct testenv_record	*recs = xcalloc(want + 1, sizeof(*recs));
+	char			 err[256], *group = testenv_unique("reader");
+	size_t			 n = 0;
+	int64_t			 deadline = meta_now_ms() + timeout_ms;
+	rd_kafka_topic_partition_list_t *sub;
+
+	rd_kafka_conf_set(conf, "bootstrap.servers", testenv_brokers(), err,
+	    sizeof(err));
+	rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err));
+	rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err,
+	    sizeof(err));
+	rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
+	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err))) ==
+	    NULL)
+		fatalx("testenv: %s", err);
+	rd_kafka_poll_set_consumer(rk);
+	sub = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
+	rd_kafka_subscribe(rk, sub);
+	rd_kafka_topic_partition_list_destroy(sub);
+	while (n < want && meta_now_ms() < deadline) {
+		if ((m = rd_kafka_consumer_poll(rk, 100)) == NULL)
+			continue;
+		if (m->err == 0) {
+			recs[n].key = xstrndup(m->key ? m->key : "", m->key_len);
+			recs[n].key_len = m->key_len;
+			recs[n].payload = xmalloc(m->len + 1);
+			memcpy(recs[n].payload, m->payload, m->len);
+			recs[n].len = m->len;
+			recs[n].partition = m->partition;
+			recs[n].offset = m->offset;
+			rd_kafka_message_detach_headers(m, &recs[n].headers);
+			n++;
+		}
+		rd_kafka_message_destroy(m);
+	}
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	free(group);
+	*out = recs;
+	return n;
+}
+
+void
+testenv_records_free(struct testenv_record *r, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(r[i].key);
+		free(r[i].payload);
+		if (r[i].headers != NULL)
+			rd_kafka_headers_destroy(r[i].headers);
+	}
+	free(r);
+}
+
+/* A header's value as a string (static buffer), or NULL. */
+const char *
+testenv_header(const struct testenv_record *r, const char *name)
+{
+	static char	 buf[1024];
+	const void	*v;
+	size_t		 len;
+
+	if (r->headers == NULL ||
+	    rd_kafka_header_get_last(r->headers, name, &v, &len) != 0)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%.*s", (int)len, (const char *)v);
+	return buf;
+}
+
+/* Runs "$CDP_DEV args" (e.g. "redis stop test"); returns its exit status. */
+int
+testenv_dev(const char *args)
+{
+	char	*cmd = xasprintf("%s %s", testenv_require("CDP_DEV"), args);
+	int	 rc = system(cmd);
+
+	free(cmd);
+	return rc;
+}

@@ -1,0 +1,39 @@
+/*
+ * What integration tests share: the test Kafka and Redis that ./dev test
+ * starts (KAFKA_BROKERS, REDIS_ADDR), unique names so tests never see each
+ * other's data, topics made on the fly, running an event loop until a
+ * condition holds, and a plain reader to check what landed on a topic.
+ */
+#ifndef CDP_TESTENV_H
+#define CDP_TESTENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <librdkafka/rdkafka.h>
+
+struct testenv_record {
+	char	*key;
+	size_t	 key_len;
+	void	*payload;
+	size_t	 len;
+	int32_t	 partition;
+	int64_t	 offset;
+	rd_kafka_headers_t *headers;
+};
+
+const char	*testenv_brokers(void);
+void		 testenv_redis(char **host, int *port);
+char		*testenv_unique(const char *prefix);
+void		 testenv_create_topic(const char *topic, int partitions);
+bool		 testenv_run_until(struct event_base *base,
+		    bool (*done)(void *), void *arg, int timeout_ms);
+size_t		 testenv_read_topic(const char *topic, size_t want,
+		    int timeout_ms, struct testenv_record **out);
+void		 testenv_records_free(struct testenv_record *r, size_t n);
+const char	*testenv_header(const struct testenv_record *r,
+		    const char *name);
+int		 testenv_dev(const char *args);
+
+#endif

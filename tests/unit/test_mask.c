@@ -1,0 +1,104 @@
+/* Unit tests for common/mask.c: what is masked and what must stay readable. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "mask.h"
+
+static void
+expect_masked(const char *in, const char *want)
+{
+	char	out[256];
+
+	mask_text(in, out, sizeof(out));
+	assert_string_equal(out, want);
+}
+
+static void
+test_mobile_numbers(void **state)
+{
+	expect_masked("call 13812345678 now", "call 138****5678 now");
+	expect_masked("13812345678", "138****5678");
+	expect_masked("tel:138 1234 5678.", "tel:138 **** 5678.");
+	expect_masked("+86 138-1234-5678", "+86 138-****-5678");
+	expect_masked("8613812345678", "86138****5678");
+	expect_masked("电话13912345678谢谢", "电话139****5678谢谢");
+}
+
+static void
+test_landline_and_international(void **state)
+{
+	expect_masked("office 010-12345678", "office 010-******78");
+	expect_masked("abroad +4915112345678", "abroad +49*********78");
+}
+
+static void
+test_emails(void **state)
+{
+	expect_masked("mail zhang.san@example.com please",
+	    "mail z***@example.com please");
+	expect_masked("<a@b.cn>", "<a***@b.cn>");
+	expect_masked("x@localhost stays", "x@localhost stays");
+}
+
+static void
+test_ids_amounts_and_times_stay(void **state)
+{
+	expect_masked("order O20261125001 of 89900 fen",
+	    "order O20261125001 of 89900 fen");
+	expect_masked("due 1764057600000 ms", "due 1764057600000 ms");
+	expect_masked("complaint C-13812345678x", "complaint C-13812345678x");
+	expect_masked("hotline 400-123-4567", "hotline 400-123-4567");
+	expect_masked("12345678901", "12345678901");
+}
+
+static void
+test_phone_followed_by_other_digits(void **state)
+{
+	expect_masked("13812345678 2 times", "138****5678 2 times");
+}
+
+static void
+test_truncation_reports_full_length(void **state)
+{
+	char	out[8];
+	size_t	n;
+
+	n = mask_text("13812345678", out, sizeof(out));
+	assert_int_equal(n, 11);
+	assert_string_equal(out, "138****");
+}
+
+static void
+test_single_values(void **state)
+{
+	char	out[64];
+
+	mask_phone("13812345678", out, sizeof(out));
+	assert_string_equal(out, "138****5678");
+	mask_phone("12345", out, sizeof(out));
+	assert_string_equal(out, "*****");
+	mask_email("li.si@example.org", out, sizeof(out));
+	assert_string_equal(out, "l***@example.org");
+	mask_email("no-at-sign", out, sizeof(out));
+	assert_string_equal(out, "***");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mobile_numbers),
+		cmocka_unit_test(test_landline_and_international),
+		cmocka_unit_test(test_emails),
+		cmocka_unit_test(test_ids_amounts_and_times_stay),
+		cmocka_unit_test(test_phone_followed_by_other_digits),
+		cmocka_unit_test(test_truncation_reports_full_length),
+		cmocka_unit_test(test_single_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
