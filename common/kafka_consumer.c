@@ -63,6 +63,7 @@ struct kafka_consumer {
 	struct metric		*consumed;
 	struct metric		*dead;
 	struct metric		*retried;
+	struct metric		*lag;
 };
 
 static void	consumer_dispatch(struct kafka_consumer *c);
@@ -515,16 +516,17 @@ consumer_subscribe(struct kafka_consumer *c, const char *const *topics,
 static void
 consumer_metrics(struct kafka_consumer *c, const char *group)
 {
-	char	labels[160];
+	char	labels[256];
 
-	snprintf(labels, sizeof(labels), "group=\"%s\"", group);
+	if (metrics_labels(labels, sizeof(labels), "group", group, NULL) == -1)
+		fatalx("kafka: consumer group name too long: %s", group);
 	c->consumed = metrics_counter("kafka_consumed_total",
 	    "Messages received from Kafka.", labels);
 	c->dead = metrics_counter("kafka_dead_lettered_total",
 	    "Messages sent to the dead-letter topic.", labels);
 	c->retried = metrics_counter("kafka_retried_total",
 	    "Messages handed out again after a transient failure.", labels);
-	metrics_gauge_fn("kafka_consumer_lag_messages",
+	c->lag = metrics_gauge_fn("kafka_consumer_lag_messages",
 	    "Messages behind the end of the assigned partitions.", labels,
 	    consumer_lag, c);
 }
@@ -603,6 +605,7 @@ kafka_consumer_close(struct kafka_consumer *c)
 
 	if (c == NULL)
 		return;
+	metrics_remove(c->lag);
 	if ((err = rd_kafka_consumer_close(c->rk)) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		log_warnx("kafka: consumer close: %s", rd_kafka_err2str(err));
 	rd_kafka_queue_io_event_enable(c->queue, -1, NULL, 0);

@@ -76,9 +76,11 @@ producer_serve(void *arg)
 static void
 producer_metrics(struct kafka_producer *p, const char *client_id)
 {
-	char	labels[128];
+	char	labels[256];
 
-	snprintf(labels, sizeof(labels), "client=\"%s\"", client_id);
+	if (metrics_labels(labels, sizeof(labels), "client", client_id, NULL) ==
+	    -1)
+		fatalx("kafka: client id too long: %s", client_id);
 	p->delivery_seconds = metrics_histogram("kafka_delivery_seconds",
 	    "Time from produce to the broker's delivery report.", labels,
 	    metrics_latency_seconds, metrics_latency_seconds_n);

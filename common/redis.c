@@ -133,7 +133,7 @@ struct redis *
 redis_new(struct event_base *base, const char *host, int port)
 {
 	struct redis	*r = xcalloc(1, sizeof(*r));
-	char		 labels[128];
+	char		 labels[256], addr[128];
 
 	r->base = base;
 	r->host = xstrdup(host);
@@ -142,7 +142,9 @@ redis_new(struct event_base *base, const char *host, int port)
 	if ((r->reconnect_ev = evtimer_new(base, redis_on_reconnect, r)) ==
 	    NULL)
 		fatalx("redis: cannot create the reconnect timer");
-	snprintf(labels, sizeof(labels), "addr=\"%s:%d\"", host, port);
+	snprintf(addr, sizeof(addr), "%s:%d", host, port);
+	if (metrics_labels(labels, sizeof(labels), "addr", addr, NULL) == -1)
+		fatalx("redis: address too long: %s", addr);
 	r->reconnects = metrics_counter("redis_disconnects_total",
 	    "Redis connections lost.", labels);
 	redis_connect(r);
