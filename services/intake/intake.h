@@ -1,0 +1,180 @@
+/*
+ * intake: the platform's public HTTP API. Every complaint, every action on a
+ * complaint and every appeal comes in here and leaves as an event on Kafka;
+ * the complaint views it serves are a read model it keeps in Redis from
+ * complaints.events.
+ *
+ * Pure modules (no I/O, unit-tested): keys, ratelimit, complaint_json,
+ * action_json, lifecycle, view. I/O modules: api (HTTP handlers), publish
+ * (Kafka writes awaited for the broker's answer), idempotency, orders
+ * (order snapshots), readmodel (the complaints.events consumer and the Redis
+ * documents it keeps).
+ */
+#ifndef CDP_INTAKE_H
+#define CDP_INTAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "cdp/v1/complaint.pb-c.h"
+#include "cdp/v1/order.pb-c.h"
+
+#define INTAKE_ID_MAX		64	/* ids match [A-Za-z0-9._:-]{1,64} */
+#define INTAKE_TEXT_MAX		4000	/* characters of free text */
+#define INTAKE_EVIDENCE_MAX	3
+#define INTAKE_URL_MAX		2048
+
+/*
+ * A request error as the API answers it: the HTTP status and the JSON body
+ * {"error": error, "field": field, "reason": reason}; field may be empty.
+ */
+struct api_error {
+	int	status;
+	char	error[32];	/* "invalid_json", "invalid_field", ... */
+	char	field[64];
+	char	reason[256];
+};
+
+/* ratelimit.c: a token bucket; time is passed in, so it is pure. */
+struct ratelimit {
+	double	rate;		/* tokens per second */
+	double	burst;		/* bucket size */
+	double	tokens;
+	int64_t	last_ms;
+};
+
+void	ratelimit_init(struct ratelimit *rl, double rate, double burst,
+	    int64_t now_ms);
+bool	ratelimit_take(struct ratelimit *rl, int64_t now_ms,
+	    int64_t *retry_after_ms);
+
+/*
+ * keys.c: API keys from a file. Only SHA-256 hashes of the keys are stored;
+ * a presented key is hashed and compared with every entry in constant time.
+ */
+enum key_role {
+	KEY_ROLE_CHANNEL,	/* a complaint channel, on the customer's behalf */
+	KEY_ROLE_AGENT,		/* a customer-service agent */
+	KEY_ROLE_MERCHANT,	/* one merchant */
+	KEY_ROLE_ADMIN,
+};
+
+struct api_key {
+	char			 name[INTAKE_ID_MAX + 1];	/* "dev-app" */
+	enum key_role		 role;
+	Cdp__V1__Channel	 channel;	/* KEY_ROLE_CHANNEL */
+	char			 merchant_id[INTAKE_ID_MAX + 1]; /* MERCHANT */
+	unsigned char		 hash[32];	/* SHA-256 of the key */
+	struct ratelimit	 limit;
+};
+
+struct keys;
+
+struct keys		*keys_load(const char *path, int64_t now_ms, char *err,
+			    size_t errsz);
+struct api_key		*keys_authenticate(struct keys *keys,
+			    const char *authorization);
+const char		*keys_role_name(enum key_role role);
+void			 keys_free(struct keys *keys);
+
+/*
+ * complaint_json.c: POST /v1/complaints bodies. A parsed request owns its
+ * JSON document; the Filed message points into it and lives as long as it.
+ */
+struct complaint_req {
+	json_t			*root;
+	Cdp__V1__Filed		 filed;
+	Cdp__V1__Complainant	 complainant;
+	Cdp__V1__Respondent	 respondent;
+	Cdp__V1__OrderRef	 order;
+	Cdp__V1__Actor		 filed_by;
+	char			*evidence[INTAKE_EVIDENCE_MAX];
+	char			*auto_filled[8];
+	bool			 has_amount;	/* "amount" was given */
+};
+
+int	complaint_json_parse(const char *body, size_t len,
+	    const struct api_key *key, struct complaint_req *req,
+	    struct api_error *err);
+void	complaint_json_fill_from_order(struct complaint_req *req,
+	    const Cdp__V1__Order *order);
+int	complaint_json_check_complete(const struct complaint_req *req,
+	    struct api_error *err);
+void	complaint_json_free(struct complaint_req *req);
+
+/*
+ * action_json.c: POST /v1/complaints/{id}/actions bodies, and the API
+ * names of actions. A parsed action owns its JSON document.
+ */
+struct action_req {
+	json_t				*root;
+	Cdp__V1__ActionRecorded		 rec;
+	Cdp__V1__Actor			 actor;
+	Cdp__V1__Resolution		 resolution;
+	Cdp__V1__MerchantResponse	 merchant_response;
+	Cdp__V1__Execution		 execution;
+	Cdp__V1__ReturnShipment		 return_shipment;
+	Cdp__V1__Inspection		 inspection;
+	Cdp__V1__Satisfaction		 satisfaction;
+	Cdp__V1__Escalation		 escalation;
+	Cdp__V1__Closure		 closure;
+	char				*evidence[INTAKE_EVIDENCE_MAX];
+};
+
+int		 action_json_parse(const char *body, size_t len,
+		    const struct api_key *key, struct action_req *req,
+		    struct api_error *err);
+void		 action_json_free(struct action_req *req);
+const char	*action_json_name(Cdp__V1__Action action);
+
+/*
+ * lifecycle.c: which action each role may take in each status, and the
+ * status it leads to. LIFECYCLE_FORBIDDEN: the role may never take it
+ * (403); LIFECYCLE_CONFLICT: not in the current status (409).
+ */
+enum lifecycle_verdict {
+	LIFECYCLE_OK,
+	LIFECYCLE_FORBIDDEN,
+	LIFECYCLE_CONFLICT,
+};
+
+enum lifecycle_verdict	lifecycle_check(Cdp__V1__ComplaintStatus status,
+			    enum key_role role,
+			    const Cdp__V1__ActionRecorded *rec,
+			    Cdp__V1__ComplaintStatus *next);
+size_t			lifecycle_allowed(Cdp__V1__ComplaintStatus status,
+			    enum key_role role, const char **names,
+			    size_t max);
+const char		*lifecycle_status_name(Cdp__V1__ComplaintStatus s);
+int			 lifecycle_status_parse(const char *name,
+			    Cdp__V1__ComplaintStatus *out);
+
+/*
+ * view.c: the read model's complaint document, built by applying the
+ * complaint's events in log order, and rendered for one reader. Internal
+ * members start with '_' and are never rendered.
+ */
+enum view_apply_result {
+	VIEW_APPLIED,
+	VIEW_DUPLICATE,		/* at or before the last applied offset */
+};
+
+json_t			*view_new(const char *complaint_id);
+enum view_apply_result	 view_apply(json_t *view,
+			    const Cdp__V1__ComplaintEvent *ev, int64_t offset);
+Cdp__V1__ComplaintStatus view_status(const json_t *view);
+const char		*view_merchant_id(const json_t *view);
+const char		*view_filed_by_key(const json_t *view);
+const char		*view_severity(const json_t *view);
+int64_t			 view_filed_at_ms(const json_t *view);
+bool			 view_visible(const json_t *view,
+			    const struct api_key *key);
+char			*view_render(const json_t *view,
+			    const struct api_key *key);
+json_t			*view_summary(const json_t *view,
+			    const struct api_key *key);
+
+#endif
