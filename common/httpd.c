@@ -81,6 +81,7 @@ struct httpd_pending {
 struct httpd_req {
 	struct httpd			*httpd;
 	struct evhttp_connection	*evcon;
+	struct evhttp_request		*req;
 	const char			*route;
 	struct timespec			 start;
 	TAILQ_ENTRY(httpd_req)		 entry;
@@ -299,6 +300,7 @@ httpd_req_track(struct httpd *h, struct evhttp_request *req,
 	r = xcalloc(1, sizeof(*r));
 	r->httpd = h;
 	r->evcon = evhttp_request_get_connection(req);
+	r->req = req;
 	r->route = route;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
 	TAILQ_INSERT_TAIL(&h->reqs, r, entry);
@@ -460,6 +462,24 @@ httpd_serve_builtin(struct httpd *h, struct evhttp_request *req,
 		httpd_serve_ready(h, req);
 	else
 		httpd_serve_metrics(req);
+}
+
+/*
+ * Names the route a handler recognised ("POST /v1/complaints/{id}/actions"),
+ * so metrics count by route template rather than by the handler's prefix.
+ * label must outlive the request (a string literal).
+ */
+void
+httpd_route_label(struct httpd *h, struct evhttp_request *req,
+    const char *label)
+{
+	struct httpd_req	*r;
+
+	TAILQ_FOREACH(r, &h->reqs, entry)
+		if (r->req == req) {
+			r->route = label;
+			return;
+		}
 }
 
 /*

@@ -31,6 +31,8 @@ void		 httpd_ready_check(struct httpd *, const char *name,
 		    httpd_ready_fn fn, void *arg);
 void		 httpd_route(struct httpd *, const char *prefix,
 		    httpd_route_fn fn, void *arg);
+void		 httpd_route_label(struct httpd *, struct evhttp_request *req,
+		    const char *label);
 void		 httpd_set_limits(struct httpd *, size_t max_body,
 		    int timeout_secs, int max_connections);
 void		 httpd_drain(struct httpd *);

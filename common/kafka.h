@@ -36,9 +36,19 @@ struct kafka_header {
 	const void	*value;
 	size_t		 len;
 };
-/* err is 0 (RD_KAFKA_RESP_ERR_NO_ERROR) when the broker confirmed the write. */
-typedef void (*kafka_delivery_fn)(void *arg, int err, int32_t partition,
-    int64_t offset);
+/*
+ * The broker's answer to one write. err is 0 (RD_KAFKA_RESP_ERR_NO_ERROR)
+ * when it confirmed the write; otherwise status tells whether the message
+ * is surely not written (RD_KAFKA_MSG_STATUS_NOT_PERSISTED) or may have been
+ * (RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED, e.g. a timeout after sending).
+ */
+struct kafka_delivery {
+	int			 err;
+	rd_kafka_msg_status_t	 status;
+	int32_t			 partition;
+	int64_t			 offset;
+};
+typedef void (*kafka_delivery_fn)(void *arg, const struct kafka_delivery *d);
 
 struct kafka_producer *kafka_producer_new(struct event_base *base,
 		    const char *brokers, const char *client_id,
@@ -82,6 +92,14 @@ typedef void (*kafka_handler_fn)(struct kafka_msg *m, void *arg);
 /* Called with the partitions gained (assigned true) or lost. */
 typedef void (*kafka_assign_fn)(void *arg,
     const rd_kafka_topic_partition_list_t *parts, bool assigned);
+/*
+ * Where to start reading a newly assigned partition, for a daemon that
+ * keeps its progress with its state (a read model in Redis): an offset, or
+ * RD_KAFKA_OFFSET_BEGINNING, or RD_KAFKA_OFFSET_STORED for the group's
+ * committed offset. Called during the rebalance; it may block briefly.
+ */
+typedef int64_t (*kafka_start_fn)(void *arg, const char *topic,
+    int32_t partition);
 
 struct kafka_consumer_conf {
 	const char		*brokers;
@@ -95,6 +113,7 @@ struct kafka_consumer_conf {
 	const char		*dlq_topic;
 	kafka_handler_fn	 handler;
 	kafka_assign_fn		 on_assign;	/* or NULL */
+	kafka_start_fn		 start_offset;	/* or NULL: committed */
 	void			*arg;
 	size_t			 max_queued;	/* per partition; 0: default */
 };

@@ -58,6 +58,7 @@ struct kafka_consumer {
 	struct kafka_producer	*dlq;
 	kafka_handler_fn	 handler;
 	kafka_assign_fn		 on_assign;
+	kafka_start_fn		 start_offset;
 	void			*arg;
 	size_t			 max_queued;
 	struct metric		*consumed;
@@ -321,11 +322,11 @@ kafka_consumer_retry(struct kafka_msg *m, int delay_ms)
 }
 
 static void
-consumer_on_dead_letter(void *arg, int err, int32_t partition, int64_t offset)
+consumer_on_dead_letter(void *arg, const struct kafka_delivery *d)
 {
 	struct kafka_msg	*m = arg;
 
-	if (err != 0) {
+	if (d->err != 0) {
 		kafka_consumer_retry(m, CONSUMER_DLQ_RETRY_MS);
 		return;
 	}
@@ -409,6 +410,19 @@ consumer_incremental(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
 	}
 }
 
+static void
+consumer_start_offsets(struct kafka_consumer *c,
+    rd_kafka_topic_partition_list_t *parts)
+{
+	int	i;
+
+	if (c->start_offset == NULL)
+		return;
+	for (i = 0; i < parts->cnt; i++)
+		parts->elems[i].offset = c->start_offset(c->arg,
+		    parts->elems[i].topic, parts->elems[i].partition);
+}
+
 /*
  * Handles both rebalance protocols: cooperative (incremental) and eager.
  * The daemon hears of lost partitions before they are given up, so it stops
@@ -425,6 +439,7 @@ consumer_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	c->joined = true;
 	switch (err) {
 	case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+		consumer_start_offsets(c, parts);
 		consumer_assign(c, parts, true);
 		if (coop)
 			consumer_incremental(rk, parts, true);
@@ -544,6 +559,7 @@ kafka_consumer_new(struct event_base *base,
 	c->dlq = kc->dlq_producer;
 	c->handler = kc->handler;
 	c->on_assign = kc->on_assign;
+	c->start_offset = kc->start_offset;
 	c->arg = kc->arg;
 	c->max_queued = kc->max_queued > 0 ? kc->max_queued :
 	    CONSUMER_MAX_QUEUED;

@@ -40,6 +40,7 @@ producer_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
 {
 	struct kafka_producer	*p = opaque;
 	struct delivery		*d = rkm->_private;
+	struct kafka_delivery	 kd;
 
 	p->in_flight--;
 	metrics_observe(p->delivery_seconds,
@@ -50,8 +51,12 @@ producer_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
 		    rd_kafka_topic_name(rkm->rkt), rd_kafka_err2str(rkm->err));
 	} else
 		metrics_inc(p->delivered);
+	kd.err = rkm->err;
+	kd.status = rd_kafka_message_status(rkm);
+	kd.partition = rkm->partition;
+	kd.offset = rkm->offset;
 	if (d->fn != NULL)
-		d->fn(d->arg, rkm->err, rkm->partition, rkm->offset);
+		d->fn(d->arg, &kd);
 	free(d);
 }
 

@@ -92,7 +92,7 @@ struct complaint_req {
 	Cdp__V1__OrderRef	 order;
 	Cdp__V1__Actor		 filed_by;
 	char			*evidence[INTAKE_EVIDENCE_MAX];
-	char			*auto_filled[8];
+	char			*auto_filled[12];	/* one per fillable path */
 	bool			 has_amount;	/* "amount" was given */
 };
 
@@ -104,6 +104,22 @@ void	complaint_json_fill_from_order(struct complaint_req *req,
 int	complaint_json_check_complete(const struct complaint_req *req,
 	    struct api_error *err);
 void	complaint_json_free(struct complaint_req *req);
+
+/* Field checks shared with action_json.c; each fills err and returns -1. */
+int	complaint_json_load(const char *body, size_t len, json_t **root,
+	    struct api_error *err);
+void	complaint_json_error(struct api_error *err, const char *error,
+	    const char *field, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+int	complaint_json_text(const json_t *v, const char *field, size_t max,
+	    const char **out, struct api_error *err);
+int	complaint_json_enum(const json_t *v, const char *field,
+	    const char *const *names, size_t n, int *out,
+	    struct api_error *err);
+int	complaint_json_amount(const json_t *v, const char *field,
+	    int64_t *fen, struct api_error *err);
+int	complaint_json_urls(const json_t *v, const char *field, char **urls,
+	    size_t *n, struct api_error *err);
 
 /*
  * action_json.c: POST /v1/complaints/{id}/actions bodies, and the API
@@ -176,5 +192,127 @@ char			*view_render(const json_t *view,
 			    const struct api_key *key);
 json_t			*view_summary(const json_t *view,
 			    const struct api_key *key);
+
+/*
+ * The daemon's state, owned by main.c and lent to every I/O module.
+ */
+struct intake {
+	struct event_base	*base;
+	struct kafka_producer	*producer;
+	struct kafka_consumer	*consumer;
+	struct redis		*redis;
+	struct httpd		*httpd;
+	struct keys		*keys;
+	const char		*topic;		/* complaints.events */
+	char			*redis_host;
+	int			 redis_port;
+	int64_t			 first_contact_ms; /* promised at filing */
+	size_t			 in_flight;	/* requests awaiting Kafka */
+	bool			 stopping;
+};
+
+/* api.c: routing, authentication, rate limits, answers. */
+struct evhttp_request;
+
+void	api_start(struct intake *in);
+void	api_reply(struct evhttp_request *req, int status, json_t *body);
+void	api_reply_error(struct evhttp_request *req, const struct api_error *e);
+void	api_fail(struct evhttp_request *req, int status, const char *error,
+	    const char *field, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+void	api_unavailable(struct evhttp_request *req, const char *reason);
+char	*api_body(struct evhttp_request *req, size_t *len);
+bool	api_valid_id(const char *s);
+
+/*
+ * publish.c: one complaint event to Kafka, answered when the broker has
+ * confirmed it (PUBLISH_OK), surely not written (PUBLISH_FAILED), or when it
+ * cannot be known (PUBLISH_UNCERTAIN: the broker may have it).
+ */
+enum publish_result {
+	PUBLISH_OK,
+	PUBLISH_FAILED,
+	PUBLISH_UNCERTAIN,
+};
+typedef void (*publish_fn)(void *arg, enum publish_result result);
+
+int	publish_event(struct intake *in, const Cdp__V1__ComplaintEvent *ev,
+	    publish_fn fn, void *arg);
+
+/*
+ * idempotency.c: Idempotency-Key handling in Redis. A first request claims
+ * the key; its answer is stored for replays; a failed one releases it.
+ */
+enum idem_state {
+	IDEM_NEW,		/* claimed: go ahead */
+	IDEM_REPLAY,		/* answered before: status and body given */
+	IDEM_IN_PROGRESS,	/* the first request is still running */
+	IDEM_MISMATCH,		/* same key, different request */
+	IDEM_UNAVAILABLE,	/* Redis unavailable */
+};
+struct idem;
+/* claim is given (and then owned by the callee) only with IDEM_NEW. */
+typedef void (*idem_fn)(void *arg, enum idem_state state, struct idem *claim,
+    int status, const char *body);
+
+int		 idempotency_begin(struct intake *in, const char *key_name,
+		    const char *idem_key, const char *body, size_t len,
+		    idem_fn fn, void *arg);
+void		 idempotency_finish(struct intake *in, struct idem *idem,
+		    int status, const char *body);
+void		 idempotency_release(struct intake *in, struct idem *idem);
+void		 idempotency_answer(struct evhttp_request *req,
+		    enum idem_state state, int status, const char *body);
+bool		 idempotency_valid_key(const char *key);
+
+/* orders.c: the order snapshot that the classifier keeps in Redis. */
+enum order_lookup {
+	ORDER_FOUND,
+	ORDER_UNKNOWN,
+	ORDER_UNAVAILABLE,	/* Redis unavailable */
+};
+typedef void (*order_fn)(void *arg, enum order_lookup result,
+    const Cdp__V1__Order *order);
+
+int	orders_lookup(struct intake *in, const char *order_id, order_fn fn,
+	    void *arg);
+
+/* readmodel.c: complaint views in Redis, kept from complaints.events. */
+enum readmodel_result {
+	READMODEL_FOUND,
+	READMODEL_MISSING,
+	READMODEL_UNAVAILABLE,
+};
+struct list_query {
+	const char	*index_key;	/* chosen by listing.c */
+	const char	*cursor;	/* exclusive, or NULL */
+	size_t		 limit;
+};
+typedef void (*readmodel_get_fn)(void *arg, enum readmodel_result result,
+    json_t *view);
+typedef void (*readmodel_list_fn)(void *arg, enum readmodel_result result,
+    json_t **views, const char **members, size_t n, bool more);
+
+void	readmodel_start(struct intake *in, const char *brokers,
+	    const char *instance_id);
+int	readmodel_get(struct intake *in, const char *id, readmodel_get_fn fn,
+	    void *arg);
+int	readmodel_list(struct intake *in, const struct list_query *q,
+	    readmodel_list_fn fn, void *arg);
+char	*readmodel_index_key(const char *kind, const char *value);
+
+/* filing.c: POST /v1/complaints. */
+void	filing_handle(struct intake *in, struct evhttp_request *req,
+	    struct api_key *key);
+
+/* acting.c: POST /v1/complaints/{id}/actions. */
+void	acting_handle(struct intake *in, struct evhttp_request *req,
+	    struct api_key *key, const char *complaint_id);
+
+/* listing.c: GET /v1/complaints/{id} and GET /v1/complaints. */
+void	listing_get(struct intake *in, struct evhttp_request *req,
+	    struct api_key *key, const char *complaint_id);
+void	listing_list(struct intake *in, struct evhttp_request *req,
+	    struct api_key *key);
 
 #endif

@@ -28,11 +28,11 @@ struct run {
 };
 
 static void
-on_delivery(void *arg, int err, int32_t partition, int64_t offset)
+on_delivery(void *arg, const struct kafka_delivery *d)
 {
 	struct run	*r = arg;
 
-	assert_int_equal(err, 0);
+	assert_int_equal(d->err, 0);
 	r->delivered++;
 }
 

@@ -36,11 +36,11 @@ struct run {
 };
 
 static void
-on_delivery(void *arg, int err, int32_t partition, int64_t offset)
+on_delivery(void *arg, const struct kafka_delivery *d)
 {
 	struct run	*r = arg;
 
-	if (err != 0)
+	if (d->err != 0)
 		r->delivery_errors++;
 	else
 		r->delivered++;

@@ -183,6 +183,79 @@ testenv_read_topic(const char *topic, size_t want, int timeout_ms,
 	return n;
 }
 
+static rd_kafka_t *
+testenv_assign_all(const char *topic)
+{
+	rd_kafka_conf_t			*conf = rd_kafka_conf_new();
+	rd_kafka_t			*rk;
+	const struct rd_kafka_metadata	*md;
+	rd_kafka_topic_partition_list_t	*parts;
+	rd_kafka_topic_t		*rkt;
+	char				 err[256];
+	int				 i;
+
+	rd_kafka_conf_set(conf, "bootstrap.servers", testenv_brokers(), err,
+	    sizeof(err));
+	rd_kafka_conf_set(conf, "group.id", "testenv-reader", err, sizeof(err));
+	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err))) ==
+	    NULL)
+		fatalx("testenv: %s", err);
+	rkt = rd_kafka_topic_new(rk, topic, NULL);
+	if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != 0 ||
+	    md->topic_cnt != 1)
+		fatalx("testenv: no metadata for %s", topic);
+	parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
+	for (i = 0; i < md->topics[0].partition_cnt; i++)
+		rd_kafka_topic_partition_list_add(parts, topic, i)->offset =
+		    RD_KAFKA_OFFSET_BEGINNING;
+	rd_kafka_metadata_destroy(md);
+	rd_kafka_topic_destroy(rkt);
+	rd_kafka_assign(rk, parts);
+	rd_kafka_topic_partition_list_destroy(parts);
+	rd_kafka_poll_set_consumer(rk);
+	return rk;
+}
+
+/*
+ * Reads every partition of topic from the beginning until nothing new came
+ * for idle_ms, keeping the records with the given key (all when NULL).
+ */
+size_t
+testenv_read_key(const char *topic, const char *key, int idle_ms,
+    struct testenv_record **out)
+{
+	rd_kafka_t		*rk = testenv_assign_all(topic);
+	rd_kafka_message_t	*m;
+	struct testenv_record	*recs = NULL;
+	size_t			 n = 0;
+	int64_t			 last = meta_now_ms();
+
+	while (meta_now_ms() - last < idle_ms) {
+		if ((m = rd_kafka_consumer_poll(rk, 100)) == NULL)
+			continue;
+		last = meta_now_ms();
+		if (m->err == 0 && (key == NULL || (m->key_len == strlen(key) &&
+		    memcmp(m->key, key, m->key_len) == 0))) {
+			recs = xreallocarray(recs, n + 1, sizeof(*recs));
+			memset(&recs[n], 0, sizeof(recs[n]));
+			recs[n].key = xstrndup(m->key != NULL ? m->key : "",
+			    m->key_len);
+			recs[n].key_len = m->key_len;
+			recs[n].payload = xmalloc(m->len + 1);
+			memcpy(recs[n].payload, m->payload, m->len);
+			recs[n].len = m->len;
+			recs[n].partition = m->partition;
+			recs[n].offset = m->offset;
+			n++;
+		}
+		rd_kafka_message_destroy(m);
+	}
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	*out = recs;
+	return n;
+}
+
 void
 testenv_records_free(struct testenv_record *r, size_t n)
 {

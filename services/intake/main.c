@@ -1,0 +1,155 @@
+/*
+ * intake: the platform's public HTTP API (docs/api.md).
+ *
+ * One process, one event loop: the HTTP server, the Kafka producer that
+ * every accepted request waits on, the Redis connection, and the consumer
+ * of complaints.events that keeps the complaint views.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "httpd.h"
+#include "intake.h"
+#include "kafka.h"
+#include "log.h"
+#include "meta.h"
+#include "redis.h"
+#include "signals.h"
+
+#define INTAKE_DRAIN_POLL_MS	50
+#define INTAKE_DRAIN_MAX_MS	10000
+
+static struct {
+	char		*brokers;
+	char		*redis_addr;
+	char		*listen;
+	char		*log_level;
+	char		*instance_id;
+	char		*keys_file;
+	long long	 publish_timeout_ms;
+	long long	 first_contact_minutes;
+} settings;
+
+static const struct config_setting settings_table[] = {
+	{ "KAFKA_BROKERS", CONFIG_HOSTPORT_LIST, "127.0.0.1:9092", 0, 0, NULL,
+	    "Kafka bootstrap brokers", &settings.brokers },
+	{ "REDIS_ADDR", CONFIG_HOSTPORT, "127.0.0.1:6380", 0, 0, NULL,
+	    "Redis for views, idempotency keys and order snapshots",
+	    &settings.redis_addr },
+	{ "HTTP_LISTEN", CONFIG_HOSTPORT, "127.0.0.1:8080", 0, 0, NULL,
+	    "address of the public API and /healthz, /readyz, /metrics",
+	    &settings.listen },
+	{ "LOG_LEVEL", CONFIG_ENUM, "info", 0, 0, "error|warn|info|debug",
+	    "least important level logged", &settings.log_level },
+	{ "INSTANCE_ID", CONFIG_STRING, "", 0, 0, NULL,
+	    "stable instance name for static group membership (pod name)",
+	    &settings.instance_id },
+	{ "API_KEYS_FILE", CONFIG_STRING, "config/api-keys.conf", 0, 0, NULL,
+	    "API keys (name, role, SHA-256)", &settings.keys_file },
+	{ "INTAKE_PUBLISH_TIMEOUT_MS", CONFIG_INT, "5000", 100, 60000, NULL,
+	    "how long a request waits for Kafka before 503",
+	    &settings.publish_timeout_ms },
+	{ "INTAKE_FIRST_CONTACT_MINUTES", CONFIG_INT, "1440", 1, 10080, NULL,
+	    "first contact promised to the customer at filing",
+	    &settings.first_contact_minutes },
+};
+
+static struct intake	 intake;
+static struct event	*drain_ev;
+static int64_t		 drain_deadline;
+
+/* Waits for requests that are waiting on Kafka, then ends the loop. */
+static void
+intake_on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval	tv = { 0, INTAKE_DRAIN_POLL_MS * 1000 };
+
+	if (intake.in_flight == 0 || meta_now_ms() >= drain_deadline) {
+		if (intake.in_flight > 0)
+			log_warnx("stopping with %zu requests unanswered",
+			    intake.in_flight);
+		event_base_loopexit(intake.base, NULL);
+		return;
+	}
+	evtimer_add(drain_ev, &tv);
+}
+
+static void
+intake_stop(void *arg)
+{
+	intake.stopping = true;
+	httpd_drain(intake.httpd);
+	drain_deadline = meta_now_ms() + INTAKE_DRAIN_MAX_MS;
+	drain_ev = evtimer_new(intake.base, intake_on_drain, NULL);
+	intake_on_drain(-1, 0, NULL);
+}
+
+static void
+intake_setup(void)
+{
+	enum log_level	 level;
+	char		 err[512];
+
+	config_load(settings_table, sizeof(settings_table) /
+	    sizeof(settings_table[0]));
+	if (log_level_parse(settings.log_level, &level) == -1)
+		fatalx("config: LOG_LEVEL: unknown level");
+	log_init("intake", level);
+	if ((intake.keys = keys_load(settings.keys_file, meta_now_ms(), err,
+	    sizeof(err))) == NULL)
+		fatalx("config: API_KEYS_FILE: %s", err);
+	if (config_hostport(settings.redis_addr, &intake.redis_host,
+	    &intake.redis_port) == -1)
+		fatalx("config: REDIS_ADDR: expected host:port");
+	intake.topic = "complaints.events";
+	intake.first_contact_ms = settings.first_contact_minutes * 60 * 1000;
+}
+
+static void
+intake_shutdown(struct signals *sig)
+{
+	kafka_consumer_close(intake.consumer);
+	kafka_producer_flush(intake.producer, INTAKE_DRAIN_MAX_MS);
+	httpd_free(intake.httpd);
+	kafka_producer_free(intake.producer);
+	redis_free(intake.redis);
+	keys_free(intake.keys);
+	signals_free(sig);
+	if (drain_ev != NULL)
+		event_free(drain_ev);
+	event_base_free(intake.base);
+	free(intake.redis_host);
+	config_free(settings_table, sizeof(settings_table) /
+	    sizeof(settings_table[0]));
+	log_info("stopped");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct signals	*sig;
+
+	intake_setup();
+	if ((intake.base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	intake.producer = kafka_producer_new(intake.base, settings.brokers,
+	    "intake", (int)settings.publish_timeout_ms);
+	intake.redis = redis_new(intake.base, intake.redis_host,
+	    intake.redis_port);
+	intake.httpd = httpd_start(intake.base, settings.listen, "intake");
+	readmodel_start(&intake, settings.brokers, settings.instance_id);
+	httpd_ready_check(intake.httpd, "kafka", kafka_producer_ready,
+	    intake.producer);
+	httpd_ready_check(intake.httpd, "redis", redis_ready, intake.redis);
+	httpd_ready_check(intake.httpd, "read_model", kafka_consumer_ready,
+	    intake.consumer);
+	api_start(&intake);
+	sig = signals_new(intake.base, intake_stop, NULL);
+	log_info("listening on %s", settings.listen);
+	event_base_dispatch(intake.base);
+	intake_shutdown(sig);
+	return 0;
+}

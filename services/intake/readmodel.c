@@ -1,0 +1,424 @@
+/*
+ * The read model: one JSON view per complaint, built from complaints.events
+ * (view.c), with list indexes, all in Redis (docs/read-model.md):
+ *
+ *   rm:c:<complaint id>          the view
+ *   rm:offset:<topic>:<p>        the last offset applied from partition p
+ *   rm:idx:all, rm:idx:m:<merchant>, rm:idx:k:<api key>, rm:idx:s:<status>,
+ *   rm:idx:v:<severity>          sorted sets of "<filed_at_ms>:<id>" members
+ *                                (all scores 0, read newest first by lex)
+ *
+ * A view, its partition's offset and its index entries change together in
+ * one script. The offsets live with the state rather than in the consumer
+ * group: a partition is read from just after its stored offset, or from the
+ * beginning when Redis has none, so an emptied Redis is rebuilt from the
+ * log. Applying an event twice changes nothing (view.c skips offsets it has
+ * seen).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "intake.h"
+#include "kafka.h"
+#include "log.h"
+#include "metrics.h"
+#include "redis.h"
+#include "xmalloc.h"
+
+#define READMODEL_GROUP		"intake-readmodel"
+#define READMODEL_RETRY_MS	1000
+#define READMODEL_IDX_MAX	5
+
+static const char readmodel_lua[] =
+    "redis.call('SET', KEYS[1], ARGV[1])\n"
+    "redis.call('SET', KEYS[2], ARGV[2])\n"
+    "local nadd = tonumber(ARGV[4])\n"
+    "for i = 3, #KEYS do\n"
+    "  if i - 2 <= nadd then redis.call('ZADD', KEYS[i], 0, ARGV[3])\n"
+    "  else redis.call('ZREM', KEYS[i], ARGV[3]) end\n"
+    "end\n"
+    "return 1\n";
+
+static struct redis_script	*readmodel_script;
+
+struct apply {
+	struct intake		*in;
+	struct kafka_msg	*m;
+	Cdp__V1__ComplaintEvent	*ev;
+	json_t			*view;
+};
+
+char *
+readmodel_index_key(const char *kind, const char *value)
+{
+	if (value == NULL)
+		return xstrdup("rm:idx:all");
+	return xasprintf("rm:idx:%s:%s", kind, value);
+}
+
+static void
+apply_free(struct apply *a)
+{
+	cdp__v1__complaint_event__free_unpacked(a->ev, NULL);
+	json_decref(a->view);
+	free(a);
+}
+
+static void
+apply_retry(struct apply *a)
+{
+	kafka_consumer_retry(a->m, READMODEL_RETRY_MS);
+	apply_free(a);
+}
+
+static void
+apply_on_written(struct redis *r, redisReply *reply, void *arg)
+{
+	struct apply	*a = arg;
+
+	if (redis_reply_error(reply, "read model write")) {
+		apply_retry(a);
+		return;
+	}
+	kafka_consumer_done(a->m);
+	apply_free(a);
+}
+
+/*
+ * The index keys for the view: nadd to add the member to, then those to
+ * remove it from (the status and severity it had before this event).
+ */
+static size_t
+apply_indexes(const json_t *view, const char *old_status,
+    const char *old_severity, char **keys, size_t *nadd)
+{
+	const char	*status = lifecycle_status_name(view_status(view));
+	const char	*severity = view_severity(view);
+	size_t		 n = 0;
+
+	keys[n++] = readmodel_index_key("all", NULL);
+	keys[n++] = readmodel_index_key("m", view_merchant_id(view));
+	keys[n++] = readmodel_index_key("k", view_filed_by_key(view));
+	keys[n++] = readmodel_index_key("s", status);
+	if (severity != NULL)
+		keys[n++] = readmodel_index_key("v", severity);
+	*nadd = n;
+	if (old_status != NULL && strcmp(old_status, status) != 0)
+		keys[n++] = readmodel_index_key("s", old_status);
+	if (old_severity != NULL && (severity == NULL ||
+	    strcmp(old_severity, severity) != 0))
+		keys[n++] = readmodel_index_key("v", old_severity);
+	return n;
+}
+
+static void
+apply_write(struct apply *a, const char *old_status, const char *old_sev)
+{
+	const char	*args[2 + 2 * READMODEL_IDX_MAX + 4];
+	char		*keys[2 * READMODEL_IDX_MAX], *text, *progress;
+	char		 offset[24], member[96], nadd_s[8];
+	size_t		 nkeys, nadd, i;
+
+	nkeys = apply_indexes(a->view, old_status, old_sev, keys, &nadd);
+	text = json_dumps(a->view, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	progress = xasprintf("rm:offset:%s:%d", a->m->topic, a->m->partition);
+	snprintf(offset, sizeof(offset), "%lld", (long long)a->m->offset);
+	snprintf(member, sizeof(member), "%013lld:%s",
+	    (long long)view_filed_at_ms(a->view), a->ev->complaint_id);
+	snprintf(nadd_s, sizeof(nadd_s), "%zu",
+	    view_filed_at_ms(a->view) > 0 ? nadd : 0);
+	args[0] = xasprintf("rm:c:%s", a->ev->complaint_id);
+	args[1] = progress;
+	for (i = 0; i < nkeys; i++)
+		args[2 + i] = keys[i];
+	args[2 + nkeys] = text;
+	args[3 + nkeys] = offset;
+	args[4 + nkeys] = member;
+	args[5 + nkeys] = nadd_s;
+	if (redis_script_run(a->in->redis, readmodel_script, apply_on_written,
+	    a, (int)nkeys + 2, 4, args, NULL) == -1)
+		apply_retry(a);
+	free((char *)args[0]);
+	for (i = 0; i < nkeys; i++)
+		free(keys[i]);
+	free(progress);
+	free(text);
+}
+
+static char *
+apply_member_string(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+apply_on_view(struct redis *r, redisReply *reply, void *arg)
+{
+	struct apply	*a = arg;
+	char		*old_status = NULL, *old_sev = NULL;
+
+	if (redis_reply_error(reply, "read model read")) {
+		apply_retry(a);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_STRING)
+		a->view = json_loadb(reply->str, reply->len, 0, NULL);
+	if (a->view == NULL)
+		a->view = view_new(a->ev->complaint_id);
+	else {
+		old_status = apply_member_string(
+		    lifecycle_status_name(view_status(a->view)));
+		old_sev = apply_member_string(view_severity(a->view));
+	}
+	if (view_apply(a->view, a->ev, a->m->offset) == VIEW_DUPLICATE) {
+		kafka_consumer_done(a->m);
+		apply_free(a);
+	} else
+		apply_write(a, old_status, old_sev);
+	free(old_status);
+	free(old_sev);
+}
+
+/* One complaint event: read its view, apply the event, write it back. */
+static void
+readmodel_handle(struct kafka_msg *m, void *arg)
+{
+	struct intake	*in = arg;
+	struct apply	*a;
+
+	a = xcalloc(1, sizeof(*a));
+	a->in = in;
+	a->m = m;
+	a->ev = cdp__v1__complaint_event__unpack(NULL, m->len, m->payload);
+	if (a->ev == NULL || a->ev->meta == NULL ||
+	    !api_valid_id(a->ev->complaint_id)) {
+		kafka_consumer_dead(m, a->ev == NULL ?
+		    "undecodable ComplaintEvent" :
+		    "ComplaintEvent without metadata or a valid complaint id");
+		if (a->ev != NULL)
+			cdp__v1__complaint_event__free_unpacked(a->ev, NULL);
+		free(a);
+		return;
+	}
+	if (redis_command(in->redis, apply_on_view, a, "GET rm:c:%s",
+	    a->ev->complaint_id) == -1)
+		apply_retry(a);
+}
+
+/*
+ * Where to resume a partition: after the offset stored with the state, or
+ * from the beginning when there is none (an empty Redis is rebuilt). Asked
+ * during a rebalance, synchronously; if Redis cannot answer, the beginning
+ * is always correct, only slower.
+ */
+static int64_t
+readmodel_start_offset(void *arg, const char *topic, int32_t partition)
+{
+	struct intake	*in = arg;
+	struct timeval	 tv = { 2, 0 };
+	redisContext	*rc;
+	redisReply	*reply;
+	int64_t		 offset = RD_KAFKA_OFFSET_BEGINNING;
+
+	rc = redisConnectWithTimeout(in->redis_host, in->redis_port, tv);
+	if (rc == NULL || rc->err != 0) {
+		log_warnx("readmodel: Redis unavailable; reading %s[%d] from "
+		    "the beginning", topic, partition);
+	} else if ((reply = redisCommand(rc, "GET rm:offset:%s:%d", topic,
+	    partition)) != NULL) {
+		if (reply->type == REDIS_REPLY_STRING)
+			offset = strtoll(reply->str, NULL, 10) + 1;
+		freeReplyObject(reply);
+	}
+	if (rc != NULL)
+		redisFree(rc);
+	log_info("readmodel: %s[%d] from %s", topic, partition,
+	    offset == RD_KAFKA_OFFSET_BEGINNING ? "the beginning" : "its "
+	    "stored offset");
+	return offset;
+}
+
+void
+readmodel_start(struct intake *in, const char *brokers,
+    const char *instance_id)
+{
+	const char			*topics[] = { in->topic };
+	struct kafka_consumer_conf	 kc = {
+		.brokers = brokers, .group = READMODEL_GROUP,
+		.client_id = "intake", .instance_id = instance_id,
+		.topics = topics, .ntopics = 1, .service = "intake",
+		.dlq_producer = in->producer, .dlq_topic = "dlq.intake",
+		.handler = readmodel_handle,
+		.start_offset = readmodel_start_offset, .arg = in,
+	};
+
+	readmodel_script = redis_script_new(in->redis, readmodel_lua);
+	in->consumer = kafka_consumer_new(in->base, &kc);
+}
+
+struct get {
+	readmodel_get_fn	 fn;
+	void			*arg;
+};
+
+static void
+readmodel_on_get(struct redis *r, redisReply *reply, void *arg)
+{
+	struct get	*g = arg;
+	json_t		*view = NULL;
+
+	if (redis_reply_error(reply, "view read"))
+		g->fn(g->arg, READMODEL_UNAVAILABLE, NULL);
+	else if (reply->type != REDIS_REPLY_STRING ||
+	    (view = json_loadb(reply->str, reply->len, 0, NULL)) == NULL)
+		g->fn(g->arg, READMODEL_MISSING, NULL);
+	else
+		g->fn(g->arg, READMODEL_FOUND, view);
+	free(g);
+}
+
+/* Reads one view; fn owns the view it is given. -1: Redis unavailable. */
+int
+readmodel_get(struct intake *in, const char *id, readmodel_get_fn fn,
+    void *arg)
+{
+	struct get	*g = xmalloc(sizeof(*g));
+
+	g->fn = fn;
+	g->arg = arg;
+	if (redis_command(in->redis, readmodel_on_get, g, "GET rm:c:%s",
+	    id) == -1) {
+		free(g);
+		return -1;
+	}
+	return 0;
+}
+
+struct list {
+	struct intake		*in;
+	readmodel_list_fn	 fn;
+	void			*arg;
+	size_t			 limit;
+	size_t			 n;
+	char			**members;
+	bool			 more;
+};
+
+static void
+list_free(struct list *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->members[i]);
+	free(l->members);
+	free(l);
+}
+
+static void
+list_on_views(struct redis *r, redisReply *reply, void *arg)
+{
+	struct list	*l = arg;
+	json_t		**views;
+	size_t		 i;
+
+	if (redis_reply_error(reply, "list views") ||
+	    reply->type != REDIS_REPLY_ARRAY || reply->elements != l->n) {
+		l->fn(l->arg, READMODEL_UNAVAILABLE, NULL, NULL, 0, false);
+		list_free(l);
+		return;
+	}
+	views = xcalloc(l->n, sizeof(*views));
+	for (i = 0; i < l->n; i++)
+		if (reply->element[i]->type == REDIS_REPLY_STRING)
+			views[i] = json_loadb(reply->element[i]->str,
+			    reply->element[i]->len, 0, NULL);
+	l->fn(l->arg, READMODEL_FOUND, views, (const char **)l->members, l->n,
+	    l->more);
+	for (i = 0; i < l->n; i++)
+		json_decref(views[i]);
+	free(views);
+	list_free(l);
+}
+
+/* Fetches the views of the index page's members with one MGET. */
+static void
+list_fetch(struct list *l)
+{
+	const char	**argv = xcalloc(l->n + 1, sizeof(*argv));
+	char		**keys = xcalloc(l->n, sizeof(*keys));
+	size_t		  i;
+	int		  rc;
+
+	argv[0] = "MGET";
+	for (i = 0; i < l->n; i++) {
+		keys[i] = xasprintf("rm:c:%s", strchr(l->members[i], ':') + 1);
+		argv[i + 1] = keys[i];
+	}
+	rc = redis_command_argv(l->in->redis, list_on_views, l, (int)l->n + 1,
+	    argv, NULL);
+	for (i = 0; i < l->n; i++)
+		free(keys[i]);
+	free(keys);
+	free(argv);
+	if (rc == -1) {
+		l->fn(l->arg, READMODEL_UNAVAILABLE, NULL, NULL, 0, false);
+		list_free(l);
+	}
+}
+
+static void
+list_on_page(struct redis *r, redisReply *reply, void *arg)
+{
+	struct list	*l = arg;
+	size_t		 i;
+
+	if (redis_reply_error(reply, "list index") ||
+	    reply->type != REDIS_REPLY_ARRAY) {
+		l->fn(l->arg, READMODEL_UNAVAILABLE, NULL, NULL, 0, false);
+		list_free(l);
+		return;
+	}
+	l->more = reply->elements > l->limit;
+	l->n = l->more ? l->limit : reply->elements;
+	l->members = xcalloc(l->n + 1, sizeof(*l->members));
+	for (i = 0; i < l->n; i++)
+		l->members[i] = xstrndup(reply->element[i]->str,
+		    reply->element[i]->len);
+	if (l->n == 0) {
+		l->fn(l->arg, READMODEL_FOUND, NULL, NULL, 0, false);
+		list_free(l);
+	} else
+		list_fetch(l);
+}
+
+/*
+ * Reads a page of an index, newest first, after the cursor (a member of the
+ * previous page), and the views of its members. -1: Redis unavailable.
+ */
+int
+readmodel_list(struct intake *in, const struct list_query *q,
+    readmodel_list_fn fn, void *arg)
+{
+	struct list	*l = xcalloc(1, sizeof(*l));
+	char		*max, count[24];
+	int		 rc;
+
+	l->in = in;
+	l->fn = fn;
+	l->arg = arg;
+	l->limit = q->limit;
+	max = q->cursor != NULL ? xasprintf("(%s", q->cursor) : xstrdup("+");
+	snprintf(count, sizeof(count), "%zu", q->limit + 1);
+	rc = redis_command(in->redis, list_on_page, l,
+	    "ZREVRANGEBYLEX %s %s - LIMIT 0 %s", q->index_key, max, count);
+	free(max);
+	if (rc == -1) {
+		free(l);
+		return -1;
+	}
+	return 0;
+}

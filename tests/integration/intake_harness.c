@@ -1,0 +1,193 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+#include <openssl/evp.h>
+
+#include "intake_harness.h"
+#include "log.h"
+#include "meta.h"
+#include "testenv.h"
+#include "testproc.h"
+#include "xmalloc.h"
+
+static const char *const harness_keys[][2] = {
+	{ "dev-app", "channel:app 200 400" },
+	{ "dev-hotline", "channel:hotline 200 400" },
+	{ "dev-agent", "agent 200 400" },
+	{ "dev-admin", "admin 200 400" },
+	{ "dev-merchant-M1001", "merchant:M1001 200 400" },
+	{ "dev-merchant-M1002", "merchant:M1002 200 400" },
+	{ "slow-agent", "agent 0.2 2" },
+};
+
+static void
+harness_hash(const char *key, char out[65])
+{
+	unsigned char	d[EVP_MAX_MD_SIZE];
+	unsigned int	n, i;
+
+	EVP_Digest(key, strlen(key), d, &n, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* A key file of our own: the dev keys and one with a low rate. */
+static void
+harness_keys_file(struct intake_proc *p)
+{
+	char	 hash[65], role[64];
+	FILE	*f;
+	size_t	 i;
+	int	 fd;
+
+	snprintf(p->keys_file, sizeof(p->keys_file), "/tmp/cdp-keys-XXXXXX");
+	assert_true((fd = mkstemp(p->keys_file)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	for (i = 0; i < sizeof(harness_keys) / sizeof(harness_keys[0]); i++) {
+		harness_hash(harness_keys[i][0], hash);
+		sscanf(harness_keys[i][1], "%63s", role);
+		fprintf(f, "%s %s %s %s\n", harness_keys[i][0], role, hash,
+		    strchr(harness_keys[i][1], ' ') + 1);
+	}
+	fclose(f);
+}
+
+void
+intake_start(struct intake_proc *p, const char *publish_timeout_ms)
+{
+	char	*listen, *keys, *timeout;
+
+	if (p->keys_file[0] == '\0')
+		harness_keys_file(p);
+	p->port = testproc_free_port();
+	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", p->port);
+	keys = xasprintf("API_KEYS_FILE=%s", p->keys_file);
+	timeout = xasprintf("INTAKE_PUBLISH_TIMEOUT_MS=%s", publish_timeout_ms);
+	{
+		const char *env[] = { listen, keys, timeout, "LOG_LEVEL=warn",
+		    NULL };
+
+		p->pid = testproc_spawn("intake", env);
+	}
+	assert_true(testproc_wait_http(p->port, "/readyz", 200, 60000));
+	free(listen);
+	free(keys);
+	free(timeout);
+}
+
+void
+intake_stop(struct intake_proc *p)
+{
+	assert_int_equal(testproc_stop(p->pid, 15000), 0);
+}
+
+int
+intake_call(struct intake_proc *p, const char *method, const char *path,
+    const char *key, const char *idem, const char *body,
+    struct testhttp_response *r)
+{
+	char	headers[512];
+	size_t	n = 0;
+
+	headers[0] = '\0';
+	if (key != NULL)
+		n += (size_t)snprintf(headers + n, sizeof(headers) - n,
+		    "Authorization: Bearer %s\r\n", key);
+	if (body != NULL)
+		n += (size_t)snprintf(headers + n, sizeof(headers) - n,
+		    "Content-Type: application/json\r\n");
+	if (idem != NULL)
+		snprintf(headers + n, sizeof(headers) - n,
+		    "Idempotency-Key: %s\r\n", idem);
+	assert_int_equal(testhttp_request(p->port, method, path, headers,
+	    body, r), 0);
+	return r->status;
+}
+
+/* Files a complaint that must be accepted; returns its id. */
+char *
+intake_file(struct intake_proc *p, const char *key, const char *body)
+{
+	struct testhttp_response	r;
+	char				*id;
+
+	intake_call(p, "POST", "/v1/complaints", key, NULL, body, &r);
+	if (r.status != 202)
+		fail_msg("POST /v1/complaints: %d %s", r.status, r.body);
+	id = xstrdup(json_string_value(json_object_get(r.json,
+	    "complaint_id")));
+	testhttp_free(&r);
+	return id;
+}
+
+/*
+ * Polls GET /v1/complaints/{id} until it answers 200 with the status (any
+ * status when NULL); returns the view or NULL.
+ */
+json_t *
+intake_wait_view(struct intake_proc *p, const char *key, const char *id,
+    const char *status, int timeout_ms)
+{
+	struct testhttp_response	 r;
+	char				*path = xasprintf("/v1/complaints/%s", id);
+	int64_t				 deadline = meta_now_ms() + timeout_ms;
+	json_t				*view = NULL;
+	const char			*st;
+
+	while (view == NULL && meta_now_ms() < deadline) {
+		intake_call(p, "GET", path, key, NULL, NULL, &r);
+		st = json_string_value(json_object_get(r.json, "status"));
+		if (r.status == 200 && (status == NULL ||
+		    (st != NULL && strcmp(st, status) == 0)))
+			view = json_incref(r.json);
+		testhttp_free(&r);
+		if (view == NULL)
+			usleep(50000);
+	}
+	free(path);
+	return view;
+}
+
+static redisContext *
+harness_redis(void)
+{
+	char		*host;
+	int		 port;
+	redisContext	*rc;
+
+	testenv_redis(&host, &port);
+	rc = redisConnect(host, port);
+	free(host);
+	assert_true(rc != NULL && rc->err == 0);
+	return rc;
+}
+
+void
+intake_redis(const char *fmt, ...)
+{
+	redisContext	*rc = harness_redis();
+	redisReply	*reply;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	reply = redisvCommand(rc, fmt, ap);
+	va_end(ap);
+	assert_non_null(reply);
+	assert_int_not_equal(reply->type, REDIS_REPLY_ERROR);
+	freeReplyObject(reply);
+	redisFree(rc);
+}
+
+void
+intake_redis_set(const char *key, const void *value, size_t len)
+{
+	intake_redis("SET %s %b", key, value, len);
+}

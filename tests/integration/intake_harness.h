@@ -1,0 +1,32 @@
+/*
+ * What the intake integration tests share: an intake process on a free
+ * port with a key file of the dev keys plus a slow key, and requests with
+ * those keys.
+ */
+#ifndef CDP_INTAKE_HARNESS_H
+#define CDP_INTAKE_HARNESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "testhttp.h"
+
+struct intake_proc {
+	pid_t	 pid;
+	int	 port;
+	char	 keys_file[64];
+};
+
+void	intake_start(struct intake_proc *p, const char *publish_timeout_ms);
+void	intake_stop(struct intake_proc *p);
+int	intake_call(struct intake_proc *p, const char *method,
+	    const char *path, const char *key, const char *idem,
+	    const char *body, struct testhttp_response *r);
+char	*intake_file(struct intake_proc *p, const char *key,
+	    const char *body);
+json_t	*intake_wait_view(struct intake_proc *p, const char *key,
+	    const char *id, const char *status, int timeout_ms);
+void	intake_redis(const char *fmt, ...);
+void	intake_redis_set(const char *key, const void *value, size_t len);
+
+#endif

@@ -1,0 +1,106 @@
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "meta.h"
+#include "testhttp.h"
+#include "testproc.h"
+#include "xmalloc.h"
+
+/* A port nobody listens on now (the kernel's choice of an ephemeral one). */
+int
+testproc_free_port(void)
+{
+	struct sockaddr_in	sin = { .sin_family = AF_INET };
+	socklen_t		len = sizeof(sin);
+	int			fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		fatal("testproc: no free port");
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+/*
+ * Starts $CDP_BUILD_DIR/services/<daemon>/<daemon> in the source tree with
+ * the test environment plus env ("NAME=value" strings, NULL-terminated).
+ */
+pid_t
+testproc_spawn(const char *daemon, const char *const *env)
+{
+	const char	*build = getenv("CDP_BUILD_DIR");
+	const char	*src = getenv("CDP_SOURCE_DIR");
+	char		*path;
+	pid_t		 pid;
+	size_t		 i;
+
+	if (build == NULL || src == NULL)
+		fatalx("testproc: CDP_BUILD_DIR and CDP_SOURCE_DIR must be set");
+	path = xasprintf("%s/services/%s/%s", build, daemon, daemon);
+	if ((pid = fork()) == -1)
+		fatal("testproc: fork");
+	if (pid == 0) {
+		if (chdir(src) == -1)
+			_exit(126);
+		for (i = 0; env != NULL && env[i] != NULL; i++)
+			putenv((char *)env[i]);
+		execl(path, daemon, (char *)NULL);
+		_exit(127);
+	}
+	free(path);
+	return pid;
+}
+
+/* Polls GET path until it answers want_status or timeout_ms pass. */
+bool
+testproc_wait_http(int port, const char *path, int want_status,
+    int timeout_ms)
+{
+	struct testhttp_response	r;
+	int64_t				deadline = meta_now_ms() + timeout_ms;
+
+	while (meta_now_ms() < deadline) {
+		if (testhttp_request(port, "GET", path, NULL, NULL, &r) == 0) {
+			if (r.status == want_status) {
+				testhttp_free(&r);
+				return true;
+			}
+			testhttp_free(&r);
+		}
+		usleep(50000);
+	}
+	return false;
+}
+
+/* SIGTERM, then waits; returns the exit status, or -1 if it had to kill. */
+int
+testproc_stop(pid_t pid, int timeout_ms)
+{
+	int	status, waited;
+
+	kill(pid, SIGTERM);
+	for (waited = 0; waited < timeout_ms; waited += 20) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(20000);
+	}
+	testproc_kill(pid);
+	return -1;
+}
+
+void
+testproc_kill(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}

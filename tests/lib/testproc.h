@@ -1,0 +1,18 @@
+/*
+ * Daemons under test run as real processes: spawned with their environment,
+ * waited for until /healthz answers, stopped with SIGTERM (or killed).
+ */
+#ifndef CDP_TESTPROC_H
+#define CDP_TESTPROC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+int	testproc_free_port(void);
+pid_t	testproc_spawn(const char *daemon, const char *const *env);
+bool	testproc_wait_http(int port, const char *path, int want_status,
+	    int timeout_ms);
+int	testproc_stop(pid_t pid, int timeout_ms);
+void	testproc_kill(pid_t pid);
+
+#endif
