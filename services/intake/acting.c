@@ -21,6 +21,8 @@
 #include "xmalloc.h"
 
 #define ACTING_ALLOWED_MAX	32
+#define STATUS_UNCHANGED \
+	CDP__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED
 
 struct acting {
 	struct intake		*in;
@@ -31,7 +33,9 @@ struct acting {
 	size_t			 len;
 	char			*complaint_id;
 	char			*merchant_id;
+	char			*customer_id;
 	char			*idem_key;
+	Cdp__V1__ComplaintStatus status;	/* after the action */
 	struct idem		*claim;
 	struct meta_ids		 ids;
 	Cdp__V1__EventMeta	 meta;
@@ -47,6 +51,7 @@ acting_free(struct acting *a)
 	free(a->body);
 	free(a->complaint_id);
 	free(a->merchant_id);
+	free(a->customer_id);
 	free(a->idem_key);
 	free(a);
 }
@@ -92,7 +97,7 @@ acting_on_published(void *arg, enum publish_result result)
 	body = json_pack("{s:s, s:s, s:s, s:s}", "complaint_id",
 	    a->complaint_id, "action",
 	    action_json_name(a->areq.rec.action), "status",
-	    lifecycle_status_name(a->areq.rec.resulting_status), "event_id",
+	    lifecycle_status_name(a->status), "event_id",
 	    a->meta.event_id);
 	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (a->claim != NULL)
@@ -135,6 +140,25 @@ acting_publish(struct acting *a)
 	}
 }
 
+/*
+ * Takes from the view what the event needs: the merchant for the envelope
+ * and, for a customer's channel, the customer as the actor (the action
+ * body names no user).
+ */
+static void
+acting_parties(struct acting *a, const json_t *view)
+{
+	const char	*merchant = view_merchant_id(view);
+	const char	*customer = json_string_value(json_object_get(
+	    json_object_get(view, "complainant"), "user_id"));
+
+	a->merchant_id = xstrdup(merchant != NULL ? merchant : "");
+	if (a->key->role == KEY_ROLE_CHANNEL && customer != NULL) {
+		a->customer_id = xstrdup(customer);
+		a->areq.actor.actor_id = a->customer_id;
+	}
+}
+
 static void
 acting_on_view(void *arg, enum readmodel_result result, json_t *view)
 {
@@ -156,12 +180,12 @@ acting_on_view(void *arg, enum readmodel_result result, json_t *view)
 		return;
 	}
 	status = view_status(view);
-	a->merchant_id = xstrdup(view_merchant_id(view) ?
-	    view_merchant_id(view) : "");
+	acting_parties(a, view);
 	json_decref(view);
 	switch (lifecycle_check(status, a->key->role, &a->areq.rec, &next)) {
 	case LIFECYCLE_OK:
 		a->areq.rec.resulting_status = next;
+		a->status = next != STATUS_UNCHANGED ? next : status;
 		acting_publish(a);
 		return;
 	case LIFECYCLE_FORBIDDEN:

@@ -159,10 +159,12 @@ test_full_body(void **state)
 	    "\"user\": {\"id\": \"U1\", \"name\": \"张三\", "
 	    "\"phone\": \"+86 138-1234-5678\", \"email\": \"zs@example.com\", "
 	    "\"member_tier\": \"gold\"}, \"problem_type\": \"logistics.lost\", "
-	    "\"description\": \"快递显示已签收但我没收到\", \"demand\": \"reship\", "
+	    "\"description\": \"快递显示已签收但我没收到\", "
+	    "\"demand\": \"reship\", "
 	    "\"amount\": 899.00, \"demand_amount\": 20, "
 	    "\"evidence\": [\"https://img.example.com/a.jpg\", "
-	    "\"http://img.example.com/b.png?x=1\", \"HTTPS://v.example.com/c\"]}";
+	    "\"http://img.example.com/b.png?x=1\", "
+	    "\"HTTPS://v.example.com/c\"]}";
 
 	parse_ok(body, &agent_key, &req);
 	assert_int_equal(req.filed.channel, CDP__V1__CHANNEL__CHANNEL_HOTLINE);
@@ -326,7 +328,8 @@ test_description_alone_suffices(void **state)
 	struct complaint_req	req;
 
 	parse_ok("{\"order_id\": \"O1\", \"user\": {\"id\": \"U1\"}, "
-	    "\"description\": \"坏了\", \"demand\": \"repair\"}", &app_key, &req);
+	    "\"description\": \"坏了\", \"demand\": \"repair\"}", &app_key,
+	    &req);
 	assert_string_equal(req.filed.problem_type, "");
 	assert_string_equal(req.filed.description, "坏了");
 	assert_int_equal(req.filed.demand, CDP__V1__DEMAND__DEMAND_REPAIR);
@@ -504,7 +507,8 @@ static void
 test_contact_details(void **state)
 {
 	static const char *const good[] = {
-		"\"phone\": \"13812345678\"", "\"phone\": \"+86 (10) 1234-5678\"",
+		"\"phone\": \"13812345678\"",
+		"\"phone\": \"+86 (10) 1234-5678\"",
 		"\"email\": \"a.b+c@example.com.cn\"",
 	};
 	static const char *const bad_phone[] = {
@@ -520,7 +524,8 @@ test_contact_details(void **state)
 	char			 body[256];
 	size_t			 i;
 
-#define USER_BODY	"{\"order_id\": \"O1\", \"user\": {\"id\": \"U1\", %s}, " \
+#define USER_BODY	"{\"order_id\": \"O1\", \"user\": {\"id\": \"U1\", " \
+			"%s}, " \
 			"\"description\": \"x\", \"demand\": \"refund\"}"
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		snprintf(body, sizeof(body), USER_BODY, good[i]);

@@ -35,11 +35,11 @@ enum detail {
 	RESOLVED,	/* a close reason other than withdrawn */
 };
 
-#define ALL	"received classified out_of_scope awaiting_merchant "	\
-	"awaiting_customer investigating resolution_proposed decided "	\
+#define ALL	"received classified out_of_scope awaiting_merchant " \
+	"awaiting_customer investigating resolution_proposed decided " \
 	"executing return_in_transit inspecting resolved closed reopened"
-#define OPEN	"received classified awaiting_merchant awaiting_customer "	\
-	"investigating resolution_proposed decided executing "		\
+#define OPEN	"received classified awaiting_merchant awaiting_customer " \
+	"investigating resolution_proposed decided executing " \
 	"return_in_transit inspecting resolved reopened"
 
 static const struct spec {
