@@ -1,8 +1,8 @@
 /*
  * Order snapshots: the classifier keeps the latest state of every order it
  * has seen from orders.events and logistics.events under "order:<id>" as a
- * packed cdp.v1.Order (docs/read-model.md). intake reads them to fill in
- * what a complaint left out.
+ * packed cdp.v1.OrderSnapshot (docs/read-model.md). intake reads them to
+ * fill in what a complaint left out.
  */
 #include <stdlib.h>
 
@@ -20,21 +20,23 @@ struct lookup {
 static void
 orders_on_reply(struct redis *r, redisReply *reply, void *arg)
 {
-	struct lookup	*l = arg;
-	Cdp__V1__Order	*order;
+	struct lookup		*l = arg;
+	Cdp__V1__OrderSnapshot	*snap;
 
 	if (redis_reply_error(reply, "order snapshot"))
 		l->fn(l->arg, ORDER_UNAVAILABLE, NULL);
 	else if (reply->type != REDIS_REPLY_STRING)
 		l->fn(l->arg, ORDER_UNKNOWN, NULL);
-	else if ((order = cdp__v1__order__unpack(NULL, reply->len,
+	else if ((snap = cdp__v1__order_snapshot__unpack(NULL, reply->len,
 	    (const uint8_t *)reply->str)) == NULL) {
 		log_warnx("orders: undecodable snapshot; treating the order "
 		    "as unknown");
 		l->fn(l->arg, ORDER_UNKNOWN, NULL);
 	} else {
-		l->fn(l->arg, ORDER_FOUND, order);
-		cdp__v1__order__free_unpacked(order, NULL);
+		/* Logistics alone (no order event yet) fills nothing. */
+		l->fn(l->arg, snap->order != NULL ? ORDER_FOUND : ORDER_UNKNOWN,
+		    snap->order);
+		cdp__v1__order_snapshot__free_unpacked(snap, NULL);
 	}
 	free(l);
 }

@@ -141,6 +141,7 @@ test_same_idempotency_key_files_once(void **state)
 static void
 put_order(const char *order_id)
 {
+	Cdp__V1__OrderSnapshot	 snap = CDP__V1__ORDER_SNAPSHOT__INIT;
 	Cdp__V1__Order		 o = CDP__V1__ORDER__INIT;
 	Cdp__V1__SkuLine	 line = CDP__V1__SKU_LINE__INIT, *lines[1];
 	char			*key = xasprintf("order:%s", order_id);
@@ -160,7 +161,9 @@ put_order(const char *order_id)
 	o.lines = lines;
 	o.total_fen = 25800;
 	o.ordered_at_ms = meta_now_ms() - 86400000;
-	buf = pb_pack(&o.base, &len);
+	snap.order_id = (char *)order_id;
+	snap.order = &o;
+	buf = pb_pack(&snap.base, &len);
 	intake_redis_set(key, buf, len);
 	free(buf);
 	free(key);
