@@ -38,13 +38,158 @@ void		 matcher_scan(const struct matcher *m, const char *text,
 size_t		 matcher_states(const struct matcher *m);
 void		 matcher_free(struct matcher *m);
 
-/* rules.c: the classification rules file (config/classifier-rules.conf). */
+/*
+ * rules.c: the classification rules file (config/classifier-rules.conf;
+ * its format is described in rules.c and docs/classification.md). A loaded
+ * file is read-only: classify() reads its rules, patterns and settings
+ * through the structures below.
+ */
 struct rules;
+
+#define RULES_SUBS_MAX	32	/* subcategories of one category */
+#define RULES_NCATS	8	/* Category values, UNSPECIFIED included */
+
+/* The facts a rule's "when" condition can test. */
+enum rule_fact {
+	RULE_FACT_AMOUNT_FEN,		/* the complained line's amount */
+	RULE_FACT_DEMAND_AMOUNT_FEN,
+	RULE_FACT_TIER,			/* member tier, ordered */
+	RULE_FACT_DEMAND,
+	RULE_FACT_CHANNEL,
+	RULE_FACT_PROBLEM_TYPE,		/* string */
+	RULE_FACT_HAS_ORDER,		/* booleans from here ... */
+	RULE_FACT_AFTER_SALES_EXPIRED,
+	RULE_FACT_SIGNED_BY_PROXY,
+	RULE_FACT_SHIP_LATE,
+	RULE_FACT_DELIVERY_LATE,
+	RULE_FACT_REPEAT_ON_ORDER,
+	RULE_FACT_GROUP_COMPLAINT,	/* ... to here */
+	RULE_FACT_GROUP_SIZE,
+	RULE_FACT_ORDER_STATUS,
+	RULE_FACT_LOGISTICS_STATUS,
+	RULE_FACT_CATEGORY,		/* the decided category ... */
+	RULE_FACT_SUBCATEGORY,		/* ... and subcategory (string) */
+};
+
+enum rule_op {
+	RULE_OP_EQ,
+	RULE_OP_NE,
+	RULE_OP_LT,
+	RULE_OP_LE,
+	RULE_OP_GT,
+	RULE_OP_GE,
+};
+
+/*
+ * A condition "<fact> <op> <value>". Numbers, booleans (0/1) and ordered
+ * enum values are in value; "=" and "!=" on an enum fact take alternatives
+ * ("demand = refund|return"), one bit each in mask; on a string fact the
+ * alternatives are strs.
+ */
+struct rule_cond {
+	enum rule_fact	 fact;
+	enum rule_op	 op;
+	int64_t		 value;
+	uint64_t	 mask;
+	char		**strs;
+	size_t		 nstrs;
+	char		*text;		/* as written, for reasons */
+};
+
+/*
+ * A rule: what it needs (keywords, requires, conditions: all of them) and
+ * what it does when it fires (evidence for a category, a severity and its
+ * urgency flag, extra teams, or out of scope). A post rule has a condition
+ * on the decided category, so it is evaluated after the decision and never
+ * gives category evidence itself.
+ */
+struct rule {
+	char			*id;
+	size_t			 line;
+	Cdp__V1__Category	 category;	/* UNSPECIFIED: no evidence */
+	int			 sub;		/* index in the category's
+						   subcategories, -1: none */
+	int64_t			 weight;	/* thousandths */
+	Cdp__V1__Severity	 severity;	/* UNSPECIFIED: unchanged */
+	Cdp__V1__UrgencyFlag	 flag;
+	Cdp__V1__Team		*teams;
+	size_t			 nteams;
+	char			*scope;		/* reason code, or NULL */
+	struct rule_cond	*conds;
+	size_t			 nconds;
+	bool			 has_keywords;
+	bool			 has_requires;
+	bool			 has_exclude;
+	bool			 post;
+};
+
+/* What a pattern is to one rule (or to negation, rule unused). */
+enum rule_use_kind {
+	RULE_USE_KEYWORD,
+	RULE_USE_REQUIRES,
+	RULE_USE_EXCLUDE,
+	RULE_USE_CUE,			/* a negation cue */
+	RULE_USE_NOT_CUE,		/* contains a cue but does not negate */
+};
+
+struct rule_use {
+	enum rule_use_kind	 kind;
+	size_t			 rule;
+};
+
+/*
+ * One distinct pattern given to the matcher, its id being its index. An
+ * English pattern matches whole words only, unless it ends in "*" in the
+ * file (prefix: "refund*" also finds "refunded").
+ */
+struct rule_pattern {
+	char		*text;
+	bool		 prefix;
+	struct rule_use	*uses;
+	size_t		 nuses;
+};
+
+struct rule_category {
+	const char	 *name;
+	char		**subs;		/* subcategory vocabulary */
+	size_t		  nsubs;
+	Cdp__V1__Team	 *teams;	/* the first leads */
+	size_t		  nteams;
+	Cdp__V1__Party	  party;
+};
+
+struct rule_severity {
+	const char	*name;
+	char		*sla_policy;
+	uint32_t	 priority;	/* base of the priority score */
+	Cdp__V1__Team	*teams;		/* added to every such case */
+	size_t		 nteams;
+};
+
+struct rule_settings {
+	uint32_t	group_threshold;
+	int64_t		group_window_ms;
+	size_t		negation_window;	/* characters */
+	int64_t		confidence_damping;	/* thousandths of weight */
+	uint32_t	tier_bonus[6];		/* by MemberTier */
+	int64_t		amount_step_fen;	/* one priority point per */
+	uint32_t	amount_bonus_max;
+};
 
 struct rules	*rules_load(const char *path, char *err, size_t errsz);
 const char	*rules_version(const struct rules *r);
 uint32_t	 rules_group_threshold(const struct rules *r);
 int64_t		 rules_group_window_ms(const struct rules *r);
+const struct rule_settings *rules_settings(const struct rules *r);
+size_t		 rules_count(const struct rules *r);
+const struct rule *rules_rule(const struct rules *r, size_t i);
+const struct matcher *rules_matcher(const struct rules *r);
+const struct rule_pattern *rules_pattern(const struct rules *r, int id);
+const struct rule_category *rules_category(const struct rules *r,
+		    Cdp__V1__Category c);
+const struct rule_severity *rules_severity(const struct rules *r,
+		    Cdp__V1__Severity s);
+const char	*rules_guidance(const struct rules *r, const char *reason_code);
 void		 rules_free(struct rules *r);
 
 /*
@@ -89,5 +234,62 @@ size_t	proactive_causes(const struct proactive_policy *p,
 	    Cdp__V1__ProactiveCause *out, size_t max);
 int64_t	proactive_next_check(const struct proactive_policy *p,
 	    const Cdp__V1__OrderSnapshot *snap, int64_t now_ms);
+
+/* The daemon's state, owned by main.c and lent to the I/O modules. */
+struct classifier {
+	struct event_base	*base;
+	struct kafka_producer	*producer;
+	struct kafka_consumer	*consumer;
+	struct redis		*redis;
+	struct httpd		*httpd;
+	struct rules		*rules;
+	struct proactive_policy	 proactive;
+	struct event		*proactive_ev;
+	bool			 stopping;
+};
+
+struct kafka_msg;
+
+/*
+ * emit.c: one complaint event to complaints.events; fn learns whether the
+ * broker confirmed it.
+ */
+typedef void (*emit_fn)(void *arg, bool ok);
+
+int	emit_event(struct classifier *c, Cdp__V1__ComplaintEvent *ev,
+	    emit_fn fn, void *arg);
+void	emit_complaint_id(const char *seed, char out[14]);
+
+/* snapshot.c: order snapshots from orders.events and logistics.events. */
+typedef void (*snapshot_fn)(void *arg, int rc, Cdp__V1__OrderSnapshot *snap);
+
+void	snapshot_handle_order(struct classifier *c, struct kafka_msg *m);
+void	snapshot_handle_logistics(struct classifier *c, struct kafka_msg *m);
+int	snapshot_get(struct classifier *c, const char *order_id,
+	    snapshot_fn fn, void *arg);
+
+/* grouping.c: group-complaint and repeat counters in Redis. */
+struct group_counts {
+	uint32_t	 sku;		/* same SKU in the window */
+	uint32_t	 merchant;	/* same merchant in the window */
+	uint32_t	 order_before;	/* earlier complaints on the order */
+	char		**members;	/* the group when it just formed */
+	size_t		 nmembers;
+};
+typedef void (*grouping_fn)(void *arg, int rc, struct group_counts *g);
+
+void	grouping_start(struct classifier *c);
+int	grouping_count(struct classifier *c, const char *complaint_id,
+	    const Cdp__V1__Filed *filed, const char *merchant_id,
+	    int64_t at_ms, grouping_fn fn, void *arg);
+void	grouping_counts_free(struct group_counts *g);
+
+/* filing.c: a Filed or ProactiveOpened event, classified. */
+void	filing_handle(struct classifier *c, struct kafka_msg *m);
+
+/* opening.c: proactive complaints from order snapshots due for a check. */
+void	opening_start(struct classifier *c);
+void	opening_schedule(struct classifier *c, const char *order_id,
+	    int64_t at_ms);
 
 #endif

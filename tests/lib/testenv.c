@@ -295,3 +295,31 @@ testenv_dev(const char *args)
 	free(cmd);
 	return rc;
 }
+
+/* Writes one message and waits until the broker confirmed it. */
+void
+testenv_produce(const char *topic, const char *key, const void *payload,
+    size_t len)
+{
+	rd_kafka_conf_t		*conf = rd_kafka_conf_new();
+	rd_kafka_t		*rk;
+	rd_kafka_resp_err_t	 err;
+	char			 errstr[256];
+
+	rd_kafka_conf_set(conf, "bootstrap.servers", testenv_brokers(), errstr,
+	    sizeof(errstr));
+	rd_kafka_conf_set(conf, "partitioner", "murmur2_random", errstr,
+	    sizeof(errstr));
+	rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
+	    sizeof(errstr));
+	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,
+	    sizeof(errstr))) == NULL)
+		fatalx("testenv: %s", errstr);
+	err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+	    RD_KAFKA_V_KEY(key, strlen(key)),
+	    RD_KAFKA_V_VALUE((void *)payload, len),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+	if (err != 0 || rd_kafka_flush(rk, 30000) != 0)
+		fatalx("testenv: cannot produce to %s", topic);
+	rd_kafka_destroy(rk);
+}

@@ -37,5 +37,7 @@ void		 testenv_records_free(struct testenv_record *r, size_t n);
 const char	*testenv_header(const struct testenv_record *r,
 		    const char *name);
 int		 testenv_dev(const char *args);
+void		 testenv_produce(const char *topic, const char *key,
+		    const void *payload, size_t len);
 
 #endif
