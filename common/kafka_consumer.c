@@ -504,6 +504,12 @@ consumer_conf(struct kafka_consumer *c, const struct kafka_consumer_conf *kc)
 	kafka_conf_set(conf, "auto.offset.reset", "earliest");
 	kafka_conf_set(conf, "session.timeout.ms", "6000");
 	kafka_conf_set(conf, "heartbeat.interval.ms", "2000");
+	/*
+	 * A complaint crosses several daemons, one consumer hop each; the
+	 * default 500 ms that a broker may hold an empty fetch would add up
+	 * to seconds before an agent sees a classification.
+	 */
+	kafka_conf_set(conf, "fetch.wait.max.ms", "50");
 	rd_kafka_conf_set_rebalance_cb(conf, consumer_on_rebalance);
 	rd_kafka_conf_set_stats_cb(conf, consumer_on_stats);
 	rd_kafka_conf_set_opaque(conf, c);

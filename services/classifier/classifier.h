@@ -171,6 +171,8 @@ struct rule_settings {
 	int64_t		group_window_ms;
 	size_t		negation_window;	/* characters */
 	int64_t		confidence_damping;	/* thousandths of weight */
+	int64_t		keyword_bonus;		/* thousandths of weight per
+						   extra distinct keyword */
 	uint32_t	tier_bonus[6];		/* by MemberTier */
 	int64_t		amount_step_fen;	/* one priority point per */
 	uint32_t	amount_bonus_max;
@@ -184,6 +186,7 @@ const struct rule_settings *rules_settings(const struct rules *r);
 size_t		 rules_count(const struct rules *r);
 const struct rule *rules_rule(const struct rules *r, size_t i);
 const struct matcher *rules_matcher(const struct rules *r);
+size_t		 rules_pattern_count(const struct rules *r);
 const struct rule_pattern *rules_pattern(const struct rules *r, int id);
 const struct rule_category *rules_category(const struct rules *r,
 		    Cdp__V1__Category c);
@@ -195,6 +198,8 @@ void		 rules_free(struct rules *r);
 /*
  * classify.c: one complaint's classification from its own fields and the
  * facts the daemon gathered. The result owns what the messages point to.
+ * An out-of-scope result also has a Classified: the best-effort assessment
+ * behind the OutOfScope, for logs and tests, never emitted.
  */
 struct classify_facts {
 	const Cdp__V1__Filed		*filed;
@@ -283,6 +288,12 @@ int	grouping_count(struct classifier *c, const char *complaint_id,
 	    const Cdp__V1__Filed *filed, const char *merchant_id,
 	    int64_t at_ms, grouping_fn fn, void *arg);
 void	grouping_counts_free(struct group_counts *g);
+int	grouping_remember(struct classifier *c,
+	    const Cdp__V1__ComplaintEvent *ev, void (*fn)(void *, bool),
+	    void *arg);
+void	grouping_link(struct classifier *c, const Cdp__V1__EventMeta *cause,
+	    const char *cause_complaint, const char *group_key,
+	    char **members, size_t n, void (*fn)(void *, bool), void *arg);
 
 /* filing.c: a Filed or ProactiveOpened event, classified. */
 void	filing_handle(struct classifier *c, struct kafka_msg *m);

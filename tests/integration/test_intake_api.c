@@ -47,7 +47,7 @@ filed_event(const char *id)
 	Cdp__V1__ComplaintEvent	*ev;
 	size_t			 n;
 
-	n = testenv_read_key("complaints.events", id, 1500, &recs);
+	n = testenv_read_key("complaints.events", id, 15000, &recs);
 	assert_int_equal(n, 1);
 	ev = cdp__v1__complaint_event__unpack(NULL, recs[0].len,
 	    recs[0].payload);
@@ -124,7 +124,7 @@ test_same_idempotency_key_files_once(void **state)
 	assert_string_equal(testhttp_header(&b, "Idempotent-Replayed"),
 	    "true");
 	assert_int_equal(testenv_read_key("complaints.events",
-	    json_string_value(json_object_get(a.json, "complaint_id")), 1500,
+	    json_string_value(json_object_get(a.json, "complaint_id")), 15000,
 	    &recs), 1);
 	testenv_records_free(recs, 1);
 	assert_int_equal(intake_call(&intake, "POST", "/v1/complaints",

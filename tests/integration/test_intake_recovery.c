@@ -57,7 +57,7 @@ events_with(const char *marker)
 	Cdp__V1__ComplaintEvent	*ev;
 	size_t			 n, i, found = 0;
 
-	n = testenv_read_key("complaints.events", NULL, 2000, &recs);
+	n = testenv_read_key("complaints.events", NULL, 15000, &recs);
 	for (i = 0; i < n; i++) {
 		ev = cdp__v1__complaint_event__unpack(NULL, recs[i].len,
 		    recs[i].payload);

@@ -183,8 +183,26 @@ testenv_read_topic(const char *topic, size_t want, int timeout_ms,
 	return n;
 }
 
+static void
+testenv_keep(struct testenv_record **recs, size_t *n,
+    const rd_kafka_message_t *m)
+{
+	struct testenv_record	*r;
+
+	*recs = xreallocarray(*recs, *n + 1, sizeof(**recs));
+	r = &(*recs)[(*n)++];
+	memset(r, 0, sizeof(*r));
+	r->key = xstrndup(m->key != NULL ? m->key : "", m->key_len);
+	r->key_len = m->key_len;
+	r->payload = xmalloc(m->len + 1);
+	memcpy(r->payload, m->payload, m->len);
+	r->len = m->len;
+	r->partition = m->partition;
+	r->offset = m->offset;
+}
+
 static rd_kafka_t *
-testenv_assign_all(const char *topic)
+testenv_assign_all(const char *topic, int *npartitions)
 {
 	rd_kafka_conf_t			*conf = rd_kafka_conf_new();
 	rd_kafka_t			*rk;
@@ -197,6 +215,8 @@ testenv_assign_all(const char *topic)
 	rd_kafka_conf_set(conf, "bootstrap.servers", testenv_brokers(), err,
 	    sizeof(err));
 	rd_kafka_conf_set(conf, "group.id", "testenv-reader", err, sizeof(err));
+	rd_kafka_conf_set(conf, "enable.partition.eof", "true", err,
+	    sizeof(err));
 	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err))) ==
 	    NULL)
 		fatalx("testenv: %s", err);
@@ -204,6 +224,7 @@ testenv_assign_all(const char *topic)
 	if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != 0 ||
 	    md->topic_cnt != 1)
 		fatalx("testenv: no metadata for %s", topic);
+	*npartitions = md->topics[0].partition_cnt;
 	parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
 	for (i = 0; i < md->topics[0].partition_cnt; i++)
 		rd_kafka_topic_partition_list_add(parts, topic, i)->offset =
@@ -217,37 +238,30 @@ testenv_assign_all(const char *topic)
 }
 
 /*
- * Reads every partition of topic from the beginning until nothing new came
- * for idle_ms, keeping the records with the given key (all when NULL).
+ * Reads every partition of topic from the beginning to its current end,
+ * keeping the records with the given key (all when NULL); timeout_ms bounds
+ * the whole read.
  */
 size_t
-testenv_read_key(const char *topic, const char *key, int idle_ms,
+testenv_read_key(const char *topic, const char *key, int timeout_ms,
     struct testenv_record **out)
 {
-	rd_kafka_t		*rk = testenv_assign_all(topic);
 	rd_kafka_message_t	*m;
 	struct testenv_record	*recs = NULL;
 	size_t			 n = 0;
-	int64_t			 last = meta_now_ms();
+	int			 nparts, eofs = 0;
+	rd_kafka_t		*rk = testenv_assign_all(topic, &nparts);
+	int64_t			 deadline = meta_now_ms() + timeout_ms;
 
-	while (meta_now_ms() - last < idle_ms) {
+	while (eofs < nparts && meta_now_ms() < deadline) {
 		if ((m = rd_kafka_consumer_poll(rk, 100)) == NULL)
 			continue;
-		last = meta_now_ms();
-		if (m->err == 0 && (key == NULL || (m->key_len == strlen(key) &&
-		    memcmp(m->key, key, m->key_len) == 0))) {
-			recs = xreallocarray(recs, n + 1, sizeof(*recs));
-			memset(&recs[n], 0, sizeof(recs[n]));
-			recs[n].key = xstrndup(m->key != NULL ? m->key : "",
-			    m->key_len);
-			recs[n].key_len = m->key_len;
-			recs[n].payload = xmalloc(m->len + 1);
-			memcpy(recs[n].payload, m->payload, m->len);
-			recs[n].len = m->len;
-			recs[n].partition = m->partition;
-			recs[n].offset = m->offset;
-			n++;
-		}
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			eofs++;
+		else if (m->err == 0 && (key == NULL ||
+		    (m->key_len == strlen(key) &&
+		    memcmp(m->key, key, m->key_len) == 0)))
+			testenv_keep(&recs, &n, m);
 		rd_kafka_message_destroy(m);
 	}
 	rd_kafka_consumer_close(rk);

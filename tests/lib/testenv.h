@@ -32,7 +32,7 @@ bool		 testenv_run_until(struct event_base *base,
 size_t		 testenv_read_topic(const char *topic, size_t want,
 		    int timeout_ms, struct testenv_record **out);
 size_t		 testenv_read_key(const char *topic, const char *key,
-		    int idle_ms, struct testenv_record **out);
+		    int timeout_ms, struct testenv_record **out);
 void		 testenv_records_free(struct testenv_record *r, size_t n);
 const char	*testenv_header(const struct testenv_record *r,
 		    const char *name);

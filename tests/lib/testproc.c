@@ -1,3 +1,4 @@
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -50,6 +51,13 @@ testproc_spawn(const char *daemon, const char *const *env)
 	if ((pid = fork()) == -1)
 		fatal("testproc: fork");
 	if (pid == 0) {
+		/*
+		 * The daemon dies with the test, even one that failed before
+		 * stopping it, and holds none of the test's descriptors (such
+		 * as ./dev test's lock).
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		closefrom(3);
 		if (chdir(src) == -1)
 			_exit(126);
 		for (i = 0; env != NULL && env[i] != NULL; i++)

@@ -1,0 +1,75 @@
+/*
+ * The classifier's writes to complaints.events. Every event it emits has an
+ * id derived from its cause, so handling the same input twice emits the
+ * same events, which consumers drop as duplicates.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "classifier.h"
+#include "kafka.h"
+#include "log.h"
+#include "pb.h"
+#include "xmalloc.h"
+
+struct emit {
+	emit_fn	 fn;
+	void	*arg;
+};
+
+static void
+emit_on_delivery(void *arg, const struct kafka_delivery *d)
+{
+	struct emit	*e = arg;
+
+	e->fn(e->arg, d->err == 0);
+	free(e);
+}
+
+/*
+ * Sends ev keyed by its complaint id. Returns -1 when refused at once (fn
+ * is not called), 0 when fn will learn the broker's answer.
+ */
+int
+emit_event(struct classifier *c, Cdp__V1__ComplaintEvent *ev, emit_fn fn,
+    void *arg)
+{
+	struct emit	*e = xmalloc(sizeof(*e));
+	uint8_t		*buf;
+	size_t		 len;
+	int		 rc;
+
+	e->fn = fn;
+	e->arg = arg;
+	buf = pb_pack(&ev->base, &len);
+	rc = kafka_producer_send(c->producer, "complaints.events",
+	    ev->complaint_id, strlen(ev->complaint_id), buf, len, NULL, 0,
+	    emit_on_delivery, e);
+	free(buf);
+	if (rc == -1)
+		free(e);
+	return rc;
+}
+
+/*
+ * A complaint id the platform opens itself: "P" and 12 Crockford base32
+ * characters of SHA-256(seed), so the same order and cause always give the
+ * same complaint.
+ */
+void
+emit_complaint_id(const char *seed, char out[14])
+{
+	static const char	b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	unsigned char		d[EVP_MAX_MD_SIZE];
+	unsigned int		n;
+	int			i;
+
+	if (EVP_Digest(seed, strlen(seed), d, &n, EVP_sha256(), NULL) != 1)
+		fatalx("emit: SHA-256 failed");
+	out[0] = 'P';
+	for (i = 0; i < 12; i++)
+		out[i + 1] = b32[d[i] & 31];
+	out[13] = '\0';
+}

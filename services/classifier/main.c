@@ -1,0 +1,168 @@
+/*
+ * classifier: classification, urgency, scope and routing of every complaint
+ * (docs/classification.md), order snapshots, proactive complaints.
+ *
+ * One consumer in group "classifier" reads complaints.events (Filed,
+ * ProactiveOpened), orders.events and logistics.events; everything it emits
+ * goes to complaints.events with ids derived from the cause.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "classifier.h"
+#include "config.h"
+#include "httpd.h"
+#include "kafka.h"
+#include "log.h"
+#include "redis.h"
+#include "signals.h"
+
+static struct {
+	char		*brokers;
+	char		*redis_addr;
+	char		*listen;
+	char		*log_level;
+	char		*instance_id;
+	char		*rules_file;
+	long long	 ship_grace_ms;
+	long long	 no_scan_ms;
+} settings;
+
+static const struct config_setting settings_table[] = {
+	{ "KAFKA_BROKERS", CONFIG_HOSTPORT_LIST, "127.0.0.1:9092", 0, 0, NULL,
+	    "Kafka bootstrap brokers", &settings.brokers },
+	{ "REDIS_ADDR", CONFIG_HOSTPORT, "127.0.0.1:6380", 0, 0, NULL,
+	    "Redis for order snapshots and group counters",
+	    &settings.redis_addr },
+	{ "HTTP_LISTEN", CONFIG_HOSTPORT, "127.0.0.1:8081", 0, 0, NULL,
+	    "address of /healthz, /readyz, /metrics", &settings.listen },
+	{ "LOG_LEVEL", CONFIG_ENUM, "info", 0, 0, "error|warn|info|debug",
+	    "least important level logged", &settings.log_level },
+	{ "INSTANCE_ID", CONFIG_STRING, "", 0, 0, NULL,
+	    "stable instance name for static group membership (pod name)",
+	    &settings.instance_id },
+	{ "CLASSIFIER_RULES_FILE", CONFIG_STRING,
+	    "config/classifier-rules.conf", 0, 0, NULL,
+	    "classification rules", &settings.rules_file },
+	{ "PROACTIVE_SHIP_GRACE_MS", CONFIG_INT, "3600000", 0,
+	    30LL * 86400000, NULL,
+	    "how long past the promised ship time before opening a case",
+	    &settings.ship_grace_ms },
+	{ "PROACTIVE_NO_SCAN_MS", CONFIG_INT, "172800000", 1000,
+	    30LL * 86400000, NULL,
+	    "how long in transit without a scan before opening a case",
+	    &settings.no_scan_ms },
+};
+
+#define NSETTINGS	(sizeof(settings_table) / sizeof(settings_table[0]))
+
+static struct classifier	classifier;
+
+static void
+classifier_handle(struct kafka_msg *m, void *arg)
+{
+	struct classifier	*c = arg;
+
+	if (strcmp(m->topic, "complaints.events") == 0)
+		filing_handle(c, m);
+	else if (strcmp(m->topic, "orders.events") == 0)
+		snapshot_handle_order(c, m);
+	else if (strcmp(m->topic, "logistics.events") == 0)
+		snapshot_handle_logistics(c, m);
+	else
+		kafka_consumer_done(m);
+}
+
+static void
+classifier_stop(void *arg)
+{
+	classifier.stopping = true;
+	httpd_drain(classifier.httpd);
+	event_base_loopexit(classifier.base, NULL);
+}
+
+static void
+classifier_setup(void)
+{
+	enum log_level	 level;
+	char		 err[512];
+
+	config_load(settings_table, NSETTINGS);
+	if (log_level_parse(settings.log_level, &level) == -1)
+		fatalx("config: LOG_LEVEL: unknown level");
+	log_init("classifier", level);
+	if ((classifier.rules = rules_load(settings.rules_file, err,
+	    sizeof(err))) == NULL)
+		fatalx("config: CLASSIFIER_RULES_FILE: %s", err);
+	classifier.proactive.ship_grace_ms = settings.ship_grace_ms;
+	classifier.proactive.no_scan_ms = settings.no_scan_ms;
+	log_info("rules %s loaded", rules_version(classifier.rules));
+}
+
+static void
+classifier_consume(void)
+{
+	static const char *const	topics[] = { "complaints.events",
+	    "orders.events", "logistics.events" };
+	struct kafka_consumer_conf	kc = {
+		.brokers = settings.brokers, .group = "classifier",
+		.client_id = "classifier", .instance_id = settings.instance_id,
+		.topics = topics, .ntopics = 3, .service = "classifier",
+		.dlq_producer = classifier.producer,
+		.dlq_topic = "dlq.classifier", .handler = classifier_handle,
+		.arg = &classifier,
+	};
+
+	classifier.consumer = kafka_consumer_new(classifier.base, &kc);
+}
+
+static void
+classifier_shutdown(struct signals *sig, char *redis_host)
+{
+	kafka_consumer_close(classifier.consumer);
+	kafka_producer_flush(classifier.producer, 10000);
+	event_free(classifier.proactive_ev);
+	httpd_free(classifier.httpd);
+	kafka_producer_free(classifier.producer);
+	redis_free(classifier.redis);
+	rules_free(classifier.rules);
+	signals_free(sig);
+	event_base_free(classifier.base);
+	free(redis_host);
+	config_free(settings_table, NSETTINGS);
+	log_info("stopped");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct signals	*sig;
+	char		*redis_host;
+	int		 redis_port;
+
+	classifier_setup();
+	if (config_hostport(settings.redis_addr, &redis_host, &redis_port) ==
+	    -1)
+		fatalx("config: REDIS_ADDR: expected host:port");
+	if ((classifier.base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	classifier.producer = kafka_producer_new(classifier.base,
+	    settings.brokers, "classifier", 30000);
+	classifier.redis = redis_new(classifier.base, redis_host, redis_port);
+	classifier.httpd = httpd_start(classifier.base, settings.listen,
+	    "classifier");
+	grouping_start(&classifier);
+	opening_start(&classifier);
+	classifier_consume();
+	httpd_ready_check(classifier.httpd, "kafka", kafka_consumer_ready,
+	    classifier.consumer);
+	httpd_ready_check(classifier.httpd, "redis", redis_ready,
+	    classifier.redis);
+	sig = signals_new(classifier.base, classifier_stop, NULL);
+	log_info("classifying; health on %s", settings.listen);
+	event_base_dispatch(classifier.base);
+	classifier_shutdown(sig, redis_host);
+	return 0;
+}
