@@ -409,6 +409,60 @@ test_group_of_five_on_one_sku_makes_all_urgent_and_linked(void **state)
 }
 
 static void
+test_undecodable_order_event_goes_to_dead_letters(void **state)
+{
+	struct testenv_record	*recs;
+	char			*key = testenv_unique("O-BAD");
+	char			 reason[256] = "", topic[64] = "";
+	int64_t			 deadline = meta_now_ms() + 20000;
+	size_t			 n, i;
+
+	testenv_produce("orders.events", key, "\x08\xff\xff not an order",
+	    16);
+	while (reason[0] == '\0' && meta_now_ms() < deadline) {
+		n = testenv_read_key("dlq.classifier", key, 15000, &recs);
+		for (i = 0; i < n; i++) {
+			snprintf(reason, sizeof(reason), "%s",
+			    testenv_header(&recs[i], "dlq.reason"));
+			snprintf(topic, sizeof(topic), "%s",
+			    testenv_header(&recs[i], "dlq.topic"));
+		}
+		testenv_records_free(recs, n);
+	}
+	assert_non_null(strstr(reason, "OrderEvent"));
+	assert_string_equal(topic, "orders.events");
+	free(key);
+}
+
+static void
+test_bad_rules_file_stops_start_up_naming_the_line(void **state)
+{
+	const char	*rules = "/tmp/cdp-bad-rules.conf";
+	const char	*log = "/tmp/cdp-bad-rules.log";
+	FILE		*f = fopen(rules, "w");
+	char		 line[4096] = "";
+	char		*listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d",
+	    testproc_free_port());
+	const char	*env[] = { "CLASSIFIER_RULES_FILE=/tmp/cdp-bad-rules.conf",
+	    listen, NULL };
+
+	assert_non_null(f);
+	fprintf(f, "[settings]\ngroup_threshold = 5\n\n[rule r1]\n"
+	    "keywords = 坏了\ncategory = no-such-category\n");
+	fclose(f);
+	assert_int_equal(testproc_run("classifier", env, log, 10000), 1);
+	assert_non_null(f = fopen(log, "r"));
+	while (fgets(line, sizeof(line), f) != NULL &&
+	    strstr(line, "\"error\"") == NULL)
+		;
+	fclose(f);
+	assert_non_null(strstr(line, "/tmp/cdp-bad-rules.conf:"));
+	unlink(rules);
+	unlink(log);
+	free(listen);
+}
+
+static void
 test_intake_shows_the_classification(void **state)
 {
 	struct intake_proc	 p = { 0 };
@@ -453,6 +507,10 @@ main(void)
 		    test_order_not_shipped_in_time_opens_a_complaint),
 		cmocka_unit_test(
 		    test_group_of_five_on_one_sku_makes_all_urgent_and_linked),
+		cmocka_unit_test(
+		    test_undecodable_order_event_goes_to_dead_letters),
+		cmocka_unit_test(
+		    test_bad_rules_file_stops_start_up_naming_the_line),
 		cmocka_unit_test(test_intake_shows_the_classification),
 	};
 

@@ -184,8 +184,7 @@ testenv_read_topic(const char *topic, size_t want, int timeout_ms,
 }
 
 static void
-testenv_keep(struct testenv_record **recs, size_t *n,
-    const rd_kafka_message_t *m)
+testenv_keep(struct testenv_record **recs, size_t *n, rd_kafka_message_t *m)
 {
 	struct testenv_record	*r;
 
@@ -199,6 +198,7 @@ testenv_keep(struct testenv_record **recs, size_t *n,
 	r->len = m->len;
 	r->partition = m->partition;
 	r->offset = m->offset;
+	rd_kafka_message_detach_headers(m, &r->headers);
 }
 
 static rd_kafka_t *

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@ testproc_free_port(void)
 	return port;
 }
 
+static pid_t	testproc_start(const char *, const char *const *, const char *);
+
 /*
  * Starts $CDP_BUILD_DIR/services/<daemon>/<daemon> in the source tree with
  * the test environment plus env ("NAME=value" strings, NULL-terminated).
@@ -39,6 +42,35 @@ testproc_free_port(void)
 pid_t
 testproc_spawn(const char *daemon, const char *const *env)
 {
+	return testproc_start(daemon, env, NULL);
+}
+
+/*
+ * Runs a daemon that is expected to stop by itself (a start-up error),
+ * its standard error into stderr_path; returns its exit status, or -1 if
+ * it had to be killed after timeout_ms.
+ */
+int
+testproc_run(const char *daemon, const char *const *env,
+    const char *stderr_path, int timeout_ms)
+{
+	pid_t	pid = testproc_start(daemon, env, stderr_path);
+	int	status, waited;
+
+	for (waited = 0; waited < timeout_ms; waited += 20) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(20000);
+	}
+	testproc_kill(pid);
+	return -1;
+}
+
+static pid_t
+testproc_start(const char *daemon, const char *const *env,
+    const char *stderr_path)
+{
+	int		 fd;
 	const char	*build = getenv("CDP_BUILD_DIR");
 	const char	*src = getenv("CDP_SOURCE_DIR");
 	char		*path;
@@ -57,6 +89,10 @@ testproc_spawn(const char *daemon, const char *const *env)
 		 * as ./dev test's lock).
 		 */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (stderr_path != NULL && ((fd = open(stderr_path,
+		    O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1 ||
+		    dup2(fd, STDERR_FILENO) == -1))
+			_exit(125);
 		closefrom(3);
 		if (chdir(src) == -1)
 			_exit(126);

@@ -13,6 +13,8 @@ pid_t	testproc_spawn(const char *daemon, const char *const *env);
 bool	testproc_wait_http(int port, const char *path, int want_status,
 	    int timeout_ms);
 int	testproc_stop(pid_t pid, int timeout_ms);
+int	testproc_run(const char *daemon, const char *const *env,
+	    const char *stderr_path, int timeout_ms);
 void	testproc_kill(pid_t pid);
 
 #endif
