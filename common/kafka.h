@@ -125,6 +125,8 @@ void		 kafka_consumer_dead(struct kafka_msg *m, const char *reason);
 void		 kafka_consumer_retry(struct kafka_msg *m, int delay_ms);
 int		 kafka_consumer_ready(void *c, char *why, size_t whysz);
 int		 kafka_consumer_commit(struct kafka_consumer *c);
+bool		 kafka_consumer_caught_up(struct kafka_consumer *c,
+		    const char *topic, int32_t partition);
 void		 kafka_consumer_close(struct kafka_consumer *c);
 
 #endif

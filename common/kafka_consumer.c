@@ -381,6 +381,8 @@ consumer_assign(struct kafka_consumer *c,
 		    parts->elems[i].partition);
 		p->assigned = assigned;
 		p->paused = false;
+		if (assigned && parts->elems[i].offset >= 0)
+			p->next_offset = parts->elems[i].offset;
 		if (!assigned) {
 			p->generation++;
 			partition_drop(p);
@@ -599,6 +601,30 @@ kafka_consumer_ready(void *arg, char *why, size_t whysz)
 	else
 		return 1;
 	return 0;
+}
+
+/*
+ * Whether the daemon has handled everything of an assigned partition up to
+ * its end as last seen by the fetcher: nothing queued here, and the next
+ * offset at the high watermark. A daemon that acts on time (sla-timer)
+ * waits for this before acting on state that later events may change.
+ */
+bool
+kafka_consumer_caught_up(struct kafka_consumer *c, const char *topic,
+    int32_t partition)
+{
+	struct kafka_partition	*p;
+	int64_t			 lo, hi;
+
+	for (p = c->parts; p != NULL; p = p->next)
+		if (p->partition == partition && strcmp(p->topic, topic) == 0)
+			break;
+	if (p == NULL || !p->assigned || p->head != NULL)
+		return false;
+	if (rd_kafka_get_watermark_offsets(c->rk, topic, partition, &lo,
+	    &hi) != 0 || hi < 0)
+		return false;
+	return hi == lo || p->next_offset >= hi;	/* next_offset: -1 unknown */
 }
 
 /* Commits the stored offsets now and waits for the answer. */

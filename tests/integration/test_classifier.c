@@ -65,8 +65,6 @@ produce_filed(const char *complaint_id, const char *order_id,
 	Cdp__V1__Complainant	 who = CDP__V1__COMPLAINANT__INIT;
 	Cdp__V1__Respondent	 resp = CDP__V1__RESPONDENT__INIT;
 	Cdp__V1__OrderRef	 ref = CDP__V1__ORDER_REF__INIT;
-	uint8_t			*buf;
-	size_t			 len;
 
 	meta_fill(&meta, &ids, "intake", NULL, NULL);
 	who.user_id = "U1";
@@ -86,54 +84,21 @@ produce_filed(const char *complaint_id, const char *order_id,
 	ev.merchant_id = (char *)complaint_id;
 	ev.body_case = BODY(FILED);
 	ev.filed = &f;
-	buf = pb_pack(&ev.base, &len);
-	testenv_produce("complaints.events", complaint_id, buf, len);
-	free(buf);
+	testenv_produce_event(&ev);
 	return xstrdup(ids.event_id);
 }
 
-/*
- * Waits for the classifier's answer to a complaint: returns every event of
- * that key with the given body, after at least want of them came.
- */
 static size_t
 wait_events(const char *key, int body, size_t want,
     Cdp__V1__ComplaintEvent **out, size_t max)
 {
-	struct testenv_record	*recs;
-	Cdp__V1__ComplaintEvent	*ev;
-	int64_t			 deadline = meta_now_ms() + 20000;
-	size_t			 n, i, found;
-
-	do {
-		found = 0;
-		n = testenv_read_key("complaints.events", key, 15000, &recs);
-		for (i = 0; i < n; i++) {
-			ev = cdp__v1__complaint_event__unpack(NULL,
-			    recs[i].len, recs[i].payload);
-			if (ev != NULL && (int)ev->body_case == body &&
-			    found < max)
-				out[found++] = ev;
-			else if (ev != NULL)
-				cdp__v1__complaint_event__free_unpacked(ev,
-				    NULL);
-		}
-		testenv_records_free(recs, n);
-		if (found >= want)
-			return found;
-		for (i = 0; i < found; i++)
-			cdp__v1__complaint_event__free_unpacked(out[i], NULL);
-	} while (meta_now_ms() < deadline);
-	return 0;
+	return testenv_wait_events(key, body, want, 20000, out, max);
 }
 
 static void
 free_events(Cdp__V1__ComplaintEvent **evs, size_t n)
 {
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		cdp__v1__complaint_event__free_unpacked(evs[i], NULL);
+	testenv_free_events(evs, n);
 }
 
 static void

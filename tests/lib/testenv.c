@@ -6,6 +6,7 @@
 #include "config.h"
 #include "log.h"
 #include "meta.h"
+#include "pb.h"
 #include "testenv.h"
 #include "xmalloc.h"
 
@@ -336,4 +337,67 @@ testenv_produce(const char *topic, const char *key, const void *payload,
 	if (err != 0 || rd_kafka_flush(rk, 30000) != 0)
 		fatalx("testenv: cannot produce to %s", topic);
 	rd_kafka_destroy(rk);
+}
+
+/* Writes one complaint event keyed by its complaint id. */
+void
+testenv_produce_event(const Cdp__V1__ComplaintEvent *ev)
+{
+	uint8_t	*buf;
+	size_t	 len;
+
+	buf = pb_pack(&ev->base, &len);
+	testenv_produce("complaints.events", ev->complaint_id, buf, len);
+	free(buf);
+}
+
+static size_t
+testenv_events_now(const char *key, int body, Cdp__V1__ComplaintEvent **out,
+    size_t max)
+{
+	struct testenv_record	*recs;
+	Cdp__V1__ComplaintEvent	*ev;
+	size_t			 n, i, found = 0;
+
+	n = testenv_read_key("complaints.events", key, 15000, &recs);
+	for (i = 0; i < n; i++) {
+		ev = cdp__v1__complaint_event__unpack(NULL, recs[i].len,
+		    recs[i].payload);
+		if (ev != NULL && (int)ev->body_case == body && found < max)
+			out[found++] = ev;
+		else if (ev != NULL)
+			cdp__v1__complaint_event__free_unpacked(ev, NULL);
+	}
+	testenv_records_free(recs, n);
+	return found;
+}
+
+/*
+ * Waits until complaints.events holds at least want events of the body case
+ * for key, and returns all of them (at most max; the caller frees them with
+ * testenv_free_events), or 0 after timeout_ms.
+ */
+size_t
+testenv_wait_events(const char *key, int body, size_t want, int timeout_ms,
+    Cdp__V1__ComplaintEvent **out, size_t max)
+{
+	int64_t	deadline = meta_now_ms() + timeout_ms;
+	size_t	found;
+
+	do {
+		if ((found = testenv_events_now(key, body, out, max)) >= want)
+			return found;
+		testenv_free_events(out, found);
+		usleep(100000);
+	} while (meta_now_ms() < deadline);
+	return 0;
+}
+
+void
+testenv_free_events(Cdp__V1__ComplaintEvent **evs, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		cdp__v1__complaint_event__free_unpacked(evs[i], NULL);
 }

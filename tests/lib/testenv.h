@@ -13,6 +13,8 @@
 #include <event2/event.h>
 #include <librdkafka/rdkafka.h>
 
+#include "cdp/v1/complaint.pb-c.h"
+
 struct testenv_record {
 	char	*key;
 	size_t	 key_len;
@@ -39,5 +41,11 @@ const char	*testenv_header(const struct testenv_record *r,
 int		 testenv_dev(const char *args);
 void		 testenv_produce(const char *topic, const char *key,
 		    const void *payload, size_t len);
+void		 testenv_produce_event(const Cdp__V1__ComplaintEvent *ev);
+size_t		 testenv_wait_events(const char *key, int body, size_t want,
+		    int timeout_ms, Cdp__V1__ComplaintEvent **out,
+		    size_t max);
+void		 testenv_free_events(Cdp__V1__ComplaintEvent **evs,
+		    size_t n);
 
 #endif

@@ -281,7 +281,7 @@ print_stats(const struct stats *st)
 {
 	size_t	i;
 
-	printf("\nlabelled set: %u lines, %u with a miss\n", st->category.n,
+	printf("\nset: %u lines, %u with a miss\n", st->category.n,
 	    st->misses);
 	for (i = 1; i < 8; i++)
 		printf("  category %-12s %3u/%3u  %5.1f%%\n", category_names[i],
@@ -303,6 +303,9 @@ print_stats(const struct stats *st)
 }
 
 /* The path of a file of the source tree (ctest sets CDP_SOURCE_DIR). */
+#define HELDOUT_CATEGORY_FLOOR		80.0
+#define HELDOUT_URGENT_RECALL_FLOOR	95
+
 static void
 source_path(char *buf, size_t size, const char *rel)
 {
@@ -330,37 +333,62 @@ run_line(struct stats *st, const struct rules *r, const char *text,
 	json_decref(o);
 }
 
+/* Classifies every line of a labelled file and prints the figures. */
 static void
-test_labelled(void **state)
+evaluate(const char *data_rel, struct stats *st)
 {
-	struct stats	 st;
 	struct rules	*r;
 	char		 rules_path[1024], data_path[1024], err[512];
 	static char	 buf[LINE_MAX_LEN];
 	FILE		*fp;
 	size_t		 lineno = 0;
 
-	memset(&st, 0, sizeof(st));
+	memset(st, 0, sizeof(*st));
 	source_path(rules_path, sizeof(rules_path),
 	    "config/classifier-rules.conf");
-	source_path(data_path, sizeof(data_path),
-	    "tests/data/classifier/labelled.jsonl");
+	source_path(data_path, sizeof(data_path), data_rel);
 	if ((r = rules_load(rules_path, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
 	assert_non_null(fp = fopen(data_path, "r"));
-	printf("misses (id, what, expected, got, reasons):\n");
+	printf("%s: misses (id, what, expected, got, reasons):\n", data_rel);
 	while (fgets(buf, sizeof(buf), fp) != NULL) {
 		lineno++;
 		if (buf[strspn(buf, " \t\r\n")] != '\0')
-			run_line(&st, r, buf, lineno);
+			run_line(st, r, buf, lineno);
 	}
 	fclose(fp);
-	print_stats(&st);
+	print_stats(st);
 	rules_free(r);
-	assert_true(st.category.n > 0);
+	assert_true(st->category.n > 0);
+}
+
+/* The set the rules were tuned on: urgent recall must stay at 100%. */
+static void
+test_labelled(void **state)
+{
+	struct stats	st;
+
+	evaluate("tests/data/classifier/labelled.jsonl", &st);
 	assert_int_equal(st.urgent_found, st.urgent_expected);
 	assert_true(pct(&st.category) >= 90.0);
 	assert_true(pct(&st.sev) >= 85.0);
+}
+
+/*
+ * A set written independently and never used to tune the rules: the
+ * honest measure of how the rules generalise. Its floors sit just under
+ * what the rules reach today, so a change that makes them generalise worse
+ * fails here even if the tuned set still passes.
+ */
+static void
+test_heldout(void **state)
+{
+	struct stats	st;
+
+	evaluate("tests/data/classifier/heldout.jsonl", &st);
+	assert_true(pct(&st.category) >= HELDOUT_CATEGORY_FLOOR);
+	assert_true(st.urgent_found * 100 >= st.urgent_expected *
+	    HELDOUT_URGENT_RECALL_FLOOR);
 }
 
 int
@@ -368,6 +396,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_labelled),
+		cmocka_unit_test(test_heldout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

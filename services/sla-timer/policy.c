@@ -1,0 +1,1428 @@
+/*
+ * The SLA policy file (config/sla-policies.conf, SLA_POLICY_FILE): for a
+ * (severity, category, clock), how long the responsible party has, in
+ * which calendar that time counts, when to warn, and what a breach sets
+ * off. It is loaded once at start-up; every mistake stops the daemon with
+ * "<path>:<line>: [<section>] <reason>", so a typo never leaves a clock
+ * silently without a deadline.
+ *
+ * The file is line-oriented UTF-8 in INI-like sections, like the
+ * classifier's rules file. '#' starts a comment that runs to the end of
+ * the line; blank lines are skipped. Every other line is a section header
+ * "[kind name]" or "key = value". Lists are separated by commas (ASCII ","
+ * or full-width "，").
+ *
+ *	[calendar <name>]	timezone, weekdays, hours, holidays,
+ *				workdays (the last three repeatable)
+ *	[policy <id>]		clock, severity, category, target, calendar,
+ *				warn_at, party, coupon_fen, escalate,
+ *				penalty_points, notify
+ *
+ * The calendar "24x7" is built in. A target is a whole number and a unit:
+ * s, m, h, d (24 hours, 24x7 calendars only) or bd (business days: n times
+ * the calendar's daily opening time, business calendars only). Calendars
+ * may be defined after the policies that name them, so names and targets
+ * are resolved once the whole file is read. The file's SHA-256 (first 16
+ * hex digits) is its version.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "log.h"
+#include "sla.h"
+#include "xmalloc.h"
+
+#define POLICY_FILE_MAX		(1024 * 1024)
+#define POLICY_VERSION_LEN	16
+#define POLICY_ID_MAX		(SLA_POLICY_NAME_MAX - 1)
+#define POLICY_ECHO		"%.64s"	/* how much of a bad value is quoted */
+#define POLICY_NSEVS		5	/* Severity values, 0 meaning "*" */
+#define POLICY_NCATS		8	/* Category values, 0 meaning "*" */
+#define POLICY_NCLOCKS		10	/* SlaClock values */
+#define POLICY_ANY		0
+#define POLICY_COUNT_MAX	1000000
+#define POLICY_COUPON_MAX	100000	/* 1,000 CNY */
+#define POLICY_POINTS_MAX	100
+#define POLICY_HOURS_MAX	8
+#define POLICY_RANGE_MAX	366	/* days in one holiday range */
+#define POLICY_MINUTE_MS	INT64_C(60000)
+#define POLICY_DAY_MINUTES	1440
+#define POLICY_WARN_DEFAULT	800	/* per mille of the target */
+
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The index tables hold every value the contract has today. */
+_Static_assert(CDP__V1__SEVERITY__SEVERITY_LOW < POLICY_NSEVS,
+    "a Severity beyond the policy index");
+_Static_assert(CDP__V1__CATEGORY__CATEGORY_OTHER < POLICY_NCATS,
+    "a Category beyond the policy index");
+_Static_assert(CDP__V1__SLA_CLOCK__SLA_CLOCK_EMERGENCY_START < POLICY_NCLOCKS,
+    "an SlaClock beyond the policy index");
+
+enum policy_section {
+	SECTION_NONE,
+	SECTION_CALENDAR,
+	SECTION_POLICY,
+};
+
+enum policy_unit {
+	UNIT_SECOND,
+	UNIT_MINUTE,
+	UNIT_HOUR,
+	UNIT_DAY,
+	UNIT_BUSINESS_DAY,
+};
+
+/* A holiday or make-up working day, and the line that named it. */
+struct policy_date {
+	int	ymd;
+	size_t	line;
+};
+
+struct policy_calendar {
+	char		*name;
+	struct calendar	*cal;
+	int64_t		 day_ms;	/* opening time of one working day */
+};
+
+/*
+ * One [policy] section. The target and the calendar are kept as written
+ * until the file is read, then resolved into pol.
+ */
+struct policy_entry {
+	struct sla_policy	 pol;
+	char			*name;
+	size_t			 line;		/* of its section header */
+	int			 severity;	/* POLICY_ANY or a Severity */
+	int			 category;	/* POLICY_ANY or a Category */
+	long long		 count;
+	enum policy_unit	 unit;
+	size_t			 target_line;
+	char			*calendar;	/* NULL: 24x7 */
+	size_t			 calendar_line;
+};
+
+struct policy_set {
+	char			 version[POLICY_VERSION_LEN + 1];
+	struct calendar		*always;	/* the built-in 24x7 */
+	struct policy_calendar	*cals;
+	size_t			 ncals;
+	struct policy_entry	*entries;
+	size_t			 nentries;
+	const struct sla_policy	*index[POLICY_NSEVS][POLICY_NCATS]
+				    [POLICY_NCLOCKS];
+};
+
+/* What a [calendar] section says, kept until the section closes. */
+struct cal_spec {
+	int			 offset;	/* minutes east of UTC */
+	unsigned		 weekdays;	/* bit 0 Monday ... 6 Sunday */
+	int			 hours[POLICY_HOURS_MAX][2];
+	size_t			 hours_line[POLICY_HOURS_MAX];
+	size_t			 nhours;
+	struct policy_date	*holidays;
+	size_t			 nholidays;
+	struct policy_date	*workdays;
+	size_t			 nworkdays;
+};
+
+struct parser {
+	struct policy_set	*ps;
+	const char		*path;
+	size_t			 line;
+	enum policy_section	 sec;
+	size_t			 sec_line;
+	char			 where[96];	/* "[policy x] ", for errors */
+	uint32_t		 seen;		/* keys given in the section */
+	size_t			 key_line[16];	/* where each was given */
+	struct cal_spec		 spec;
+	size_t			 slot[POLICY_NSEVS][POLICY_NCATS]
+				    [POLICY_NCLOCKS];	/* entry + 1 */
+	char			*err;
+	size_t			 errsz;
+};
+
+struct policy_key {
+	const char	*name;
+	int		(*fn)(struct parser *, char *);
+	bool		 repeat;
+};
+
+struct policy_name {
+	const char	*name;
+	int		 value;
+};
+
+/* Each clock and whose obligation it measures when the entry says nothing. */
+static const struct {
+	const char		*name;
+	Cdp__V1__SlaClock	 clock;
+	Cdp__V1__Party		 party;
+} policy_clocks[] = {
+	{ "first_contact", CDP__V1__SLA_CLOCK__SLA_CLOCK_FIRST_CONTACT,
+	    CDP__V1__PARTY__PARTY_PLATFORM },
+	{ "merchant_response", CDP__V1__SLA_CLOCK__SLA_CLOCK_MERCHANT_RESPONSE,
+	    CDP__V1__PARTY__PARTY_MERCHANT },
+	{ "investigation", CDP__V1__SLA_CLOCK__SLA_CLOCK_INVESTIGATION,
+	    CDP__V1__PARTY__PARTY_PLATFORM },
+	{ "solution", CDP__V1__SLA_CLOCK__SLA_CLOCK_SOLUTION,
+	    CDP__V1__PARTY__PARTY_PLATFORM },
+	{ "execution", CDP__V1__SLA_CLOCK__SLA_CLOCK_EXECUTION,
+	    CDP__V1__PARTY__PARTY_MERCHANT },
+	{ "return_inspection", CDP__V1__SLA_CLOCK__SLA_CLOCK_RETURN_INSPECTION,
+	    CDP__V1__PARTY__PARTY_MERCHANT },
+	{ "appeal_review", CDP__V1__SLA_CLOCK__SLA_CLOCK_APPEAL_REVIEW,
+	    CDP__V1__PARTY__PARTY_PLATFORM },
+	{ "qc_result", CDP__V1__SLA_CLOCK__SLA_CLOCK_QC_RESULT,
+	    CDP__V1__PARTY__PARTY_PLATFORM },
+	{ "emergency_start", CDP__V1__SLA_CLOCK__SLA_CLOCK_EMERGENCY_START,
+	    CDP__V1__PARTY__PARTY_PLATFORM },
+};
+
+static const struct policy_name policy_severities[] = {
+	{ "*",		POLICY_ANY },
+	{ "urgent",	CDP__V1__SEVERITY__SEVERITY_URGENT },
+	{ "high",	CDP__V1__SEVERITY__SEVERITY_HIGH },
+	{ "normal",	CDP__V1__SEVERITY__SEVERITY_NORMAL },
+	{ "low",	CDP__V1__SEVERITY__SEVERITY_LOW },
+};
+
+/* The classifier's names for the categories (docs/classification.md). */
+static const struct policy_name policy_categories[] = {
+	{ "*",		 POLICY_ANY },
+	{ "product",	 CDP__V1__CATEGORY__CATEGORY_PRODUCT },
+	{ "logistics",	 CDP__V1__CATEGORY__CATEGORY_LOGISTICS },
+	{ "service",	 CDP__V1__CATEGORY__CATEGORY_SERVICE },
+	{ "payment",	 CDP__V1__CATEGORY__CATEGORY_PAYMENT },
+	{ "advertising", CDP__V1__CATEGORY__CATEGORY_FALSE_ADVERTISING },
+	{ "platform",	 CDP__V1__CATEGORY__CATEGORY_PLATFORM_RULES },
+	{ "other",	 CDP__V1__CATEGORY__CATEGORY_OTHER },
+};
+
+static const struct policy_name policy_parties[] = {
+	{ "merchant",	CDP__V1__PARTY__PARTY_MERCHANT },
+	{ "carrier",	CDP__V1__PARTY__PARTY_CARRIER },
+	{ "platform",	CDP__V1__PARTY__PARTY_PLATFORM },
+	{ "customer",	CDP__V1__PARTY__PARTY_CUSTOMER },
+};
+
+static const struct policy_name policy_levels[] = {
+	{ "senior_service",
+	    CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_SENIOR_SERVICE },
+	{ "management",
+	    CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_MANAGEMENT },
+	{ "emergency",
+	    CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_EMERGENCY },
+};
+
+static const struct policy_name policy_weekdays[] = {
+	{ "mon", 0 }, { "tue", 1 }, { "wed", 2 }, { "thu", 3 },
+	{ "fri", 4 }, { "sat", 5 }, { "sun", 6 },
+};
+
+/*
+ * Time zones by name, in minutes east of UTC: only zones without daylight
+ * saving, since a calendar has one fixed offset.
+ */
+static const struct policy_name policy_zones[] = {
+	{ "Asia/Shanghai",	480 },
+	{ "Asia/Hong_Kong",	480 },
+	{ "Asia/Macau",		480 },
+	{ "Asia/Taipei",	480 },
+	{ "UTC",		0 },
+};
+
+static const struct {
+	const char		*name;
+	enum policy_unit	 unit;
+	int64_t			 ms;	/* 0: depends on the calendar */
+} policy_units[] = {
+	[UNIT_SECOND] =	{ "s",	UNIT_SECOND,	INT64_C(1000) },
+	[UNIT_MINUTE] =	{ "m",	UNIT_MINUTE,	POLICY_MINUTE_MS },
+	[UNIT_HOUR] =	{ "h",	UNIT_HOUR,	60 * POLICY_MINUTE_MS },
+	[UNIT_DAY] =	{ "d",	UNIT_DAY,	POLICY_DAY_MINUTES *
+					    POLICY_MINUTE_MS },
+	[UNIT_BUSINESS_DAY] = { "bd", UNIT_BUSINESS_DAY, 0 },
+};
+
+static int	set_timezone(struct parser *, char *);
+static int	set_weekdays(struct parser *, char *);
+static int	set_hours(struct parser *, char *);
+static int	set_holidays(struct parser *, char *);
+static int	set_workdays(struct parser *, char *);
+static int	set_clock(struct parser *, char *);
+static int	set_severity(struct parser *, char *);
+static int	set_category(struct parser *, char *);
+static int	set_target(struct parser *, char *);
+static int	set_calendar(struct parser *, char *);
+static int	set_warn_at(struct parser *, char *);
+static int	set_party(struct parser *, char *);
+static int	set_coupon(struct parser *, char *);
+static int	set_escalate(struct parser *, char *);
+static int	set_penalty(struct parser *, char *);
+static int	set_notify(struct parser *, char *);
+
+/* A key's index in its table is its bit in parser.seen. */
+enum cal_key {
+	KEY_TIMEZONE,
+	KEY_WEEKDAYS,
+	KEY_HOURS,
+	KEY_HOLIDAYS,
+	KEY_WORKDAYS,
+};
+
+static const struct policy_key calendar_keys[] = {
+	[KEY_TIMEZONE] =	{ "timezone",	set_timezone,	false },
+	[KEY_WEEKDAYS] =	{ "weekdays",	set_weekdays,	false },
+	[KEY_HOURS] =		{ "hours",	set_hours,	true },
+	[KEY_HOLIDAYS] =	{ "holidays",	set_holidays,	true },
+	[KEY_WORKDAYS] =	{ "workdays",	set_workdays,	true },
+};
+
+enum policy_key_index {
+	KEY_CLOCK,
+	KEY_SEVERITY,
+	KEY_CATEGORY,
+	KEY_TARGET,
+	KEY_CALENDAR,
+	KEY_WARN_AT,
+	KEY_PARTY,
+	KEY_COUPON,
+	KEY_ESCALATE,
+	KEY_PENALTY,
+	KEY_NOTIFY,
+};
+
+static const struct policy_key policy_keys[] = {
+	[KEY_CLOCK] =		{ "clock",		set_clock,	false },
+	[KEY_SEVERITY] =	{ "severity",		set_severity,	false },
+	[KEY_CATEGORY] =	{ "category",		set_category,	false },
+	[KEY_TARGET] =		{ "target",		set_target,	false },
+	[KEY_CALENDAR] =	{ "calendar",		set_calendar,	false },
+	[KEY_WARN_AT] =		{ "warn_at",		set_warn_at,	false },
+	[KEY_PARTY] =		{ "party",		set_party,	false },
+	[KEY_COUPON] =		{ "coupon_fen",		set_coupon,	false },
+	[KEY_ESCALATE] =	{ "escalate",		set_escalate,	false },
+	[KEY_PENALTY] =		{ "penalty_points",	set_penalty,	false },
+	[KEY_NOTIFY] =		{ "notify",		set_notify,	false },
+};
+
+static const struct {
+	const char		*name;
+	enum policy_section	 sec;
+	const struct policy_key	*keys;
+	size_t			 nkeys;
+} policy_sections[] = {
+	{ "calendar", SECTION_CALENDAR, calendar_keys, NITEMS(calendar_keys) },
+	{ "policy", SECTION_POLICY, policy_keys, NITEMS(policy_keys) },
+};
+
+/*
+ * Writes "<path>:<line>: [<section>] <reason>" to the caller's buffer and
+ * returns -1. The section is the one being read, or the entry being
+ * resolved once the file is read.
+ */
+static int __attribute__((format(printf, 2, 3)))
+parse_error(struct parser *p, const char *fmt, ...)
+{
+	char	reason[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (p->line > 0)
+		snprintf(p->err, p->errsz, "%s:%zu: %s%s", p->path, p->line,
+		    p->where, reason);
+	else
+		snprintf(p->err, p->errsz, "%s: %s%s", p->path, p->where,
+		    reason);
+	return -1;
+}
+
+static int
+names_lookup(const struct policy_name *names, size_t n, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i].name, s) == 0)
+			return names[i].value;
+	return -1;
+}
+
+/* Looks a name up in a table, or reports what was expected. */
+static int
+parse_name(struct parser *p, const struct policy_name *names, size_t n,
+    const char *what, const char *s, int *out)
+{
+	char	buf[256];
+	size_t	i, off = 0;
+
+	if ((*out = names_lookup(names, n, s)) != -1)
+		return 0;
+	buf[0] = '\0';
+	for (i = 0; i < n && off < sizeof(buf); i++)
+		off += snprintf(buf + off, sizeof(buf) - off, "%s%s",
+		    i ? ", " : "", names[i].name);
+	return parse_error(p, "unknown %s \"" POLICY_ECHO "\" (expected one "
+	    "of %s)", what, s, buf);
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Calls fn for each item of a comma-separated list ("," or the full-width
+ * "，"). An empty list or an empty item is an error naming what the list
+ * is.
+ */
+static int
+parse_list(struct parser *p, char *s, const char *what,
+    int (*fn)(struct parser *, char *))
+{
+	char	*item, *next;
+	size_t	 skip;
+
+	if (*s == '\0')
+		return parse_error(p, "empty %s list", what);
+	for (item = s; item != NULL; item = next) {
+		next = item + strcspn(item, ",\xef");
+		while (*next == '\xef' && strncmp(next, "，", 3) != 0)
+			next += 1 + strcspn(next + 1, ",\xef");
+		skip = *next == ',' ? 1 : 3;
+		if (*next == '\0')
+			next = NULL;
+		else {
+			*next = '\0';
+			next += skip;
+		}
+		item = trim(item);
+		if (*item == '\0')
+			return parse_error(p, "empty item in %s list", what);
+		if (fn(p, item) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Parses a whole base-10 number of digits only, at most max. */
+static int
+parse_uint(const char *s, long long max, long long *out)
+{
+	char	*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (*end != '\0' || errno != 0 || *out > max)
+		return -1;
+	return 0;
+}
+
+static int
+parse_bool(const char *s, bool *out)
+{
+	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 ||
+	    strcmp(s, "on") == 0)
+		*out = true;
+	else if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
+	    strcmp(s, "off") == 0)
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+/* Says whether s is 1 to max characters of [a-z0-9_.-]. */
+static bool
+valid_id(const char *s, size_t max)
+{
+	size_t	len;
+
+	len = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-");
+	return len > 0 && len <= max && s[len] == '\0';
+}
+
+static struct policy_entry *
+cur_entry(struct parser *p)
+{
+	return &p->ps->entries[p->ps->nentries - 1];
+}
+
+/* Two decimal digits at s, or -1. */
+static int
+two_digits(const char *s)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* Parses "HH:MM" (00:00 to 24:00) into minutes after midnight. */
+static int
+parse_clock_time(const char *s, int *minutes)
+{
+	int	h, m;
+
+	if (strlen(s) != 5 || s[2] != ':' || (h = two_digits(s)) == -1 ||
+	    (m = two_digits(s + 3)) == -1 || m > 59 || h > 24 ||
+	    (h == 24 && m != 0))
+		return -1;
+	*minutes = h * 60 + m;
+	return 0;
+}
+
+static bool
+leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+month_days(int y, int m)
+{
+	static const int	mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+				    31, 30, 31 };
+
+	return mdays[m - 1] + (m == 2 && leap_year(y));
+}
+
+/* Parses "YYYY-MM-DD", a real date from 1900 to 9999, into yyyymmdd. */
+static int
+parse_date(const char *s, int *ymd)
+{
+	int	y, m, d;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+	    two_digits(s) == -1 || two_digits(s + 2) == -1 ||
+	    (m = two_digits(s + 5)) == -1 || (d = two_digits(s + 8)) == -1)
+		return -1;
+	y = two_digits(s) * 100 + two_digits(s + 2);
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > month_days(y, m))
+		return -1;
+	*ymd = y * 10000 + m * 100 + d;
+	return 0;
+}
+
+static int
+date_next(int ymd)
+{
+	int	y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
+
+	if (d < month_days(y, m))
+		return ymd + 1;
+	if (m < 12)
+		return y * 10000 + (m + 1) * 100 + 1;
+	return (y + 1) * 10000 + 101;
+}
+
+/* The weekday of a date, Monday 0 to Sunday 6 (Sakamoto's method). */
+static int
+date_weekday(int ymd)
+{
+	static const int	t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+	int			y = ymd / 10000, m = ymd / 100 % 100;
+	int			d = ymd % 100;
+
+	y -= m < 3;
+	return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d + 6) % 7;
+}
+
+static void
+date_add(struct policy_date **dates, size_t *n, int ymd, size_t line)
+{
+	*dates = xreallocarray(*dates, *n + 1, sizeof(**dates));
+	(*dates)[*n].ymd = ymd;
+	(*dates)[(*n)++].line = line;
+}
+
+/*
+ * Adds a date or a range "YYYY-MM-DD..YYYY-MM-DD" (both ends included,
+ * at most POLICY_RANGE_MAX days) to a list.
+ */
+static int
+add_dates(struct parser *p, char *item, struct policy_date **dates,
+    size_t *n)
+{
+	char	 shown[64], *dots;
+	int	 from, to, days = 1;
+
+	snprintf(shown, sizeof(shown), "%s", item);
+	if ((dots = strstr(item, "..")) != NULL) {
+		*dots = '\0';
+		if (parse_date(trim(item), &from) == -1 ||
+		    parse_date(trim(dots + 2), &to) == -1 || from > to)
+			goto bad;
+	} else if (parse_date(item, &from) == -1)
+		goto bad;
+	else
+		to = from;
+	for (;; from = date_next(from), days++) {
+		if (days > POLICY_RANGE_MAX)
+			return parse_error(p, "date range longer than %d days",
+			    POLICY_RANGE_MAX);
+		date_add(dates, n, from, p->line);
+		if (from == to)
+			return 0;
+	}
+bad:
+	return parse_error(p, "bad date \"%s\": YYYY-MM-DD or "
+	    "YYYY-MM-DD..YYYY-MM-DD (first day, last day), real dates in "
+	    "order", shown);
+}
+
+/* A UTC offset "+08:00" or "-05:30", or a zone without daylight saving. */
+static int
+set_timezone(struct parser *p, char *v)
+{
+	int	h, m, zone;
+
+	if ((zone = names_lookup(policy_zones, NITEMS(policy_zones), v)) !=
+	    -1) {
+		p->spec.offset = zone;
+		return 0;
+	}
+	if (strlen(v) != 6 || (v[0] != '+' && v[0] != '-') || v[3] != ':' ||
+	    (h = two_digits(v + 1)) == -1 || (m = two_digits(v + 4)) == -1 ||
+	    h > 23 || m > 59)
+		return parse_error(p, "bad timezone \"" POLICY_ECHO "\": a UTC "
+		    "offset such as +08:00, or Asia/Shanghai, Asia/Hong_Kong, "
+		    "Asia/Macau, Asia/Taipei or UTC (zones with daylight "
+		    "saving are not supported)", v);
+	p->spec.offset = (v[0] == '-' ? -1 : 1) * (h * 60 + m);
+	return 0;
+}
+
+/* A weekday ("mon") or a range of them ("mon-fri"). */
+static int
+add_weekday(struct parser *p, char *item)
+{
+	char		*dash;
+	int		 from, to, d;
+	unsigned	 bits = 0;
+
+	if ((dash = strchr(item, '-')) != NULL)
+		*dash++ = '\0';
+	if (parse_name(p, policy_weekdays, NITEMS(policy_weekdays), "weekday",
+	    trim(item), &from) == -1)
+		return -1;
+	to = from;
+	if (dash != NULL && parse_name(p, policy_weekdays,
+	    NITEMS(policy_weekdays), "weekday", trim(dash), &to) == -1)
+		return -1;
+	if (to < from)
+		return parse_error(p, "weekday range %s-%s runs backwards "
+		    "(mon-fri, sat-sun)", item, dash);
+	for (d = from; d <= to; d++)
+		bits |= 1u << d;
+	if (p->spec.weekdays & bits)
+		return parse_error(p, "weekday %s given twice", item);
+	p->spec.weekdays |= bits;
+	return 0;
+}
+
+static int
+set_weekdays(struct parser *p, char *v)
+{
+	return parse_list(p, v, "weekday", add_weekday);
+}
+
+/* An opening interval "09:00-18:00"; several make a lunch break. */
+static int
+add_hours(struct parser *p, char *item)
+{
+	char	 shown[64], *dash;
+	int	 from, to;
+
+	snprintf(shown, sizeof(shown), "%s", item);
+	if ((dash = strchr(item, '-')) == NULL)
+		goto bad;
+	*dash = '\0';
+	if (parse_clock_time(trim(item), &from) == -1 ||
+	    parse_clock_time(trim(dash + 1), &to) == -1 || from >= to)
+		goto bad;
+	if (p->spec.nhours == POLICY_HOURS_MAX)
+		return parse_error(p, "more than %d opening intervals",
+		    POLICY_HOURS_MAX);
+	p->spec.hours[p->spec.nhours][0] = from;
+	p->spec.hours[p->spec.nhours][1] = to;
+	p->spec.hours_line[p->spec.nhours++] = p->line;
+	return 0;
+bad:
+	return parse_error(p, "bad hours \"%s\": HH:MM-HH:MM, opening "
+	    "before closing, from 00:00 to 24:00 (09:00-18:00)", shown);
+}
+
+static int
+set_hours(struct parser *p, char *v)
+{
+	return parse_list(p, v, "hours", add_hours);
+}
+
+static int
+add_holiday(struct parser *p, char *item)
+{
+	return add_dates(p, item, &p->spec.holidays, &p->spec.nholidays);
+}
+
+static int
+add_workday(struct parser *p, char *item)
+{
+	return add_dates(p, item, &p->spec.workdays, &p->spec.nworkdays);
+}
+
+static int
+set_holidays(struct parser *p, char *v)
+{
+	return parse_list(p, v, "holiday", add_holiday);
+}
+
+static int
+set_workdays(struct parser *p, char *v)
+{
+	return parse_list(p, v, "workday", add_workday);
+}
+
+static int
+set_clock(struct parser *p, char *v)
+{
+	struct policy_entry	*e = cur_entry(p);
+	char			 buf[256];
+	size_t			 i, off = 0;
+
+	for (i = 0; i < NITEMS(policy_clocks); i++)
+		if (strcmp(policy_clocks[i].name, v) == 0) {
+			e->pol.clock = policy_clocks[i].clock;
+			if (!(p->seen & (1u << KEY_PARTY)))
+				e->pol.party = policy_clocks[i].party;
+			return 0;
+		}
+	for (i = 0; i < NITEMS(policy_clocks) && off < sizeof(buf); i++)
+		off += snprintf(buf + off, sizeof(buf) - off, "%s%s",
+		    i ? ", " : "", policy_clocks[i].name);
+	return parse_error(p, "unknown clock \"" POLICY_ECHO "\" (expected "
+	    "one of %s)", v, buf);
+}
+
+static int
+set_severity(struct parser *p, char *v)
+{
+	return parse_name(p, policy_severities, NITEMS(policy_severities),
+	    "severity", v, &cur_entry(p)->severity);
+}
+
+static int
+set_category(struct parser *p, char *v)
+{
+	return parse_name(p, policy_categories, NITEMS(policy_categories),
+	    "category", v, &cur_entry(p)->category);
+}
+
+/*
+ * A whole number greater than 0 and a unit. The unit is checked against
+ * the calendar once the file is read.
+ */
+static int
+set_target(struct parser *p, char *v)
+{
+	struct policy_entry	*e = cur_entry(p);
+	size_t			 digits, i;
+
+	digits = strspn(v, "0123456789");
+	for (i = 0; i < NITEMS(policy_units); i++)
+		if (digits > 0 && strcmp(v + digits, policy_units[i].name) == 0)
+			break;
+	if (i == NITEMS(policy_units) || digits > 7 ||
+	    (e->count = strtoll(v, NULL, 10)) < 1 ||
+	    e->count > POLICY_COUNT_MAX)
+		return parse_error(p, "bad target \"" POLICY_ECHO "\": a whole "
+		    "number greater than 0 (at most %d) and a unit: s, m, h, "
+		    "d or bd (4s, 30m, 2h, 2bd)", v, POLICY_COUNT_MAX);
+	e->unit = policy_units[i].unit;
+	e->target_line = p->line;
+	return 0;
+}
+
+static int
+set_calendar(struct parser *p, char *v)
+{
+	struct policy_entry	*e = cur_entry(p);
+
+	if (!valid_id(v, POLICY_ID_MAX))
+		return parse_error(p, "bad calendar name \"" POLICY_ECHO "\": "
+		    "1-%d characters of a-z, 0-9, _, . and -", v,
+		    POLICY_ID_MAX);
+	if (strcmp(v, "24x7") != 0)
+		e->calendar = xstrdup(v);
+	e->calendar_line = p->line;
+	return 0;
+}
+
+/*
+ * Parses a decimal number with at most three decimals into thousandths
+ * ("0.8" is 800, "1" is 1000).
+ */
+static int
+parse_milli(const char *s, int *out)
+{
+	int	v = 0, digits = 0, decimals = -1;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && decimals == -1 && digits > 0) {
+			decimals = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || decimals == 3 || digits == 6)
+			return -1;
+		v = v * 10 + (*s - '0');
+		digits++;
+		if (decimals >= 0)
+			decimals++;
+	}
+	if (digits == 0 || decimals == 0)
+		return -1;
+	for (decimals = decimals < 0 ? 0 : decimals; decimals < 3; decimals++)
+		v *= 10;
+	*out = v;
+	return 0;
+}
+
+/*
+ * The warning point: a fraction of the target greater than 0 and at most
+ * 1, kept in per mille; "no" means no warning (0).
+ */
+static int
+set_warn_at(struct parser *p, char *v)
+{
+	int	permille;
+
+	if (strcmp(v, "no") == 0)
+		permille = 0;
+	else if (parse_milli(v, &permille) == -1 || permille < 1 ||
+	    permille > 1000)
+		return parse_error(p, "bad warn_at \"" POLICY_ECHO "\": a "
+		    "fraction of the target greater than 0 and at most 1, with "
+		    "at most 3 decimals (0.8), or no", v);
+	cur_entry(p)->pol.warn_permille = permille;
+	return 0;
+}
+
+static int
+set_party(struct parser *p, char *v)
+{
+	int	party;
+
+	if (parse_name(p, policy_parties, NITEMS(policy_parties), "party", v,
+	    &party) == -1)
+		return -1;
+	cur_entry(p)->pol.party = party;
+	return 0;
+}
+
+static int
+set_coupon(struct parser *p, char *v)
+{
+	long long	n;
+
+	if (parse_uint(v, POLICY_COUPON_MAX, &n) == -1)
+		return parse_error(p, "bad coupon_fen \"" POLICY_ECHO "\": an "
+		    "amount in fen from 0 (none) to %d", v, POLICY_COUPON_MAX);
+	cur_entry(p)->pol.actions.coupon_fen = n;
+	return 0;
+}
+
+/* An escalation level, or "no". */
+static int
+set_escalate(struct parser *p, char *v)
+{
+	struct sla_actions	*a = &cur_entry(p)->pol.actions;
+	int			 level;
+
+	if (strcmp(v, "no") == 0) {
+		a->escalate = false;
+		a->escalate_to = 0;
+		return 0;
+	}
+	if (parse_name(p, policy_levels, NITEMS(policy_levels),
+	    "escalation level", v, &level) == -1)
+		return -1;
+	a->escalate = true;
+	a->escalate_to = level;
+	return 0;
+}
+
+/* Points deducted from the merchant: the merchant penalty is on. */
+static int
+set_penalty(struct parser *p, char *v)
+{
+	struct sla_actions	*a = &cur_entry(p)->pol.actions;
+	long long		 n;
+
+	if (parse_uint(v, POLICY_POINTS_MAX, &n) == -1 || n < 1)
+		return parse_error(p, "bad penalty_points \"" POLICY_ECHO "\": "
+		    "an integer from 1 to %d (leave the key out for no "
+		    "penalty)", v, POLICY_POINTS_MAX);
+	a->penalize_merchant = true;
+	a->penalty_points = n;
+	return 0;
+}
+
+static int
+set_notify(struct parser *p, char *v)
+{
+	if (parse_bool(v, &cur_entry(p)->pol.actions.notify) == -1)
+		return parse_error(p, "bad notify \"" POLICY_ECHO "\": yes or "
+		    "no", v);
+	return 0;
+}
+
+static struct policy_calendar *
+cal_lookup(struct policy_set *ps, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < ps->ncals; i++)
+		if (strcmp(ps->cals[i].name, name) == 0)
+			return &ps->cals[i];
+	return NULL;
+}
+
+static int
+open_calendar(struct parser *p, const char *name)
+{
+	struct policy_set	*ps = p->ps;
+
+	if (strcmp(name, "24x7") == 0)
+		return parse_error(p, "calendar 24x7 is built in and cannot "
+		    "be redefined");
+	if (cal_lookup(ps, name) != NULL)
+		return parse_error(p, "duplicate calendar %s", name);
+	ps->cals = xreallocarray(ps->cals, ps->ncals + 1, sizeof(*ps->cals));
+	memset(&ps->cals[ps->ncals], 0, sizeof(ps->cals[0]));
+	ps->cals[ps->ncals++].name = xstrdup(name);
+	return 0;
+}
+
+static int
+open_policy(struct parser *p, const char *name)
+{
+	struct policy_set	*ps = p->ps;
+	struct policy_entry	*e;
+	size_t			 i;
+
+	for (i = 0; i < ps->nentries; i++)
+		if (strcmp(ps->entries[i].name, name) == 0)
+			return parse_error(p, "duplicate policy %s", name);
+	ps->entries = xreallocarray(ps->entries, ps->nentries + 1,
+	    sizeof(*ps->entries));
+	e = &ps->entries[ps->nentries++];
+	memset(e, 0, sizeof(*e));
+	e->name = xstrdup(name);
+	e->line = p->line;
+	e->pol.warn_permille = POLICY_WARN_DEFAULT;
+	return 0;
+}
+
+/*
+ * Checks the dates of a calendar against its weekdays: a make-up working
+ * day (调休) opens a day the calendar is otherwise closed, so one on a
+ * working weekday is a mistake in the list.
+ */
+static int
+check_workdays(struct parser *p, const struct cal_spec *s)
+{
+	static const char	*names[] = { "Monday", "Tuesday", "Wednesday",
+				    "Thursday", "Friday", "Saturday",
+				    "Sunday" };
+	size_t			 i;
+	int			 wd, ymd;
+
+	for (i = 0; i < s->nworkdays; i++) {
+		ymd = s->workdays[i].ymd;
+		wd = date_weekday(ymd);
+		if (!(s->weekdays & (1u << wd)))
+			continue;
+		p->line = s->workdays[i].line;
+		return parse_error(p, "make-up workday %04d-%02d-%02d is a "
+		    "%s, a working day already", ymd / 10000, ymd / 100 % 100,
+		    ymd % 100, names[wd]);
+	}
+	return 0;
+}
+
+/* Gives a new calendar its opening hours and its daily opening time. */
+static int
+cal_add_hours(struct parser *p, struct policy_calendar *c)
+{
+	const struct cal_spec	*s = &p->spec;
+	size_t			 i;
+	int			 from, to;
+
+	for (i = 0; i < s->nhours; i++) {
+		from = s->hours[i][0];
+		to = s->hours[i][1];
+		p->line = s->hours_line[i];
+		if (calendar_add_hours(c->cal, from, to) == -1)
+			return parse_error(p, "opening hours "
+			    "%02d:%02d-%02d:%02d overlap others", from / 60,
+			    from % 60, to / 60, to % 60);
+		c->day_ms += (to - from) * POLICY_MINUTE_MS;
+	}
+	return 0;
+}
+
+/*
+ * Gives a new calendar its holidays, then its make-up working days; the
+ * calendar refuses a make-up day that is also a holiday.
+ */
+static int
+cal_add_dates(struct parser *p, struct policy_calendar *c)
+{
+	const struct cal_spec	*s = &p->spec;
+	size_t			 i;
+	int			 ymd;
+
+	for (i = 0; i < s->nholidays; i++) {
+		p->line = s->holidays[i].line;
+		if (calendar_add_holiday(c->cal, s->holidays[i].ymd) == -1)
+			return parse_error(p, "holiday %d refused by the "
+			    "calendar", s->holidays[i].ymd);
+	}
+	for (i = 0; i < s->nworkdays; i++) {
+		ymd = s->workdays[i].ymd;
+		p->line = s->workdays[i].line;
+		if (calendar_add_workday(c->cal, ymd) == -1)
+			return parse_error(p, "%04d-%02d-%02d is both a "
+			    "holiday and a make-up workday", ymd / 10000,
+			    ymd / 100 % 100, ymd % 100);
+	}
+	return 0;
+}
+
+/*
+ * Builds the calendar a [calendar] section describes, and has the
+ * calendar itself say whether it can ever count time (calendar_check).
+ */
+static int
+close_calendar(struct parser *p)
+{
+	struct policy_calendar	*c = &p->ps->cals[p->ps->ncals - 1];
+	char			 why[256];
+
+	if (!(p->seen & (1u << KEY_TIMEZONE)) ||
+	    !(p->seen & (1u << KEY_WEEKDAYS)))
+		return parse_error(p, "a business calendar needs timezone and "
+		    "weekdays");
+	if (check_workdays(p, &p->spec) == -1)
+		return -1;
+	c->cal = calendar_new_business(p->spec.offset, p->spec.weekdays);
+	if (cal_add_hours(p, c) == -1 || cal_add_dates(p, c) == -1)
+		return -1;
+	p->line = p->sec_line;
+	if (calendar_check(c->cal, why, sizeof(why)) == -1)
+		return parse_error(p, "%s", why);
+	return 0;
+}
+
+static const char *
+name_of(const struct policy_name *names, size_t n, int value)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (names[i].value == value)
+			return names[i].name;
+	return "?";
+}
+
+static const char *
+clock_label(Cdp__V1__SlaClock clock)
+{
+	size_t	i;
+
+	for (i = 0; i < NITEMS(policy_clocks); i++)
+		if (policy_clocks[i].clock == clock)
+			return policy_clocks[i].name;
+	return "?";
+}
+
+/*
+ * Checks a [policy] section as a whole and claims its (severity,
+ * category, clock), which no other entry may have.
+ */
+static int
+close_policy(struct parser *p)
+{
+	struct policy_entry	*e = cur_entry(p);
+	size_t			*slot, other;
+
+	if (!(p->seen & (1u << KEY_CLOCK)) || !(p->seen & (1u << KEY_TARGET)))
+		return parse_error(p, "a policy needs clock and target");
+	if (e->pol.actions.penalize_merchant &&
+	    e->pol.party != CDP__V1__PARTY__PARTY_MERCHANT) {
+		p->line = p->key_line[KEY_PENALTY];
+		return parse_error(p, "penalty_points on a clock the merchant "
+		    "does not own (party %s): only the merchant's own delays "
+		    "penalise it", name_of(policy_parties,
+		    NITEMS(policy_parties), e->pol.party));
+	}
+	slot = &p->slot[e->severity][e->category][e->pol.clock];
+	if (*slot != 0) {
+		other = *slot - 1;
+		return parse_error(p, "same severity %s, category %s and clock "
+		    "%s as [policy %s] at line %zu", name_of(policy_severities,
+		    NITEMS(policy_severities), e->severity),
+		    name_of(policy_categories, NITEMS(policy_categories),
+		    e->category), clock_label(e->pol.clock),
+		    p->ps->entries[other].name, p->ps->entries[other].line);
+	}
+	*slot = p->ps->nentries;
+	return 0;
+}
+
+static void
+spec_reset(struct cal_spec *s)
+{
+	free(s->holidays);
+	free(s->workdays);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Ends the current section; its errors name the section's header line. */
+static int
+close_section(struct parser *p)
+{
+	size_t	line = p->line;
+	int	rc = 0;
+
+	p->line = p->sec_line;
+	if (p->sec == SECTION_CALENDAR)
+		rc = close_calendar(p);
+	else if (p->sec == SECTION_POLICY)
+		rc = close_policy(p);
+	spec_reset(&p->spec);
+	if (rc == 0)
+		p->line = line;
+	p->sec = SECTION_NONE;
+	p->where[0] = '\0';
+	return rc;
+}
+
+/* Parses "[kind name]", closing the previous section. */
+static int
+parse_section(struct parser *p, char *s)
+{
+	char	*kind, *name;
+	size_t	 len = strlen(s), k;
+
+	if (p->sec != SECTION_NONE && close_section(p) == -1)
+		return -1;
+	if (s[len - 1] != ']')
+		return parse_error(p, "section header without \"]\"");
+	s[len - 1] = '\0';
+	kind = trim(s + 1);
+	name = kind + strcspn(kind, " \t");
+	if (*name != '\0')
+		*name++ = '\0';
+	name = trim(name);
+	for (k = 0; k < NITEMS(policy_sections); k++)
+		if (strcmp(policy_sections[k].name, kind) == 0)
+			break;
+	if (k == NITEMS(policy_sections))
+		return parse_error(p, "unknown section [" POLICY_ECHO "] "
+		    "(expected calendar or policy)", kind);
+	if (!valid_id(name, POLICY_ID_MAX))
+		return parse_error(p, "bad %s name \"" POLICY_ECHO "\": 1-%d "
+		    "characters of a-z, 0-9, _, . and -", kind, name,
+		    POLICY_ID_MAX);
+	p->sec = policy_sections[k].sec;
+	p->sec_line = p->line;
+	p->seen = 0;
+	if ((p->sec == SECTION_CALENDAR ? open_calendar(p, name) :
+	    open_policy(p, name)) == -1)
+		return -1;
+	snprintf(p->where, sizeof(p->where), "[%s %s] ", kind, name);
+	return 0;
+}
+
+/* Parses "key = value" in the current section. */
+static int
+parse_assign(struct parser *p, char *s)
+{
+	const struct policy_key	*keys;
+	char			*eq, *key, *value;
+	size_t			 k, i, n;
+
+	if ((eq = strchr(s, '=')) == NULL)
+		return parse_error(p, "expected \"key = value\" or a section "
+		    "header");
+	*eq = '\0';
+	key = trim(s);
+	value = trim(eq + 1);
+	if (p->sec == SECTION_NONE)
+		return parse_error(p, "key %s outside a section", key);
+	for (k = 0; policy_sections[k].sec != p->sec; k++)
+		;
+	keys = policy_sections[k].keys;
+	n = policy_sections[k].nkeys;
+	for (i = 0; i < n && strcmp(keys[i].name, key) != 0; i++)
+		;
+	if (i == n)
+		return parse_error(p, "unknown key \"" POLICY_ECHO "\" in "
+		    "[%s]", key, policy_sections[k].name);
+	if ((p->seen & (1u << i)) && !keys[i].repeat)
+		return parse_error(p, "duplicate key %s", key);
+	if (*value == '\0')
+		return parse_error(p, "empty value for %s", key);
+	if (keys[i].fn(p, value) == -1)
+		return -1;
+	p->seen |= 1u << i;
+	p->key_line[i] = p->line;
+	return 0;
+}
+
+/* Parses one line (without its newline). */
+static int
+parse_line(struct parser *p, char *s, size_t len)
+{
+	char	*hash;
+
+	if (memchr(s, '\0', len) != NULL)
+		return parse_error(p, "line contains a NUL byte");
+	if ((hash = strchr(s, '#')) != NULL)
+		*hash = '\0';
+	s = trim(s);
+	if (*s == '\0')
+		return 0;
+	if (*s == '[')
+		return parse_section(p, s);
+	return parse_assign(p, s);
+}
+
+/*
+ * Gives an entry its calendar and its target in ms. A business day is
+ * the calendar's opening time of one working day; a day (24 hours) only
+ * means something on a 24x7 calendar, and a business day only on a
+ * business calendar.
+ */
+static int
+resolve_entry(struct parser *p, struct policy_entry *e)
+{
+	struct policy_calendar	*c = NULL;
+	int64_t			 unit_ms;
+
+	snprintf(p->where, sizeof(p->where), "[policy %s] ", e->name);
+	if (e->calendar != NULL &&
+	    (c = cal_lookup(p->ps, e->calendar)) == NULL) {
+		p->line = e->calendar_line;
+		return parse_error(p, "unknown calendar %s (expected 24x7 or "
+		    "a [calendar] section's name)", e->calendar);
+	}
+	e->pol.calendar = c != NULL ? c->cal : p->ps->always;
+	p->line = e->target_line;
+	if (e->unit == UNIT_BUSINESS_DAY) {
+		if (c == NULL)
+			return parse_error(p, "target in business days (bd) on "
+			    "the 24x7 calendar: use h or d, or a business "
+			    "calendar");
+		unit_ms = c->day_ms;
+	} else if (e->unit == UNIT_DAY && c != NULL)
+		return parse_error(p, "target in days (d) on business calendar "
+		    "%s is ambiguous: use bd (business days) or h (business "
+		    "hours)", c->name);
+	else
+		unit_ms = policy_units[e->unit].ms;
+	e->pol.target_ms = e->count * unit_ms;
+	e->pol.name = e->name;
+	return 0;
+}
+
+/* Resolves every entry, then indexes them by (severity, category, clock). */
+static int
+resolve(struct parser *p)
+{
+	struct policy_set	*ps = p->ps;
+	struct policy_entry	*e;
+	size_t			 i;
+
+	for (i = 0; i < ps->nentries; i++)
+		if (resolve_entry(p, &ps->entries[i]) == -1)
+			return -1;
+	for (i = 0; i < ps->nentries; i++) {
+		e = &ps->entries[i];
+		ps->index[e->severity][e->category][e->pol.clock] = &e->pol;
+	}
+	return 0;
+}
+
+/* Parses the file's text, line by line, then resolves it as a whole. */
+static int
+policy_parse(struct parser *p, char *text, size_t len)
+{
+	char	*s = text, *nl, *end = text + len;
+
+	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	while (s < end) {
+		p->line++;
+		if ((nl = memchr(s, '\n', end - s)) == NULL)
+			nl = end;
+		*nl = '\0';
+		if (parse_line(p, s, nl - s) == -1)
+			return -1;
+		s = nl + 1;
+	}
+	p->line++;
+	if (p->sec != SECTION_NONE && close_section(p) == -1)
+		return -1;
+	if (p->ps->nentries == 0) {
+		p->line = 0;
+		return parse_error(p, "no [policy] section");
+	}
+	return resolve(p);
+}
+
+/* Reads a whole file into a NUL-terminated buffer. */
+static char *
+read_file(const char *path, size_t *len, char *err, size_t errsz)
+{
+	FILE	*fp;
+	char	*buf;
+	size_t	 n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(POLICY_FILE_MAX + 1);
+	n = fread(buf, 1, POLICY_FILE_MAX + 1, fp);
+	if (ferror(fp) || n > POLICY_FILE_MAX) {
+		snprintf(err, errsz, "%s: %s", path, ferror(fp) ?
+		    strerror(errno) : "larger than 1 MB");
+		fclose(fp);
+		free(buf);
+		return NULL;
+	}
+	fclose(fp);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* The version of a policy file: its SHA-256, first 16 hex digits. */
+static void
+policy_hash(const char *text, size_t len, char out[POLICY_VERSION_LEN + 1])
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	mdlen;
+	size_t		i;
+
+	if (EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		fatalx("policy: SHA-256 failed");
+	for (i = 0; i < POLICY_VERSION_LEN / 2; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/*
+ * Loads and checks a policy file. On any mistake, returns NULL with
+ * "<path>:<line>: [<section>] <reason>" in err. The caller owns the set
+ * and frees it with policy_free(); the policies and calendars it hands out
+ * live as long as the set.
+ */
+struct policy_set *
+policy_load(const char *path, char *err, size_t errsz)
+{
+	struct parser		 p;
+	struct policy_set	*ps;
+	char			*text;
+	size_t			 len;
+
+	if ((text = read_file(path, &len, err, errsz)) == NULL)
+		return NULL;
+	ps = xcalloc(1, sizeof(*ps));
+	ps->always = calendar_new_24x7();
+	policy_hash(text, len, ps->version);
+	memset(&p, 0, sizeof(p));
+	p.ps = ps;
+	p.path = path;
+	p.err = err;
+	p.errsz = errsz;
+	if (policy_parse(&p, text, len) == -1) {
+		policy_free(ps);
+		ps = NULL;
+	}
+	spec_reset(&p.spec);
+	free(text);
+	return ps;
+}
+
+/*
+ * The policy of a clock: (severity, category), then (severity, any
+ * category), then (any severity, category), then (any, any); NULL when
+ * the file gives the clock no policy. An unspecified or unknown severity
+ * or category (a newer schema) matches only the entries that leave it
+ * open.
+ */
+const struct sla_policy *
+policy_find(const struct policy_set *ps, Cdp__V1__Severity severity,
+    Cdp__V1__Category category, Cdp__V1__SlaClock clock)
+{
+	const struct sla_policy	*pol;
+	int			 s = severity, c = category, k = clock;
+
+	if (k <= 0 || k >= POLICY_NCLOCKS)
+		return NULL;
+	if (s < 0 || s >= POLICY_NSEVS)
+		s = POLICY_ANY;
+	if (c < 0 || c >= POLICY_NCATS)
+		c = POLICY_ANY;
+	if ((pol = ps->index[s][c][k]) != NULL ||
+	    (pol = ps->index[s][POLICY_ANY][k]) != NULL ||
+	    (pol = ps->index[POLICY_ANY][c][k]) != NULL)
+		return pol;
+	return ps->index[POLICY_ANY][POLICY_ANY][k];
+}
+
+const char *
+policy_version(const struct policy_set *ps)
+{
+	return ps->version;
+}
+
+void
+policy_free(struct policy_set *ps)
+{
+	size_t	i;
+
+	if (ps == NULL)
+		return;
+	for (i = 0; i < ps->nentries; i++) {
+		free(ps->entries[i].name);
+		free(ps->entries[i].calendar);
+	}
+	free(ps->entries);
+	for (i = 0; i < ps->ncals; i++) {
+		free(ps->cals[i].name);
+		calendar_free(ps->cals[i].cal);
+	}
+	free(ps->cals);
+	calendar_free(ps->always);
+	free(ps);
+}

@@ -1,0 +1,234 @@
+/*
+ * sla-timer: every deadline of every complaint (DESIGN.md "The SLA clocks").
+ * A clock is one party's obligation on one complaint; policies give each
+ * clock a target in a calendar; complaint events start, pause, resume and
+ * stop clocks; due warnings and breaches fire once.
+ *
+ * Pure modules (no I/O, unit-tested): calendar (business-time arithmetic),
+ * policy (the policy file), clock (the clocks of one complaint and how
+ * events and time change them). I/O modules come with the daemon.
+ */
+#ifndef CDP_SLA_H
+#define CDP_SLA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cdp/v1/complaint.pb-c.h"
+
+/*
+ * calendar.c: when time counts. A 24x7 calendar counts every millisecond;
+ * a business calendar counts only its opening hours on its working days, in
+ * a fixed UTC offset (Asia/Shanghai is +08:00, with no daylight saving),
+ * minus holidays, plus make-up working days (调休) that fall on weekends.
+ */
+struct calendar;
+
+struct calendar	*calendar_new_24x7(void);
+struct calendar	*calendar_new_business(int utc_offset_minutes,
+		    unsigned weekdays);	/* bit 0 Monday ... bit 6 Sunday */
+int		 calendar_add_hours(struct calendar *cal, int open_minute,
+		    int close_minute);	/* minutes after midnight, open < close */
+int		 calendar_add_holiday(struct calendar *cal, int yyyymmdd);
+int		 calendar_add_workday(struct calendar *cal, int yyyymmdd);
+int		 calendar_check(const struct calendar *cal, char *err,
+		    size_t errsz);	/* -1: no opening hours at all, ... */
+bool		 calendar_is_24x7(const struct calendar *cal);
+bool		 calendar_is_open(const struct calendar *cal, int64_t at_ms);
+int64_t		 calendar_add_business_time(const struct calendar *cal,
+		    int64_t start_ms, int64_t duration_ms);
+int64_t		 calendar_business_time(const struct calendar *cal,
+		    int64_t from_ms, int64_t to_ms);
+void		 calendar_free(struct calendar *cal);
+
+/*
+ * policy.c: the SLA policy file (SLA_POLICY_FILE, config/sla-policies.conf):
+ * (severity, category, clock) to a target, a calendar, a warning point and
+ * the actions on breach. The most specific entry wins: severity and
+ * category, then severity alone, then category alone, then the clock's
+ * default.
+ */
+struct sla_actions {
+	int64_t			 coupon_fen;	/* 0: none */
+	bool			 escalate;
+	Cdp__V1__EscalationLevel escalate_to;
+	bool			 penalize_merchant;
+	uint32_t		 penalty_points;
+	bool			 notify;
+};
+
+struct sla_policy {
+	const char		*name;		/* the entry's id */
+	Cdp__V1__SlaClock	 clock;
+	int64_t			 target_ms;	/* > 0 */
+	const struct calendar	*calendar;
+	uint32_t		 warn_permille;	/* 800: warn at 80% */
+	Cdp__V1__Party		 party;		/* whose obligation */
+	struct sla_actions	 actions;
+};
+
+struct policy_set;
+
+struct policy_set	*policy_load(const char *path, char *err,
+			    size_t errsz);
+const struct sla_policy	*policy_find(const struct policy_set *ps,
+			    Cdp__V1__Severity severity,
+			    Cdp__V1__Category category,
+			    Cdp__V1__SlaClock clock);
+const char		*policy_version(const struct policy_set *ps);
+void			 policy_free(struct policy_set *ps);
+
+/*
+ * clock.c: the clocks of one complaint. clock_apply() takes one complaint
+ * event (in log order) and says which clocks started, paused, resumed or
+ * stopped; clock_due() says which warnings and breaches are due at a time.
+ * Both are deterministic in their inputs, so replaying a complaint's
+ * events rebuilds the same clocks.
+ */
+#define SLA_CLOCKS_MAX		16
+#define SLA_POLICY_NAME_MAX	64
+
+enum clock_state {
+	CLOCK_RUNNING,
+	CLOCK_PAUSED,
+	CLOCK_STOPPED,
+};
+
+struct sla_clock {
+	Cdp__V1__SlaClock	clock;
+	uint32_t		cycle;		/* 1, 2, ... per restart */
+	enum clock_state	state;
+	char			policy[SLA_POLICY_NAME_MAX];
+	Cdp__V1__Party		party;
+	int64_t			started_ms;
+	int64_t			due_ms;		/* running: the deadline */
+	int64_t			warn_ms;	/* running: 0 when none */
+	int64_t			remaining_ms;	/* paused: calendar time left */
+	int64_t			warn_remaining_ms; /* paused: to the warning */
+	int64_t			stopped_ms;
+	bool			warned;
+	bool			breached;
+	Cdp__V1__SlaResult	result;		/* stopped */
+	int64_t			elapsed_ms;	/* stopped: calendar time used */
+};
+
+struct sla_complaint {
+	Cdp__V1__Severity	severity;	/* from the latest Classified */
+	Cdp__V1__Category	category;
+	bool			closed;
+	struct sla_clock	clocks[SLA_CLOCKS_MAX];
+	size_t			nclocks;
+};
+
+enum clock_change_kind {
+	CLOCK_STARTED,
+	CLOCK_PAUSED_CHANGE,
+	CLOCK_RESUMED,
+	CLOCK_STOPPED_CHANGE,
+};
+
+struct clock_change {
+	enum clock_change_kind	 kind;
+	struct sla_clock	 clock;		/* the clock after the change */
+	const char		*reason;	/* "classified", "first_contact" */
+};
+
+enum clock_due_kind {
+	CLOCK_DUE_WARNING,
+	CLOCK_DUE_BREACH,
+};
+
+struct clock_due {
+	enum clock_due_kind	 kind;
+	size_t			 index;		/* into complaint->clocks */
+	int64_t			 at_ms;
+};
+
+void	clock_init(struct sla_complaint *c);
+size_t	clock_apply(struct sla_complaint *c, const struct policy_set *ps,
+	    const Cdp__V1__ComplaintEvent *ev, struct clock_change *out,
+	    size_t max);
+size_t	clock_due(const struct sla_complaint *c, int64_t now_ms,
+	    struct clock_due *out, size_t max);
+int64_t	clock_next_due(const struct sla_complaint *c);
+void	clock_mark_fired(struct sla_complaint *c, const struct clock_due *d);
+const char *clock_name(Cdp__V1__SlaClock clock);
+
+/*
+ * state.c: a complaint's clocks as JSON, as they are kept in Redis with its
+ * merchant and the offset of the last event applied to them.
+ */
+struct sla_state {
+	struct sla_complaint	c;
+	char			merchant_id[65];
+	int64_t			offset;		/* -1: nothing applied yet */
+};
+
+void	state_init(struct sla_state *s);
+char	*state_encode(const struct sla_state *s);
+int	 state_decode(const char *json, size_t len, struct sla_state *s);
+
+/* The daemon's state, owned by main.c and lent to the I/O modules. */
+#define SLA_PARTITIONS_MAX	256
+
+struct slatimer {
+	struct event_base	*base;
+	struct kafka_producer	*producer;
+	struct kafka_consumer	*consumer;
+	struct redis		*redis;
+	struct httpd		*httpd;
+	struct policy_set	*policies;
+	char			*redis_host;
+	int			 redis_port;
+	bool			 owned[SLA_PARTITIONS_MAX];
+	struct event		*timer;
+	int64_t			 armed_at;
+	struct busy		*busy;		/* complaints being changed */
+	bool			 stopping;
+};
+
+struct kafka_msg;
+
+/* store.c: clocks, due sets, firings and offsets in Redis, by partition. */
+typedef void (*store_load_fn)(void *arg, int rc, struct sla_state *s);
+typedef void (*store_done_fn)(void *arg, int rc);
+
+void	store_start(struct slatimer *t);
+int	store_load(struct slatimer *t, int32_t p, const char *id,
+	    store_load_fn fn, void *arg);
+int	store_save(struct slatimer *t, int32_t p, const char *id,
+	    const struct sla_state *s, store_done_fn fn, void *arg);
+int	store_claim(struct slatimer *t, int32_t p, const char *id,
+	    const char *firing, store_done_fn fn, void *arg);
+int	store_release(struct slatimer *t, int32_t p, const char *id,
+	    const char *firing);
+int64_t	store_start_offset(void *arg, const char *topic, int32_t p);
+int	store_wipe(const char *host, int port, bool keep_firings);
+
+/* busy.c: complaints whose clocks are being changed, one change at a time. */
+bool	busy_take(struct slatimer *t, const char *id);
+void	busy_give(struct slatimer *t, const char *id);
+void	busy_free(struct slatimer *t);
+
+/* emit.c: SLA events to complaints.events, ids derived from their cause. */
+typedef void (*emit_fn)(void *arg, bool ok);
+
+int	emit_change(struct slatimer *t, const Cdp__V1__EventMeta *cause,
+	    const char *complaint_id, const char *merchant_id,
+	    const struct clock_change *ch, emit_fn fn, void *arg);
+int	emit_firing(struct slatimer *t, const char *complaint_id,
+	    const struct sla_state *s, const struct clock_due *d, emit_fn fn,
+	    void *arg);
+void	emit_firing_id(const char *complaint_id, const struct sla_clock *k,
+	    enum clock_due_kind kind, char *out, size_t size);
+
+/* apply.c: complaint events into clocks. */
+void	apply_handle(struct slatimer *t, struct kafka_msg *m);
+
+/* fire.c: one timer at the earliest due time of the owned partitions. */
+void	fire_start(struct slatimer *t);
+void	fire_rearm(struct slatimer *t, int64_t at_ms);
+void	fire_assign(struct slatimer *t, int32_t p, bool owned);
+
+#endif
