@@ -1,0 +1,267 @@
+/*
+ * Firing: one libevent timer, armed to the earliest due time across the
+ * owned partitions and re-armed whenever an earlier one appears. When it
+ * goes off, each owned partition that has caught up with the log gives its
+ * due complaints; each due warning or breach is claimed in Redis, sent, and
+ * marked, one complaint at a time. A partition still replaying the log is
+ * left alone: a later event may stop a clock that looks due now.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka.h"
+#include "log.h"
+#include "meta.h"
+#include "metrics.h"
+#include "redis.h"
+#include "sla.h"
+#include "xmalloc.h"
+
+#define FIRE_BATCH		"100"
+#define FIRE_CATCH_UP_MS	200
+#define FIRE_IDLE_MS		5000	/* safety net: look at least this often */
+#define FIRE_DUES_MAX		(2 * SLA_CLOCKS_MAX)
+
+struct firing {
+	struct slatimer		*t;
+	int32_t			 p;
+	char			*id;
+	int64_t			 now;
+	struct sla_state	 s;
+	struct clock_due	 dues[FIRE_DUES_MAX];
+	size_t			 n;
+	size_t			 next;
+	char			 name[192];
+};
+
+static void	fire_next_due(struct firing *f);
+
+static void
+fire_arm(struct slatimer *t, int64_t at_ms)
+{
+	int64_t		delay = at_ms - meta_now_ms();
+	struct timeval	tv;
+
+	if (delay < 0)
+		delay = 0;
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	evtimer_add(t->timer, &tv);
+	t->armed_at = at_ms;
+}
+
+/* Arms the timer for at_ms when that is earlier than what it waits for. */
+void
+fire_rearm(struct slatimer *t, int64_t at_ms)
+{
+	if (at_ms <= 0 || t->stopping)
+		return;
+	if (t->armed_at == 0 || at_ms < t->armed_at)
+		fire_arm(t, at_ms);
+}
+
+static void
+firing_end(struct firing *f)
+{
+	busy_give(f->t, f->id);
+	free(f->id);
+	free(f);
+}
+
+static void
+fire_on_saved(void *arg, int rc)
+{
+	struct firing	*f = arg;
+
+	if (rc != -1)
+		fire_rearm(f->t, clock_next_due(&f->s.c));
+	firing_end(f);
+}
+
+static void
+fire_save(struct firing *f)
+{
+	f->s.offset = -1;	/* the partition's offset is not ours to move */
+	if (store_save(f->t, f->p, f->id, &f->s, fire_on_saved, f) == -1)
+		firing_end(f);
+}
+
+static void
+fire_on_sent(void *arg, bool ok)
+{
+	struct firing	*f = arg;
+
+	if (!ok) {
+		log_warnx("fire: %s not sent; released for the next try",
+		    f->name);
+		store_release(f->t, f->p, f->id, f->name);
+		fire_save(f);
+		return;
+	}
+	clock_mark_fired(&f->s.c, &f->dues[f->next - 1]);
+	metrics_inc(metrics_counter(f->dues[f->next - 1].kind ==
+	    CLOCK_DUE_WARNING ? "sla_warnings_total" : "sla_breaches_total",
+	    "SLA warnings or breaches fired.", ""));
+	metrics_observe(metrics_histogram("sla_fire_lag_seconds",
+	    "From a warning's or breach's due time to its event confirmed.",
+	    "", metrics_latency_seconds, metrics_latency_seconds_n),
+	    (double)(meta_now_ms() - f->dues[f->next - 1].at_ms) / 1000.0);
+	fire_next_due(f);
+}
+
+static void
+fire_on_claimed(void *arg, int rc)
+{
+	struct firing		*f = arg;
+	const struct clock_due	*d = &f->dues[f->next - 1];
+
+	if (rc == -1) {
+		fire_save(f);
+		return;
+	}
+	if (rc == 0) {		/* fired before: only the mark was missing */
+		clock_mark_fired(&f->s.c, d);
+		fire_next_due(f);
+		return;
+	}
+	if (emit_firing(f->t, f->id, &f->s, d, fire_on_sent, f) == -1)
+		fire_on_sent(f, false);
+}
+
+static void
+fire_next_due(struct firing *f)
+{
+	const struct clock_due	*d;
+
+	if (f->next == f->n) {
+		fire_save(f);
+		return;
+	}
+	d = &f->dues[f->next++];
+	emit_firing_id(f->id, &f->s.c.clocks[d->index], d->kind, f->name,
+	    sizeof(f->name));
+	if (store_claim(f->t, f->p, f->id, f->name, fire_on_claimed, f) == -1)
+		fire_save(f);
+}
+
+static void
+fire_on_load(void *arg, int rc, struct sla_state *s)
+{
+	struct firing	*f = arg;
+
+	if (rc == -1) {
+		firing_end(f);
+		return;
+	}
+	f->s = *s;
+	f->n = clock_due(&f->s.c, f->now, f->dues, FIRE_DUES_MAX);
+	fire_next_due(f);
+}
+
+static void
+fire_complaint(struct slatimer *t, int32_t p, const char *id)
+{
+	struct firing	*f;
+
+	if (!busy_take(t, id)) {
+		fire_rearm(t, meta_now_ms() + 50);	/* an event is applied */
+		return;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->t = t;
+	f->p = p;
+	f->id = xstrdup(id);
+	f->now = meta_now_ms();
+	if (store_load(t, p, id, fire_on_load, f) == -1)
+		firing_end(f);
+}
+
+struct scan {
+	struct slatimer	*t;
+	int32_t		 p;
+};
+
+static void
+fire_on_due(struct redis *r, redisReply *reply, void *arg)
+{
+	struct scan	*sc = arg;
+	size_t		 i;
+
+	if (!redis_reply_error(reply, "due set") &&
+	    reply->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < reply->elements; i++)
+			fire_complaint(sc->t, sc->p, reply->element[i]->str);
+		if (reply->elements > 0)
+			fire_rearm(sc->t, meta_now_ms() + 10);
+	}
+	free(sc);
+}
+
+static void
+fire_on_earliest(struct redis *r, redisReply *reply, void *arg)
+{
+	struct slatimer	*t = arg;
+
+	if (!redis_reply_error(reply, "earliest due") &&
+	    reply->type == REDIS_REPLY_ARRAY && reply->elements == 2)
+		fire_rearm(t, strtoll(reply->element[1]->str, NULL, 10));
+}
+
+static void
+fire_partition(struct slatimer *t, int32_t p, int64_t now)
+{
+	struct scan	*sc;
+
+	if (!kafka_consumer_caught_up(t->consumer, "complaints.events", p)) {
+		fire_rearm(t, now + FIRE_CATCH_UP_MS);
+		return;
+	}
+	sc = xmalloc(sizeof(*sc));
+	sc->t = t;
+	sc->p = p;
+	if (redis_command(t->redis, fire_on_due, sc,
+	    "ZRANGEBYSCORE sla:{p%d}:due -inf %lld LIMIT 0 " FIRE_BATCH,
+	    (int)p, (long long)now) == -1)
+		free(sc);
+	redis_command(t->redis, fire_on_earliest, t,
+	    "ZRANGE sla:{p%d}:due 0 0 WITHSCORES", (int)p);
+}
+
+static void
+fire_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct slatimer	*t = arg;
+	int64_t		 now = meta_now_ms();
+	int32_t		 p;
+
+	t->armed_at = 0;
+	if (t->stopping)
+		return;
+	fire_arm(t, now + FIRE_IDLE_MS);
+	for (p = 0; p < SLA_PARTITIONS_MAX; p++)
+		if (t->owned[p])
+			fire_partition(t, p, now);
+}
+
+void
+fire_start(struct slatimer *t)
+{
+	if ((t->timer = evtimer_new(t->base, fire_on_timer, t)) == NULL)
+		fatalx("fire: cannot create the timer");
+	fire_arm(t, meta_now_ms() + FIRE_CATCH_UP_MS);
+}
+
+/* A partition gained is looked at now; one lost is no longer fired. */
+void
+fire_assign(struct slatimer *t, int32_t p, bool owned)
+{
+	if (p < 0 || p >= SLA_PARTITIONS_MAX) {
+		log_warnx("fire: partition %d beyond %d: not fired", (int)p,
+		    SLA_PARTITIONS_MAX);
+		return;
+	}
+	t->owned[p] = owned;
+	if (owned)
+		fire_rearm(t, meta_now_ms());
+}

@@ -1,0 +1,254 @@
+/*
+ * The sla-timer's state in Redis, keyed by the partition of
+ * complaints.events that owns it (hash tags keep a partition's keys on one
+ * Redis Cluster slot, and a rebalance hands over the partition and its
+ * state together):
+ *
+ *   sla:{p<N>}:c:<complaint>    the complaint's clocks (state.c)
+ *   sla:{p<N>}:due              complaints by their next due time
+ *   sla:{p<N>}:f:<complaint>    warnings and breaches already fired
+ *   sla:{p<N>}:offset           the last offset applied from partition N
+ *
+ * A save writes the clocks, the due entry and the offset in one script, so
+ * they never disagree. A firing is claimed by adding it to the fired set
+ * before its event is produced, and released if the produce fails.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "kafka.h"
+#include "log.h"
+#include "redis.h"
+#include "sla.h"
+#include "xmalloc.h"
+
+#define STORE_FIRED_TTL_MS	"15552000000"	/* 180 days */
+
+static const char store_save_lua[] =
+    "redis.call('SET', KEYS[1], ARGV[1])\n"
+    "if tonumber(ARGV[3]) > 0 then\n"
+    "  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])\n"
+    "else redis.call('ZREM', KEYS[2], ARGV[2]) end\n"
+    "if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end\n"
+    "return 1\n";
+
+static const char store_claim_lua[] =
+    "local n = redis.call('SADD', KEYS[1], ARGV[1])\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+    "return n\n";
+
+static struct redis_script	*store_save_script;
+static struct redis_script	*store_claim_script;
+
+struct op {
+	store_load_fn	 load;
+	store_done_fn	 done;
+	void		*arg;
+};
+
+void
+store_start(struct slatimer *t)
+{
+	store_save_script = redis_script_new(t->redis, store_save_lua);
+	store_claim_script = redis_script_new(t->redis, store_claim_lua);
+}
+
+static struct op *
+op_new(store_load_fn load, store_done_fn done, void *arg)
+{
+	struct op	*o = xmalloc(sizeof(*o));
+
+	o->load = load;
+	o->done = done;
+	o->arg = arg;
+	return o;
+}
+
+static void
+store_on_load(struct redis *r, redisReply *reply, void *arg)
+{
+	struct op		*o = arg;
+	struct sla_state	 s;
+
+	if (redis_reply_error(reply, "load clocks"))
+		o->load(o->arg, -1, NULL);
+	else {
+		if (reply->type != REDIS_REPLY_STRING ||
+		    state_decode(reply->str, reply->len, &s) == -1)
+			state_init(&s);
+		o->load(o->arg, 0, &s);
+	}
+	free(o);
+}
+
+/* Reads a complaint's clocks (fresh ones when unknown); fn borrows them. */
+int
+store_load(struct slatimer *t, int32_t p, const char *id, store_load_fn fn,
+    void *arg)
+{
+	struct op	*o = op_new(fn, NULL, arg);
+
+	if (redis_command(t->redis, store_on_load, o, "GET sla:{p%d}:c:%s",
+	    (int)p, id) == -1) {
+		free(o);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+store_on_done(struct redis *r, redisReply *reply, void *arg)
+{
+	struct op	*o = arg;
+
+	if (redis_reply_error(reply, "clocks"))
+		o->done(o->arg, -1);
+	else
+		o->done(o->arg, reply->type == REDIS_REPLY_INTEGER ?
+		    (int)reply->integer : 0);
+	free(o);
+}
+
+/*
+ * Writes the clocks, the complaint's next due time and the partition's
+ * offset (when s->offset >= 0) together; fn gets 1, or -1 on failure.
+ */
+int
+store_save(struct slatimer *t, int32_t p, const char *id,
+    const struct sla_state *s, store_done_fn fn, void *arg)
+{
+	struct op	*o = op_new(NULL, fn, arg);
+	char		 keys[3][160], due[24], offset[24];
+	char		*json = state_encode(s);
+	const char	*args[7];
+	int		 rc;
+
+	snprintf(keys[0], sizeof(keys[0]), "sla:{p%d}:c:%s", (int)p, id);
+	snprintf(keys[1], sizeof(keys[1]), "sla:{p%d}:due", (int)p);
+	snprintf(keys[2], sizeof(keys[2]), "sla:{p%d}:offset", (int)p);
+	snprintf(due, sizeof(due), "%lld", (long long)clock_next_due(&s->c));
+	if (s->offset >= 0)
+		snprintf(offset, sizeof(offset), "%lld", (long long)s->offset);
+	else
+		offset[0] = '\0';
+	args[0] = keys[0];
+	args[1] = keys[1];
+	args[2] = keys[2];
+	args[3] = json;
+	args[4] = id;
+	args[5] = due;
+	args[6] = offset;
+	rc = redis_script_run(t->redis, store_save_script, store_on_done, o, 3,
+	    4, args, NULL);
+	free(json);
+	if (rc == -1)
+		free(o);
+	return rc;
+}
+
+/* Claims one firing; fn gets 1 when this caller claimed it, 0 if fired. */
+int
+store_claim(struct slatimer *t, int32_t p, const char *id, const char *firing,
+    store_done_fn fn, void *arg)
+{
+	struct op	*o = op_new(NULL, fn, arg);
+	char		 key[160];
+	const char	*args[3];
+	int		 rc;
+
+	snprintf(key, sizeof(key), "sla:{p%d}:f:%s", (int)p, id);
+	args[0] = key;
+	args[1] = firing;
+	args[2] = STORE_FIRED_TTL_MS;
+	rc = redis_script_run(t->redis, store_claim_script, store_on_done, o,
+	    1, 2, args, NULL);
+	if (rc == -1)
+		free(o);
+	return rc;
+}
+
+static void
+store_on_released(struct redis *r, redisReply *reply, void *arg)
+{
+	redis_reply_error(reply, "release firing");
+}
+
+/* Gives a claim back so the firing is tried again. */
+int
+store_release(struct slatimer *t, int32_t p, const char *id,
+    const char *firing)
+{
+	return redis_command(t->redis, store_on_released, NULL,
+	    "SREM sla:{p%d}:f:%s %s", (int)p, id, firing);
+}
+
+/*
+ * Where a newly assigned partition resumes: after its stored offset, or
+ * from the beginning when Redis has none, which rebuilds every clock from
+ * the log. Asked synchronously during the rebalance.
+ */
+int64_t
+store_start_offset(void *arg, const char *topic, int32_t p)
+{
+	struct slatimer	*t = arg;
+	struct timeval	 tv = { 2, 0 };
+	redisContext	*rc;
+	redisReply	*reply;
+	int64_t		 offset = RD_KAFKA_OFFSET_BEGINNING;
+
+	rc = redisConnectWithTimeout(t->redis_host, t->redis_port, tv);
+	if (rc != NULL && rc->err == 0 && (reply = redisCommand(rc,
+	    "GET sla:{p%d}:offset", (int)p)) != NULL) {
+		if (reply->type == REDIS_REPLY_STRING)
+			offset = strtoll(reply->str, NULL, 10) + 1;
+		freeReplyObject(reply);
+	} else
+		log_warnx("store: Redis unavailable; replaying partition %d",
+		    (int)p);
+	if (rc != NULL)
+		redisFree(rc);
+	log_info("store: partition %d from %s", (int)p,
+	    offset == RD_KAFKA_OFFSET_BEGINNING ? "the beginning (rebuild)" :
+	    "its stored offset");
+	return offset;
+}
+
+/*
+ * Deletes the clocks and offsets (and the firings unless keep_firings),
+ * so that the next start replays the log under the current policies: the
+ * --rebuild and --recompute modes. Synchronous, before the loop starts.
+ */
+int
+store_wipe(const char *host, int port, bool keep_firings)
+{
+	redisContext	*rc = redisConnect(host, port);
+	redisReply	*reply, *keys;
+	char		 cursor[32] = "0";
+	size_t		 i, n = 0;
+
+	if (rc == NULL || rc->err != 0)
+		return -1;
+	do {
+		if ((reply = redisCommand(rc, "SCAN %s MATCH sla:* COUNT 1000",
+		    cursor)) == NULL || reply->type != REDIS_REPLY_ARRAY) {
+			redisFree(rc);
+			return -1;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", reply->element[0]->str);
+		keys = reply->element[1];
+		for (i = 0; i < keys->elements; i++) {
+			if (keep_firings && strstr(keys->element[i]->str, "}:f:"))
+				continue;
+			freeReplyObject(redisCommand(rc, "DEL %s",
+			    keys->element[i]->str));
+			n++;
+		}
+		freeReplyObject(reply);
+	} while (strcmp(cursor, "0") != 0);
+	redisFree(rc);
+	log_info("store: %zu keys deleted; clocks are rebuilt from the log", n);
+	return 0;
+}

@@ -1,0 +1,326 @@
+/*
+ * sla-timer through its real inputs and outputs, with a seconds-scale
+ * policy: Classified and action events into the test Kafka; clock changes,
+ * warnings, breaches, coupons and escalations out of it, each once, on
+ * time, across a SIGKILL, an emptied Redis and two instances.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cdp/v1/complaint.pb-c.h"
+#include "intake_harness.h"
+#include "log.h"
+#include "meta.h"
+#include "testenv.h"
+#include "testproc.h"
+#include "xmalloc.h"
+
+#define BODY(x)		CDP__V1__COMPLAINT_EVENT__BODY_##x
+#define POLICY_FILE	"/tmp/cdp-sla-test-policies.conf"
+#define FIRST_CONTACT_MS	3000	/* as in the policy below */
+
+struct daemon {
+	pid_t	pid;
+	int	port;
+};
+
+static const char *const test_policy =
+#include "sla_test_policy.inc"
+;
+
+static void
+write_policy(void)
+{
+	FILE	*f = fopen(POLICY_FILE, "w");
+
+	assert_non_null(f);
+	fputs(test_policy, f);
+	fclose(f);
+}
+
+static void
+start(struct daemon *d, const char *instance)
+{
+	char	*listen, *id;
+
+	d->port = testproc_free_port();
+	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", d->port);
+	id = xasprintf("INSTANCE_ID=%s", instance);
+	{
+		const char *env[] = { listen, id, "LOG_LEVEL=warn",
+		    "SLA_POLICY_FILE=" POLICY_FILE, NULL };
+
+		d->pid = testproc_spawn("sla-timer", env);
+	}
+	assert_true(testproc_wait_http(d->port, "/readyz", 200, 60000));
+	free(listen);
+	free(id);
+}
+
+static void
+stop(struct daemon *d)
+{
+	assert_int_equal(testproc_stop(d->pid, 15000), 0);
+}
+
+/* The classifier's verdict on a new complaint: its clocks start here. */
+static void
+classify(const char *id, Cdp__V1__Severity severity, int64_t *at)
+{
+	Cdp__V1__ComplaintEvent	ev = CDP__V1__COMPLAINT_EVENT__INIT;
+	Cdp__V1__EventMeta	meta;
+	struct meta_ids		ids;
+	Cdp__V1__Classified	cl = CDP__V1__CLASSIFIED__INIT;
+
+	meta_fill(&meta, &ids, "classifier", NULL, NULL);
+	cl.category = CDP__V1__CATEGORY__CATEGORY_PRODUCT;
+	cl.severity = severity;
+	ev.meta = &meta;
+	ev.complaint_id = (char *)id;
+	ev.merchant_id = "M1001";
+	ev.body_case = BODY(CLASSIFIED);
+	ev.classified = &cl;
+	testenv_produce_event(&ev);
+	*at = meta.occurred_at_ms;
+}
+
+static void
+act(const char *id, Cdp__V1__Action action)
+{
+	Cdp__V1__ComplaintEvent	ev = CDP__V1__COMPLAINT_EVENT__INIT;
+	Cdp__V1__EventMeta	meta;
+	struct meta_ids		ids;
+	Cdp__V1__ActionRecorded	rec = CDP__V1__ACTION_RECORDED__INIT;
+
+	meta_fill(&meta, &ids, "intake", NULL, NULL);
+	rec.action = action;
+	ev.meta = &meta;
+	ev.complaint_id = (char *)id;
+	ev.merchant_id = "M1001";
+	ev.body_case = BODY(ACTION_RECORDED);
+	ev.action_recorded = &rec;
+	testenv_produce_event(&ev);
+}
+
+/* How many events of a body case a complaint has now. */
+static size_t
+count(const char *id, int body)
+{
+	Cdp__V1__ComplaintEvent	*evs[16];
+	size_t			 n;
+
+	n = testenv_wait_events(id, body, 0, 0, evs, 16);
+	testenv_free_events(evs, n);
+	return n;
+}
+
+/* Waits until the daemon has started the complaint's clocks. */
+static void
+wait_started(const char *id)
+{
+	Cdp__V1__ComplaintEvent	*evs[8];
+	size_t			 n;
+
+	n = testenv_wait_events(id, BODY(SLA_CLOCK_STARTED), 1, 10000, evs, 8);
+	assert_true(n >= 1);
+	testenv_free_events(evs, n);
+}
+
+/*
+ * Waits for the first-contact breach of a complaint and checks that it
+ * came within a second of its due time, confirmed by the broker.
+ */
+static void
+expect_breach(const char *id, int64_t classified_at, bool on_time)
+{
+	Cdp__V1__ComplaintEvent	*evs[4];
+	size_t			 n;
+	int64_t			 due, lag;
+
+	n = testenv_wait_events(id, BODY(SLA_BREACHED), 1, 30000, evs, 4);
+	assert_int_equal(n, 1);
+	assert_int_equal(evs[0]->sla_breached->clock,
+	    CDP__V1__SLA_CLOCK__SLA_CLOCK_FIRST_CONTACT);
+	due = evs[0]->sla_breached->due_ms;
+	lag = evs[0]->meta->occurred_at_ms - due;
+	print_message("%s: breach %lld ms after due\n", id, (long long)lag);
+	assert_true(due >= classified_at + FIRST_CONTACT_MS - 5);
+	assert_true(lag >= 0);
+	if (on_time)
+		assert_true(lag < 1000);
+	testenv_free_events(evs, n);
+}
+
+static void
+test_no_first_contact_warns_breaches_compensates_escalates_once(void **state)
+{
+	struct daemon	 d;
+	char		*id = testenv_unique("CS");
+	int64_t		 at;
+
+	start(&d, "sla-1");
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	expect_breach(id, at, true);
+	sleep(2);	/* anything doubled would be there by now */
+	assert_int_equal(count(id, BODY(SLA_WARNING)), 1);
+	assert_int_equal(count(id, BODY(SLA_BREACHED)), 1);
+	assert_int_equal(count(id, BODY(COMPENSATION_ISSUED)), 1);
+	assert_int_equal(count(id, BODY(ESCALATED)), 1);
+	assert_true(count(id, BODY(SLA_CLOCK_STARTED)) >= 1);
+	stop(&d);
+	free(id);
+}
+
+static void
+test_first_contact_in_time_stops_the_clock(void **state)
+{
+	struct daemon	 d;
+	char		*id = testenv_unique("CS");
+	int64_t		 at;
+
+	start(&d, "sla-1");
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	act(id, CDP__V1__ACTION__ACTION_FIRST_CONTACT);
+	sleep(FIRST_CONTACT_MS / 1000 + 3);
+	assert_true(count(id, BODY(SLA_CLOCK_STOPPED)) >= 1);
+	assert_int_equal(count(id, BODY(SLA_BREACHED)), 0);
+	assert_int_equal(count(id, BODY(COMPENSATION_ISSUED)), 0);
+	stop(&d);
+	free(id);
+}
+
+/*
+ * A clock paused while waiting on the customer does not breach; resumed, it
+ * breaches once, with its due time moved by the time it was paused.
+ */
+static void
+test_waiting_on_the_customer_holds_the_clock(void **state)
+{
+	Cdp__V1__ComplaintEvent	*evs[4];
+	struct daemon		 d;
+	char			*id = testenv_unique("CS");
+	int64_t			 at, paused_for;
+	size_t			 n;
+
+	start(&d, "sla-1");
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	act(id, CDP__V1__ACTION__ACTION_CUSTOMER_INFO_REQUESTED);
+	sleep(FIRST_CONTACT_MS / 1000 + 2);
+	assert_true(count(id, BODY(SLA_CLOCK_PAUSED)) >= 1);
+	assert_int_equal(count(id, BODY(SLA_BREACHED)), 0);
+	paused_for = meta_now_ms() - at;
+	act(id, CDP__V1__ACTION__ACTION_CUSTOMER_INFO_PROVIDED);
+	n = testenv_wait_events(id, BODY(SLA_BREACHED), 1, 30000, evs, 4);
+	assert_int_equal(n, 1);
+	assert_true(evs[0]->sla_breached->due_ms >=
+	    at + FIRST_CONTACT_MS + paused_for - 1000);
+	testenv_free_events(evs, n);
+	stop(&d);
+	free(id);
+}
+
+/* SIGKILL before the due time, restart after it: the breach fires once. */
+static void
+test_killed_before_due_fires_once_after_restart(void **state)
+{
+	struct daemon	 d;
+	char		*id = testenv_unique("CS");
+	int64_t		 at;
+
+	start(&d, "sla-1");
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	wait_started(id);
+	sleep(1);
+	testproc_kill(d.pid);
+	sleep(FIRST_CONTACT_MS / 1000 + 1);
+	start(&d, "sla-1");
+	expect_breach(id, at, false);
+	sleep(2);
+	assert_int_equal(count(id, BODY(SLA_BREACHED)), 1);
+	assert_int_equal(count(id, BODY(COMPENSATION_ISSUED)), 1);
+	stop(&d);
+	free(id);
+}
+
+/*
+ * Redis emptied while the daemon is down: it rebuilds the clocks from the
+ * log, fires what fell due meanwhile once, and fires nothing again that
+ * had fired before.
+ */
+static void
+test_flushall_rebuilds_from_kafka_and_fires_once(void **state)
+{
+	struct daemon	 d;
+	char		*before = testenv_unique("CS"), *id = testenv_unique("CS");
+	int64_t		 at;
+
+	start(&d, "sla-1");
+	classify(before, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	expect_breach(before, at, true);
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	sleep(1);
+	stop(&d);
+	intake_redis("FLUSHALL");
+	sleep(FIRST_CONTACT_MS / 1000 + 1);
+	start(&d, "sla-1");
+	expect_breach(id, at, false);
+	sleep(2);
+	assert_int_equal(count(id, BODY(SLA_BREACHED)), 1);
+	assert_int_equal(count(before, BODY(SLA_BREACHED)), 1);
+	stop(&d);
+	free(before);
+	free(id);
+}
+
+/* Two instances share the partitions: every breach fires, none twice. */
+static void
+test_two_instances_fire_each_breach_once(void **state)
+{
+	struct daemon	 a, b;
+	char		*ids[8];
+	int64_t		 at[8];
+	size_t		 i;
+
+	start(&a, "sla-a");
+	start(&b, "sla-b");
+	for (i = 0; i < 8; i++) {
+		ids[i] = testenv_unique("CS");
+		classify(ids[i], CDP__V1__SEVERITY__SEVERITY_URGENT, &at[i]);
+	}
+	for (i = 0; i < 8; i++)
+		expect_breach(ids[i], at[i], true);
+	sleep(2);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(count(ids[i], BODY(SLA_BREACHED)), 1);
+		free(ids[i]);
+	}
+	stop(&a);
+	stop(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    test_no_first_contact_warns_breaches_compensates_escalates_once),
+		cmocka_unit_test(test_first_contact_in_time_stops_the_clock),
+		cmocka_unit_test(test_waiting_on_the_customer_holds_the_clock),
+		cmocka_unit_test(
+		    test_killed_before_due_fires_once_after_restart),
+		cmocka_unit_test(
+		    test_flushall_rebuilds_from_kafka_and_fires_once),
+		cmocka_unit_test(test_two_instances_fire_each_breach_once),
+	};
+
+	log_init("test", LOG_LEVEL_WARN);
+	write_policy();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
