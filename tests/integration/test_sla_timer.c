@@ -46,22 +46,30 @@ write_policy(void)
 }
 
 static void
-start(struct daemon *d, const char *instance)
+start_with(struct daemon *d, const char *instance, const char *policy,
+    const char *arg)
 {
-	char	*listen, *id;
+	char	*listen, *id, *pol;
 
 	d->port = testproc_free_port();
 	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", d->port);
 	id = xasprintf("INSTANCE_ID=%s", instance);
+	pol = xasprintf("SLA_POLICY_FILE=%s", policy);
 	{
-		const char *env[] = { listen, id, "LOG_LEVEL=warn",
-		    "SLA_POLICY_FILE=" POLICY_FILE, NULL };
+		const char *env[] = { listen, id, "LOG_LEVEL=warn", pol, NULL };
 
-		d->pid = testproc_spawn("sla-timer", env);
+		d->pid = testproc_spawn_arg("sla-timer", env, arg);
 	}
 	assert_true(testproc_wait_http(d->port, "/readyz", 200, 60000));
 	free(listen);
 	free(id);
+	free(pol);
+}
+
+static void
+start(struct daemon *d, const char *instance)
+{
+	start_with(d, instance, POLICY_FILE, NULL);
 }
 
 static void
@@ -305,6 +313,90 @@ test_two_instances_fire_each_breach_once(void **state)
 	stop(&b);
 }
 
+/*
+ * --recompute re-times the open clocks of existing complaints: a clock
+ * started under a one-hour policy breaches within seconds once the daemon
+ * is restarted with --recompute under the three-second one.
+ */
+static void
+test_recompute_retimes_open_clocks_under_a_new_policy(void **state)
+{
+	const char	*slow = "/tmp/cdp-sla-slow.conf";
+	struct daemon	 d;
+	char		*id = testenv_unique("CS");
+	FILE		*f = fopen(slow, "w");
+	int64_t		 at;
+
+	assert_non_null(f);
+	fputs("[policy first_contact]\nclock = first_contact\n"
+	    "target = 1h\ncalendar = 24x7\ncoupon_fen = 500\n", f);
+	fclose(f);
+	start_with(&d, "sla-1", slow, NULL);
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	wait_started(id);
+	sleep(FIRST_CONTACT_MS / 1000 + 1);
+	assert_int_equal(count(id, BODY(SLA_BREACHED)), 0);
+	stop(&d);
+	start_with(&d, "sla-1", POLICY_FILE, "--recompute");
+	expect_breach(id, at, false);
+	sleep(2);
+	assert_int_equal(count(id, BODY(SLA_BREACHED)), 1);
+	stop(&d);
+	unlink(slow);
+	free(id);
+}
+
+/* The first-contact clock of a view, once it shows as breached. */
+static bool
+view_clock_breached(struct intake_proc *p, const char *id)
+{
+	struct testhttp_response	 r;
+	char				*path = xasprintf("/v1/complaints/%s", id);
+	json_t				*k;
+	size_t				 i;
+	bool				 found = false;
+
+	if (intake_call(p, "GET", path, "dev-agent", NULL, NULL, &r) == 200)
+		json_array_foreach(json_object_get(r.json, "sla_clocks"), i, k)
+			if (json_is_true(json_object_get(k, "breached")) &&
+			    strcmp(json_string_value(json_object_get(k,
+			    "clock")), "first_contact") == 0 &&
+			    json_string_value(json_object_get(k, "due")) != NULL)
+				found = true;
+	testhttp_free(&r);
+	free(path);
+	return found;
+}
+
+/* GET /v1/complaints/{id} shows the clocks as the sla-timer runs them. */
+static void
+test_intake_shows_the_clocks(void **state)
+{
+	struct daemon		 d;
+	struct intake_proc	 p = { 0 };
+	char			*id;
+	int64_t			 at, deadline;
+	bool			 shown = false;
+
+	start(&d, "sla-1");
+	intake_start(&p, "5000");
+	id = intake_file(&p, "dev-app", "{\"order_id\": \"O-SLA-1\", "
+	    "\"merchant_id\": \"M1001\", \"user\": {\"id\": \"U1\"}, "
+	    "\"description\": \"一直没人联系我\", \"demand\": "
+	    "\"explanation\"}");
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	deadline = at + FIRST_CONTACT_MS + 15000;
+	while (!shown && meta_now_ms() < deadline) {
+		shown = view_clock_breached(&p, id);
+		usleep(100000);
+	}
+	assert_true(shown);
+	intake_stop(&p);
+	unlink(p.keys_file);
+	stop(&d);
+	free(id);
+}
+
 int
 main(void)
 {
@@ -318,6 +410,9 @@ main(void)
 		cmocka_unit_test(
 		    test_flushall_rebuilds_from_kafka_and_fires_once),
 		cmocka_unit_test(test_two_instances_fire_each_breach_once),
+		cmocka_unit_test(test_intake_shows_the_clocks),
+		cmocka_unit_test(
+		    test_recompute_retimes_open_clocks_under_a_new_policy),
 	};
 
 	log_init("test", LOG_LEVEL_WARN);

@@ -33,7 +33,8 @@ testproc_free_port(void)
 	return port;
 }
 
-static pid_t	testproc_start(const char *, const char *const *, const char *);
+static pid_t	testproc_start(const char *, const char *const *, const char *,
+		    const char *);
 
 /*
  * Starts $CDP_BUILD_DIR/services/<daemon>/<daemon> in the source tree with
@@ -42,7 +43,14 @@ static pid_t	testproc_start(const char *, const char *const *, const char *);
 pid_t
 testproc_spawn(const char *daemon, const char *const *env)
 {
-	return testproc_start(daemon, env, NULL);
+	return testproc_start(daemon, env, NULL, NULL);
+}
+
+/* The same, with one command-line argument ("--recompute"). */
+pid_t
+testproc_spawn_arg(const char *daemon, const char *const *env, const char *arg)
+{
+	return testproc_start(daemon, env, NULL, arg);
 }
 
 /*
@@ -54,7 +62,7 @@ int
 testproc_run(const char *daemon, const char *const *env,
     const char *stderr_path, int timeout_ms)
 {
-	pid_t	pid = testproc_start(daemon, env, stderr_path);
+	pid_t	pid = testproc_start(daemon, env, stderr_path, NULL);
 	int	status, waited;
 
 	for (waited = 0; waited < timeout_ms; waited += 20) {
@@ -68,7 +76,7 @@ testproc_run(const char *daemon, const char *const *env,
 
 static pid_t
 testproc_start(const char *daemon, const char *const *env,
-    const char *stderr_path)
+    const char *stderr_path, const char *arg)
 {
 	int		 fd;
 	const char	*build = getenv("CDP_BUILD_DIR");
@@ -98,7 +106,7 @@ testproc_start(const char *daemon, const char *const *env,
 			_exit(126);
 		for (i = 0; env != NULL && env[i] != NULL; i++)
 			putenv((char *)env[i]);
-		execl(path, daemon, (char *)NULL);
+		execl(path, daemon, arg, (char *)NULL);
 		_exit(127);
 	}
 	free(path);
