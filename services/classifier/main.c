@@ -13,36 +13,22 @@
 
 #include "classifier.h"
 #include "config.h"
+#include "daemon.h"
 #include "httpd.h"
 #include "kafka.h"
 #include "log.h"
 #include "redis.h"
 #include "signals.h"
 
+static struct daemon_settings	ds;
+
 static struct {
-	char		*brokers;
-	char		*redis_addr;
-	char		*listen;
-	char		*log_level;
-	char		*instance_id;
 	char		*rules_file;
 	long long	 ship_grace_ms;
 	long long	 no_scan_ms;
 } settings;
 
 static const struct config_setting settings_table[] = {
-	{ "KAFKA_BROKERS", CONFIG_HOSTPORT_LIST, "127.0.0.1:9092", 0, 0, NULL,
-	    "Kafka bootstrap brokers", &settings.brokers },
-	{ "REDIS_ADDR", CONFIG_HOSTPORT, "127.0.0.1:6380", 0, 0, NULL,
-	    "Redis for order snapshots and group counters",
-	    &settings.redis_addr },
-	{ "HTTP_LISTEN", CONFIG_HOSTPORT, "127.0.0.1:8081", 0, 0, NULL,
-	    "address of /healthz, /readyz, /metrics", &settings.listen },
-	{ "LOG_LEVEL", CONFIG_ENUM, "info", 0, 0, "error|warn|info|debug",
-	    "least important level logged", &settings.log_level },
-	{ "INSTANCE_ID", CONFIG_STRING, "", 0, 0, NULL,
-	    "stable instance name for static group membership (pod name)",
-	    &settings.instance_id },
 	{ "CLASSIFIER_RULES_FILE", CONFIG_STRING,
 	    "config/classifier-rules.conf", 0, 0, NULL,
 	    "classification rules", &settings.rules_file },
@@ -86,13 +72,10 @@ classifier_stop(void *arg)
 static void
 classifier_setup(void)
 {
-	enum log_level	 level;
-	char		 err[512];
+	char	err[512];
 
-	config_load(settings_table, NSETTINGS);
-	if (log_level_parse(settings.log_level, &level) == -1)
-		fatalx("config: LOG_LEVEL: unknown level");
-	log_init("classifier", level);
+	daemon_configure("classifier", "127.0.0.1:8081", &ds, settings_table,
+	    NSETTINGS);
 	if ((classifier.rules = rules_load(settings.rules_file, err,
 	    sizeof(err))) == NULL)
 		fatalx("config: CLASSIFIER_RULES_FILE: %s", err);
@@ -107,8 +90,8 @@ classifier_consume(void)
 	static const char *const	topics[] = { "complaints.events",
 	    "orders.events", "logistics.events" };
 	struct kafka_consumer_conf	kc = {
-		.brokers = settings.brokers, .group = "classifier",
-		.client_id = "classifier", .instance_id = settings.instance_id,
+		.brokers = ds.brokers, .group = "classifier",
+		.client_id = "classifier", .instance_id = ds.instance_id,
 		.topics = topics, .ntopics = 3, .service = "classifier",
 		.dlq_producer = classifier.producer,
 		.dlq_topic = "dlq.classifier", .handler = classifier_handle,
@@ -119,7 +102,7 @@ classifier_consume(void)
 }
 
 static void
-classifier_shutdown(struct signals *sig, char *redis_host)
+classifier_shutdown(struct signals *sig)
 {
 	kafka_consumer_close(classifier.consumer);
 	kafka_producer_flush(classifier.producer, 10000);
@@ -130,8 +113,7 @@ classifier_shutdown(struct signals *sig, char *redis_host)
 	rules_free(classifier.rules);
 	signals_free(sig);
 	event_base_free(classifier.base);
-	free(redis_host);
-	config_free(settings_table, NSETTINGS);
+	daemon_settings_free(&ds, settings_table, NSETTINGS);
 	log_info("stopped");
 }
 
@@ -139,19 +121,15 @@ int
 main(int argc, char **argv)
 {
 	struct signals	*sig;
-	char		*redis_host;
-	int		 redis_port;
 
 	classifier_setup();
-	if (config_hostport(settings.redis_addr, &redis_host, &redis_port) ==
-	    -1)
-		fatalx("config: REDIS_ADDR: expected host:port");
 	if ((classifier.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	classifier.producer = kafka_producer_new(classifier.base,
-	    settings.brokers, "classifier", 30000);
-	classifier.redis = redis_new(classifier.base, redis_host, redis_port);
-	classifier.httpd = httpd_start(classifier.base, settings.listen,
+	    ds.brokers, "classifier", 30000);
+	classifier.redis = redis_new(classifier.base, ds.redis_host,
+	    ds.redis_port);
+	classifier.httpd = httpd_start(classifier.base, ds.listen,
 	    "classifier");
 	grouping_start(&classifier);
 	opening_start(&classifier);
@@ -161,8 +139,8 @@ main(int argc, char **argv)
 	httpd_ready_check(classifier.httpd, "redis", redis_ready,
 	    classifier.redis);
 	sig = signals_new(classifier.base, classifier_stop, NULL);
-	log_info("classifying; health on %s", settings.listen);
+	log_info("classifying; health on %s", ds.listen);
 	event_base_dispatch(classifier.base);
-	classifier_shutdown(sig, redis_host);
+	classifier_shutdown(sig);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "httpd.h"
 #include "intake.h"
 #include "kafka.h"
@@ -22,31 +23,15 @@
 #define INTAKE_DRAIN_POLL_MS	50
 #define INTAKE_DRAIN_MAX_MS	10000
 
+static struct daemon_settings	ds;
+
 static struct {
-	char		*brokers;
-	char		*redis_addr;
-	char		*listen;
-	char		*log_level;
-	char		*instance_id;
 	char		*keys_file;
 	long long	 publish_timeout_ms;
 	long long	 first_contact_minutes;
 } settings;
 
 static const struct config_setting settings_table[] = {
-	{ "KAFKA_BROKERS", CONFIG_HOSTPORT_LIST, "127.0.0.1:9092", 0, 0, NULL,
-	    "Kafka bootstrap brokers", &settings.brokers },
-	{ "REDIS_ADDR", CONFIG_HOSTPORT, "127.0.0.1:6380", 0, 0, NULL,
-	    "Redis for views, idempotency keys and order snapshots",
-	    &settings.redis_addr },
-	{ "HTTP_LISTEN", CONFIG_HOSTPORT, "127.0.0.1:8080", 0, 0, NULL,
-	    "address of the public API and /healthz, /readyz, /metrics",
-	    &settings.listen },
-	{ "LOG_LEVEL", CONFIG_ENUM, "info", 0, 0, "error|warn|info|debug",
-	    "least important level logged", &settings.log_level },
-	{ "INSTANCE_ID", CONFIG_STRING, "", 0, 0, NULL,
-	    "stable instance name for static group membership (pod name)",
-	    &settings.instance_id },
 	{ "API_KEYS_FILE", CONFIG_STRING, "config/api-keys.conf", 0, 0, NULL,
 	    "API keys (name, role, SHA-256)", &settings.keys_file },
 	{ "INTAKE_PUBLISH_TIMEOUT_MS", CONFIG_INT, "5000", 100, 60000, NULL,
@@ -56,6 +41,8 @@ static const struct config_setting settings_table[] = {
 	    "first contact promised to the customer at filing",
 	    &settings.first_contact_minutes },
 };
+
+#define NSETTINGS	(sizeof(settings_table) / sizeof(settings_table[0]))
 
 static struct intake	 intake;
 static struct event	*drain_ev;
@@ -90,20 +77,15 @@ intake_stop(void *arg)
 static void
 intake_setup(void)
 {
-	enum log_level	 level;
-	char		 err[512];
+	char	err[512];
 
-	config_load(settings_table, sizeof(settings_table) /
-	    sizeof(settings_table[0]));
-	if (log_level_parse(settings.log_level, &level) == -1)
-		fatalx("config: LOG_LEVEL: unknown level");
-	log_init("intake", level);
+	daemon_configure("intake", "127.0.0.1:8080", &ds, settings_table,
+	    NSETTINGS);
 	if ((intake.keys = keys_load(settings.keys_file, meta_now_ms(), err,
 	    sizeof(err))) == NULL)
 		fatalx("config: API_KEYS_FILE: %s", err);
-	if (config_hostport(settings.redis_addr, &intake.redis_host,
-	    &intake.redis_port) == -1)
-		fatalx("config: REDIS_ADDR: expected host:port");
+	intake.redis_host = ds.redis_host;
+	intake.redis_port = ds.redis_port;
 	intake.topic = "complaints.events";
 	intake.first_contact_ms = settings.first_contact_minutes * 60 * 1000;
 }
@@ -121,9 +103,7 @@ intake_shutdown(struct signals *sig)
 	if (drain_ev != NULL)
 		event_free(drain_ev);
 	event_base_free(intake.base);
-	free(intake.redis_host);
-	config_free(settings_table, sizeof(settings_table) /
-	    sizeof(settings_table[0]));
+	daemon_settings_free(&ds, settings_table, NSETTINGS);
 	log_info("stopped");
 }
 
@@ -135,12 +115,12 @@ main(int argc, char **argv)
 	intake_setup();
 	if ((intake.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
-	intake.producer = kafka_producer_new(intake.base, settings.brokers,
+	intake.producer = kafka_producer_new(intake.base, ds.brokers,
 	    "intake", (int)settings.publish_timeout_ms);
 	intake.redis = redis_new(intake.base, intake.redis_host,
 	    intake.redis_port);
-	intake.httpd = httpd_start(intake.base, settings.listen, "intake");
-	readmodel_start(&intake, settings.brokers, settings.instance_id);
+	intake.httpd = httpd_start(intake.base, ds.listen, "intake");
+	readmodel_start(&intake, ds.brokers, ds.instance_id);
 	httpd_ready_check(intake.httpd, "kafka", kafka_producer_ready,
 	    intake.producer);
 	httpd_ready_check(intake.httpd, "redis", redis_ready, intake.redis);
@@ -148,7 +128,7 @@ main(int argc, char **argv)
 	    intake.consumer);
 	api_start(&intake);
 	sig = signals_new(intake.base, intake_stop, NULL);
-	log_info("listening on %s", settings.listen);
+	log_info("listening on %s", ds.listen);
 	event_base_dispatch(intake.base);
 	intake_shutdown(sig);
 	return 0;

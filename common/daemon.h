@@ -1,0 +1,31 @@
+/*
+ * What every daemon reads from its environment before anything else: the
+ * Kafka brokers, the Redis address, the HTTP address of its health, metrics
+ * (and API), the log level and its instance name. A daemon adds its own
+ * settings; all are checked together, so the first bad one stops start-up
+ * with one line naming it.
+ */
+#ifndef CDP_DAEMON_H
+#define CDP_DAEMON_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+struct daemon_settings {
+	char	*brokers;
+	char	*redis_addr;
+	char	*listen;
+	char	*log_level;
+	char	*instance_id;
+	char	*redis_host;	/* redis_addr split */
+	int	 redis_port;
+};
+
+void	daemon_configure(const char *service, const char *default_listen,
+	    struct daemon_settings *ds, const struct config_setting *own,
+	    size_t nown);
+void	daemon_settings_free(struct daemon_settings *ds,
+	    const struct config_setting *own, size_t nown);
+
+#endif
