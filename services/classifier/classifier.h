@@ -250,6 +250,7 @@ struct classifier {
 	struct rules		*rules;
 	struct proactive_policy	 proactive;
 	struct event		*proactive_ev;
+	struct keylock		*orders;	/* snapshots being changed */
 	bool			 stopping;
 };
 

@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "httpd.h"
 #include "kafka.h"
+#include "keylock.h"
 #include "log.h"
 #include "redis.h"
 #include "signals.h"
@@ -111,6 +112,7 @@ classifier_shutdown(struct signals *sig)
 	kafka_producer_free(classifier.producer);
 	redis_free(classifier.redis);
 	rules_free(classifier.rules);
+	keylock_free(classifier.orders);
 	signals_free(sig);
 	event_base_free(classifier.base);
 	daemon_settings_free(&ds, settings_table, NSETTINGS);
@@ -131,6 +133,7 @@ main(int argc, char **argv)
 	    ds.redis_port);
 	classifier.httpd = httpd_start(classifier.base, ds.listen,
 	    "classifier");
+	classifier.orders = keylock_new();
 	grouping_start(&classifier);
 	opening_start(&classifier);
 	classifier_consume();

@@ -2,9 +2,11 @@
  * Order snapshots (docs/read-model.md): for every order seen on
  * orders.events and logistics.events, the latest order state and the
  * latest outbound scan, packed as cdp.v1.OrderSnapshot under
- * "order:<order id>". Events of one order arrive in order on one
- * partition, so a read-merge-write per event is safe; replaying them
- * writes the same snapshot.
+ * "order:<order id>". An order's events come in order on each topic, but
+ * its order and logistics events come on two topics handled side by side,
+ * so each read-merge-write holds the order's key lock; a change that finds
+ * it taken is handed out again shortly. Replaying the events writes the
+ * same snapshot.
  *
  * After each change the order is scheduled for a proactive check
  * (opening.c) at the time its facts say one could be due.
@@ -15,6 +17,7 @@
 #include "cdp/v1/order.pb-c.h"
 #include "classifier.h"
 #include "kafka.h"
+#include "keylock.h"
 #include "log.h"
 #include "meta.h"
 #include "pb.h"
@@ -22,6 +25,7 @@
 #include "xmalloc.h"
 
 #define SNAPSHOT_RETRY_MS	1000
+#define SNAPSHOT_LOCKED_MS	20
 
 struct change {
 	struct classifier	*c;
@@ -29,11 +33,14 @@ struct change {
 	Cdp__V1__OrderEvent	*order_ev;
 	Cdp__V1__LogisticsEvent	*scan;
 	const char		*order_id;
+	bool			 locked;
 };
 
 static void
 change_free(struct change *ch)
 {
+	if (ch->locked)
+		keylock_give(ch->c->orders, ch->order_id);
 	if (ch->order_ev != NULL)
 		cdp__v1__order_event__free_unpacked(ch->order_ev, NULL);
 	if (ch->scan != NULL)
@@ -127,6 +134,12 @@ snapshot_on_read(struct redis *r, redisReply *reply, void *arg)
 static void
 snapshot_change(struct change *ch)
 {
+	if (!keylock_take(ch->c->orders, ch->order_id)) {
+		kafka_consumer_retry(ch->m, SNAPSHOT_LOCKED_MS);
+		change_free(ch);
+		return;
+	}
+	ch->locked = true;
 	if (redis_command(ch->c->redis, snapshot_on_read, ch, "GET order:%s",
 	    ch->order_id) == -1)
 		change_retry(ch);

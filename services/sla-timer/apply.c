@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kafka.h"
+#include "keylock.h"
 #include "log.h"
 #include "metrics.h"
 #include "sla.h"
@@ -39,7 +40,7 @@ job_end(struct job *j, int how)
 	else
 		kafka_consumer_retry(j->m, how);
 	if (j->busy)
-		busy_give(j->t, j->ev->complaint_id);
+		keylock_give(j->t->busy, j->ev->complaint_id);
 	cdp__v1__complaint_event__free_unpacked(j->ev, NULL);
 	free(j);
 }
@@ -132,7 +133,7 @@ apply_handle(struct slatimer *t, struct kafka_msg *m)
 		free(j);
 		return;
 	}
-	if (!busy_take(t, j->ev->complaint_id)) {
+	if (!keylock_take(t->busy, j->ev->complaint_id)) {
 		job_end(j, APPLY_BUSY_RETRY_MS);	/* a firing is under way */
 		return;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kafka.h"
+#include "keylock.h"
 #include "log.h"
 #include "meta.h"
 #include "metrics.h"
@@ -64,7 +65,7 @@ fire_rearm(struct slatimer *t, int64_t at_ms)
 static void
 firing_end(struct firing *f)
 {
-	busy_give(f->t, f->id);
+	keylock_give(f->t->busy, f->id);
 	free(f->id);
 	free(f);
 }
@@ -164,7 +165,7 @@ fire_complaint(struct slatimer *t, int32_t p, const char *id)
 {
 	struct firing	*f;
 
-	if (!busy_take(t, id)) {
+	if (!keylock_take(t->busy, id)) {
 		fire_rearm(t, meta_now_ms() + 50);	/* an event is applied */
 		return;
 	}

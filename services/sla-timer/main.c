@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "httpd.h"
 #include "kafka.h"
+#include "keylock.h"
 #include "log.h"
 #include "redis.h"
 #include "signals.h"
@@ -110,7 +111,7 @@ slatimer_shutdown(struct signals *sig)
 	kafka_producer_free(timer.producer);
 	redis_free(timer.redis);
 	policy_free(timer.policies);
-	busy_free(&timer);
+	keylock_free(timer.busy);
 	signals_free(sig);
 	event_base_free(timer.base);
 	daemon_settings_free(&ds, settings_table, NSETTINGS);
@@ -130,6 +131,7 @@ main(int argc, char **argv)
 	timer.redis = redis_new(timer.base, timer.redis_host,
 	    timer.redis_port);
 	timer.httpd = httpd_start(timer.base, ds.listen, "sla-timer");
+	timer.busy = keylock_new();
 	store_start(&timer);
 	fire_start(&timer);
 	slatimer_consume();

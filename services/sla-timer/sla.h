@@ -184,7 +184,7 @@ struct slatimer {
 	bool			 owned[SLA_PARTITIONS_MAX];
 	struct event		*timer;
 	int64_t			 armed_at;
-	struct busy		*busy;		/* complaints being changed */
+	struct keylock		*busy;		/* complaints being changed */
 	bool			 stopping;
 };
 
@@ -205,11 +205,6 @@ int	store_release(struct slatimer *t, int32_t p, const char *id,
 	    const char *firing);
 int64_t	store_start_offset(void *arg, const char *topic, int32_t p);
 int	store_wipe(const char *host, int port, bool keep_firings);
-
-/* busy.c: complaints whose clocks are being changed, one change at a time. */
-bool	busy_take(struct slatimer *t, const char *id);
-void	busy_give(struct slatimer *t, const char *id);
-void	busy_free(struct slatimer *t);
 
 /* emit.c: SLA events to complaints.events, ids derived from their cause. */
 typedef void (*emit_fn)(void *arg, bool ok);
