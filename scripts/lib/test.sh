@@ -44,11 +44,27 @@ test_lock() {
 	flock -w 1800 9 || die "gave up waiting for the other ./dev test"
 }
 
+# The optimised build with warnings as errors: some warnings (such as
+# maybe-uninitialized) only show when gcc optimises, which the sanitizer
+# build of the tests does less.
+werror_build() {
+	local dir=$ROOT/build-werror
+	cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCDP_WERROR=ON >/dev/null ||
+		die "cmake configure of build-werror failed"
+	if ! cmake --build "$dir" -j2 >"$dir/build.log" 2>&1; then
+		grep -E "error|warning" "$dir/build.log" | head -20 >&2
+		die "the optimised build has warnings or errors ($dir/build.log)"
+	fi
+	msg "build-werror: optimised build clean"
+}
+
 cmd_test() {
 	local status=0 log
 	setup
 	env_load test
 	test_lock
+	werror_build
 	cmake_build
 	trap test_env_stop EXIT
 	trap 'exit 130' INT TERM

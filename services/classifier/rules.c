@@ -35,21 +35,17 @@
  * file's SHA-256 (first 16 hex digits) is its version.
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "classifier.h"
+#include "conffile.h"
 #include "log.h"
 #include "xmalloc.h"
 
 #define RULES_FILE_MAX		(4 * 1024 * 1024)
 #define RULES_ID_MAX		64
-#define RULES_VERSION_LEN	16
 #define RULES_WEIGHT_MAX	100000	/* thousandths */
 #define RULES_ECHO		"%.64s"	/* how much of a bad value is quoted */
 #define RULES_NSEVS		5
@@ -85,7 +81,7 @@ struct rules_ref {
 };
 
 struct rules {
-	char			 version[RULES_VERSION_LEN + 1];
+	char			 version[CONFFILE_VERSION_LEN + 1];
 	struct rule_settings	 settings;
 	struct rule		*rules;
 	size_t			 nrules;
@@ -99,9 +95,8 @@ struct rules {
 };
 
 struct parser {
+	struct conffile		 cf;		/* path, line, error buffer */
 	struct rules		*r;
-	const char		*path;
-	size_t			 line;
 	enum rules_section	 sec;
 	size_t			 sec_line;
 	int			 idx;		/* category, severity, scope */
@@ -112,8 +107,6 @@ struct parser {
 	bool			 sev_seen[RULES_NSEVS];
 	struct rules_ref	*refs;
 	size_t			 nrefs;
-	char			*err;
-	size_t			 errsz;
 };
 
 struct rules_key {
@@ -122,14 +115,9 @@ struct rules_key {
 	bool		 repeat;
 };
 
-struct rules_name {
-	const char	*name;
-	int		 value;
-};
-
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
-static const struct rules_name rules_categories[] = {
+static const struct conffile_name rules_categories[] = {
 	{ "product",	 CDP__V1__CATEGORY__CATEGORY_PRODUCT },
 	{ "logistics",	 CDP__V1__CATEGORY__CATEGORY_LOGISTICS },
 	{ "service",	 CDP__V1__CATEGORY__CATEGORY_SERVICE },
@@ -139,14 +127,14 @@ static const struct rules_name rules_categories[] = {
 	{ "other",	 CDP__V1__CATEGORY__CATEGORY_OTHER },
 };
 
-static const struct rules_name rules_severities[] = {
+static const struct conffile_name rules_severities[] = {
 	{ "urgent",	CDP__V1__SEVERITY__SEVERITY_URGENT },
 	{ "high",	CDP__V1__SEVERITY__SEVERITY_HIGH },
 	{ "normal",	CDP__V1__SEVERITY__SEVERITY_NORMAL },
 	{ "low",	CDP__V1__SEVERITY__SEVERITY_LOW },
 };
 
-static const struct rules_name rules_flags[] = {
+static const struct conffile_name rules_flags[] = {
 	{ "personal_safety",	CDP__V1__URGENCY_FLAG__URGENCY_FLAG_PERSONAL_SAFETY },
 	{ "product_safety",	CDP__V1__URGENCY_FLAG__URGENCY_FLAG_PRODUCT_SAFETY },
 	{ "property_loss",	CDP__V1__URGENCY_FLAG__URGENCY_FLAG_PROPERTY_LOSS },
@@ -154,7 +142,7 @@ static const struct rules_name rules_flags[] = {
 	{ "public_opinion",	CDP__V1__URGENCY_FLAG__URGENCY_FLAG_PUBLIC_OPINION },
 };
 
-static const struct rules_name rules_teams[] = {
+static const struct conffile_name rules_teams[] = {
 	{ "customer_service",	CDP__V1__TEAM__TEAM_CUSTOMER_SERVICE },
 	{ "senior_customer_service", CDP__V1__TEAM__TEAM_SENIOR_CUSTOMER_SERVICE },
 	{ "quality_inspection",	CDP__V1__TEAM__TEAM_QUALITY_INSPECTION },
@@ -166,14 +154,14 @@ static const struct rules_name rules_teams[] = {
 	{ "public_relations",	CDP__V1__TEAM__TEAM_PUBLIC_RELATIONS },
 };
 
-static const struct rules_name rules_parties[] = {
+static const struct conffile_name rules_parties[] = {
 	{ "merchant",	CDP__V1__PARTY__PARTY_MERCHANT },
 	{ "carrier",	CDP__V1__PARTY__PARTY_CARRIER },
 	{ "platform",	CDP__V1__PARTY__PARTY_PLATFORM },
 	{ "customer",	CDP__V1__PARTY__PARTY_CUSTOMER },
 };
 
-static const struct rules_name rules_tiers[] = {
+static const struct conffile_name rules_tiers[] = {
 	{ "regular",	CDP__V1__MEMBER_TIER__MEMBER_TIER_REGULAR },
 	{ "silver",	CDP__V1__MEMBER_TIER__MEMBER_TIER_SILVER },
 	{ "gold",	CDP__V1__MEMBER_TIER__MEMBER_TIER_GOLD },
@@ -181,7 +169,7 @@ static const struct rules_name rules_tiers[] = {
 	{ "diamond",	CDP__V1__MEMBER_TIER__MEMBER_TIER_DIAMOND },
 };
 
-static const struct rules_name rules_demands[] = {
+static const struct conffile_name rules_demands[] = {
 	{ "refund",	  CDP__V1__DEMAND__DEMAND_REFUND },
 	{ "return",	  CDP__V1__DEMAND__DEMAND_RETURN },
 	{ "exchange",	  CDP__V1__DEMAND__DEMAND_EXCHANGE },
@@ -192,7 +180,7 @@ static const struct rules_name rules_demands[] = {
 	{ "reship",	  CDP__V1__DEMAND__DEMAND_RESHIP },
 };
 
-static const struct rules_name rules_channels[] = {
+static const struct conffile_name rules_channels[] = {
 	{ "app",	CDP__V1__CHANNEL__CHANNEL_APP },
 	{ "web",	CDP__V1__CHANNEL__CHANNEL_WEB },
 	{ "chat",	CDP__V1__CHANNEL__CHANNEL_CHAT },
@@ -203,7 +191,7 @@ static const struct rules_name rules_channels[] = {
 	{ "system",	CDP__V1__CHANNEL__CHANNEL_SYSTEM },
 };
 
-static const struct rules_name rules_order_statuses[] = {
+static const struct conffile_name rules_order_statuses[] = {
 	{ "placed",	CDP__V1__ORDER_STATUS__ORDER_STATUS_PLACED },
 	{ "paid",	CDP__V1__ORDER_STATUS__ORDER_STATUS_PAID },
 	{ "shipped",	CDP__V1__ORDER_STATUS__ORDER_STATUS_SHIPPED },
@@ -211,7 +199,7 @@ static const struct rules_name rules_order_statuses[] = {
 	{ "cancelled",	CDP__V1__ORDER_STATUS__ORDER_STATUS_CANCELLED },
 };
 
-static const struct rules_name rules_logistics_statuses[] = {
+static const struct conffile_name rules_logistics_statuses[] = {
 	{ "picked_up",	      CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_PICKED_UP },
 	{ "in_transit",	      CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_IN_TRANSIT },
 	{ "exception",	      CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_EXCEPTION },
@@ -233,7 +221,7 @@ static const struct rules_fact {
 	const char		*name;
 	enum rule_fact		 fact;
 	enum rules_fact_type	 type;
-	const struct rules_name	*names;
+	const struct conffile_name	*names;
 	size_t			 nnames;
 } rules_facts[] = {
 	{ "amount_fen", RULE_FACT_AMOUNT_FEN, FACT_INT, NULL, 0 },
@@ -368,121 +356,14 @@ static const struct {
 	{ "rule", SECTION_RULE, true, rule_keys, NITEMS(rule_keys) },
 };
 
-/* Writes "<path>:<line>: <reason>" to the caller's buffer; returns -1. */
-static int __attribute__((format(printf, 2, 3)))
-parse_error(struct parser *p, const char *fmt, ...)
-{
-	char	reason[512];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	if (p->line > 0)
-		snprintf(p->err, p->errsz, "%s:%zu: %s", p->path, p->line,
-		    reason);
-	else
-		snprintf(p->err, p->errsz, "%s: %s", p->path, reason);
-	return -1;
-}
-
-static int
-rules_lookup(const struct rules_name *names, size_t n, const char *s)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i].name, s) == 0)
-			return names[i].value;
-	return -1;
-}
-
-/* Writes "a, b, c" of a name table into buf, for error messages. */
-static const char *
-rules_names(const struct rules_name *names, size_t n, char *buf, size_t sz)
-{
-	size_t	i, off = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < n && off < sz; i++)
-		off += snprintf(buf + off, sz - off, "%s%s", i ? ", " : "",
-		    names[i].name);
-	return buf;
-}
-
-/* Looks a name up in a table, or reports what was expected. */
-static int
-parse_name(struct parser *p, const struct rules_name *names, size_t n,
-    const char *what, const char *s, int *out)
-{
-	char	buf[256];
-
-	if ((*out = rules_lookup(names, n, s)) != -1)
-		return 0;
-	return parse_error(p, "unknown %s \"" RULES_ECHO "\" (expected one "
-	    "of %s)", what, s, rules_names(names, n, buf, sizeof(buf)));
-}
-
-static char *
-trim(char *s)
-{
-	char	*e;
-
-	while (*s == ' ' || *s == '\t' || *s == '\r')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/*
- * Calls fn for each item of a comma-separated list ("," or the full-width
- * "，"). An empty list or an empty item is an error naming what the list
- * is.
- */
-static int
-parse_list(struct parser *p, char *s, const char *what,
-    int (*fn)(struct parser *, char *, void *), void *arg)
-{
-	char	*item, *next;
-	size_t	 skip;
-
-	if (*s == '\0')
-		return parse_error(p, "empty %s list", what);
-	for (item = s; item != NULL; item = next) {
-		next = item + strcspn(item, ",\xef");
-		while (*next == '\xef' && strncmp(next, "，", 3) != 0)
-			next += 1 + strcspn(next + 1, ",\xef");
-		skip = *next == ',' ? 1 : 3;
-		if (*next == '\0')
-			next = NULL;
-		else {
-			*next = '\0';
-			next += skip;
-		}
-		item = trim(item);
-		if (*item == '\0')
-			return parse_error(p, "empty item in %s list", what);
-		if (fn(p, item, arg) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 /* Parses a whole base-10 integer in [min, max]. */
 static int
 parse_int(struct parser *p, const char *s, const char *what, long long min,
     long long max, long long *out)
 {
-	char	*end;
-
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || *out < min ||
-	    *out > max)
-		return parse_error(p, "bad %s \"" RULES_ECHO "\": an integer "
-		    "from %lld to %lld", what, s, min, max);
+	if (conffile_int(s, min, max, out) == -1)
+		return conffile_error(&p->cf, "bad %s \"" RULES_ECHO "\": an "
+		    "integer from %lld to %lld", what, s, min, max);
 	return 0;
 }
 
@@ -516,30 +397,6 @@ parse_milli(const char *s, int64_t max, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-static int
-parse_bool(const char *s, bool *out)
-{
-	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 ||
-	    strcmp(s, "on") == 0)
-		*out = true;
-	else if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
-	    strcmp(s, "off") == 0)
-		*out = false;
-	else
-		return -1;
-	return 0;
-}
-
-/* Says whether s is 1-64 of [a-z0-9_.-], the shape of ids and codes. */
-static bool
-valid_id(const char *s)
-{
-	size_t	len;
-
-	len = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-");
-	return len > 0 && len <= RULES_ID_MAX && s[len] == '\0';
 }
 
 static struct rule *
@@ -587,14 +444,21 @@ rules_use_add(struct rules *r, const char *text, bool prefix,
 	pat->uses[pat->nuses++].rule = rule;
 }
 
+/* The patterns of one list and the way the list uses them. */
+struct pattern_list {
+	struct parser		*p;
+	enum rule_use_kind	 kind;
+};
+
 /*
  * Checks a pattern item and adds it: a trailing "*" (prefix match) may
  * only end an English word, and no other "*" is allowed.
  */
 static int
-add_pattern(struct parser *p, char *item, void *arg)
+add_pattern(void *arg, char *item)
 {
-	enum rule_use_kind	 kind = *(enum rule_use_kind *)arg;
+	struct pattern_list	*pl = arg;
+	struct parser		*p = pl->p;
 	size_t			 len = strlen(item);
 	bool			 prefix = false;
 	char			 c;
@@ -604,14 +468,14 @@ add_pattern(struct parser *p, char *item, void *arg)
 		c = len > 0 ? item[len - 1] : '\0';
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9')))
-			return parse_error(p, "\"*\" may only end an English "
-			    "word, in \"" RULES_ECHO "*\"", item);
+			return conffile_error(&p->cf, "\"*\" may only end an "
+			    "English word, in \"" RULES_ECHO "*\"", item);
 		prefix = true;
 	}
 	if (strchr(item, '*') != NULL)
-		return parse_error(p, "\"*\" may only end a pattern, in \""
-		    RULES_ECHO "\"", item);
-	rules_use_add(p->r, item, prefix, kind,
+		return conffile_error(&p->cf, "\"*\" may only end a pattern, "
+		    "in \"" RULES_ECHO "\"", item);
+	rules_use_add(p->r, item, prefix, pl->kind,
 	    p->sec == SECTION_RULE ? p->r->nrules - 1 : 0);
 	return 0;
 }
@@ -620,7 +484,9 @@ static int
 add_patterns(struct parser *p, char *v, enum rule_use_kind kind,
     const char *what)
 {
-	return parse_list(p, v, what, add_pattern, &kind);
+	struct pattern_list	pl = { p, kind };
+
+	return conffile_list(&p->cf, v, what, add_pattern, &pl);
 }
 
 static int
@@ -648,8 +514,8 @@ set_group_window(struct parser *p, char *v)
 	    strcmp(end, "h") == 0 ? 3600000 : 0;
 	if (end == v || *v == '-' || *v == '+' || errno != 0 || unit == 0 ||
 	    n < 1 || n > 1000000)
-		return parse_error(p, "bad group_window \"" RULES_ECHO "\": "
-		    "a whole number (1 to 1000000) of seconds, minutes or "
+		return conffile_error(&p->cf, "bad group_window \"" RULES_ECHO
+		    "\": a whole number (1 to 1000000) of seconds, minutes or "
 		    "hours: 90s, 30m, 1h", v);
 	p->r->settings.group_window_ms = n * unit;
 	return 0;
@@ -671,9 +537,9 @@ set_confidence_damping(struct parser *p, char *v)
 {
 	if (parse_milli(v, RULES_WEIGHT_MAX, &p->r->settings.confidence_damping)
 	    == -1)
-		return parse_error(p, "bad confidence_damping \"" RULES_ECHO
-		    "\": a number greater than 0 and at most 100, with at "
-		    "most 3 decimals", v);
+		return conffile_error(&p->cf, "bad confidence_damping \""
+		    RULES_ECHO "\": a number greater than 0 and at most 100, "
+		    "with at most 3 decimals", v);
 	return 0;
 }
 
@@ -683,8 +549,8 @@ set_keyword_bonus(struct parser *p, char *v)
 {
 	if (strcmp(v, "0") != 0 && parse_milli(v, 1000,
 	    &p->r->settings.keyword_bonus) == -1)
-		return parse_error(p, "bad keyword_bonus \"" RULES_ECHO "\": a "
-		    "number from 0 to 1, with at most 3 decimals", v);
+		return conffile_error(&p->cf, "bad keyword_bonus \"" RULES_ECHO
+		    "\": a number from 0 to 1, with at most 3 decimals", v);
 	if (strcmp(v, "0") == 0)
 		p->r->settings.keyword_bonus = 0;
 	return 0;
@@ -740,9 +606,9 @@ set_amount_max(struct parser *p, char *v)
 static int
 set_sev_sla(struct parser *p, char *v)
 {
-	if (!valid_id(v))
-		return parse_error(p, "bad sla_policy \"" RULES_ECHO "\": 1-64 "
-		    "of [a-z0-9_.-]", v);
+	if (!conffile_id(v, RULES_ID_MAX))
+		return conffile_error(&p->cf, "bad sla_policy \"" RULES_ECHO
+		    "\": 1-64 of [a-z0-9_.-]", v);
 	p->r->sevs[p->idx].sla_policy = xstrdup(v);
 	return 0;
 }
@@ -759,23 +625,26 @@ set_sev_priority(struct parser *p, char *v)
 }
 
 struct team_list {
+	struct parser	 *p;
 	Cdp__V1__Team	**teams;
 	size_t		 *n;
 };
 
 static int
-add_team(struct parser *p, char *item, void *arg)
+add_team(void *arg, char *item)
 {
 	struct team_list	*tl = arg;
+	struct parser		*p = tl->p;
 	int			 t;
 	size_t			 i;
 
-	if (parse_name(p, rules_teams, NITEMS(rules_teams), "team", item, &t)
-	    == -1)
+	if (conffile_enum(&p->cf, rules_teams, NITEMS(rules_teams), "team",
+	    item, &t) == -1)
 		return -1;
 	for (i = 0; i < *tl->n; i++)
 		if ((*tl->teams)[i] == (Cdp__V1__Team)t)
-			return parse_error(p, "team %s is listed twice", item);
+			return conffile_error(&p->cf, "team %s is listed twice",
+			    item);
 	*tl->teams = xreallocarray(*tl->teams, *tl->n + 1, sizeof(**tl->teams));
 	(*tl->teams)[(*tl->n)++] = t;
 	return 0;
@@ -784,9 +653,9 @@ add_team(struct parser *p, char *item, void *arg)
 static int
 parse_teams(struct parser *p, char *v, Cdp__V1__Team **teams, size_t *n)
 {
-	struct team_list	tl = { teams, n };
+	struct team_list	tl = { p, teams, n };
 
-	return parse_list(p, v, "team", add_team, &tl);
+	return conffile_list(&p->cf, v, "team", add_team, &tl);
 }
 
 static int
@@ -796,21 +665,23 @@ set_sev_teams(struct parser *p, char *v)
 	    &p->r->sevs[p->idx].nteams);
 }
 
+/* Adds a subcategory to the category of the current section. */
 static int
-add_sub(struct parser *p, char *item, void *arg)
+add_sub(void *arg, char *item)
 {
-	struct rule_category	*c = arg;
+	struct parser		*p = arg;
+	struct rule_category	*c = &p->r->cats[p->idx];
 	size_t			 i;
 
-	if (!valid_id(item) || strchr(item, '.') != NULL)
-		return parse_error(p, "bad subcategory \"" RULES_ECHO "\": 1-64 "
-		    "of [a-z0-9_-]", item);
+	if (!conffile_id(item, RULES_ID_MAX) || strchr(item, '.') != NULL)
+		return conffile_error(&p->cf, "bad subcategory \"" RULES_ECHO
+		    "\": 1-64 of [a-z0-9_-]", item);
 	for (i = 0; i < c->nsubs; i++)
 		if (strcmp(c->subs[i], item) == 0)
-			return parse_error(p, "subcategory %s is listed twice",
-			    item);
+			return conffile_error(&p->cf, "subcategory %s is "
+			    "listed twice", item);
 	if (c->nsubs == RULES_SUBS_MAX)
-		return parse_error(p, "more than %d subcategories",
+		return conffile_error(&p->cf, "more than %d subcategories",
 		    RULES_SUBS_MAX);
 	c->subs = xreallocarray(c->subs, c->nsubs + 1, sizeof(*c->subs));
 	c->subs[c->nsubs++] = xstrdup(item);
@@ -820,7 +691,7 @@ add_sub(struct parser *p, char *item, void *arg)
 static int
 set_cat_subs(struct parser *p, char *v)
 {
-	return parse_list(p, v, "subcategory", add_sub, &p->r->cats[p->idx]);
+	return conffile_list(&p->cf, v, "subcategory", add_sub, p);
 }
 
 static int
@@ -835,8 +706,8 @@ set_cat_party(struct parser *p, char *v)
 {
 	int	party;
 
-	if (parse_name(p, rules_parties, NITEMS(rules_parties), "party", v,
-	    &party) == -1)
+	if (conffile_enum(&p->cf, rules_parties, NITEMS(rules_parties), "party",
+	    v, &party) == -1)
 		return -1;
 	p->r->cats[p->idx].party = party;
 	return 0;
@@ -850,7 +721,7 @@ set_guidance(struct parser *p, char *v)
 	char			*joined;
 
 	if (*v == '\0')
-		return parse_error(p, "empty guidance");
+		return conffile_error(&p->cf, "empty guidance");
 	joined = xasprintf("%s%s", s->guidance ? s->guidance : "", v);
 	free(s->guidance);
 	s->guidance = joined;
@@ -866,7 +737,7 @@ add_ref(struct parser *p, enum rules_ref_kind kind, const char *name)
 	ref = &p->refs[p->nrefs++];
 	ref->kind = kind;
 	ref->rule = p->r->nrules - 1;
-	ref->line = p->line;
+	ref->line = p->cf.line;
 	ref->name = xstrdup(name);
 }
 
@@ -880,13 +751,13 @@ set_rule_category(struct parser *p, char *v)
 
 	if ((sub = strchr(v, '.')) != NULL)
 		*sub++ = '\0';
-	if (parse_name(p, rules_categories, NITEMS(rules_categories),
+	if (conffile_enum(&p->cf, rules_categories, NITEMS(rules_categories),
 	    "category", v, &c) == -1)
 		return -1;
 	rule->category = c;
 	if (sub != NULL) {
 		if (*sub == '\0')
-			return parse_error(p, "empty subcategory after "
+			return conffile_error(&p->cf, "empty subcategory after "
 			    "\"%s.\"", v);
 		add_ref(p, REF_SUBCATEGORY, sub);
 	}
@@ -918,9 +789,9 @@ static int
 set_rule_weight(struct parser *p, char *v)
 {
 	if (parse_milli(v, RULES_WEIGHT_MAX, &cur_rule(p)->weight) == -1)
-		return parse_error(p, "bad weight \"" RULES_ECHO "\": a number "
-		    "greater than 0 and at most 100, with at most 3 decimals",
-		    v);
+		return conffile_error(&p->cf, "bad weight \"" RULES_ECHO "\": "
+		    "a number greater than 0 and at most 100, with at most 3 "
+		    "decimals", v);
 	return 0;
 }
 
@@ -929,12 +800,12 @@ set_rule_severity(struct parser *p, char *v)
 {
 	int	s;
 
-	if (parse_name(p, rules_severities, NITEMS(rules_severities),
+	if (conffile_enum(&p->cf, rules_severities, NITEMS(rules_severities),
 	    "severity", v, &s) == -1)
 		return -1;
 	if (s == CDP__V1__SEVERITY__SEVERITY_NORMAL)
-		return parse_error(p, "severity normal is what a rule without "
-		    "severity leaves; a rule sets urgent, high or low");
+		return conffile_error(&p->cf, "severity normal is what a rule "
+		    "without severity leaves; a rule sets urgent, high or low");
 	cur_rule(p)->severity = s;
 	return 0;
 }
@@ -944,8 +815,8 @@ set_rule_flag(struct parser *p, char *v)
 {
 	int	f;
 
-	if (parse_name(p, rules_flags, NITEMS(rules_flags), "flag", v, &f) ==
-	    -1)
+	if (conffile_enum(&p->cf, rules_flags, NITEMS(rules_flags), "flag", v,
+	    &f) == -1)
 		return -1;
 	cur_rule(p)->flag = f;
 	return 0;
@@ -960,9 +831,9 @@ set_rule_teams(struct parser *p, char *v)
 static int
 set_rule_scope(struct parser *p, char *v)
 {
-	if (!valid_id(v))
-		return parse_error(p, "bad scope \"" RULES_ECHO "\": 1-64 of "
-		    "[a-z0-9_.-]", v);
+	if (!conffile_id(v, RULES_ID_MAX))
+		return conffile_error(&p->cf, "bad scope \"" RULES_ECHO "\": "
+		    "1-64 of [a-z0-9_.-]", v);
 	add_ref(p, REF_SCOPE, v);
 	return 0;
 }
@@ -972,9 +843,9 @@ set_rule_enabled(struct parser *p, char *v)
 {
 	bool	on;
 
-	if (parse_bool(v, &on) == -1)
-		return parse_error(p, "bad enabled \"" RULES_ECHO "\": yes or "
-		    "no", v);
+	if (conffile_bool(v, &on) == -1)
+		return conffile_error(&p->cf, "bad enabled \"" RULES_ECHO "\": "
+		    "yes or no", v);
 	p->disabled = !on;
 	return 0;
 }
@@ -993,26 +864,26 @@ cond_split(struct parser *p, char *v, const struct rules_fact **fact,
 	char	*rest;
 
 	len = strspn(v, "abcdefghijklmnopqrstuvwxyz_");
-	rest = trim(v + len);
+	rest = conffile_trim(v + len);
 	for (*fact = NULL, i = 0; i < NITEMS(rules_facts); i++)
 		if (strlen(rules_facts[i].name) == len &&
 		    strncmp(rules_facts[i].name, v, len) == 0)
 			*fact = &rules_facts[i];
 	if (*fact == NULL)
-		return parse_error(p, "unknown fact in condition \"" RULES_ECHO
-		    "\"", v);
+		return conffile_error(&p->cf, "unknown fact in condition \""
+		    RULES_ECHO "\"", v);
 	*value = NULL;
 	if (*rest == '\0')
 		return 0;
 	for (i = 0; i < NITEMS(ops); i++) {
 		if (strncmp(rest, ops[i].s, strlen(ops[i].s)) == 0) {
 			*op = ops[i].op;
-			*value = trim(rest + strlen(ops[i].s));
+			*value = conffile_trim(rest + strlen(ops[i].s));
 			return 0;
 		}
 	}
-	return parse_error(p, "bad operator in condition \"" RULES_ECHO "\" "
-	    "(expected =, !=, <, <=, > or >=)", v);
+	return conffile_error(&p->cf, "bad operator in condition \"" RULES_ECHO
+	    "\" (expected =, !=, <, <=, > or >=)", v);
 }
 
 /* Reads "a|b|c" of an enum into a mask of values. */
@@ -1024,9 +895,9 @@ cond_enum_set(struct parser *p, const struct rules_fact *f, char *v,
 	int	 value;
 
 	while ((alt = strsep(&v, "|")) != NULL) {
-		alt = trim(alt);
-		if (parse_name(p, f->names, f->nnames, f->name, alt, &value)
-		    == -1)
+		alt = conffile_trim(alt);
+		if (conffile_enum(&p->cf, f->names, f->nnames, f->name, alt,
+		    &value) == -1)
 			return -1;
 		c->mask |= 1ULL << value;
 		c->value = value;
@@ -1042,10 +913,11 @@ cond_string_set(struct parser *p, const struct rules_fact *f, char *v,
 	char	*alt;
 
 	while ((alt = strsep(&v, "|")) != NULL) {
-		alt = trim(alt);
-		if (!valid_id(alt))
-			return parse_error(p, "bad %s \"" RULES_ECHO "\" in "
-			    "condition: 1-64 of [a-z0-9_.-]", f->name, alt);
+		alt = conffile_trim(alt);
+		if (!conffile_id(alt, RULES_ID_MAX))
+			return conffile_error(&p->cf, "bad %s \"" RULES_ECHO
+			    "\" in condition: 1-64 of [a-z0-9_.-]", f->name,
+			    alt);
 		c->strs = xreallocarray(c->strs, c->nstrs + 1,
 		    sizeof(*c->strs));
 		c->strs[c->nstrs++] = xstrdup(alt);
@@ -1070,9 +942,9 @@ cond_value(struct parser *p, const struct rules_fact *f, char *v,
 		c->value = n;
 		return 0;
 	case FACT_BOOL:
-		if (parse_bool(v, &b) == -1)
-			return parse_error(p, "bad value \"" RULES_ECHO "\" "
-			    "for %s: yes or no", v, f->name);
+		if (conffile_bool(v, &b) == -1)
+			return conffile_error(&p->cf, "bad value \"" RULES_ECHO
+			    "\" for %s: yes or no", v, f->name);
 		c->value = b;
 		return 0;
 	case FACT_ORDERED:
@@ -1092,9 +964,10 @@ cond_check_op(struct parser *p, const struct rules_fact *f,
 	bool	order = c->op != RULE_OP_EQ && c->op != RULE_OP_NE;
 
 	if (order && f->type != FACT_INT && f->type != FACT_ORDERED)
-		return parse_error(p, "%s takes only = or !=", f->name);
+		return conffile_error(&p->cf, "%s takes only = or !=", f->name);
 	if (order && f->type == FACT_ORDERED && strchr(v, '|') != NULL)
-		return parse_error(p, "alternatives (|) only go with = or !=");
+		return conffile_error(&p->cf, "alternatives (|) only go with = "
+		    "or !=");
 	return 0;
 }
 
@@ -1106,14 +979,14 @@ set_rule_when(struct parser *p, char *v)
 	struct rule_cond	*c;
 	const struct rules_fact	*f;
 	enum rule_op		 op = RULE_OP_EQ;
-	char			*value, *text;
+	char			*value = NULL, *text;
 
 	text = xstrdup(v);
 	if (cond_split(p, v, &f, &op, &value) == -1)
 		goto fail;
 	if (value == NULL && f->type != FACT_BOOL) {
-		parse_error(p, "condition on %s needs an operator and a value",
-		    f->name);
+		conffile_error(&p->cf, "condition on %s needs an operator and "
+		    "a value", f->name);
 		goto fail;
 	}
 	rule->conds = xreallocarray(rule->conds, rule->nconds + 1,
@@ -1129,7 +1002,8 @@ set_rule_when(struct parser *p, char *v)
 	if (value == NULL)
 		return 0;
 	if (*value == '\0')
-		return parse_error(p, "condition on %s has no value", f->name);
+		return conffile_error(&p->cf, "condition on %s has no value",
+		    f->name);
 	if (cond_check_op(p, f, c, value) == -1)
 		return -1;
 	return cond_value(p, f, value, c);
@@ -1161,29 +1035,29 @@ static int
 close_rule_check(struct parser *p, const struct rule *rule, bool scope)
 {
 	if (!rule->has_keywords && rule->nconds == 0)
-		return parse_error(p, "rule %s has nothing to match: give "
-		    "keywords or a when condition", rule->id);
+		return conffile_error(&p->cf, "rule %s has nothing to match: "
+		    "give keywords or a when condition", rule->id);
 	if (rule->has_requires && !rule->has_keywords)
-		return parse_error(p, "rule %s has requires but no keywords",
-		    rule->id);
+		return conffile_error(&p->cf, "rule %s has requires but no "
+		    "keywords", rule->id);
 	if (rule->category == 0 && rule->severity == 0 && !scope &&
 	    rule->nteams == 0)
-		return parse_error(p, "rule %s does nothing: give a category, "
-		    "a severity, teams or a scope", rule->id);
+		return conffile_error(&p->cf, "rule %s does nothing: give a "
+		    "category, a severity, teams or a scope", rule->id);
 	if (rule->post && rule->category != 0)
-		return parse_error(p, "rule %s tests the decided category, so "
-		    "it cannot give category evidence", rule->id);
+		return conffile_error(&p->cf, "rule %s tests the decided "
+		    "category, so it cannot give category evidence", rule->id);
 	if (rule->weight != 0 && rule->category == 0)
-		return parse_error(p, "rule %s has a weight but no category",
-		    rule->id);
+		return conffile_error(&p->cf, "rule %s has a weight but no "
+		    "category", rule->id);
 	if (rule->flag != 0 &&
 	    rule->severity != CDP__V1__SEVERITY__SEVERITY_URGENT)
-		return parse_error(p, "rule %s has a flag, which only goes "
-		    "with severity = urgent", rule->id);
+		return conffile_error(&p->cf, "rule %s has a flag, which only "
+		    "goes with severity = urgent", rule->id);
 	if (rule->severity == CDP__V1__SEVERITY__SEVERITY_URGENT &&
 	    rule->flag == 0)
-		return parse_error(p, "rule %s is urgent without a flag saying "
-		    "why", rule->id);
+		return conffile_error(&p->cf, "rule %s is urgent without a "
+		    "flag saying why", rule->id);
 	return 0;
 }
 
@@ -1193,16 +1067,16 @@ close_rule(struct parser *p)
 {
 	struct rule	*rule = cur_rule(p);
 	bool		 scope = false;
-	size_t		 i, line = p->line;
+	size_t		 i, line = p->cf.line;
 
 	for (i = 0; i < p->nrefs; i++)
 		if (p->refs[i].rule == p->r->nrules - 1 &&
 		    p->refs[i].kind == REF_SCOPE)
 			scope = true;
-	p->line = p->sec_line;
+	p->cf.line = p->sec_line;
 	if (close_rule_check(p, rule, scope) == -1)
 		return -1;
-	p->line = line;
+	p->cf.line = line;
 	if (rule->category != 0 && rule->weight == 0)
 		rule->weight = 1000;
 	if (p->disabled) {
@@ -1218,20 +1092,20 @@ close_rule(struct parser *p)
 static int
 close_section(struct parser *p)
 {
-	size_t	line = p->line;
+	size_t	line = p->cf.line;
 	int	rc = 0;
 
-	p->line = p->sec_line;
+	p->cf.line = p->sec_line;
 	if (p->sec == SECTION_SEVERITY && (p->seen & 3) != 3)
-		rc = parse_error(p, "[severity %s] needs sla_policy and "
-		    "priority", p->r->sevs[p->idx].name);
+		rc = conffile_error(&p->cf, "[severity %s] needs sla_policy "
+		    "and priority", p->r->sevs[p->idx].name);
 	else if (p->sec == SECTION_CATEGORY && (p->seen & 6) != 6)
-		rc = parse_error(p, "[category %s] needs teams and party",
-		    p->r->cats[p->idx].name);
+		rc = conffile_error(&p->cf, "[category %s] needs teams and "
+		    "party", p->r->cats[p->idx].name);
 	else if (p->sec == SECTION_SCOPE && p->seen == 0)
-		rc = parse_error(p, "[scope %s] needs guidance",
+		rc = conffile_error(&p->cf, "[scope %s] needs guidance",
 		    p->r->scopes[p->idx].code);
-	p->line = line;
+	p->cf.line = line;
 	if (rc == 0 && p->sec == SECTION_RULE)
 		rc = close_rule(p);
 	return rc;
@@ -1242,11 +1116,12 @@ open_severity(struct parser *p, const char *name)
 {
 	int	s;
 
-	if (parse_name(p, rules_severities, NITEMS(rules_severities),
+	if (conffile_enum(&p->cf, rules_severities, NITEMS(rules_severities),
 	    "severity", name, &s) == -1)
 		return -1;
 	if (p->sev_seen[s])
-		return parse_error(p, "duplicate section [severity %s]", name);
+		return conffile_error(&p->cf, "duplicate section [severity %s]",
+		    name);
 	p->sev_seen[s] = true;
 	p->idx = s;
 	return 0;
@@ -1257,11 +1132,12 @@ open_category(struct parser *p, const char *name)
 {
 	int	c;
 
-	if (parse_name(p, rules_categories, NITEMS(rules_categories),
+	if (conffile_enum(&p->cf, rules_categories, NITEMS(rules_categories),
 	    "category", name, &c) == -1)
 		return -1;
 	if (p->cat_seen[c])
-		return parse_error(p, "duplicate section [category %s]", name);
+		return conffile_error(&p->cf, "duplicate section [category %s]",
+		    name);
 	p->cat_seen[c] = true;
 	p->idx = c;
 	return 0;
@@ -1273,13 +1149,13 @@ open_scope(struct parser *p, const char *code)
 	struct rules	*r = p->r;
 	size_t		 i;
 
-	if (!valid_id(code))
-		return parse_error(p, "bad scope code \"" RULES_ECHO "\": 1-64 "
-		    "of [a-z0-9_.-]", code);
+	if (!conffile_id(code, RULES_ID_MAX))
+		return conffile_error(&p->cf, "bad scope code \"" RULES_ECHO
+		    "\": 1-64 of [a-z0-9_.-]", code);
 	for (i = 0; i < r->nscopes; i++)
 		if (strcmp(r->scopes[i].code, code) == 0)
-			return parse_error(p, "duplicate section [scope %s]",
-			    code);
+			return conffile_error(&p->cf, "duplicate section "
+			    "[scope %s]", code);
 	r->scopes = xreallocarray(r->scopes, r->nscopes + 1,
 	    sizeof(*r->scopes));
 	r->scopes[r->nscopes].code = xstrdup(code);
@@ -1294,17 +1170,17 @@ open_rule(struct parser *p, const char *id)
 	struct rules	*r = p->r;
 	size_t		 i;
 
-	if (!valid_id(id))
-		return parse_error(p, "bad rule id \"" RULES_ECHO "\": 1-64 of "
-		    "[a-z0-9_.-]", id);
+	if (!conffile_id(id, RULES_ID_MAX))
+		return conffile_error(&p->cf, "bad rule id \"" RULES_ECHO "\": "
+		    "1-64 of [a-z0-9_.-]", id);
 	for (i = 0; i < r->nrules; i++)
 		if (strcmp(r->rules[i].id, id) == 0)
-			return parse_error(p, "duplicate rule id %s (first at "
-			    "line %zu)", id, r->rules[i].line);
+			return conffile_error(&p->cf, "duplicate rule id %s "
+			    "(first at line %zu)", id, r->rules[i].line);
 	r->rules = xreallocarray(r->rules, r->nrules + 1, sizeof(*r->rules));
 	memset(&r->rules[r->nrules], 0, sizeof(r->rules[0]));
 	r->rules[r->nrules].id = xstrdup(id);
-	r->rules[r->nrules].line = p->line;
+	r->rules[r->nrules].line = p->cf.line;
 	r->rules[r->nrules].sub = -1;
 	r->nrules++;
 	p->disabled = false;
@@ -1317,16 +1193,16 @@ open_section(struct parser *p, size_t k, const char *name)
 {
 	if (!rules_sections[k].named) {
 		if (name != NULL)
-			return parse_error(p, "[%s] takes no name",
+			return conffile_error(&p->cf, "[%s] takes no name",
 			    rules_sections[k].name);
 		if (p->sections & (1u << rules_sections[k].sec))
-			return parse_error(p, "duplicate section [%s]",
+			return conffile_error(&p->cf, "duplicate section [%s]",
 			    rules_sections[k].name);
 		p->sections |= 1u << rules_sections[k].sec;
 		return 0;
 	}
 	if (name == NULL)
-		return parse_error(p, "[%s] needs a name: [%s <name>]",
+		return conffile_error(&p->cf, "[%s] needs a name: [%s <name>]",
 		    rules_sections[k].name, rules_sections[k].name);
 	switch (rules_sections[k].sec) {
 	case SECTION_SEVERITY:
@@ -1340,37 +1216,35 @@ open_section(struct parser *p, size_t k, const char *name)
 	}
 }
 
-/* Parses "[kind]" or "[kind name]", closing the previous section. */
+/*
+ * Parses "[kind]" or "[kind name]", closing the previous section. A name
+ * is one word; a section without one gets NULL.
+ */
 static int
-parse_section(struct parser *p, char *s)
+parse_section(void *arg, char *s)
 {
-	char	*kind, *name;
-	size_t	 len = strlen(s), k;
+	struct parser	*p = arg;
+	char		*kind, *name;
+	size_t		 k;
 
-	if (s[len - 1] != ']')
-		return parse_error(p, "section header without \"]\"");
-	s[len - 1] = '\0';
-	kind = trim(s + 1);
-	name = kind + strcspn(kind, " \t");
-	if (*name != '\0') {
-		*name++ = '\0';
-		name = trim(name);
-		if (strpbrk(name, " \t") != NULL)
-			return parse_error(p, "bad section name \"" RULES_ECHO
-			    "\": one word", name);
-	} else
+	if (conffile_section(&p->cf, s, &kind, &name) == -1)
+		return -1;
+	if (*name == '\0')
 		name = NULL;
+	else if (strpbrk(name, " \t") != NULL)
+		return conffile_error(&p->cf, "bad section name \"" RULES_ECHO
+		    "\": one word", name);
 	if (p->sec != SECTION_NONE && close_section(p) == -1)
 		return -1;
 	for (k = 0; k < NITEMS(rules_sections); k++)
 		if (strcmp(rules_sections[k].name, kind) == 0)
 			break;
 	if (k == NITEMS(rules_sections))
-		return parse_error(p, "unknown section [" RULES_ECHO "] "
-		    "(expected settings, negation, priority, severity, "
+		return conffile_error(&p->cf, "unknown section [" RULES_ECHO
+		    "] (expected settings, negation, priority, severity, "
 		    "category, scope or rule)", kind);
 	p->sec = rules_sections[k].sec;
-	p->sec_line = p->line;
+	p->sec_line = p->cf.line;
 	p->seen = 0;
 	return open_section(p, k, name);
 }
@@ -1389,31 +1263,23 @@ section_index(enum rules_section sec)
 
 /* Parses "key = value" in the current section. */
 static int
-parse_assign(struct parser *p, char *s)
+parse_assign(void *arg, char *key, char *value)
 {
+	struct parser		*p = arg;
 	const struct rules_key	*keys;
-	char			*eq, *key, *value;
 	size_t			 k, i, n;
 	int			 idx;
 
-	if ((eq = strchr(s, '=')) == NULL)
-		return parse_error(p, "expected \"key = value\" or a section "
-		    "header");
-	*eq = '\0';
-	key = trim(s);
-	value = trim(eq + 1);
-	if (p->sec == SECTION_NONE)
-		return parse_error(p, "key %s outside a section", key);
 	k = section_index(p->sec);
 	keys = rules_sections[k].keys;
 	n = rules_sections[k].nkeys;
 	for (i = 0; i < n && strcmp(keys[i].name, key) != 0; i++)
 		;
 	if (i == n)
-		return parse_error(p, "unknown key \"" RULES_ECHO "\" in [%s]",
-		    key, rules_sections[k].name);
+		return conffile_error(&p->cf, "unknown key \"" RULES_ECHO "\" "
+		    "in [%s]", key, rules_sections[k].name);
 	if ((p->seen & (1ULL << i)) && !keys[i].repeat)
-		return parse_error(p, "duplicate key %s", key);
+		return conffile_error(&p->cf, "duplicate key %s", key);
 	p->seen |= 1ULL << i;
 	idx = p->idx;
 	if (p->sec == SECTION_PRIORITY)
@@ -1422,55 +1288,6 @@ parse_assign(struct parser *p, char *s)
 		return -1;
 	p->idx = idx;
 	return 0;
-}
-
-/* Says whether s[0, n) is valid UTF-8 (no overlongs, no surrogates). */
-static bool
-utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t		i = 0, len, k;
-	uint32_t	cp;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		len = s[i] >= 0xf0 ? 4 : s[i] >= 0xe0 ? 3 : 2;
-		if (s[i] < 0xc2 || s[i] > 0xf4 || i + len > n)
-			return false;
-		cp = s[i] & (0x3f >> (len - 1));
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += len;
-	}
-	return true;
-}
-
-/* Parses one line (without its newline). */
-static int
-parse_line(struct parser *p, char *s, size_t len)
-{
-	char	*hash;
-
-	if (memchr(s, '\0', len) != NULL)
-		return parse_error(p, "line contains a NUL byte");
-	if (!utf8_valid((unsigned char *)s, len))
-		return parse_error(p, "line is not valid UTF-8");
-	if ((hash = strchr(s, '#')) != NULL)
-		*hash = '\0';
-	s = trim(s);
-	if (*s == '\0')
-		return 0;
-	if (*s == '[')
-		return parse_section(p, s);
-	return parse_assign(p, s);
 }
 
 /* Resolves a subcategory name of the rule's category to its index. */
@@ -1487,8 +1304,8 @@ resolve_sub(struct parser *p, struct rules_ref *ref)
 			return 0;
 		}
 	}
-	return parse_error(p, "unknown subcategory %s.%s (not in [category "
-	    "%s] subcategories)", c->name, ref->name, c->name);
+	return conffile_error(&p->cf, "unknown subcategory %s.%s (not in "
+	    "[category %s] subcategories)", c->name, ref->name, c->name);
 }
 
 /* Checks that a subcategory condition names a known subcategory. */
@@ -1501,7 +1318,7 @@ resolve_subcond(struct parser *p, struct rules_ref *ref)
 		for (i = 0; i < p->r->cats[c].nsubs; i++)
 			if (strcmp(p->r->cats[c].subs[i], ref->name) == 0)
 				return 0;
-	return parse_error(p, "unknown subcategory %s in condition",
+	return conffile_error(&p->cf, "unknown subcategory %s in condition",
 	    ref->name);
 }
 
@@ -1516,8 +1333,8 @@ resolve_scope(struct parser *p, struct rules_ref *ref)
 			return 0;
 		}
 	}
-	return parse_error(p, "unknown scope %s (no [scope %s] section)",
-	    ref->name, ref->name);
+	return conffile_error(&p->cf, "unknown scope %s (no [scope %s] "
+	    "section)", ref->name, ref->name);
 }
 
 /* Resolves the names that could only be checked once the file was read. */
@@ -1532,7 +1349,7 @@ resolve_refs(struct parser *p)
 		ref = &p->refs[i];
 		if (ref->rule == SIZE_MAX)
 			continue;
-		p->line = ref->line;
+		p->cf.line = ref->line;
 		if (ref->kind == REF_SUBCATEGORY)
 			rc = resolve_sub(p, ref);
 		else if (ref->kind == REF_SUBCOND)
@@ -1549,15 +1366,15 @@ check_complete(struct parser *p)
 {
 	size_t	i;
 
-	p->line = 0;
+	p->cf.line = 0;
 	for (i = 0; i < NITEMS(rules_categories); i++)
 		if (!p->cat_seen[rules_categories[i].value])
-			return parse_error(p, "no [category %s] section",
-			    rules_categories[i].name);
+			return conffile_error(&p->cf, "no [category %s] "
+			    "section", rules_categories[i].name);
 	for (i = 0; i < NITEMS(rules_severities); i++)
 		if (!p->sev_seen[rules_severities[i].value])
-			return parse_error(p, "no [severity %s] section",
-			    rules_severities[i].name);
+			return conffile_error(&p->cf, "no [severity %s] "
+			    "section", rules_severities[i].name);
 	return 0;
 }
 
@@ -1565,66 +1382,18 @@ check_complete(struct parser *p)
 static int
 rules_parse(struct parser *p, char *text, size_t len)
 {
-	char	*s = text, *nl, *end = text + len;
+	static const struct conffile_ops	ops = {
+		.section = parse_section,
+		.assign = parse_assign,
+	};
 
-	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
-		s += 3;
-	while (s < end) {
-		p->line++;
-		if ((nl = memchr(s, '\n', end - s)) == NULL)
-			nl = end;
-		*nl = '\0';
-		if (parse_line(p, s, nl - s) == -1)
-			return -1;
-		s = nl + 1;
-	}
-	p->line++;
+	if (conffile_parse(&p->cf, text, len, &ops, p) == -1)
+		return -1;
 	if (p->sec != SECTION_NONE && close_section(p) == -1)
 		return -1;
 	if (check_complete(p) == -1)
 		return -1;
 	return resolve_refs(p);
-}
-
-/* Reads a whole file into a NUL-terminated buffer. */
-static char *
-read_file(const char *path, size_t *len, char *err, size_t errsz)
-{
-	FILE	*fp;
-	char	*buf;
-	size_t	 n;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = xmalloc(RULES_FILE_MAX + 1);
-	n = fread(buf, 1, RULES_FILE_MAX + 1, fp);
-	if (ferror(fp) || n > RULES_FILE_MAX) {
-		snprintf(err, errsz, "%s: %s", path, ferror(fp) ?
-		    strerror(errno) : "larger than 4 MB");
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-/* The version of a rules file: its SHA-256, first 16 hex digits. */
-static void
-rules_hash(const char *text, size_t len, char out[RULES_VERSION_LEN + 1])
-{
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	mdlen;
-	size_t		i;
-
-	if (EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) != 1)
-		fatalx("rules: SHA-256 failed");
-	for (i = 0; i < RULES_VERSION_LEN / 2; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 /* Gives the matcher every pattern, its id being its index. */
@@ -1682,16 +1451,16 @@ rules_load(const char *path, char *err, size_t errsz)
 	char		*text;
 	size_t		 len;
 
-	if ((text = read_file(path, &len, err, errsz)) == NULL)
+	if ((text = conffile_read(path, RULES_FILE_MAX, &len, err, errsz)) ==
+	    NULL)
 		return NULL;
 	r = xcalloc(1, sizeof(*r));
 	rules_defaults(r);
-	rules_hash(text, len, r->version);
+	conffile_version(text, len, r->version);
 	memset(&p, 0, sizeof(p));
+	conffile_init(&p.cf, path, err, errsz);
+	p.cf.utf8 = true;
 	p.r = r;
-	p.path = path;
-	p.err = err;
-	p.errsz = errsz;
 	if (rules_parse(&p, text, len) == -1) {
 		rules_free(r);
 		r = NULL;

@@ -25,20 +25,15 @@
  * are resolved once the whole file is read. The file's SHA-256 (first 16
  * hex digits) is its version.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
-#include "log.h"
+#include "conffile.h"
 #include "sla.h"
 #include "xmalloc.h"
 
 #define POLICY_FILE_MAX		(1024 * 1024)
-#define POLICY_VERSION_LEN	16
 #define POLICY_ID_MAX		(SLA_POLICY_NAME_MAX - 1)
 #define POLICY_ECHO		"%.64s"	/* how much of a bad value is quoted */
 #define POLICY_NSEVS		5	/* Severity values, 0 meaning "*" */
@@ -108,7 +103,7 @@ struct policy_entry {
 };
 
 struct policy_set {
-	char			 version[POLICY_VERSION_LEN + 1];
+	char			 version[CONFFILE_VERSION_LEN + 1];
 	struct calendar		*always;	/* the built-in 24x7 */
 	struct policy_calendar	*cals;
 	size_t			 ncals;
@@ -131,31 +126,26 @@ struct cal_spec {
 	size_t			 nworkdays;
 };
 
+/*
+ * The state of one load. Errors name the section being read, or the entry
+ * being resolved once the file is read, in cf.where ("[policy x] ").
+ */
 struct parser {
+	struct conffile		 cf;
 	struct policy_set	*ps;
-	const char		*path;
-	size_t			 line;
 	enum policy_section	 sec;
 	size_t			 sec_line;
-	char			 where[96];	/* "[policy x] ", for errors */
 	uint32_t		 seen;		/* keys given in the section */
 	size_t			 key_line[16];	/* where each was given */
 	struct cal_spec		 spec;
 	size_t			 slot[POLICY_NSEVS][POLICY_NCATS]
 				    [POLICY_NCLOCKS];	/* entry + 1 */
-	char			*err;
-	size_t			 errsz;
 };
 
 struct policy_key {
 	const char	*name;
 	int		(*fn)(struct parser *, char *);
 	bool		 repeat;
-};
-
-struct policy_name {
-	const char	*name;
-	int		 value;
 };
 
 /* Each clock and whose obligation it measures when the entry says nothing. */
@@ -184,7 +174,7 @@ static const struct {
 	    CDP__V1__PARTY__PARTY_PLATFORM },
 };
 
-static const struct policy_name policy_severities[] = {
+static const struct conffile_name policy_severities[] = {
 	{ "*",		POLICY_ANY },
 	{ "urgent",	CDP__V1__SEVERITY__SEVERITY_URGENT },
 	{ "high",	CDP__V1__SEVERITY__SEVERITY_HIGH },
@@ -193,7 +183,7 @@ static const struct policy_name policy_severities[] = {
 };
 
 /* The classifier's names for the categories (docs/classification.md). */
-static const struct policy_name policy_categories[] = {
+static const struct conffile_name policy_categories[] = {
 	{ "*",		 POLICY_ANY },
 	{ "product",	 CDP__V1__CATEGORY__CATEGORY_PRODUCT },
 	{ "logistics",	 CDP__V1__CATEGORY__CATEGORY_LOGISTICS },
@@ -204,14 +194,14 @@ static const struct policy_name policy_categories[] = {
 	{ "other",	 CDP__V1__CATEGORY__CATEGORY_OTHER },
 };
 
-static const struct policy_name policy_parties[] = {
+static const struct conffile_name policy_parties[] = {
 	{ "merchant",	CDP__V1__PARTY__PARTY_MERCHANT },
 	{ "carrier",	CDP__V1__PARTY__PARTY_CARRIER },
 	{ "platform",	CDP__V1__PARTY__PARTY_PLATFORM },
 	{ "customer",	CDP__V1__PARTY__PARTY_CUSTOMER },
 };
 
-static const struct policy_name policy_levels[] = {
+static const struct conffile_name policy_levels[] = {
 	{ "senior_service",
 	    CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_SENIOR_SERVICE },
 	{ "management",
@@ -220,7 +210,7 @@ static const struct policy_name policy_levels[] = {
 	    CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_EMERGENCY },
 };
 
-static const struct policy_name policy_weekdays[] = {
+static const struct conffile_name policy_weekdays[] = {
 	{ "mon", 0 }, { "tue", 1 }, { "wed", 2 }, { "thu", 3 },
 	{ "fri", 4 }, { "sat", 5 }, { "sun", 6 },
 };
@@ -229,7 +219,7 @@ static const struct policy_name policy_weekdays[] = {
  * Time zones by name, in minutes east of UTC: only zones without daylight
  * saving, since a calendar has one fixed offset.
  */
-static const struct policy_name policy_zones[] = {
+static const struct conffile_name policy_zones[] = {
 	{ "Asia/Shanghai",	480 },
 	{ "Asia/Hong_Kong",	480 },
 	{ "Asia/Macau",		480 },
@@ -322,142 +312,13 @@ static const struct {
 	{ "policy", SECTION_POLICY, policy_keys, NITEMS(policy_keys) },
 };
 
-/*
- * Writes "<path>:<line>: [<section>] <reason>" to the caller's buffer and
- * returns -1. The section is the one being read, or the entry being
- * resolved once the file is read.
- */
-static int __attribute__((format(printf, 2, 3)))
-parse_error(struct parser *p, const char *fmt, ...)
-{
-	char	reason[512];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	if (p->line > 0)
-		snprintf(p->err, p->errsz, "%s:%zu: %s%s", p->path, p->line,
-		    p->where, reason);
-	else
-		snprintf(p->err, p->errsz, "%s: %s%s", p->path, p->where,
-		    reason);
-	return -1;
-}
-
-static int
-names_lookup(const struct policy_name *names, size_t n, const char *s)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i].name, s) == 0)
-			return names[i].value;
-	return -1;
-}
-
-/* Looks a name up in a table, or reports what was expected. */
-static int
-parse_name(struct parser *p, const struct policy_name *names, size_t n,
-    const char *what, const char *s, int *out)
-{
-	char	buf[256];
-	size_t	i, off = 0;
-
-	if ((*out = names_lookup(names, n, s)) != -1)
-		return 0;
-	buf[0] = '\0';
-	for (i = 0; i < n && off < sizeof(buf); i++)
-		off += snprintf(buf + off, sizeof(buf) - off, "%s%s",
-		    i ? ", " : "", names[i].name);
-	return parse_error(p, "unknown %s \"" POLICY_ECHO "\" (expected one "
-	    "of %s)", what, s, buf);
-}
-
-static char *
-trim(char *s)
-{
-	char	*e;
-
-	while (*s == ' ' || *s == '\t' || *s == '\r')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/*
- * Calls fn for each item of a comma-separated list ("," or the full-width
- * "，"). An empty list or an empty item is an error naming what the list
- * is.
- */
-static int
-parse_list(struct parser *p, char *s, const char *what,
-    int (*fn)(struct parser *, char *))
-{
-	char	*item, *next;
-	size_t	 skip;
-
-	if (*s == '\0')
-		return parse_error(p, "empty %s list", what);
-	for (item = s; item != NULL; item = next) {
-		next = item + strcspn(item, ",\xef");
-		while (*next == '\xef' && strncmp(next, "，", 3) != 0)
-			next += 1 + strcspn(next + 1, ",\xef");
-		skip = *next == ',' ? 1 : 3;
-		if (*next == '\0')
-			next = NULL;
-		else {
-			*next = '\0';
-			next += skip;
-		}
-		item = trim(item);
-		if (*item == '\0')
-			return parse_error(p, "empty item in %s list", what);
-		if (fn(p, item) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* Parses a whole base-10 number of digits only, at most max. */
+/* Parses a whole base-10 number of digits only (no sign), at most max. */
 static int
 parse_uint(const char *s, long long max, long long *out)
 {
-	char	*end;
-
 	if (*s < '0' || *s > '9')
 		return -1;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (*end != '\0' || errno != 0 || *out > max)
-		return -1;
-	return 0;
-}
-
-static int
-parse_bool(const char *s, bool *out)
-{
-	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 ||
-	    strcmp(s, "on") == 0)
-		*out = true;
-	else if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
-	    strcmp(s, "off") == 0)
-		*out = false;
-	else
-		return -1;
-	return 0;
-}
-
-/* Says whether s is 1 to max characters of [a-z0-9_.-]. */
-static bool
-valid_id(const char *s, size_t max)
-{
-	size_t	len;
-
-	len = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-");
-	return len > 0 && len <= max && s[len] == '\0';
+	return conffile_int(s, 0, max, out);
 }
 
 static struct policy_entry *
@@ -567,8 +428,8 @@ add_dates(struct parser *p, char *item, struct policy_date **dates,
 	snprintf(shown, sizeof(shown), "%s", item);
 	if ((dots = strstr(item, "..")) != NULL) {
 		*dots = '\0';
-		if (parse_date(trim(item), &from) == -1 ||
-		    parse_date(trim(dots + 2), &to) == -1 || from > to)
+		if (parse_date(conffile_trim(item), &from) == -1 ||
+		    parse_date(conffile_trim(dots + 2), &to) == -1 || from > to)
 			goto bad;
 	} else if (parse_date(item, &from) == -1)
 		goto bad;
@@ -576,14 +437,14 @@ add_dates(struct parser *p, char *item, struct policy_date **dates,
 		to = from;
 	for (;; from = date_next(from), days++) {
 		if (days > POLICY_RANGE_MAX)
-			return parse_error(p, "date range longer than %d days",
-			    POLICY_RANGE_MAX);
-		date_add(dates, n, from, p->line);
+			return conffile_error(&p->cf, "date range longer than "
+			    "%d days", POLICY_RANGE_MAX);
+		date_add(dates, n, from, p->cf.line);
 		if (from == to)
 			return 0;
 	}
 bad:
-	return parse_error(p, "bad date \"%s\": YYYY-MM-DD or "
+	return conffile_error(&p->cf, "bad date \"%s\": YYYY-MM-DD or "
 	    "YYYY-MM-DD..YYYY-MM-DD (first day, last day), real dates in "
 	    "order", shown);
 }
@@ -594,7 +455,7 @@ set_timezone(struct parser *p, char *v)
 {
 	int	h, m, zone;
 
-	if ((zone = names_lookup(policy_zones, NITEMS(policy_zones), v)) !=
+	if ((zone = conffile_lookup(policy_zones, NITEMS(policy_zones), v)) !=
 	    -1) {
 		p->spec.offset = zone;
 		return 0;
@@ -602,38 +463,39 @@ set_timezone(struct parser *p, char *v)
 	if (strlen(v) != 6 || (v[0] != '+' && v[0] != '-') || v[3] != ':' ||
 	    (h = two_digits(v + 1)) == -1 || (m = two_digits(v + 4)) == -1 ||
 	    h > 23 || m > 59)
-		return parse_error(p, "bad timezone \"" POLICY_ECHO "\": a UTC "
-		    "offset such as +08:00, or Asia/Shanghai, Asia/Hong_Kong, "
-		    "Asia/Macau, Asia/Taipei or UTC (zones with daylight "
-		    "saving are not supported)", v);
+		return conffile_error(&p->cf, "bad timezone \"" POLICY_ECHO
+		    "\": a UTC offset such as +08:00, or Asia/Shanghai, "
+		    "Asia/Hong_Kong, Asia/Macau, Asia/Taipei or UTC (zones "
+		    "with daylight saving are not supported)", v);
 	p->spec.offset = (v[0] == '-' ? -1 : 1) * (h * 60 + m);
 	return 0;
 }
 
 /* A weekday ("mon") or a range of them ("mon-fri"). */
 static int
-add_weekday(struct parser *p, char *item)
+add_weekday(void *arg, char *item)
 {
+	struct parser	*p = arg;
 	char		*dash;
 	int		 from, to, d;
 	unsigned	 bits = 0;
 
 	if ((dash = strchr(item, '-')) != NULL)
 		*dash++ = '\0';
-	if (parse_name(p, policy_weekdays, NITEMS(policy_weekdays), "weekday",
-	    trim(item), &from) == -1)
+	if (conffile_enum(&p->cf, policy_weekdays, NITEMS(policy_weekdays),
+	    "weekday", conffile_trim(item), &from) == -1)
 		return -1;
 	to = from;
-	if (dash != NULL && parse_name(p, policy_weekdays,
-	    NITEMS(policy_weekdays), "weekday", trim(dash), &to) == -1)
+	if (dash != NULL && conffile_enum(&p->cf, policy_weekdays,
+	    NITEMS(policy_weekdays), "weekday", conffile_trim(dash), &to) == -1)
 		return -1;
 	if (to < from)
-		return parse_error(p, "weekday range %s-%s runs backwards "
-		    "(mon-fri, sat-sun)", item, dash);
+		return conffile_error(&p->cf, "weekday range %s-%s runs "
+		    "backwards (mon-fri, sat-sun)", item, dash);
 	for (d = from; d <= to; d++)
 		bits |= 1u << d;
 	if (p->spec.weekdays & bits)
-		return parse_error(p, "weekday %s given twice", item);
+		return conffile_error(&p->cf, "weekday %s given twice", item);
 	p->spec.weekdays |= bits;
 	return 0;
 }
@@ -641,63 +503,68 @@ add_weekday(struct parser *p, char *item)
 static int
 set_weekdays(struct parser *p, char *v)
 {
-	return parse_list(p, v, "weekday", add_weekday);
+	return conffile_list(&p->cf, v, "weekday", add_weekday, p);
 }
 
 /* An opening interval "09:00-18:00"; several make a lunch break. */
 static int
-add_hours(struct parser *p, char *item)
+add_hours(void *arg, char *item)
 {
-	char	 shown[64], *dash;
-	int	 from, to;
+	struct parser	*p = arg;
+	char		 shown[64], *dash;
+	int		 from, to;
 
 	snprintf(shown, sizeof(shown), "%s", item);
 	if ((dash = strchr(item, '-')) == NULL)
 		goto bad;
 	*dash = '\0';
-	if (parse_clock_time(trim(item), &from) == -1 ||
-	    parse_clock_time(trim(dash + 1), &to) == -1 || from >= to)
+	if (parse_clock_time(conffile_trim(item), &from) == -1 ||
+	    parse_clock_time(conffile_trim(dash + 1), &to) == -1 || from >= to)
 		goto bad;
 	if (p->spec.nhours == POLICY_HOURS_MAX)
-		return parse_error(p, "more than %d opening intervals",
+		return conffile_error(&p->cf, "more than %d opening intervals",
 		    POLICY_HOURS_MAX);
 	p->spec.hours[p->spec.nhours][0] = from;
 	p->spec.hours[p->spec.nhours][1] = to;
-	p->spec.hours_line[p->spec.nhours++] = p->line;
+	p->spec.hours_line[p->spec.nhours++] = p->cf.line;
 	return 0;
 bad:
-	return parse_error(p, "bad hours \"%s\": HH:MM-HH:MM, opening "
+	return conffile_error(&p->cf, "bad hours \"%s\": HH:MM-HH:MM, opening "
 	    "before closing, from 00:00 to 24:00 (09:00-18:00)", shown);
 }
 
 static int
 set_hours(struct parser *p, char *v)
 {
-	return parse_list(p, v, "hours", add_hours);
+	return conffile_list(&p->cf, v, "hours", add_hours, p);
 }
 
 static int
-add_holiday(struct parser *p, char *item)
+add_holiday(void *arg, char *item)
 {
+	struct parser	*p = arg;
+
 	return add_dates(p, item, &p->spec.holidays, &p->spec.nholidays);
 }
 
 static int
-add_workday(struct parser *p, char *item)
+add_workday(void *arg, char *item)
 {
+	struct parser	*p = arg;
+
 	return add_dates(p, item, &p->spec.workdays, &p->spec.nworkdays);
 }
 
 static int
 set_holidays(struct parser *p, char *v)
 {
-	return parse_list(p, v, "holiday", add_holiday);
+	return conffile_list(&p->cf, v, "holiday", add_holiday, p);
 }
 
 static int
 set_workdays(struct parser *p, char *v)
 {
-	return parse_list(p, v, "workday", add_workday);
+	return conffile_list(&p->cf, v, "workday", add_workday, p);
 }
 
 static int
@@ -717,22 +584,22 @@ set_clock(struct parser *p, char *v)
 	for (i = 0; i < NITEMS(policy_clocks) && off < sizeof(buf); i++)
 		off += snprintf(buf + off, sizeof(buf) - off, "%s%s",
 		    i ? ", " : "", policy_clocks[i].name);
-	return parse_error(p, "unknown clock \"" POLICY_ECHO "\" (expected "
-	    "one of %s)", v, buf);
+	return conffile_error(&p->cf, "unknown clock \"" POLICY_ECHO "\" "
+	    "(expected one of %s)", v, buf);
 }
 
 static int
 set_severity(struct parser *p, char *v)
 {
-	return parse_name(p, policy_severities, NITEMS(policy_severities),
-	    "severity", v, &cur_entry(p)->severity);
+	return conffile_enum(&p->cf, policy_severities,
+	    NITEMS(policy_severities), "severity", v, &cur_entry(p)->severity);
 }
 
 static int
 set_category(struct parser *p, char *v)
 {
-	return parse_name(p, policy_categories, NITEMS(policy_categories),
-	    "category", v, &cur_entry(p)->category);
+	return conffile_enum(&p->cf, policy_categories,
+	    NITEMS(policy_categories), "category", v, &cur_entry(p)->category);
 }
 
 /*
@@ -752,11 +619,11 @@ set_target(struct parser *p, char *v)
 	if (i == NITEMS(policy_units) || digits > 7 ||
 	    (e->count = strtoll(v, NULL, 10)) < 1 ||
 	    e->count > POLICY_COUNT_MAX)
-		return parse_error(p, "bad target \"" POLICY_ECHO "\": a whole "
-		    "number greater than 0 (at most %d) and a unit: s, m, h, "
-		    "d or bd (4s, 30m, 2h, 2bd)", v, POLICY_COUNT_MAX);
+		return conffile_error(&p->cf, "bad target \"" POLICY_ECHO "\": "
+		    "a whole number greater than 0 (at most %d) and a unit: s, "
+		    "m, h, d or bd (4s, 30m, 2h, 2bd)", v, POLICY_COUNT_MAX);
 	e->unit = policy_units[i].unit;
-	e->target_line = p->line;
+	e->target_line = p->cf.line;
 	return 0;
 }
 
@@ -765,13 +632,13 @@ set_calendar(struct parser *p, char *v)
 {
 	struct policy_entry	*e = cur_entry(p);
 
-	if (!valid_id(v, POLICY_ID_MAX))
-		return parse_error(p, "bad calendar name \"" POLICY_ECHO "\": "
-		    "1-%d characters of a-z, 0-9, _, . and -", v,
+	if (!conffile_id(v, POLICY_ID_MAX))
+		return conffile_error(&p->cf, "bad calendar name \"" POLICY_ECHO
+		    "\": 1-%d characters of a-z, 0-9, _, . and -", v,
 		    POLICY_ID_MAX);
 	if (strcmp(v, "24x7") != 0)
 		e->calendar = xstrdup(v);
-	e->calendar_line = p->line;
+	e->calendar_line = p->cf.line;
 	return 0;
 }
 
@@ -817,9 +684,9 @@ set_warn_at(struct parser *p, char *v)
 		permille = 0;
 	else if (parse_milli(v, &permille) == -1 || permille < 1 ||
 	    permille > 1000)
-		return parse_error(p, "bad warn_at \"" POLICY_ECHO "\": a "
-		    "fraction of the target greater than 0 and at most 1, with "
-		    "at most 3 decimals (0.8), or no", v);
+		return conffile_error(&p->cf, "bad warn_at \"" POLICY_ECHO
+		    "\": a fraction of the target greater than 0 and at most "
+		    "1, with at most 3 decimals (0.8), or no", v);
 	cur_entry(p)->pol.warn_permille = permille;
 	return 0;
 }
@@ -829,8 +696,8 @@ set_party(struct parser *p, char *v)
 {
 	int	party;
 
-	if (parse_name(p, policy_parties, NITEMS(policy_parties), "party", v,
-	    &party) == -1)
+	if (conffile_enum(&p->cf, policy_parties, NITEMS(policy_parties),
+	    "party", v, &party) == -1)
 		return -1;
 	cur_entry(p)->pol.party = party;
 	return 0;
@@ -842,8 +709,9 @@ set_coupon(struct parser *p, char *v)
 	long long	n;
 
 	if (parse_uint(v, POLICY_COUPON_MAX, &n) == -1)
-		return parse_error(p, "bad coupon_fen \"" POLICY_ECHO "\": an "
-		    "amount in fen from 0 (none) to %d", v, POLICY_COUPON_MAX);
+		return conffile_error(&p->cf, "bad coupon_fen \"" POLICY_ECHO
+		    "\": an amount in fen from 0 (none) to %d", v,
+		    POLICY_COUPON_MAX);
 	cur_entry(p)->pol.actions.coupon_fen = n;
 	return 0;
 }
@@ -860,7 +728,7 @@ set_escalate(struct parser *p, char *v)
 		a->escalate_to = 0;
 		return 0;
 	}
-	if (parse_name(p, policy_levels, NITEMS(policy_levels),
+	if (conffile_enum(&p->cf, policy_levels, NITEMS(policy_levels),
 	    "escalation level", v, &level) == -1)
 		return -1;
 	a->escalate = true;
@@ -876,9 +744,9 @@ set_penalty(struct parser *p, char *v)
 	long long		 n;
 
 	if (parse_uint(v, POLICY_POINTS_MAX, &n) == -1 || n < 1)
-		return parse_error(p, "bad penalty_points \"" POLICY_ECHO "\": "
-		    "an integer from 1 to %d (leave the key out for no "
-		    "penalty)", v, POLICY_POINTS_MAX);
+		return conffile_error(&p->cf, "bad penalty_points \""
+		    POLICY_ECHO "\": an integer from 1 to %d (leave the key "
+		    "out for no penalty)", v, POLICY_POINTS_MAX);
 	a->penalize_merchant = true;
 	a->penalty_points = n;
 	return 0;
@@ -887,9 +755,9 @@ set_penalty(struct parser *p, char *v)
 static int
 set_notify(struct parser *p, char *v)
 {
-	if (parse_bool(v, &cur_entry(p)->pol.actions.notify) == -1)
-		return parse_error(p, "bad notify \"" POLICY_ECHO "\": yes or "
-		    "no", v);
+	if (conffile_bool(v, &cur_entry(p)->pol.actions.notify) == -1)
+		return conffile_error(&p->cf, "bad notify \"" POLICY_ECHO "\": "
+		    "yes or no", v);
 	return 0;
 }
 
@@ -910,10 +778,10 @@ open_calendar(struct parser *p, const char *name)
 	struct policy_set	*ps = p->ps;
 
 	if (strcmp(name, "24x7") == 0)
-		return parse_error(p, "calendar 24x7 is built in and cannot "
-		    "be redefined");
+		return conffile_error(&p->cf, "calendar 24x7 is built in and "
+		    "cannot be redefined");
 	if (cal_lookup(ps, name) != NULL)
-		return parse_error(p, "duplicate calendar %s", name);
+		return conffile_error(&p->cf, "duplicate calendar %s", name);
 	ps->cals = xreallocarray(ps->cals, ps->ncals + 1, sizeof(*ps->cals));
 	memset(&ps->cals[ps->ncals], 0, sizeof(ps->cals[0]));
 	ps->cals[ps->ncals++].name = xstrdup(name);
@@ -929,13 +797,14 @@ open_policy(struct parser *p, const char *name)
 
 	for (i = 0; i < ps->nentries; i++)
 		if (strcmp(ps->entries[i].name, name) == 0)
-			return parse_error(p, "duplicate policy %s", name);
+			return conffile_error(&p->cf, "duplicate policy %s",
+			    name);
 	ps->entries = xreallocarray(ps->entries, ps->nentries + 1,
 	    sizeof(*ps->entries));
 	e = &ps->entries[ps->nentries++];
 	memset(e, 0, sizeof(*e));
 	e->name = xstrdup(name);
-	e->line = p->line;
+	e->line = p->cf.line;
 	e->pol.warn_permille = POLICY_WARN_DEFAULT;
 	return 0;
 }
@@ -959,10 +828,10 @@ check_workdays(struct parser *p, const struct cal_spec *s)
 		wd = date_weekday(ymd);
 		if (!(s->weekdays & (1u << wd)))
 			continue;
-		p->line = s->workdays[i].line;
-		return parse_error(p, "make-up workday %04d-%02d-%02d is a "
-		    "%s, a working day already", ymd / 10000, ymd / 100 % 100,
-		    ymd % 100, names[wd]);
+		p->cf.line = s->workdays[i].line;
+		return conffile_error(&p->cf, "make-up workday %04d-%02d-%02d "
+		    "is a %s, a working day already", ymd / 10000,
+		    ymd / 100 % 100, ymd % 100, names[wd]);
 	}
 	return 0;
 }
@@ -978,9 +847,9 @@ cal_add_hours(struct parser *p, struct policy_calendar *c)
 	for (i = 0; i < s->nhours; i++) {
 		from = s->hours[i][0];
 		to = s->hours[i][1];
-		p->line = s->hours_line[i];
+		p->cf.line = s->hours_line[i];
 		if (calendar_add_hours(c->cal, from, to) == -1)
-			return parse_error(p, "opening hours "
+			return conffile_error(&p->cf, "opening hours "
 			    "%02d:%02d-%02d:%02d overlap others", from / 60,
 			    from % 60, to / 60, to % 60);
 		c->day_ms += (to - from) * POLICY_MINUTE_MS;
@@ -1000,17 +869,17 @@ cal_add_dates(struct parser *p, struct policy_calendar *c)
 	int			 ymd;
 
 	for (i = 0; i < s->nholidays; i++) {
-		p->line = s->holidays[i].line;
+		p->cf.line = s->holidays[i].line;
 		if (calendar_add_holiday(c->cal, s->holidays[i].ymd) == -1)
-			return parse_error(p, "holiday %d refused by the "
-			    "calendar", s->holidays[i].ymd);
+			return conffile_error(&p->cf, "holiday %d refused by "
+			    "the calendar", s->holidays[i].ymd);
 	}
 	for (i = 0; i < s->nworkdays; i++) {
 		ymd = s->workdays[i].ymd;
-		p->line = s->workdays[i].line;
+		p->cf.line = s->workdays[i].line;
 		if (calendar_add_workday(c->cal, ymd) == -1)
-			return parse_error(p, "%04d-%02d-%02d is both a "
-			    "holiday and a make-up workday", ymd / 10000,
+			return conffile_error(&p->cf, "%04d-%02d-%02d is both "
+			    "a holiday and a make-up workday", ymd / 10000,
 			    ymd / 100 % 100, ymd % 100);
 	}
 	return 0;
@@ -1028,21 +897,21 @@ close_calendar(struct parser *p)
 
 	if (!(p->seen & (1u << KEY_TIMEZONE)) ||
 	    !(p->seen & (1u << KEY_WEEKDAYS)))
-		return parse_error(p, "a business calendar needs timezone and "
-		    "weekdays");
+		return conffile_error(&p->cf, "a business calendar needs "
+		    "timezone and weekdays");
 	if (check_workdays(p, &p->spec) == -1)
 		return -1;
 	c->cal = calendar_new_business(p->spec.offset, p->spec.weekdays);
 	if (cal_add_hours(p, c) == -1 || cal_add_dates(p, c) == -1)
 		return -1;
-	p->line = p->sec_line;
+	p->cf.line = p->sec_line;
 	if (calendar_check(c->cal, why, sizeof(why)) == -1)
-		return parse_error(p, "%s", why);
+		return conffile_error(&p->cf, "%s", why);
 	return 0;
 }
 
 static const char *
-name_of(const struct policy_name *names, size_t n, int value)
+name_of(const struct conffile_name *names, size_t n, int value)
 {
 	size_t	i;
 
@@ -1074,24 +943,26 @@ close_policy(struct parser *p)
 	size_t			*slot, other;
 
 	if (!(p->seen & (1u << KEY_CLOCK)) || !(p->seen & (1u << KEY_TARGET)))
-		return parse_error(p, "a policy needs clock and target");
+		return conffile_error(&p->cf, "a policy needs clock and "
+		    "target");
 	if (e->pol.actions.penalize_merchant &&
 	    e->pol.party != CDP__V1__PARTY__PARTY_MERCHANT) {
-		p->line = p->key_line[KEY_PENALTY];
-		return parse_error(p, "penalty_points on a clock the merchant "
-		    "does not own (party %s): only the merchant's own delays "
-		    "penalise it", name_of(policy_parties,
+		p->cf.line = p->key_line[KEY_PENALTY];
+		return conffile_error(&p->cf, "penalty_points on a clock the "
+		    "merchant does not own (party %s): only the merchant's own "
+		    "delays penalise it", name_of(policy_parties,
 		    NITEMS(policy_parties), e->pol.party));
 	}
 	slot = &p->slot[e->severity][e->category][e->pol.clock];
 	if (*slot != 0) {
 		other = *slot - 1;
-		return parse_error(p, "same severity %s, category %s and clock "
-		    "%s as [policy %s] at line %zu", name_of(policy_severities,
-		    NITEMS(policy_severities), e->severity),
-		    name_of(policy_categories, NITEMS(policy_categories),
-		    e->category), clock_label(e->pol.clock),
-		    p->ps->entries[other].name, p->ps->entries[other].line);
+		return conffile_error(&p->cf, "same severity %s, category %s "
+		    "and clock %s as [policy %s] at line %zu",
+		    name_of(policy_severities, NITEMS(policy_severities),
+		    e->severity), name_of(policy_categories,
+		    NITEMS(policy_categories), e->category),
+		    clock_label(e->pol.clock), p->ps->entries[other].name,
+		    p->ps->entries[other].line);
 	}
 	*slot = p->ps->nentries;
 	return 0;
@@ -1109,75 +980,62 @@ spec_reset(struct cal_spec *s)
 static int
 close_section(struct parser *p)
 {
-	size_t	line = p->line;
+	size_t	line = p->cf.line;
 	int	rc = 0;
 
-	p->line = p->sec_line;
+	p->cf.line = p->sec_line;
 	if (p->sec == SECTION_CALENDAR)
 		rc = close_calendar(p);
 	else if (p->sec == SECTION_POLICY)
 		rc = close_policy(p);
 	spec_reset(&p->spec);
 	if (rc == 0)
-		p->line = line;
+		p->cf.line = line;
 	p->sec = SECTION_NONE;
-	p->where[0] = '\0';
+	p->cf.where[0] = '\0';
 	return rc;
 }
 
 /* Parses "[kind name]", closing the previous section. */
 static int
-parse_section(struct parser *p, char *s)
+parse_section(void *arg, char *s)
 {
-	char	*kind, *name;
-	size_t	 len = strlen(s), k;
+	struct parser	*p = arg;
+	char		*kind, *name;
+	size_t		 k;
 
 	if (p->sec != SECTION_NONE && close_section(p) == -1)
 		return -1;
-	if (s[len - 1] != ']')
-		return parse_error(p, "section header without \"]\"");
-	s[len - 1] = '\0';
-	kind = trim(s + 1);
-	name = kind + strcspn(kind, " \t");
-	if (*name != '\0')
-		*name++ = '\0';
-	name = trim(name);
+	if (conffile_section(&p->cf, s, &kind, &name) == -1)
+		return -1;
 	for (k = 0; k < NITEMS(policy_sections); k++)
 		if (strcmp(policy_sections[k].name, kind) == 0)
 			break;
 	if (k == NITEMS(policy_sections))
-		return parse_error(p, "unknown section [" POLICY_ECHO "] "
-		    "(expected calendar or policy)", kind);
-	if (!valid_id(name, POLICY_ID_MAX))
-		return parse_error(p, "bad %s name \"" POLICY_ECHO "\": 1-%d "
-		    "characters of a-z, 0-9, _, . and -", kind, name,
+		return conffile_error(&p->cf, "unknown section [" POLICY_ECHO
+		    "] (expected calendar or policy)", kind);
+	if (!conffile_id(name, POLICY_ID_MAX))
+		return conffile_error(&p->cf, "bad %s name \"" POLICY_ECHO
+		    "\": 1-%d characters of a-z, 0-9, _, . and -", kind, name,
 		    POLICY_ID_MAX);
 	p->sec = policy_sections[k].sec;
-	p->sec_line = p->line;
+	p->sec_line = p->cf.line;
 	p->seen = 0;
 	if ((p->sec == SECTION_CALENDAR ? open_calendar(p, name) :
 	    open_policy(p, name)) == -1)
 		return -1;
-	snprintf(p->where, sizeof(p->where), "[%s %s] ", kind, name);
+	snprintf(p->cf.where, sizeof(p->cf.where), "[%s %s] ", kind, name);
 	return 0;
 }
 
 /* Parses "key = value" in the current section. */
 static int
-parse_assign(struct parser *p, char *s)
+parse_assign(void *arg, char *key, char *value)
 {
+	struct parser		*p = arg;
 	const struct policy_key	*keys;
-	char			*eq, *key, *value;
 	size_t			 k, i, n;
 
-	if ((eq = strchr(s, '=')) == NULL)
-		return parse_error(p, "expected \"key = value\" or a section "
-		    "header");
-	*eq = '\0';
-	key = trim(s);
-	value = trim(eq + 1);
-	if (p->sec == SECTION_NONE)
-		return parse_error(p, "key %s outside a section", key);
 	for (k = 0; policy_sections[k].sec != p->sec; k++)
 		;
 	keys = policy_sections[k].keys;
@@ -1185,35 +1043,17 @@ parse_assign(struct parser *p, char *s)
 	for (i = 0; i < n && strcmp(keys[i].name, key) != 0; i++)
 		;
 	if (i == n)
-		return parse_error(p, "unknown key \"" POLICY_ECHO "\" in "
-		    "[%s]", key, policy_sections[k].name);
+		return conffile_error(&p->cf, "unknown key \"" POLICY_ECHO "\" "
+		    "in [%s]", key, policy_sections[k].name);
 	if ((p->seen & (1u << i)) && !keys[i].repeat)
-		return parse_error(p, "duplicate key %s", key);
+		return conffile_error(&p->cf, "duplicate key %s", key);
 	if (*value == '\0')
-		return parse_error(p, "empty value for %s", key);
+		return conffile_error(&p->cf, "empty value for %s", key);
 	if (keys[i].fn(p, value) == -1)
 		return -1;
 	p->seen |= 1u << i;
-	p->key_line[i] = p->line;
+	p->key_line[i] = p->cf.line;
 	return 0;
-}
-
-/* Parses one line (without its newline). */
-static int
-parse_line(struct parser *p, char *s, size_t len)
-{
-	char	*hash;
-
-	if (memchr(s, '\0', len) != NULL)
-		return parse_error(p, "line contains a NUL byte");
-	if ((hash = strchr(s, '#')) != NULL)
-		*hash = '\0';
-	s = trim(s);
-	if (*s == '\0')
-		return 0;
-	if (*s == '[')
-		return parse_section(p, s);
-	return parse_assign(p, s);
 }
 
 /*
@@ -1228,25 +1068,25 @@ resolve_entry(struct parser *p, struct policy_entry *e)
 	struct policy_calendar	*c = NULL;
 	int64_t			 unit_ms;
 
-	snprintf(p->where, sizeof(p->where), "[policy %s] ", e->name);
+	snprintf(p->cf.where, sizeof(p->cf.where), "[policy %s] ", e->name);
 	if (e->calendar != NULL &&
 	    (c = cal_lookup(p->ps, e->calendar)) == NULL) {
-		p->line = e->calendar_line;
-		return parse_error(p, "unknown calendar %s (expected 24x7 or "
-		    "a [calendar] section's name)", e->calendar);
+		p->cf.line = e->calendar_line;
+		return conffile_error(&p->cf, "unknown calendar %s (expected "
+		    "24x7 or a [calendar] section's name)", e->calendar);
 	}
 	e->pol.calendar = c != NULL ? c->cal : p->ps->always;
-	p->line = e->target_line;
+	p->cf.line = e->target_line;
 	if (e->unit == UNIT_BUSINESS_DAY) {
 		if (c == NULL)
-			return parse_error(p, "target in business days (bd) on "
-			    "the 24x7 calendar: use h or d, or a business "
-			    "calendar");
+			return conffile_error(&p->cf, "target in business days "
+			    "(bd) on the 24x7 calendar: use h or d, or a "
+			    "business calendar");
 		unit_ms = c->day_ms;
 	} else if (e->unit == UNIT_DAY && c != NULL)
-		return parse_error(p, "target in days (d) on business calendar "
-		    "%s is ambiguous: use bd (business days) or h (business "
-		    "hours)", c->name);
+		return conffile_error(&p->cf, "target in days (d) on business "
+		    "calendar %s is ambiguous: use bd (business days) or h "
+		    "(business hours)", c->name);
 	else
 		unit_ms = policy_units[e->unit].ms;
 	e->pol.target_ms = e->count * unit_ms;
@@ -1276,68 +1116,20 @@ resolve(struct parser *p)
 static int
 policy_parse(struct parser *p, char *text, size_t len)
 {
-	char	*s = text, *nl, *end = text + len;
+	static const struct conffile_ops	ops = {
+		.section = parse_section,
+		.assign = parse_assign,
+	};
 
-	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
-		s += 3;
-	while (s < end) {
-		p->line++;
-		if ((nl = memchr(s, '\n', end - s)) == NULL)
-			nl = end;
-		*nl = '\0';
-		if (parse_line(p, s, nl - s) == -1)
-			return -1;
-		s = nl + 1;
-	}
-	p->line++;
+	if (conffile_parse(&p->cf, text, len, &ops, p) == -1)
+		return -1;
 	if (p->sec != SECTION_NONE && close_section(p) == -1)
 		return -1;
 	if (p->ps->nentries == 0) {
-		p->line = 0;
-		return parse_error(p, "no [policy] section");
+		p->cf.line = 0;
+		return conffile_error(&p->cf, "no [policy] section");
 	}
 	return resolve(p);
-}
-
-/* Reads a whole file into a NUL-terminated buffer. */
-static char *
-read_file(const char *path, size_t *len, char *err, size_t errsz)
-{
-	FILE	*fp;
-	char	*buf;
-	size_t	 n;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = xmalloc(POLICY_FILE_MAX + 1);
-	n = fread(buf, 1, POLICY_FILE_MAX + 1, fp);
-	if (ferror(fp) || n > POLICY_FILE_MAX) {
-		snprintf(err, errsz, "%s: %s", path, ferror(fp) ?
-		    strerror(errno) : "larger than 1 MB");
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-/* The version of a policy file: its SHA-256, first 16 hex digits. */
-static void
-policy_hash(const char *text, size_t len, char out[POLICY_VERSION_LEN + 1])
-{
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	mdlen;
-	size_t		i;
-
-	if (EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) != 1)
-		fatalx("policy: SHA-256 failed");
-	for (i = 0; i < POLICY_VERSION_LEN / 2; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 /*
@@ -1354,16 +1146,15 @@ policy_load(const char *path, char *err, size_t errsz)
 	char			*text;
 	size_t			 len;
 
-	if ((text = read_file(path, &len, err, errsz)) == NULL)
+	if ((text = conffile_read(path, POLICY_FILE_MAX, &len, err, errsz)) ==
+	    NULL)
 		return NULL;
 	ps = xcalloc(1, sizeof(*ps));
 	ps->always = calendar_new_24x7();
-	policy_hash(text, len, ps->version);
+	conffile_version(text, len, ps->version);
 	memset(&p, 0, sizeof(p));
+	conffile_init(&p.cf, path, err, errsz);
 	p.ps = ps;
-	p.path = path;
-	p.err = err;
-	p.errsz = errsz;
 	if (policy_parse(&p, text, len) == -1) {
 		policy_free(ps);
 		ps = NULL;
