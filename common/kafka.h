@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 #include <librdkafka/rdkafka.h>
+#include <protobuf-c/protobuf-c.h>
 
 /* kafka.c: what the producer and the consumer share. */
 struct kafka_wakeup;
@@ -58,6 +59,10 @@ int		 kafka_producer_send(struct kafka_producer *p,
 		    const void *payload, size_t len,
 		    const struct kafka_header *headers, size_t nheaders,
 		    kafka_delivery_fn fn, void *arg);
+int		 kafka_producer_send_pb(struct kafka_producer *p,
+		    const char *topic, const char *key,
+		    const ProtobufCMessage *msg, kafka_delivery_fn fn,
+		    void *arg);
 int		 kafka_producer_ready(void *p, char *why, size_t whysz);
 size_t		 kafka_producer_in_flight(struct kafka_producer *p);
 void		 kafka_producer_flush(struct kafka_producer *p, int timeout_ms);

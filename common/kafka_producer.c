@@ -14,6 +14,7 @@
 #include "log.h"
 #include "meta.h"
 #include "metrics.h"
+#include "pb.h"
 #include "xmalloc.h"
 
 struct kafka_producer {
@@ -178,6 +179,26 @@ kafka_producer_send(struct kafka_producer *p, const char *topic,
 	}
 	p->in_flight++;
 	return 0;
+}
+
+/*
+ * Packs msg and sends it keyed by key (a complaint, merchant or order id):
+ * how every daemon writes its events. As kafka_producer_send().
+ */
+int
+kafka_producer_send_pb(struct kafka_producer *p, const char *topic,
+    const char *key, const ProtobufCMessage *msg, kafka_delivery_fn fn,
+    void *arg)
+{
+	uint8_t	*buf;
+	size_t	 len;
+	int	 rc;
+
+	buf = pb_pack(msg, &len);
+	rc = kafka_producer_send(p, topic, key, strlen(key), buf, len, NULL, 0,
+	    fn, arg);
+	free(buf);
+	return rc;
 }
 
 /* A readiness check for httpd: some broker is connected. */

@@ -11,7 +11,6 @@
 #include "classifier.h"
 #include "kafka.h"
 #include "log.h"
-#include "pb.h"
 #include "xmalloc.h"
 
 struct emit {
@@ -37,17 +36,12 @@ emit_event(struct classifier *c, Cdp__V1__ComplaintEvent *ev, emit_fn fn,
     void *arg)
 {
 	struct emit	*e = xmalloc(sizeof(*e));
-	uint8_t		*buf;
-	size_t		 len;
 	int		 rc;
 
 	e->fn = fn;
 	e->arg = arg;
-	buf = pb_pack(&ev->base, &len);
-	rc = kafka_producer_send(c->producer, "complaints.events",
-	    ev->complaint_id, strlen(ev->complaint_id), buf, len, NULL, 0,
-	    emit_on_delivery, e);
-	free(buf);
+	rc = kafka_producer_send_pb(c->producer, "complaints.events",
+	    ev->complaint_id, &ev->base, emit_on_delivery, e);
 	if (rc == -1)
 		free(e);
 	return rc;

@@ -10,7 +10,6 @@
 #include "intake.h"
 #include "kafka.h"
 #include "log.h"
-#include "pb.h"
 #include "xmalloc.h"
 
 struct publish {
@@ -48,19 +47,12 @@ publish_event(struct intake *in, const Cdp__V1__ComplaintEvent *ev,
     publish_fn fn, void *arg)
 {
 	struct publish	*p = xmalloc(sizeof(*p));
-	uint8_t		*buf;
-	size_t		 len;
-	int		 rc;
 
 	p->in = in;
 	p->fn = fn;
 	p->arg = arg;
-	buf = pb_pack(&ev->base, &len);
-	rc = kafka_producer_send(in->producer, in->topic, ev->complaint_id,
-	    strlen(ev->complaint_id), buf, len, NULL, 0, publish_on_delivery,
-	    p);
-	free(buf);
-	if (rc == -1) {
+	if (kafka_producer_send_pb(in->producer, in->topic, ev->complaint_id,
+	    &ev->base, publish_on_delivery, p) == -1) {
 		free(p);
 		return -1;
 	}

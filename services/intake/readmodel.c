@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hiredis/hiredis.h>
-
 #include "intake.h"
 #include "kafka.h"
 #include "log.h"
@@ -218,27 +216,19 @@ static int64_t
 readmodel_start_offset(void *arg, const char *topic, int32_t partition)
 {
 	struct intake	*in = arg;
-	struct timeval	 tv = { 2, 0 };
-	redisContext	*rc;
-	redisReply	*reply;
-	int64_t		 offset = RD_KAFKA_OFFSET_BEGINNING;
+	char		 key[160];
+	long long	 offset;
+	int		 found;
 
-	rc = redisConnectWithTimeout(in->redis_host, in->redis_port, tv);
-	if (rc == NULL || rc->err != 0) {
+	snprintf(key, sizeof(key), "rm:offset:%s:%d", topic, partition);
+	found = redis_get_int_sync(in->redis_host, in->redis_port, key,
+	    &offset);
+	if (found == -1)
 		log_warnx("readmodel: Redis unavailable; reading %s[%d] from "
 		    "the beginning", topic, partition);
-	} else if ((reply = redisCommand(rc, "GET rm:offset:%s:%d", topic,
-	    partition)) != NULL) {
-		if (reply->type == REDIS_REPLY_STRING)
-			offset = strtoll(reply->str, NULL, 10) + 1;
-		freeReplyObject(reply);
-	}
-	if (rc != NULL)
-		redisFree(rc);
-	log_info("readmodel: %s[%d] from %s", topic, partition,
-	    offset == RD_KAFKA_OFFSET_BEGINNING ? "the beginning" : "its "
-	    "stored offset");
-	return offset;
+	log_info("readmodel: %s[%d] from %s", topic, partition, found == 1 ?
+	    "its stored offset" : "the beginning");
+	return found == 1 ? offset + 1 : RD_KAFKA_OFFSET_BEGINNING;
 }
 
 void

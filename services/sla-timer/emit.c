@@ -13,7 +13,6 @@
 #include "kafka.h"
 #include "log.h"
 #include "meta.h"
-#include "pb.h"
 #include "sla.h"
 #include "xmalloc.h"
 
@@ -43,15 +42,10 @@ emit_on_delivery(void *arg, const struct kafka_delivery *d)
 static int
 emit_send(struct slatimer *t, Cdp__V1__ComplaintEvent *ev, struct batch *b)
 {
-	uint8_t	*buf;
-	size_t	 len;
-	int	 rc;
+	int	rc;
 
-	buf = pb_pack(&ev->base, &len);
-	rc = kafka_producer_send(t->producer, "complaints.events",
-	    ev->complaint_id, strlen(ev->complaint_id), buf, len, NULL, 0,
-	    emit_on_delivery, b);
-	free(buf);
+	rc = kafka_producer_send_pb(t->producer, "complaints.events",
+	    ev->complaint_id, &ev->base, emit_on_delivery, b);
 	if (rc == 0)
 		b->pending++;
 	else

@@ -194,26 +194,18 @@ int64_t
 store_start_offset(void *arg, const char *topic, int32_t p)
 {
 	struct slatimer	*t = arg;
-	struct timeval	 tv = { 2, 0 };
-	redisContext	*rc;
-	redisReply	*reply;
-	int64_t		 offset = RD_KAFKA_OFFSET_BEGINNING;
+	char		 key[64];
+	long long	 offset;
+	int		 found;
 
-	rc = redisConnectWithTimeout(t->redis_host, t->redis_port, tv);
-	if (rc != NULL && rc->err == 0 && (reply = redisCommand(rc,
-	    "GET sla:{p%d}:offset", (int)p)) != NULL) {
-		if (reply->type == REDIS_REPLY_STRING)
-			offset = strtoll(reply->str, NULL, 10) + 1;
-		freeReplyObject(reply);
-	} else
+	snprintf(key, sizeof(key), "sla:{p%d}:offset", (int)p);
+	found = redis_get_int_sync(t->redis_host, t->redis_port, key, &offset);
+	if (found == -1)
 		log_warnx("store: Redis unavailable; replaying partition %d",
 		    (int)p);
-	if (rc != NULL)
-		redisFree(rc);
-	log_info("store: partition %d from %s", (int)p,
-	    offset == RD_KAFKA_OFFSET_BEGINNING ? "the beginning (rebuild)" :
-	    "its stored offset");
-	return offset;
+	log_info("store: partition %d from %s", (int)p, found == 1 ?
+	    "its stored offset" : "the beginning (rebuild)");
+	return found == 1 ? offset + 1 : RD_KAFKA_OFFSET_BEGINNING;
 }
 
 /*
