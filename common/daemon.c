@@ -66,6 +66,5 @@ daemon_settings_free(struct daemon_settings *ds,
 	free(ds->log_level);
 	free(ds->instance_id);
 	free(ds->redis_host);
-	if (nown > 0)
-		config_free(own, nown);
+	config_free(own, nown);
 }

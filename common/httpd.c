@@ -103,7 +103,7 @@ struct httpd {
 	int				 nconns;
 	int				 draining;
 	TAILQ_HEAD(, httpd_pending)	 pending;
-	TAILQ_HEAD(, httpd_req)		 reqs;
+	TAILQ_HEAD(httpd_reqs, httpd_req) reqs;
 	LIST_ENTRY(httpd)		 entry;
 };
 
@@ -467,7 +467,9 @@ httpd_serve_builtin(struct httpd *h, struct evhttp_request *req,
 /*
  * Names the route a handler recognised ("POST /v1/complaints/{id}/actions"),
  * so metrics count by route template rather than by the handler's prefix.
- * label must outlive the request (a string literal).
+ * label must outlive the request (a string literal). Handlers name it as
+ * they start, when their request is the newest tracked one: the search
+ * starts there, not behind every request still waiting for an answer.
  */
 void
 httpd_route_label(struct httpd *h, struct evhttp_request *req,
@@ -475,7 +477,7 @@ httpd_route_label(struct httpd *h, struct evhttp_request *req,
 {
 	struct httpd_req	*r;
 
-	TAILQ_FOREACH(r, &h->reqs, entry)
+	TAILQ_FOREACH_REVERSE(r, &h->reqs, httpd_reqs, entry)
 		if (r->req == req) {
 			r->route = label;
 			return;

@@ -70,13 +70,23 @@ struct kafka_consumer {
 static void	consumer_dispatch(struct kafka_consumer *c);
 
 static struct kafka_partition *
-partition_get(struct kafka_consumer *c, const char *topic, int32_t partition)
+partition_find(struct kafka_consumer *c, const char *topic, int32_t partition)
 {
 	struct kafka_partition	*p;
 
 	for (p = c->parts; p != NULL; p = p->next)
 		if (p->partition == partition && strcmp(p->topic, topic) == 0)
 			return p;
+	return NULL;
+}
+
+static struct kafka_partition *
+partition_get(struct kafka_consumer *c, const char *topic, int32_t partition)
+{
+	struct kafka_partition	*p;
+
+	if ((p = partition_find(c, topic, partition)) != NULL)
+		return p;
 	p = xcalloc(1, sizeof(*p));
 	p->topic = xstrdup(topic);
 	p->partition = partition;
@@ -381,8 +391,14 @@ consumer_assign(struct kafka_consumer *c,
 		    parts->elems[i].partition);
 		p->assigned = assigned;
 		p->paused = false;
-		if (assigned && parts->elems[i].offset >= 0)
-			p->next_offset = parts->elems[i].offset;
+		/*
+		 * A partition assigned again keeps its struct, so where its
+		 * last ownership ended is forgotten here: the start offset
+		 * given now, or unknown until a message is done.
+		 */
+		if (assigned)
+			p->next_offset = parts->elems[i].offset >= 0 ?
+			    parts->elems[i].offset : -1;
 		if (!assigned) {
 			p->generation++;
 			partition_drop(p);
@@ -613,12 +629,9 @@ bool
 kafka_consumer_caught_up(struct kafka_consumer *c, const char *topic,
     int32_t partition)
 {
-	struct kafka_partition	*p;
+	struct kafka_partition	*p = partition_find(c, topic, partition);
 	int64_t			 lo, hi;
 
-	for (p = c->parts; p != NULL; p = p->next)
-		if (p->partition == partition && strcmp(p->topic, topic) == 0)
-			break;
 	if (p == NULL || !p->assigned || p->head != NULL)
 		return false;
 	if (rd_kafka_get_watermark_offsets(c->rk, topic, partition, &lo,
