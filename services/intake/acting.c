@@ -7,17 +7,10 @@
  * action not allowed in the current status is 409 with the status and the
  * actions that are allowed. 202 follows the broker's confirmation.
  */
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include <event2/http.h>
-
-#include "httpd.h"
 #include "intake.h"
-#include "log.h"
 #include "meta.h"
-#include "metrics.h"
 #include "xmalloc.h"
 
 #define ACTING_ALLOWED_MAX	32
@@ -25,43 +18,41 @@
 	CDP__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED
 
 struct acting {
-	struct intake		*in;
-	struct evhttp_request	*req;
-	struct api_key		*key;
+	struct submit		 s;	/* first: the request's course */
 	struct action_req	 areq;
-	char			*body;
-	size_t			 len;
 	char			*complaint_id;
 	char			*merchant_id;
 	char			*customer_id;
-	char			*idem_key;
 	Cdp__V1__ComplaintStatus status;	/* after the action */
-	struct idem		*claim;
 	struct meta_ids		 ids;
 	Cdp__V1__EventMeta	 meta;
 	Cdp__V1__ComplaintEvent	 ev;
 };
 
-static void	acting_load(struct acting *a);
+static void	acting_load(struct submit *s);
+static json_t	*acting_answer(struct submit *s);
+static void	acting_free(struct submit *s);
+
+static const struct submit_ops acting_ops = {
+	.unrecorded = "the action could not be recorded in time; retry "
+	    "with the same Idempotency-Key",
+	.metric = "intake_actions_recorded_total",
+	.metric_help = "Actions accepted (202).",
+	.claimed = acting_load,
+	.answer = acting_answer,
+	.free = acting_free,
+};
 
 static void
-acting_free(struct acting *a)
+acting_free(struct submit *s)
 {
+	struct acting	*a = (struct acting *)s;
+
 	action_json_free(&a->areq);
-	free(a->body);
 	free(a->complaint_id);
 	free(a->merchant_id);
 	free(a->customer_id);
-	free(a->idem_key);
 	free(a);
-}
-
-static void
-acting_release(struct acting *a)
-{
-	if (a->claim != NULL)
-		idempotency_release(a->in, a->claim);
-	a->claim = NULL;
 }
 
 static void
@@ -71,43 +62,25 @@ acting_conflict(struct acting *a, Cdp__V1__ComplaintStatus status)
 	json_t		*allowed = json_array();
 	size_t		 i, n;
 
-	n = lifecycle_allowed(status, a->key->role, names, ACTING_ALLOWED_MAX);
+	n = lifecycle_allowed(status, a->s.key->role, names,
+	    ACTING_ALLOWED_MAX);
 	for (i = 0; i < n; i++)
 		json_array_append_new(allowed, json_string(names[i]));
-	api_reply(a->req, 409, json_pack("{s:s, s:s, s:s, s:o}", "error",
+	api_reply(a->s.req, 409, json_pack("{s:s, s:s, s:s, s:o}", "error",
 	    "invalid_transition", "reason", "the action is not allowed in "
 	    "the complaint's current status", "status",
 	    lifecycle_status_name(status), "allowed_actions", allowed));
 }
 
-static void
-acting_on_published(void *arg, enum publish_result result)
+static json_t *
+acting_answer(struct submit *s)
 {
-	struct acting	*a = arg;
-	json_t		*body;
-	char		*text;
+	struct acting	*a = (struct acting *)s;
 
-	if (result != PUBLISH_OK) {
-		acting_release(a);
-		api_unavailable(a->req, "the action could not be recorded in "
-		    "time; retry with the same Idempotency-Key");
-		acting_free(a);
-		return;
-	}
-	body = json_pack("{s:s, s:s, s:s, s:s}", "complaint_id",
-	    a->complaint_id, "action",
-	    action_json_name(a->areq.rec.action), "status",
-	    lifecycle_status_name(a->status), "event_id",
+	return json_pack("{s:s, s:s, s:s, s:s}", "complaint_id",
+	    a->complaint_id, "action", action_json_name(a->areq.rec.action),
+	    "status", lifecycle_status_name(a->status), "event_id",
 	    a->meta.event_id);
-	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (a->claim != NULL)
-		idempotency_finish(a->in, a->claim, 202, text);
-	httpd_reply_json(a->req, 202, text);
-	free(text);
-	json_decref(body);
-	metrics_inc(metrics_counter("intake_actions_recorded_total",
-	    "Actions accepted (202).", ""));
-	acting_free(a);
 }
 
 /*
@@ -120,24 +93,21 @@ acting_publish(struct acting *a)
 	char	*seed;
 
 	meta_fill(&a->meta, &a->ids, "intake", NULL, NULL);
-	if (a->idem_key != NULL) {
-		seed = xasprintf("%s/%s/%s", a->complaint_id, a->key->name,
-		    a->idem_key);
+	if (a->s.idem_key != NULL) {
+		seed = xasprintf("%s/%s/%s", a->complaint_id, a->s.key->name,
+		    a->s.idem_key);
 		meta_derive_id(seed, "action", a->ids.event_id);
 		free(seed);
 	}
-	a->areq.rec.idempotency_key = a->idem_key != NULL ? a->idem_key : "";
+	a->areq.rec.idempotency_key = a->s.idem_key != NULL ?
+	    a->s.idem_key : "";
 	cdp__v1__complaint_event__init(&a->ev);
 	a->ev.meta = &a->meta;
 	a->ev.complaint_id = a->complaint_id;
 	a->ev.merchant_id = a->merchant_id;
 	a->ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_ACTION_RECORDED;
 	a->ev.action_recorded = &a->areq.rec;
-	if (publish_event(a->in, &a->ev, acting_on_published, a) == -1) {
-		acting_release(a);
-		api_unavailable(a->req, "the event log is not accepting writes");
-		acting_free(a);
-	}
+	submit_publish(&a->s, &a->ev);
 }
 
 /*
@@ -153,7 +123,7 @@ acting_parties(struct acting *a, const json_t *view)
 	    json_object_get(view, "complainant"), "user_id"));
 
 	a->merchant_id = xstrdup(merchant != NULL ? merchant : "");
-	if (a->key->role == KEY_ROLE_CHANNEL && customer != NULL) {
+	if (a->s.key->role == KEY_ROLE_CHANNEL && customer != NULL) {
 		a->customer_id = xstrdup(customer);
 		a->areq.actor.actor_id = a->customer_id;
 	}
@@ -165,65 +135,49 @@ acting_on_view(void *arg, enum readmodel_result result, json_t *view)
 	struct acting			*a = arg;
 	Cdp__V1__ComplaintStatus	 status, next;
 
-	if (result == READMODEL_FOUND && !view_visible(view, a->key))
+	if (result == READMODEL_FOUND && !view_visible(view, a->s.key))
 		result = READMODEL_MISSING;
 	if (result != READMODEL_FOUND) {
-		acting_release(a);
 		if (result == READMODEL_MISSING)
-			api_fail(a->req, 404, "not_found", NULL,
+			api_fail(a->s.req, 404, "not_found", NULL,
 			    "no such complaint");
 		else
-			api_unavailable(a->req, "complaint views are "
+			api_unavailable(a->s.req, "complaint views are "
 			    "unavailable");
 		json_decref(view);
-		acting_free(a);
+		submit_end(&a->s);
 		return;
 	}
 	status = view_status(view);
 	acting_parties(a, view);
 	json_decref(view);
-	switch (lifecycle_check(status, a->key->role, &a->areq.rec, &next)) {
+	switch (lifecycle_check(status, a->s.key->role, &a->areq.rec, &next)) {
 	case LIFECYCLE_OK:
 		a->areq.rec.resulting_status = next;
 		a->status = next != STATUS_UNCHANGED ? next : status;
 		acting_publish(a);
 		return;
 	case LIFECYCLE_FORBIDDEN:
-		api_fail(a->req, 403, "forbidden", "action",
-		    "a %s key may not %s", keys_role_name(a->key->role),
+		api_fail(a->s.req, 403, "forbidden", "action",
+		    "a %s key may not %s", keys_role_name(a->s.key->role),
 		    action_json_name(a->areq.rec.action));
 		break;
 	case LIFECYCLE_CONFLICT:
 		acting_conflict(a, status);
 		break;
 	}
-	acting_release(a);
-	acting_free(a);
+	submit_end(&a->s);
 }
 
 static void
-acting_load(struct acting *a)
+acting_load(struct submit *s)
 {
-	if (readmodel_get(a->in, a->complaint_id, acting_on_view, a) == -1) {
-		acting_release(a);
-		api_unavailable(a->req, "complaint views are unavailable");
-		acting_free(a);
-	}
-}
+	struct acting	*a = (struct acting *)s;
 
-static void
-acting_on_idem(void *arg, enum idem_state state, struct idem *claim,
-    int status, const char *body)
-{
-	struct acting	*a = arg;
-
-	if (state == IDEM_NEW) {
-		a->claim = claim;
-		acting_load(a);
-		return;
+	if (readmodel_get(s->in, a->complaint_id, acting_on_view, a) == -1) {
+		api_unavailable(s->req, "complaint views are unavailable");
+		submit_end(s);
 	}
-	idempotency_answer(a->req, state, status, body);
-	acting_free(a);
 }
 
 void
@@ -232,34 +186,14 @@ acting_handle(struct intake *in, struct evhttp_request *req,
 {
 	struct acting		*a = xcalloc(1, sizeof(*a));
 	struct api_error	 e;
-	const char		*idem;
 
-	a->in = in;
-	a->req = req;
-	a->key = key;
 	a->complaint_id = xstrdup(complaint_id);
-	a->body = api_body(req, &a->len);
-	idem = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Idempotency-Key");
-	if (idem != NULL && !idempotency_valid_key(idem)) {
-		api_fail(req, 400, "invalid_field", "Idempotency-Key",
-		    "must be 1-128 printable ASCII characters");
-		acting_free(a);
+	if (submit_start(&a->s, &acting_ops, in, req, key) == -1)
 		return;
-	}
-	if (action_json_parse(a->body, a->len, key, &a->areq, &e) == -1) {
+	if (action_json_parse(a->s.body, a->s.len, key, &a->areq, &e) == -1) {
 		api_reply_error(req, &e);
-		acting_free(a);
+		submit_end(&a->s);
 		return;
 	}
-	if (idem == NULL) {
-		acting_load(a);
-		return;
-	}
-	a->idem_key = xstrdup(idem);
-	if (idempotency_begin(in, key->name, idem, a->body, a->len,
-	    acting_on_idem, a) == -1) {
-		api_unavailable(req, "idempotency keys are unavailable");
-		acting_free(a);
-	}
+	submit_claim(&a->s);
 }

@@ -10,8 +10,6 @@
 
 #include "intake.h"
 
-#define nitems(a)		(sizeof(a) / sizeof((a)[0]))
-
 #define A(x)			CDP__V1__ACTION__ACTION_##x
 #define OUTCOME(x)		CDP__V1__OUTCOME__OUTCOME_##x
 #define DETAIL(x)		CDP__V1__ACTION_RECORDED__DETAIL_##x
@@ -152,15 +150,15 @@ action_json_name(Cdp__V1__Action action)
 static int
 invalid(struct api_error *err, const char *field, const char *reason)
 {
-	complaint_json_error(err, "invalid_field", field, "%s", reason);
-	return (-1);
+	return (complaint_json_error(err, "invalid_field", field, "%s",
+	    reason));
 }
 
 static int
 missing(struct api_error *err, const char *field, const char *reason)
 {
-	complaint_json_error(err, "missing_field", field, "%s", reason);
-	return (-1);
+	return (complaint_json_error(err, "missing_field", field, "%s",
+	    reason));
 }
 
 /*

@@ -3,7 +3,6 @@
  * rate limited and routed here, and every answer (JSON, errors with the
  * field and the reason) goes out through the helpers below.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,19 +83,6 @@ api_body(struct evhttp_request *req, size_t *len)
 	evbuffer_copyout(in, body, *len);
 	body[*len] = '\0';
 	return body;
-}
-
-/* Ids in paths and bodies: [A-Za-z0-9._:-]{1,64}. */
-bool
-api_valid_id(const char *s)
-{
-	size_t	n;
-
-	for (n = 0; s[n] != '\0'; n++)
-		if (!isalnum((unsigned char)s[n]) && strchr("._:-", s[n]) ==
-		    NULL)
-			return false;
-	return n >= 1 && n <= INTAKE_ID_MAX;
 }
 
 static bool
@@ -206,7 +192,7 @@ api_complaint(struct intake *in, struct evhttp_request *req,
 	httpd_route_label(in->httpd, req, "GET /v1/complaints/{id}");
 	if (cmd != EVHTTP_REQ_GET)
 		api_method_not_allowed(req, "GET");
-	else if (!api_valid_id(id))
+	else if (!complaint_json_id_valid(id))
 		api_fail(req, 404, "not_found", NULL, "no such complaint");
 	else
 		listing_get(in, req, key, id);
@@ -219,7 +205,7 @@ api_actions(struct intake *in, struct evhttp_request *req,
 	httpd_route_label(in->httpd, req, "POST /v1/complaints/{id}/actions");
 	if (cmd != EVHTTP_REQ_POST)
 		api_method_not_allowed(req, "POST");
-	else if (!api_valid_id(id))
+	else if (!complaint_json_id_valid(id))
 		api_fail(req, 404, "not_found", NULL, "no such complaint");
 	else if (api_require_json(req))
 		acting_handle(in, req, key, id);

@@ -16,8 +16,6 @@
 #include "intake.h"
 #include "log.h"
 
-#define nitems(a)		(sizeof(a) / sizeof((a)[0]))
-
 #define AMOUNT_MAX_CNY		100000000	/* one hundred million CNY */
 #define NAME_MAX_CHARS		64
 #define PHONE_MAX		32
@@ -128,7 +126,7 @@ copy_utf8(char *dst, size_t dsz, const char *src)
 }
 
 /* Fills err for a request error answered with 400; always returns -1. */
-void
+int
 complaint_json_error(struct api_error *err, const char *error,
     const char *field, const char *fmt, ...)
 {
@@ -142,21 +140,22 @@ complaint_json_error(struct api_error *err, const char *error,
 	copy_utf8(err->error, sizeof(err->error), error);
 	copy_utf8(err->field, sizeof(err->field), field != NULL ? field : "");
 	copy_utf8(err->reason, sizeof(err->reason), reason);
+	return (-1);
 }
 
 /* Shorthands for the two usual errors; both return -1. */
 static int
 invalid(struct api_error *err, const char *field, const char *reason)
 {
-	complaint_json_error(err, "invalid_field", field, "%s", reason);
-	return (-1);
+	return (complaint_json_error(err, "invalid_field", field, "%s",
+	    reason));
 }
 
 static int
 missing(struct api_error *err, const char *field, const char *reason)
 {
-	complaint_json_error(err, "missing_field", field, "%s", reason);
-	return (-1);
+	return (complaint_json_error(err, "missing_field", field, "%s",
+	    reason));
 }
 
 /*
@@ -378,21 +377,18 @@ complaint_json_urls(const json_t *v, const char *field, char **urls,
 	return (0);
 }
 
-/* An id matches [A-Za-z0-9._:-]{1,64}, the shape of every id we pass on. */
-static int
-id_valid(const char *s)
+/*
+ * An id matches [A-Za-z0-9._:-]{1,64}, the shape of every id intake takes
+ * in (paths, bodies, the key file) or passes on.
+ */
+bool
+complaint_json_id_valid(const char *s)
 {
-	size_t	i;
+	size_t	len;
 
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i == INTAKE_ID_MAX)
-			return (0);
-		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || strchr("._:-", s[i])))
-			return (0);
-	}
-	return (i > 0);
+	len = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._:-");
+	return (len > 0 && len <= INTAKE_ID_MAX && s[len] == '\0');
 }
 
 /* Checks an id-shaped string (ids, SKUs, problem types). */
@@ -402,7 +398,7 @@ check_id(const json_t *v, const char *field, char **out,
 {
 	if (!json_is_string(v))
 		return (invalid(err, field, "must be a string"));
-	if (!id_valid(json_string_value(v)))
+	if (!complaint_json_id_valid(json_string_value(v)))
 		return (invalid(err, field,
 		    "must be 1-64 characters of A-Z a-z 0-9 . _ : -"));
 	*out = (char *)json_string_value(v);

@@ -9,66 +9,49 @@
  * id are derived from the Idempotency-Key when there is one, so even a
  * write whose fate is unknown is retried as the same event.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/http.h>
 #include <openssl/evp.h>
 
-#include "httpd.h"
 #include "intake.h"
 #include "log.h"
 #include "meta.h"
-#include "metrics.h"
 #include "timefmt.h"
 #include "xmalloc.h"
 
 #define COMPLAINT_ID_CHARS	12
 
 struct filing {
-	struct intake		*in;
-	struct evhttp_request	*req;
-	struct api_key		*key;
+	struct submit		 s;	/* first: the request's course */
 	struct complaint_req	 creq;
-	char			*body;
-	size_t			 len;
-	char			*idem_key;
-	struct idem		*claim;
 	char			 complaint_id[COMPLAINT_ID_CHARS + 2];
 	char			 event_id[META_ID_LEN + 1];
 	Cdp__V1__EventMeta	 meta;
 	Cdp__V1__ComplaintEvent	 ev;
 };
 
-static void	filing_lookup_order(struct filing *f);
+static void	filing_lookup_order(struct submit *s);
+static json_t	*filing_answer(struct submit *s);
+static void	filing_free(struct submit *s);
+
+static const struct submit_ops filing_ops = {
+	.unrecorded = "the complaint could not be recorded in time; retry "
+	    "with the same Idempotency-Key",
+	.metric = "intake_complaints_filed_total",
+	.metric_help = "Complaints accepted (202).",
+	.claimed = filing_lookup_order,
+	.answer = filing_answer,
+	.free = filing_free,
+};
 
 static void
-filing_free(struct filing *f)
+filing_free(struct submit *s)
 {
+	struct filing	*f = (struct filing *)s;
+
 	complaint_json_free(&f->creq);
-	free(f->body);
-	free(f->idem_key);
 	free(f);
-}
-
-/* Ends the request with an error; a claimed idempotency key is released. */
-static void
-filing_fail(struct filing *f, const struct api_error *e)
-{
-	if (f->claim != NULL)
-		idempotency_release(f->in, f->claim);
-	api_reply_error(f->req, e);
-	filing_free(f);
-}
-
-static void
-filing_unavailable(struct filing *f, const char *reason)
-{
-	if (f->claim != NULL)
-		idempotency_release(f->in, f->claim);
-	api_unavailable(f->req, reason);
-	filing_free(f);
 }
 
 /*
@@ -85,8 +68,8 @@ filing_complaint_id(struct filing *f)
 	int			 i;
 
 	/* Key names never contain '/', so the pair is unambiguous. */
-	if (f->idem_key != NULL)
-		src = xasprintf("%s/%s", f->key->name, f->idem_key);
+	if (f->s.idem_key != NULL)
+		src = xasprintf("%s/%s", f->s.key->name, f->s.idem_key);
 	else {
 		meta_random_id(seed);
 		src = xstrdup(seed);
@@ -100,13 +83,18 @@ filing_complaint_id(struct filing *f)
 	f->complaint_id[COMPLAINT_ID_CHARS + 1] = '\0';
 }
 
+/* Once the broker confirmed the Filed event: logs it, and the 202 body. */
 static json_t *
-filing_answer(const struct filing *f)
+filing_answer(struct submit *s)
 {
-	char	due[TIMEFMT_MAX], due_cn[TIMEFMT_MAX], *msg;
-	json_t	*body, *filled = json_array();
-	size_t	i;
+	struct filing	*f = (struct filing *)s;
+	char		 due[TIMEFMT_MAX], due_cn[TIMEFMT_MAX], *msg;
+	json_t		*body, *filled = json_array();
+	size_t		 i;
 
+	log_ctx_set(f->complaint_id, f->event_id, f->ev.merchant_id);
+	log_info("complaint filed through %s", f->s.key->name);
+	log_ctx_clear();
 	timefmt_rfc3339(f->creq.filed.first_contact_due_ms, due, sizeof(due));
 	timefmt_china(f->creq.filed.first_contact_due_ms, due_cn,
 	    sizeof(due_cn));
@@ -120,33 +108,6 @@ filing_answer(const struct filing *f)
 	    "message", msg, "auto_filled", filled);
 	free(msg);
 	return body;
-}
-
-static void
-filing_on_published(void *arg, enum publish_result result)
-{
-	struct filing	*f = arg;
-	json_t		*body;
-	char		*text;
-
-	if (result != PUBLISH_OK) {
-		filing_unavailable(f, "the complaint could not be recorded "
-		    "in time; retry with the same Idempotency-Key");
-		return;
-	}
-	log_ctx_set(f->complaint_id, f->event_id, f->ev.merchant_id);
-	log_info("complaint filed through %s", f->key->name);
-	log_ctx_clear();
-	body = filing_answer(f);
-	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (f->claim != NULL)
-		idempotency_finish(f->in, f->claim, 202, text);
-	httpd_reply_json(f->req, 202, text);
-	free(text);
-	json_decref(body);
-	metrics_inc(metrics_counter("intake_complaints_filed_total",
-	    "Complaints accepted (202).", ""));
-	filing_free(f);
 }
 
 /* Builds the Filed event and sends it. */
@@ -165,16 +126,15 @@ filing_publish(struct filing *f)
 	f->meta.occurred_at_ms = now;
 	f->meta.producer = "intake";
 	f->meta.schema_version = META_SCHEMA_VERSION;
-	filed->first_contact_due_ms = now + f->in->first_contact_ms;
-	filed->idempotency_key = f->idem_key != NULL ? f->idem_key : "";
+	filed->first_contact_due_ms = now + f->s.in->first_contact_ms;
+	filed->idempotency_key = f->s.idem_key != NULL ? f->s.idem_key : "";
 	cdp__v1__complaint_event__init(&f->ev);
 	f->ev.meta = &f->meta;
 	f->ev.complaint_id = f->complaint_id;
 	f->ev.merchant_id = filed->respondent->merchant_id;
 	f->ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_FILED;
 	f->ev.filed = filed;
-	if (publish_event(f->in, &f->ev, filing_on_published, f) == -1)
-		filing_unavailable(f, "the event log is not accepting writes");
+	submit_publish(&f->s, &f->ev);
 }
 
 static void
@@ -185,41 +145,29 @@ filing_on_order(void *arg, enum order_lookup result,
 	struct api_error	 e;
 
 	if (result == ORDER_UNAVAILABLE) {
-		filing_unavailable(f, "order snapshots are unavailable");
+		api_unavailable(f->s.req, "order snapshots are unavailable");
+		submit_end(&f->s);
 		return;
 	}
 	if (result == ORDER_FOUND)
 		complaint_json_fill_from_order(&f->creq, order);
-	if (complaint_json_check_complete(&f->creq, &e) == -1)
-		filing_fail(f, &e);
-	else
+	if (complaint_json_check_complete(&f->creq, &e) == -1) {
+		api_reply_error(f->s.req, &e);
+		submit_end(&f->s);
+	} else
 		filing_publish(f);
 }
 
 static void
-filing_lookup_order(struct filing *f)
+filing_lookup_order(struct submit *s)
 {
-	if (orders_lookup(f->in, f->creq.order.order_id, filing_on_order,
-	    f) == -1)
-		filing_unavailable(f, "order snapshots are unavailable");
-}
+	struct filing	*f = (struct filing *)s;
 
-static void
-filing_on_idem(void *arg, enum idem_state state, struct idem *claim,
-    int status, const char *body)
-{
-	struct filing	*f = arg;
-
-	switch (state) {
-	case IDEM_NEW:
-		f->claim = claim;
-		filing_lookup_order(f);
-		return;
-	default:
-		idempotency_answer(f->req, state, status, body);
-		break;
+	if (orders_lookup(s->in, f->creq.order.order_id, filing_on_order,
+	    f) == -1) {
+		api_unavailable(s->req, "order snapshots are unavailable");
+		submit_end(s);
 	}
-	filing_free(f);
 }
 
 void
@@ -228,31 +176,14 @@ filing_handle(struct intake *in, struct evhttp_request *req,
 {
 	struct filing		*f = xcalloc(1, sizeof(*f));
 	struct api_error	 e;
-	const char		*idem;
 
-	f->in = in;
-	f->req = req;
-	f->key = key;
-	f->body = api_body(req, &f->len);
-	idem = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Idempotency-Key");
-	if (idem != NULL && !idempotency_valid_key(idem)) {
-		api_fail(req, 400, "invalid_field", "Idempotency-Key",
-		    "must be 1-128 printable ASCII characters");
-		filing_free(f);
+	if (submit_start(&f->s, &filing_ops, in, req, key) == -1)
 		return;
-	}
-	if (complaint_json_parse(f->body, f->len, key, &f->creq, &e) == -1) {
+	if (complaint_json_parse(f->s.body, f->s.len, key, &f->creq,
+	    &e) == -1) {
 		api_reply_error(req, &e);
-		filing_free(f);
+		submit_end(&f->s);
 		return;
 	}
-	if (idem == NULL) {
-		filing_lookup_order(f);
-		return;
-	}
-	f->idem_key = xstrdup(idem);
-	if (idempotency_begin(in, key->name, idem, f->body, f->len,
-	    filing_on_idem, f) == -1)
-		filing_unavailable(f, "idempotency keys are unavailable");
+	submit_claim(&f->s);
 }

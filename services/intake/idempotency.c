@@ -32,7 +32,6 @@ struct idem {
 	char		 hash[65];
 	idem_fn		 fn;
 	void		*arg;
-	struct intake	*in;
 };
 
 static void
@@ -131,7 +130,6 @@ idempotency_begin(struct intake *in, const char *key_name,
 
 	idem->redis_key = xasprintf("idem:%s:%s", key_name, idem_key);
 	idem_hash(body, len, idem->hash);
-	idem->in = in;
 	idem->fn = fn;
 	idem->arg = arg;
 	doc = idem_doc("pending", idem->hash, 0, NULL);

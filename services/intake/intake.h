@@ -8,7 +8,8 @@
  * action_json, lifecycle, view. I/O modules: api (HTTP handlers), publish
  * (Kafka writes awaited for the broker's answer), idempotency, orders
  * (order snapshots), readmodel (the complaints.events consumer and the Redis
- * documents it keeps).
+ * documents it keeps), submit (the course of a request that records an
+ * event, which filing and acting follow).
  */
 #ifndef CDP_INTAKE_H
 #define CDP_INTAKE_H
@@ -26,6 +27,10 @@
 #define INTAKE_TEXT_MAX		4000	/* characters of free text */
 #define INTAKE_EVIDENCE_MAX	3
 #define INTAKE_URL_MAX		2048
+
+#ifndef nitems
+#define nitems(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /*
  * A request error as the API answers it: the HTTP status and the JSON body
@@ -105,10 +110,13 @@ int	complaint_json_check_complete(const struct complaint_req *req,
 	    struct api_error *err);
 void	complaint_json_free(struct complaint_req *req);
 
-/* Field checks shared with action_json.c; each fills err and returns -1. */
+/*
+ * Checks shared with action_json.c (each fills err and returns -1 on
+ * failure) and the shape of every id intake takes in or passes on.
+ */
 int	complaint_json_load(const char *body, size_t len, json_t **root,
 	    struct api_error *err);
-void	complaint_json_error(struct api_error *err, const char *error,
+int	complaint_json_error(struct api_error *err, const char *error,
 	    const char *field, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 int	complaint_json_text(const json_t *v, const char *field, size_t max,
@@ -120,6 +128,7 @@ int	complaint_json_amount(const json_t *v, const char *field,
 	    int64_t *fen, struct api_error *err);
 int	complaint_json_urls(const json_t *v, const char *field, char **urls,
 	    size_t *n, struct api_error *err);
+bool	complaint_json_id_valid(const char *s);
 
 /*
  * action_json.c: POST /v1/complaints/{id}/actions bodies, and the API
@@ -208,7 +217,6 @@ struct intake {
 	int			 redis_port;
 	int64_t			 first_contact_ms; /* promised at filing */
 	size_t			 in_flight;	/* requests awaiting Kafka */
-	bool			 stopping;
 };
 
 /* api.c: routing, authentication, rate limits, answers. */
@@ -222,7 +230,6 @@ void	api_fail(struct evhttp_request *req, int status, const char *error,
 	    __attribute__((format(printf, 5, 6)));
 void	api_unavailable(struct evhttp_request *req, const char *reason);
 char	*api_body(struct evhttp_request *req, size_t *len);
-bool	api_valid_id(const char *s);
 
 /*
  * publish.c: one complaint event to Kafka, answered when the broker has
@@ -300,6 +307,38 @@ int	readmodel_get(struct intake *in, const char *id, readmodel_get_fn fn,
 int	readmodel_list(struct intake *in, const struct list_query *q,
 	    readmodel_list_fn fn, void *arg);
 char	*readmodel_index_key(const char *kind, const char *value);
+
+/*
+ * submit.c: a request that records one complaint event, from its body and
+ * Idempotency-Key to its one answer. The request embeds a struct submit as
+ * its first member; the ops say what is particular to it.
+ */
+struct submit;
+struct submit_ops {
+	const char	*unrecorded;	/* the 503 when the write failed */
+	const char	*metric;	/* counter of 202 answers */
+	const char	*metric_help;
+	void		(*claimed)(struct submit *);	/* the next step */
+	json_t		*(*answer)(struct submit *);	/* the 202 body */
+	void		(*free)(struct submit *);	/* the whole request */
+};
+struct submit {
+	const struct submit_ops	*ops;
+	struct intake		*in;
+	struct evhttp_request	*req;
+	struct api_key		*key;
+	char			*body;
+	size_t			 len;
+	char			*idem_key;	/* or NULL */
+	struct idem		*claim;		/* held until the answer */
+};
+
+int	submit_start(struct submit *s, const struct submit_ops *ops,
+	    struct intake *in, struct evhttp_request *req,
+	    struct api_key *key);
+void	submit_claim(struct submit *s);
+void	submit_publish(struct submit *s, const Cdp__V1__ComplaintEvent *ev);
+void	submit_end(struct submit *s);
 
 /* filing.c: POST /v1/complaints. */
 void	filing_handle(struct intake *in, struct evhttp_request *req,

@@ -94,13 +94,9 @@ keys_role_name(enum key_role role)
 static int
 keys_parse_id(const char *s, char out[INTAKE_ID_MAX + 1])
 {
-	size_t	len;
-
-	len = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789._:-");
-	if (len == 0 || len > INTAKE_ID_MAX || s[len] != '\0')
+	if (!complaint_json_id_valid(s))
 		return -1;
-	memcpy(out, s, len + 1);
+	memcpy(out, s, strlen(s) + 1);
 	return 0;
 }
 
@@ -109,7 +105,7 @@ keys_parse_channel(const char *s, Cdp__V1__Channel *out)
 {
 	size_t	i;
 
-	for (i = 0; i < sizeof(keys_channels) / sizeof(keys_channels[0]); i++) {
+	for (i = 0; i < nitems(keys_channels); i++) {
 		if (strcmp(s, keys_channels[i].name) == 0) {
 			*out = keys_channels[i].channel;
 			return 0;

@@ -11,8 +11,6 @@
 
 #include "intake.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-
 #define A(x)		CDP__V1__ACTION__ACTION_##x
 #define ST(x)		CDP__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_##x
 #define S(x)		(1u << ST(x))

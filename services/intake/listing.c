@@ -96,7 +96,7 @@ valid_cursor(const char *s)
 	for (i = 0; i < 13; i++)
 		if (!isdigit((unsigned char)s[i]))
 			return false;
-	return s[13] == ':' && api_valid_id(s + 14);
+	return s[13] == ':' && complaint_json_id_valid(s + 14);
 }
 
 static int
@@ -107,7 +107,6 @@ filters_limit(const char *v, size_t *limit, struct api_error *e)
 
 	n = strtoll(v, &end, 10);
 	if (*v == '\0' || *end != '\0' || n < 1 || n > LISTING_LIMIT_MAX) {
-		snprintf(e->field, sizeof(e->field), "limit");
 		snprintf(e->reason, sizeof(e->reason),
 		    "must be a whole number from 1 to %d", LISTING_LIMIT_MAX);
 		return -1;
@@ -116,31 +115,43 @@ filters_limit(const char *v, size_t *limit, struct api_error *e)
 	return 0;
 }
 
+/*
+ * One query parameter into f; e names it when it is bad. A parameter given
+ * twice takes its last value.
+ */
 static int
 filters_one(struct filters *f, const char *name, const char *v,
     struct api_error *e)
 {
-	Cdp__V1__ComplaintStatus	st;
+	Cdp__V1__ComplaintStatus	  st;
+	char				**dst;
+	bool				  ok;
 
 	snprintf(e->field, sizeof(e->field), "%s", name);
-	if (strcmp(name, "status") == 0 && lifecycle_status_parse(v, &st) == 0)
-		f->status = xstrdup(v);
-	else if (strcmp(name, "severity") == 0 && valid_severity(v))
-		f->severity = xstrdup(v);
-	else if (strcmp(name, "merchant_id") == 0 && api_valid_id(v))
-		f->merchant_id = xstrdup(v);
-	else if (strcmp(name, "cursor") == 0 && valid_cursor(v))
-		f->cursor = xstrdup(v);
-	else if (strcmp(name, "limit") == 0)
+	if (strcmp(name, "limit") == 0)
 		return filters_limit(v, &f->limit, e);
-	else if (strcmp(name, "status") == 0 || strcmp(name, "severity") == 0 ||
-	    strcmp(name, "merchant_id") == 0 || strcmp(name, "cursor") == 0) {
-		snprintf(e->reason, sizeof(e->reason), "invalid value");
-		return -1;
+	if (strcmp(name, "status") == 0) {
+		dst = &f->status;
+		ok = lifecycle_status_parse(v, &st) == 0;
+	} else if (strcmp(name, "severity") == 0) {
+		dst = &f->severity;
+		ok = valid_severity(v);
+	} else if (strcmp(name, "merchant_id") == 0) {
+		dst = &f->merchant_id;
+		ok = complaint_json_id_valid(v);
+	} else if (strcmp(name, "cursor") == 0) {
+		dst = &f->cursor;
+		ok = valid_cursor(v);
 	} else {
 		snprintf(e->reason, sizeof(e->reason), "unknown parameter");
 		return -1;
 	}
+	if (!ok) {
+		snprintf(e->reason, sizeof(e->reason), "invalid value");
+		return -1;
+	}
+	free(*dst);
+	*dst = xstrdup(v);
 	return 0;
 }
 

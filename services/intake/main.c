@@ -42,7 +42,7 @@ static const struct config_setting settings_table[] = {
 	    &settings.first_contact_minutes },
 };
 
-#define NSETTINGS	(sizeof(settings_table) / sizeof(settings_table[0]))
+#define NSETTINGS	nitems(settings_table)
 
 static struct intake	 intake;
 static struct event	*drain_ev;
@@ -67,7 +67,6 @@ intake_on_drain(evutil_socket_t fd, short what, void *arg)
 static void
 intake_stop(void *arg)
 {
-	intake.stopping = true;
 	httpd_drain(intake.httpd);
 	drain_deadline = meta_now_ms() + INTAKE_DRAIN_MAX_MS;
 	drain_ev = evtimer_new(intake.base, intake_on_drain, NULL);
@@ -90,14 +89,21 @@ intake_setup(void)
 	intake.first_contact_ms = settings.first_contact_minutes * 60 * 1000;
 }
 
+/*
+ * Freeing a client calls back what still waits on it: the producer reports
+ * what it could not deliver, and Redis answers its pending commands with
+ * NULL. Those callbacks answer HTTP requests, release idempotency keys in
+ * Redis and end read-model messages of the consumer, so each client goes
+ * while what its callbacks use is still there, and the HTTP server last.
+ */
 static void
 intake_shutdown(struct signals *sig)
 {
-	kafka_consumer_close(intake.consumer);
 	kafka_producer_flush(intake.producer, INTAKE_DRAIN_MAX_MS);
-	httpd_free(intake.httpd);
 	kafka_producer_free(intake.producer);
 	redis_free(intake.redis);
+	kafka_consumer_close(intake.consumer);
+	httpd_free(intake.httpd);
 	keys_free(intake.keys);
 	signals_free(sig);
 	if (drain_ev != NULL)

@@ -146,17 +146,17 @@ apply_write(struct apply *a, const char *old_status, const char *old_sev)
 	free(text);
 }
 
-static char *
-apply_member_string(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
+/*
+ * The view's status and severity before the event are what its index
+ * entries say; the status name is static, the severity is copied out of
+ * the view that the event changes.
+ */
 static void
 apply_on_view(struct redis *r, redisReply *reply, void *arg)
 {
 	struct apply	*a = arg;
-	char		*old_status = NULL, *old_sev = NULL;
+	const char	*old_status = NULL, *sev;
+	char		*old_sev = NULL;
 
 	if (redis_reply_error(reply, "read model read")) {
 		apply_retry(a);
@@ -167,16 +167,15 @@ apply_on_view(struct redis *r, redisReply *reply, void *arg)
 	if (a->view == NULL)
 		a->view = view_new(a->ev->complaint_id);
 	else {
-		old_status = apply_member_string(
-		    lifecycle_status_name(view_status(a->view)));
-		old_sev = apply_member_string(view_severity(a->view));
+		old_status = lifecycle_status_name(view_status(a->view));
+		if ((sev = view_severity(a->view)) != NULL)
+			old_sev = xstrdup(sev);
 	}
 	if (view_apply(a->view, a->ev, a->m->offset) == VIEW_DUPLICATE) {
 		kafka_consumer_done(a->m);
 		apply_free(a);
 	} else
 		apply_write(a, old_status, old_sev);
-	free(old_status);
 	free(old_sev);
 }
 
@@ -192,7 +191,7 @@ readmodel_handle(struct kafka_msg *m, void *arg)
 	a->m = m;
 	a->ev = cdp__v1__complaint_event__unpack(NULL, m->len, m->payload);
 	if (a->ev == NULL || a->ev->meta == NULL ||
-	    !api_valid_id(a->ev->complaint_id)) {
+	    !complaint_json_id_valid(a->ev->complaint_id)) {
 		kafka_consumer_dead(m, a->ev == NULL ?
 		    "undecodable ComplaintEvent" :
 		    "ComplaintEvent without metadata or a valid complaint id");

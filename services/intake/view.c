@@ -448,7 +448,7 @@ view_new(const char *complaint_id)
 	size_t	 i;
 
 	put_str(view, "complaint_id", complaint_id);
-	for (i = 0; i < sizeof(view_members) / sizeof(view_members[0]); i++) {
+	for (i = 0; i < nitems(view_members); i++) {
 		switch (view_members[i].type) {
 		case JSON_ARRAY:
 			m = json_array();
@@ -1026,7 +1026,7 @@ clock_new(const char *name, uint32_t cycle)
 
 	put(c, "clock", json_string(name));
 	put(c, "cycle", json_integer(cycle));
-	for (i = 0; i < sizeof(unset) / sizeof(unset[0]); i++)
+	for (i = 0; i < nitems(unset); i++)
 		put(c, unset[i], json_null());
 	put(c, "warned", json_false());
 	put(c, "breached", json_false());

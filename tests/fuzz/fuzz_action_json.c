@@ -1,4 +1,5 @@
 /* POST /v1/complaints/{id}/actions bodies, checked against the lifecycle. */
+/* cdp-test-sources: services/intake/action_json.c services/intake/complaint_json.c services/intake/lifecycle.c */
 #include <string.h>
 
 #include "fuzz.h"

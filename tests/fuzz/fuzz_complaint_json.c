@@ -1,4 +1,5 @@
 /* POST /v1/complaints bodies, as every channel and agent key sends them. */
+/* cdp-test-sources: services/intake/complaint_json.c */
 #include <string.h>
 
 #include "fuzz.h"

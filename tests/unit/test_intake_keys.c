@@ -4,7 +4,7 @@
  * its hash. Key files are written to temporary files; the dev file is only
  * checked for its keys and roles, never for its rates.
  */
-/* cdp-test-sources: services/intake/keys.c services/intake/ratelimit.c */
+/* cdp-test-sources: services/intake/keys.c services/intake/ratelimit.c services/intake/complaint_json.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
