@@ -6,8 +6,10 @@
  * pattern. Prints texts a second for both and their ratio, and the number
  * of matches each found, which must agree.
  *
- * Not part of the build. After any cmake build (which generates the proto
- * headers that classifier.h includes), from the repository root:
+ * Built on demand, never by the tests: `./dev bench` builds the cmake
+ * target matcher_bench and runs it. By hand, after any cmake build (which
+ * generates the proto headers that classifier.h includes), from the
+ * repository root:
  *
  *	gcc -O2 -D_GNU_SOURCE -Icommon -Iservices -I$BUILD/proto \
  *	    bench/matcher_bench.c services/classifier/matcher.c \

@@ -180,8 +180,6 @@ struct rule_settings {
 
 struct rules	*rules_load(const char *path, char *err, size_t errsz);
 const char	*rules_version(const struct rules *r);
-uint32_t	 rules_group_threshold(const struct rules *r);
-int64_t		 rules_group_window_ms(const struct rules *r);
 const struct rule_settings *rules_settings(const struct rules *r);
 size_t		 rules_count(const struct rules *r);
 const struct rule *rules_rule(const struct rules *r, size_t i);
@@ -267,6 +265,8 @@ int	emit_event(struct classifier *c, Cdp__V1__ComplaintEvent *ev,
 void	emit_complaint_id(const char *seed, char out[14]);
 
 /* snapshot.c: order snapshots from orders.events and logistics.events. */
+#define SNAPSHOT_KEY	"order:%s"	/* an order's snapshot in Redis */
+
 typedef void (*snapshot_fn)(void *arg, int rc, Cdp__V1__OrderSnapshot *snap);
 
 void	snapshot_handle_order(struct classifier *c, struct kafka_msg *m);
@@ -274,13 +274,19 @@ void	snapshot_handle_logistics(struct classifier *c, struct kafka_msg *m);
 int	snapshot_get(struct classifier *c, const char *order_id,
 	    snapshot_fn fn, void *arg);
 
-/* grouping.c: group-complaint and repeat counters in Redis. */
+/*
+ * grouping.c: group-complaint and repeat counters in Redis, read together
+ * with the order's snapshot. A grouping_fn takes ownership of what *g
+ * holds, to be freed with grouping_counts_free().
+ */
 struct group_counts {
-	uint32_t	 sku;		/* same SKU in the window */
-	uint32_t	 merchant;	/* same merchant in the window */
-	uint32_t	 order_before;	/* earlier complaints on the order */
-	char		**members;	/* the group when it just formed */
-	size_t		 nmembers;
+	uint32_t		 sku;		/* same SKU in the window */
+	uint32_t		 merchant;	/* same merchant, ditto */
+	uint32_t		 order_before;	/* earlier ones on the order */
+	char			**members;	/* the group, when it just
+						   formed */
+	size_t			 nmembers;
+	Cdp__V1__OrderSnapshot	*order;		/* NULL: order unknown */
 };
 typedef void (*grouping_fn)(void *arg, int rc, struct group_counts *g);
 

@@ -10,9 +10,10 @@
  *	English patterns match whole words. A keyword found inside a longer
  *	keyword of another category ("没收到" in "没收到退款") counts only as
  *	the longer one; a keyword inside one of its rule's exclude phrases
- *	("烫手" in "烫手山芋") does not count for that rule; a keyword is negated when a negation cue ends
- *	at most negation_window characters before it in the same clause
- *	(no ，。！？；,.;!? or newline between), "没有过期" being no expiry.
+ *	("烫手" in "烫手山芋") does not count for that rule; a keyword is
+ *	negated when a negation cue ends at most negation_window characters
+ *	before it in the same clause (no ，。！？；,.;!? or newline between),
+ *	"没有过期" being no expiry.
  *   2. Every rule without a condition on the decided category is
  *	evaluated: it fires when a keyword, a requires word and all its
  *	conditions hold. A firing rule with a category adds its weight to
@@ -562,7 +563,7 @@ facts_gather(struct facts *f, const struct rules *r,
 	    "";
 	f->v[RULE_FACT_REPEAT_ON_ORDER] = in->repeat_on_order;
 	f->v[RULE_FACT_GROUP_SIZE] = in->group_size;
-	f->group_threshold = rules_group_threshold(r);
+	f->group_threshold = rules_settings(r)->group_threshold;
 	f->v[RULE_FACT_GROUP_COMPLAINT] = in->group_size >= f->group_threshold;
 	f->subcategory = "";
 }

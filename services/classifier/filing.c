@@ -3,9 +3,9 @@
  * OutOfScope, whose id is derived from the Filed event's, so handling the
  * same event twice emits the same event, dropped downstream as a duplicate.
  *
- * The facts come first: the group and repeat counts (grouping.c), then the
- * order snapshot (snapshot.c); classify.c decides; the offset is stored
- * only once the broker confirmed the result.
+ * The facts come first: the group and repeat counts and the order
+ * snapshot, in one Redis round trip (grouping.c); classify.c decides; the
+ * offset is stored only once the broker confirmed the result.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +25,7 @@ struct job {
 	Cdp__V1__ComplaintEvent	*in;
 	const Cdp__V1__Filed	*filed;
 	const char		*merchant_id;
-	struct group_counts	 group;
+	struct group_counts	 group;		/* owned */
 	struct classification	*result;
 	char			*group_key;
 	char			**others;	/* the group but this one */
@@ -37,11 +37,7 @@ struct job {
 static void
 job_free(struct job *j)
 {
-	size_t	i;
-
-	for (i = 0; i < j->group.nmembers; i++)
-		free(j->group.members[i]);
-	free(j->group.members);
+	grouping_counts_free(&j->group);
 	if (j->result != NULL)
 		classification_free(j->result);
 	free(j->group_key);
@@ -149,7 +145,7 @@ filing_emit(struct job *j)
 static const char *
 filing_group_key(const struct job *j, char *buf, size_t size)
 {
-	uint32_t	n = rules_group_threshold(j->c->rules);
+	uint32_t	n = rules_settings(j->c->rules)->group_threshold;
 
 	if (j->group.sku >= n && j->filed->order != NULL)
 		snprintf(buf, size, "sku:%s", j->filed->order->sku);
@@ -160,8 +156,9 @@ filing_group_key(const struct job *j, char *buf, size_t size)
 	return buf;
 }
 
+/* Classifies with the facts gathered; takes ownership of what g holds. */
 static void
-filing_on_snapshot(void *arg, int rc, Cdp__V1__OrderSnapshot *snap)
+filing_on_counts(void *arg, int rc, struct group_counts *g)
 {
 	struct job		*j = arg;
 	struct classify_facts	 f = { 0 };
@@ -171,8 +168,9 @@ filing_on_snapshot(void *arg, int rc, Cdp__V1__OrderSnapshot *snap)
 		job_retry(j);
 		return;
 	}
+	j->group = *g;
 	f.filed = j->filed;
-	f.order = snap;
+	f.order = j->group.order;
 	f.group_size = j->group.sku > j->group.merchant ? j->group.sku :
 	    j->group.merchant;
 	f.group_key = filing_group_key(j, key, sizeof(key));
@@ -181,26 +179,6 @@ filing_on_snapshot(void *arg, int rc, Cdp__V1__OrderSnapshot *snap)
 	f.now_ms = j->in->meta->occurred_at_ms;
 	j->result = classify(j->c->rules, &f);
 	filing_emit(j);
-}
-
-static void
-filing_on_counts(void *arg, int rc, struct group_counts *g)
-{
-	struct job	*j = arg;
-	const char	*order = j->filed->order != NULL ?
-	    j->filed->order->order_id : "";
-	size_t		 i;
-
-	if (rc == -1) {
-		job_retry(j);
-		return;
-	}
-	j->group = *g;
-	j->group.members = xcalloc(g->nmembers + 1, sizeof(char *));
-	for (i = 0; i < g->nmembers; i++)
-		j->group.members[i] = xstrdup(g->members[i]);
-	if (snapshot_get(j->c, order, filing_on_snapshot, j) == -1)
-		job_retry(j);
 }
 
 static const Cdp__V1__Filed *

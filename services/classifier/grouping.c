@@ -9,7 +9,9 @@
  * instances filing into the same group at once count it right. Times are
  * the Filed event's, not the clock's, so a replay counts the same. When a
  * group just reached the threshold, the script returns its members so the
- * earlier ones can be raised to urgent and linked.
+ * earlier ones can be raised to urgent and linked. The same script reads
+ * the order's snapshot (snapshot.c's key), so that the facts of one
+ * complaint cost one round trip.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,15 +38,16 @@ static const char grouping_lua[] =
     "local sku = {}\n"
     "if ARGV[5] == '1' then sku = count(KEYS[1]) end\n"
     "local mer = count(KEYS[2])\n"
-    "local before = 0\n"
+    "local before, snap = 0, false\n"
     "if ARGV[7] == '1' then\n"
     "  redis.call('ZADD', KEYS[3], t, id)\n"
     "  redis.call('PEXPIRE', KEYS[3], ARGV[6])\n"
     "  before = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. t)\n"
+    "  snap = redis.call('GET', KEYS[4])\n"
     "end\n"
     "local members = {}\n"
     "if #sku == n then members = sku elseif #mer == n then members = mer end\n"
-    "return {#sku, #mer, before, members}\n";
+    "return {#sku, #mer, before, members, snap}\n";
 
 static struct redis_script	*grouping_script;
 
@@ -59,6 +62,7 @@ grouping_start(struct classifier *c)
 	grouping_script = redis_script_new(c->redis, grouping_lua);
 }
 
+/* Frees what a group_counts holds (not the structure itself). */
 void
 grouping_counts_free(struct group_counts *g)
 {
@@ -67,6 +71,8 @@ grouping_counts_free(struct group_counts *g)
 	for (i = 0; i < g->nmembers; i++)
 		free(g->members[i]);
 	free(g->members);
+	if (g->order != NULL)
+		cdp__v1__order_snapshot__free_unpacked(g->order, NULL);
 }
 
 static bool
@@ -74,8 +80,10 @@ grouping_reply_ok(const redisReply *reply)
 {
 	size_t	i;
 
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 ||
-	    reply->element[3]->type != REDIS_REPLY_ARRAY)
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5 ||
+	    reply->element[3]->type != REDIS_REPLY_ARRAY ||
+	    (reply->element[4]->type != REDIS_REPLY_STRING &&
+	    reply->element[4]->type != REDIS_REPLY_NIL))
 		return false;
 	for (i = 0; i < 3; i++)
 		if (reply->element[i]->type != REDIS_REPLY_INTEGER)
@@ -88,7 +96,7 @@ grouping_on_reply(struct redis *r, redisReply *reply, void *arg)
 {
 	struct count		*k = arg;
 	struct group_counts	 g = { 0 };
-	const redisReply	*m;
+	const redisReply	*m, *snap;
 	size_t			 i;
 
 	if (redis_reply_error(reply, "group count") ||
@@ -105,14 +113,19 @@ grouping_on_reply(struct redis *r, redisReply *reply, void *arg)
 	for (i = 0; i < m->elements; i++)
 		g.members[g.nmembers++] = xstrndup(m->element[i]->str,
 		    m->element[i]->len);
+	snap = reply->element[4];
+	if (snap->type == REDIS_REPLY_STRING)
+		g.order = cdp__v1__order_snapshot__unpack(NULL, snap->len,
+		    (const uint8_t *)snap->str);
 	k->fn(k->arg, 0, &g);
-	grouping_counts_free(&g);
 	free(k);
 }
 
 /*
- * Adds the complaint to its groups and counts them; fn borrows the counts.
- * Returns -1 when Redis is not connected (fn is not called).
+ * Adds the complaint to its groups, counts them and reads its order's
+ * snapshot. fn takes ownership of what the counts hold (free it with
+ * grouping_counts_free()). Returns -1 when Redis is not connected (fn is
+ * not called).
  */
 int
 grouping_count(struct classifier *c, const char *complaint_id,
@@ -123,8 +136,8 @@ grouping_count(struct classifier *c, const char *complaint_id,
 	const char	*sku = filed->order != NULL ? filed->order->sku : "";
 	const char	*order = filed->order != NULL ?
 	    filed->order->order_id : "";
-	char		*keys[3], t[24], w[24], n[16];
-	const char	*args[10];
+	char		*keys[4], t[24], w[24], n[16];
+	const char	*args[11];
 	int		 rc, i;
 
 	k->fn = fn;
@@ -132,23 +145,23 @@ grouping_count(struct classifier *c, const char *complaint_id,
 	keys[0] = xasprintf("cls:grp:sku:%s", sku);
 	keys[1] = xasprintf("cls:grp:m:%s", merchant_id);
 	keys[2] = xasprintf("cls:ord:%s", order);
+	keys[3] = xasprintf(SNAPSHOT_KEY, order);
 	snprintf(t, sizeof(t), "%lld", (long long)at_ms);
-	snprintf(w, sizeof(w), "%lld", (long long)rules_group_window_ms(
-	    c->rules));
-	snprintf(n, sizeof(n), "%u", rules_group_threshold(c->rules));
-	args[0] = keys[0];
-	args[1] = keys[1];
-	args[2] = keys[2];
-	args[3] = complaint_id;
-	args[4] = t;
-	args[5] = w;
-	args[6] = n;
-	args[7] = sku[0] != '\0' ? "1" : "0";
-	args[8] = GROUPING_ORDER_TTL_MS;
-	args[9] = order[0] != '\0' ? "1" : "0";
+	snprintf(w, sizeof(w), "%lld",
+	    (long long)rules_settings(c->rules)->group_window_ms);
+	snprintf(n, sizeof(n), "%u", rules_settings(c->rules)->group_threshold);
+	for (i = 0; i < 4; i++)
+		args[i] = keys[i];
+	args[4] = complaint_id;
+	args[5] = t;
+	args[6] = w;
+	args[7] = n;
+	args[8] = sku[0] != '\0' ? "1" : "0";
+	args[9] = GROUPING_ORDER_TTL_MS;
+	args[10] = order[0] != '\0' ? "1" : "0";
 	rc = redis_script_run(c->redis, grouping_script, grouping_on_reply, k,
-	    3, 7, args, NULL);
-	for (i = 0; i < 3; i++)
+	    4, 7, args, NULL);
+	for (i = 0; i < 4; i++)
 		free(keys[i]);
 	if (rc == -1)
 		free(k);
@@ -188,7 +201,7 @@ grouping_remember(struct classifier *c, const Cdp__V1__ComplaintEvent *ev,
 	buf = pb_pack(&ev->base, &len);
 	rc = redis_command(c->redis, grouping_on_remembered, m,
 	    "SET cls:c:%s %b PX %lld", ev->complaint_id, buf, len,
-	    (long long)(4 * rules_group_window_ms(c->rules)));
+	    (long long)(4 * rules_settings(c->rules)->group_window_ms));
 	free(buf);
 	if (rc == -1)
 		free(m);

@@ -105,12 +105,17 @@ classifier_consume(void)
 static void
 classifier_shutdown(struct signals *sig)
 {
-	kafka_consumer_close(classifier.consumer);
+	/*
+	 * Freeing Kafka and Redis runs the callbacks still waiting on them,
+	 * which end the consumer's messages: so the producer and Redis go
+	 * first, while the consumer and its messages still exist.
+	 */
 	kafka_producer_flush(classifier.producer, 10000);
-	event_free(classifier.proactive_ev);
-	httpd_free(classifier.httpd);
 	kafka_producer_free(classifier.producer);
 	redis_free(classifier.redis);
+	kafka_consumer_close(classifier.consumer);
+	event_free(classifier.proactive_ev);
+	httpd_free(classifier.httpd);
 	rules_free(classifier.rules);
 	keylock_free(classifier.orders);
 	signals_free(sig);

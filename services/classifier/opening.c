@@ -17,6 +17,7 @@
 #include "log.h"
 #include "meta.h"
 #include "metrics.h"
+#include "pb.h"
 #include "redis.h"
 #include "timefmt.h"
 #include "xmalloc.h"
@@ -247,11 +248,9 @@ opening_on_snapshot(void *arg, int rc, Cdp__V1__OrderSnapshot *snap)
 	uint8_t			*buf;
 	size_t			 n, i, len;
 
-	if (rc == 0 && snap != NULL) {
-		n = proactive_causes(&k->c->proactive, snap, k->now, causes, 4);
-		buf = xmalloc(cdp__v1__order_snapshot__get_packed_size(snap) +
-		    1);
-		len = cdp__v1__order_snapshot__pack(snap, buf);
+	if (rc == 0 && snap != NULL && (n = proactive_causes(&k->c->proactive,
+	    snap, k->now, causes, 4)) > 0) {
+		buf = pb_pack(&snap->base, &len);
 		for (i = 0; i < n; i++)
 			opening_claim(k->c, snap, causes[i], buf, len);
 		free(buf);

@@ -47,7 +47,6 @@
 #define RULES_FILE_MAX		(4 * 1024 * 1024)
 #define RULES_ID_MAX		64
 #define RULES_WEIGHT_MAX	100000	/* thousandths */
-#define RULES_ECHO		"%.64s"	/* how much of a bad value is quoted */
 #define RULES_NSEVS		5
 
 enum rules_section {
@@ -362,8 +361,8 @@ parse_int(struct parser *p, const char *s, const char *what, long long min,
     long long max, long long *out)
 {
 	if (conffile_int(s, min, max, out) == -1)
-		return conffile_error(&p->cf, "bad %s \"" RULES_ECHO "\": an "
-		    "integer from %lld to %lld", what, s, min, max);
+		return conffile_error(&p->cf, "bad %s \"" CONFFILE_ECHO
+		    "\": an integer from %lld to %lld", what, s, min, max);
 	return 0;
 }
 
@@ -469,12 +468,12 @@ add_pattern(void *arg, char *item)
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9')))
 			return conffile_error(&p->cf, "\"*\" may only end an "
-			    "English word, in \"" RULES_ECHO "*\"", item);
+			    "English word, in \"" CONFFILE_ECHO "*\"", item);
 		prefix = true;
 	}
 	if (strchr(item, '*') != NULL)
 		return conffile_error(&p->cf, "\"*\" may only end a pattern, "
-		    "in \"" RULES_ECHO "\"", item);
+		    "in \"" CONFFILE_ECHO "\"", item);
 	rules_use_add(p->r, item, prefix, pl->kind,
 	    p->sec == SECTION_RULE ? p->r->nrules - 1 : 0);
 	return 0;
@@ -514,9 +513,9 @@ set_group_window(struct parser *p, char *v)
 	    strcmp(end, "h") == 0 ? 3600000 : 0;
 	if (end == v || *v == '-' || *v == '+' || errno != 0 || unit == 0 ||
 	    n < 1 || n > 1000000)
-		return conffile_error(&p->cf, "bad group_window \"" RULES_ECHO
-		    "\": a whole number (1 to 1000000) of seconds, minutes or "
-		    "hours: 90s, 30m, 1h", v);
+		return conffile_error(&p->cf, "bad group_window \""
+		    CONFFILE_ECHO "\": a whole number (1 to 1000000) of "
+		    "seconds, minutes or hours: 90s, 30m, 1h", v);
 	p->r->settings.group_window_ms = n * unit;
 	return 0;
 }
@@ -538,8 +537,8 @@ set_confidence_damping(struct parser *p, char *v)
 	if (parse_milli(v, RULES_WEIGHT_MAX, &p->r->settings.confidence_damping)
 	    == -1)
 		return conffile_error(&p->cf, "bad confidence_damping \""
-		    RULES_ECHO "\": a number greater than 0 and at most 100, "
-		    "with at most 3 decimals", v);
+		    CONFFILE_ECHO "\": a number greater than 0 and at most "
+		    "100, with at most 3 decimals", v);
 	return 0;
 }
 
@@ -547,12 +546,12 @@ set_confidence_damping(struct parser *p, char *v)
 static int
 set_keyword_bonus(struct parser *p, char *v)
 {
-	if (strcmp(v, "0") != 0 && parse_milli(v, 1000,
-	    &p->r->settings.keyword_bonus) == -1)
-		return conffile_error(&p->cf, "bad keyword_bonus \"" RULES_ECHO
-		    "\": a number from 0 to 1, with at most 3 decimals", v);
 	if (strcmp(v, "0") == 0)
 		p->r->settings.keyword_bonus = 0;
+	else if (parse_milli(v, 1000, &p->r->settings.keyword_bonus) == -1)
+		return conffile_error(&p->cf, "bad keyword_bonus \""
+		    CONFFILE_ECHO "\": a number from 0 to 1, with at most 3 "
+		    "decimals", v);
 	return 0;
 }
 
@@ -607,7 +606,7 @@ static int
 set_sev_sla(struct parser *p, char *v)
 {
 	if (!conffile_id(v, RULES_ID_MAX))
-		return conffile_error(&p->cf, "bad sla_policy \"" RULES_ECHO
+		return conffile_error(&p->cf, "bad sla_policy \"" CONFFILE_ECHO
 		    "\": 1-64 of [a-z0-9_.-]", v);
 	p->r->sevs[p->idx].sla_policy = xstrdup(v);
 	return 0;
@@ -674,7 +673,7 @@ add_sub(void *arg, char *item)
 	size_t			 i;
 
 	if (!conffile_id(item, RULES_ID_MAX) || strchr(item, '.') != NULL)
-		return conffile_error(&p->cf, "bad subcategory \"" RULES_ECHO
+		return conffile_error(&p->cf, "bad subcategory \"" CONFFILE_ECHO
 		    "\": 1-64 of [a-z0-9_-]", item);
 	for (i = 0; i < c->nsubs; i++)
 		if (strcmp(c->subs[i], item) == 0)
@@ -789,9 +788,9 @@ static int
 set_rule_weight(struct parser *p, char *v)
 {
 	if (parse_milli(v, RULES_WEIGHT_MAX, &cur_rule(p)->weight) == -1)
-		return conffile_error(&p->cf, "bad weight \"" RULES_ECHO "\": "
-		    "a number greater than 0 and at most 100, with at most 3 "
-		    "decimals", v);
+		return conffile_error(&p->cf, "bad weight \"" CONFFILE_ECHO
+		    "\": a number greater than 0 and at most 100, with at most "
+		    "3 decimals", v);
 	return 0;
 }
 
@@ -832,8 +831,8 @@ static int
 set_rule_scope(struct parser *p, char *v)
 {
 	if (!conffile_id(v, RULES_ID_MAX))
-		return conffile_error(&p->cf, "bad scope \"" RULES_ECHO "\": "
-		    "1-64 of [a-z0-9_.-]", v);
+		return conffile_error(&p->cf, "bad scope \"" CONFFILE_ECHO
+		    "\": 1-64 of [a-z0-9_.-]", v);
 	add_ref(p, REF_SCOPE, v);
 	return 0;
 }
@@ -844,8 +843,8 @@ set_rule_enabled(struct parser *p, char *v)
 	bool	on;
 
 	if (conffile_bool(v, &on) == -1)
-		return conffile_error(&p->cf, "bad enabled \"" RULES_ECHO "\": "
-		    "yes or no", v);
+		return conffile_error(&p->cf, "bad enabled \"" CONFFILE_ECHO
+		    "\": yes or no", v);
 	p->disabled = !on;
 	return 0;
 }
@@ -871,7 +870,7 @@ cond_split(struct parser *p, char *v, const struct rules_fact **fact,
 			*fact = &rules_facts[i];
 	if (*fact == NULL)
 		return conffile_error(&p->cf, "unknown fact in condition \""
-		    RULES_ECHO "\"", v);
+		    CONFFILE_ECHO "\"", v);
 	*value = NULL;
 	if (*rest == '\0')
 		return 0;
@@ -882,8 +881,8 @@ cond_split(struct parser *p, char *v, const struct rules_fact **fact,
 			return 0;
 		}
 	}
-	return conffile_error(&p->cf, "bad operator in condition \"" RULES_ECHO
-	    "\" (expected =, !=, <, <=, > or >=)", v);
+	return conffile_error(&p->cf, "bad operator in condition \""
+	    CONFFILE_ECHO "\" (expected =, !=, <, <=, > or >=)", v);
 }
 
 /* Reads "a|b|c" of an enum into a mask of values. */
@@ -915,7 +914,7 @@ cond_string_set(struct parser *p, const struct rules_fact *f, char *v,
 	while ((alt = strsep(&v, "|")) != NULL) {
 		alt = conffile_trim(alt);
 		if (!conffile_id(alt, RULES_ID_MAX))
-			return conffile_error(&p->cf, "bad %s \"" RULES_ECHO
+			return conffile_error(&p->cf, "bad %s \"" CONFFILE_ECHO
 			    "\" in condition: 1-64 of [a-z0-9_.-]", f->name,
 			    alt);
 		c->strs = xreallocarray(c->strs, c->nstrs + 1,
@@ -943,8 +942,8 @@ cond_value(struct parser *p, const struct rules_fact *f, char *v,
 		return 0;
 	case FACT_BOOL:
 		if (conffile_bool(v, &b) == -1)
-			return conffile_error(&p->cf, "bad value \"" RULES_ECHO
-			    "\" for %s: yes or no", v, f->name);
+			return conffile_error(&p->cf, "bad value \""
+			    CONFFILE_ECHO "\" for %s: yes or no", v, f->name);
 		c->value = b;
 		return 0;
 	case FACT_ORDERED:
@@ -1150,7 +1149,7 @@ open_scope(struct parser *p, const char *code)
 	size_t		 i;
 
 	if (!conffile_id(code, RULES_ID_MAX))
-		return conffile_error(&p->cf, "bad scope code \"" RULES_ECHO
+		return conffile_error(&p->cf, "bad scope code \"" CONFFILE_ECHO
 		    "\": 1-64 of [a-z0-9_.-]", code);
 	for (i = 0; i < r->nscopes; i++)
 		if (strcmp(r->scopes[i].code, code) == 0)
@@ -1171,8 +1170,8 @@ open_rule(struct parser *p, const char *id)
 	size_t		 i;
 
 	if (!conffile_id(id, RULES_ID_MAX))
-		return conffile_error(&p->cf, "bad rule id \"" RULES_ECHO "\": "
-		    "1-64 of [a-z0-9_.-]", id);
+		return conffile_error(&p->cf, "bad rule id \"" CONFFILE_ECHO
+		    "\": 1-64 of [a-z0-9_.-]", id);
 	for (i = 0; i < r->nrules; i++)
 		if (strcmp(r->rules[i].id, id) == 0)
 			return conffile_error(&p->cf, "duplicate rule id %s "
@@ -1232,15 +1231,15 @@ parse_section(void *arg, char *s)
 	if (*name == '\0')
 		name = NULL;
 	else if (strpbrk(name, " \t") != NULL)
-		return conffile_error(&p->cf, "bad section name \"" RULES_ECHO
-		    "\": one word", name);
+		return conffile_error(&p->cf, "bad section name \""
+		    CONFFILE_ECHO "\": one word", name);
 	if (p->sec != SECTION_NONE && close_section(p) == -1)
 		return -1;
 	for (k = 0; k < NITEMS(rules_sections); k++)
 		if (strcmp(rules_sections[k].name, kind) == 0)
 			break;
 	if (k == NITEMS(rules_sections))
-		return conffile_error(&p->cf, "unknown section [" RULES_ECHO
+		return conffile_error(&p->cf, "unknown section [" CONFFILE_ECHO
 		    "] (expected settings, negation, priority, severity, "
 		    "category, scope or rule)", kind);
 	p->sec = rules_sections[k].sec;
@@ -1276,8 +1275,8 @@ parse_assign(void *arg, char *key, char *value)
 	for (i = 0; i < n && strcmp(keys[i].name, key) != 0; i++)
 		;
 	if (i == n)
-		return conffile_error(&p->cf, "unknown key \"" RULES_ECHO "\" "
-		    "in [%s]", key, rules_sections[k].name);
+		return conffile_error(&p->cf, "unknown key \"" CONFFILE_ECHO
+		    "\" in [%s]", key, rules_sections[k].name);
 	if ((p->seen & (1ULL << i)) && !keys[i].repeat)
 		return conffile_error(&p->cf, "duplicate key %s", key);
 	p->seen |= 1ULL << i;
@@ -1475,18 +1474,6 @@ const char *
 rules_version(const struct rules *r)
 {
 	return r->version;
-}
-
-uint32_t
-rules_group_threshold(const struct rules *r)
-{
-	return r->settings.group_threshold;
-}
-
-int64_t
-rules_group_window_ms(const struct rules *r)
-{
-	return r->settings.group_window_ms;
 }
 
 const struct rule_settings *

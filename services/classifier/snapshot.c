@@ -100,7 +100,7 @@ snapshot_write(struct change *ch, Cdp__V1__OrderSnapshot *snap)
 	    &ch->c->proactive, snap, meta_now_ms()));
 	buf = pb_pack(&snap->base, &len);
 	rc = redis_command(ch->c->redis, snapshot_on_written, ch,
-	    "SET order:%s %b", ch->order_id, buf, len);
+	    "SET " SNAPSHOT_KEY " %b", ch->order_id, buf, len);
 	free(buf);
 	if (rc == -1)
 		change_retry(ch);
@@ -131,55 +131,68 @@ snapshot_on_read(struct redis *r, redisReply *reply, void *arg)
 		cdp__v1__order_snapshot__free_unpacked(stored, NULL);
 }
 
-static void
-snapshot_change(struct change *ch)
+static struct change *
+change_new(struct classifier *c, struct kafka_msg *m)
 {
+	struct change	*ch = xcalloc(1, sizeof(*ch));
+
+	ch->c = c;
+	ch->m = m;
+	return ch;
+}
+
+/*
+ * Starts the change that an event (what: its message type) makes to the
+ * snapshot of order_id, under the order's key lock. order_id is NULL when
+ * the event was undecodable; such an event, or one without an order id,
+ * goes to the dead letters.
+ */
+static void
+snapshot_change(struct change *ch, const char *what, const char *order_id)
+{
+	char	reason[64];
+
+	if (order_id == NULL || order_id[0] == '\0') {
+		if (order_id == NULL)
+			snprintf(reason, sizeof(reason), "undecodable %s",
+			    what);
+		else
+			snprintf(reason, sizeof(reason), "%s without order_id",
+			    what);
+		kafka_consumer_dead(ch->m, reason);
+		change_free(ch);
+		return;
+	}
+	ch->order_id = order_id;
 	if (!keylock_take(ch->c->orders, ch->order_id)) {
 		kafka_consumer_retry(ch->m, SNAPSHOT_LOCKED_MS);
 		change_free(ch);
 		return;
 	}
 	ch->locked = true;
-	if (redis_command(ch->c->redis, snapshot_on_read, ch, "GET order:%s",
-	    ch->order_id) == -1)
+	if (redis_command(ch->c->redis, snapshot_on_read, ch,
+	    "GET " SNAPSHOT_KEY, ch->order_id) == -1)
 		change_retry(ch);
 }
 
 void
 snapshot_handle_order(struct classifier *c, struct kafka_msg *m)
 {
-	struct change	*ch = xcalloc(1, sizeof(*ch));
+	struct change	*ch = change_new(c, m);
 
-	ch->c = c;
-	ch->m = m;
 	ch->order_ev = cdp__v1__order_event__unpack(NULL, m->len, m->payload);
-	if (ch->order_ev == NULL || ch->order_ev->order_id[0] == '\0') {
-		kafka_consumer_dead(m, ch->order_ev == NULL ?
-		    "undecodable OrderEvent" : "OrderEvent without order_id");
-		change_free(ch);
-		return;
-	}
-	ch->order_id = ch->order_ev->order_id;
-	snapshot_change(ch);
+	snapshot_change(ch, "OrderEvent", ch->order_ev != NULL ?
+	    ch->order_ev->order_id : NULL);
 }
 
 void
 snapshot_handle_logistics(struct classifier *c, struct kafka_msg *m)
 {
-	struct change	*ch = xcalloc(1, sizeof(*ch));
+	struct change	*ch = change_new(c, m);
 
-	ch->c = c;
-	ch->m = m;
 	ch->scan = cdp__v1__logistics_event__unpack(NULL, m->len, m->payload);
-	if (ch->scan == NULL || ch->scan->order_id[0] == '\0') {
-		kafka_consumer_dead(m, ch->scan == NULL ?
-		    "undecodable LogisticsEvent" :
-		    "LogisticsEvent without order_id");
-		change_free(ch);
-		return;
-	}
-	ch->order_id = ch->scan->order_id;
-	snapshot_change(ch);
+	snapshot_change(ch, "LogisticsEvent", ch->scan != NULL ?
+	    ch->scan->order_id : NULL);
 }
 
 struct lookup {
@@ -215,7 +228,7 @@ snapshot_get(struct classifier *c, const char *order_id, snapshot_fn fn,
 
 	l->fn = fn;
 	l->arg = arg;
-	if (redis_command(c->redis, snapshot_on_get, l, "GET order:%s",
+	if (redis_command(c->redis, snapshot_on_get, l, "GET " SNAPSHOT_KEY,
 	    order_id) == -1) {
 		free(l);
 		return -1;

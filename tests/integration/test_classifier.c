@@ -96,12 +96,6 @@ wait_events(const char *key, int body, size_t want,
 }
 
 static void
-free_events(Cdp__V1__ComplaintEvent **evs, size_t n)
-{
-	testenv_free_events(evs, n);
-}
-
-static void
 test_filed_gets_one_classification_with_reasons(void **state)
 {
 	Cdp__V1__ComplaintEvent	*evs[4];
@@ -123,7 +117,7 @@ test_filed_gets_one_classification_with_reasons(void **state)
 	meta_derive_id(filed_id, "classified", want);
 	assert_string_equal(evs[0]->meta->event_id, want);
 	assert_string_equal(evs[0]->meta->producer, "classifier");
-	free_events(evs, n);
+	testenv_free_events(evs, n);
 	free(filed_id);
 	free(id);
 }
@@ -142,7 +136,7 @@ test_out_of_scope_gets_guidance(void **state)
 	assert_int_equal(n, 1);
 	assert_true(strlen(evs[0]->out_of_scope->guidance_zh) > 0);
 	assert_true(strlen(evs[0]->out_of_scope->reason_code) > 0);
-	free_events(evs, n);
+	testenv_free_events(evs, n);
 	free(id);
 }
 
@@ -219,6 +213,7 @@ wait_snapshot(const char *order_id, Cdp__V1__LogisticsStatus want)
 
 	testenv_redis(&host, &port);
 	rc = redisConnect(host, port);
+	assert_true(rc != NULL && rc->err == 0);
 	while (meta_now_ms() < deadline) {
 		r = redisCommand(rc, "GET order:%s", order_id);
 		if (r->type == REDIS_REPLY_STRING)
@@ -300,7 +295,7 @@ test_lost_parcel_opens_one_complaint_that_is_classified(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(evs[0]->classified->category,
 	    CDP__V1__CATEGORY__CATEGORY_LOGISTICS);
-	free_events(evs, n);
+	testenv_free_events(evs, n);
 	sleep(3);	/* a second check must not open it again */
 	assert_int_equal(proactive_for(order, id, sizeof(id)), 1);
 	free(order);
@@ -355,7 +350,7 @@ test_group_of_five_on_one_sku_makes_all_urgent_and_linked(void **state)
 	    CDP__V1__SEVERITY__SEVERITY_URGENT);
 	assert_non_null(strstr(evs[0]->classified->group_key, sku));
 	assert_int_equal(evs[0]->classified->n_group_complaint_ids, 4);
-	free_events(evs, n);
+	testenv_free_events(evs, n);
 	for (i = 0; i < 4; i++) {
 		n = wait_events(ids[i], BODY(CLASSIFIED), 2, evs, 3);
 		assert_int_equal(n, 2);
@@ -366,7 +361,7 @@ test_group_of_five_on_one_sku_makes_all_urgent_and_linked(void **state)
 		assert_true(has_flag(evs[1]->classified,
 		    CDP__V1__URGENCY_FLAG__URGENCY_FLAG_GROUP_COMPLAINT));
 		assert_int_equal(evs[1]->classified->n_group_complaint_ids, 4);
-		free_events(evs, n);
+		testenv_free_events(evs, n);
 	}
 	for (i = 0; i < 5; i++)
 		free(ids[i]);

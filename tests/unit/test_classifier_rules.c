@@ -137,8 +137,8 @@ test_production_file(void **state)
 	source_file(path, sizeof(path), "config/classifier-rules.conf");
 	if ((r = rules_load(path, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
-	assert_int_equal(rules_group_threshold(r), 5);
-	assert_int_equal(rules_group_window_ms(r), 30 * 60 * 1000);
+	assert_int_equal(rules_settings(r)->group_threshold, 5);
+	assert_int_equal(rules_settings(r)->group_window_ms, 30 * 60 * 1000);
 	assert_int_equal(strlen(rules_version(r)), 16);
 	assert_true(rules_count(r) > 50);
 	c = rules_category(r, CDP__V1__CATEGORY__CATEGORY_PRODUCT);
@@ -214,8 +214,8 @@ test_settings(void **state)
 	    "keyword_bonus = 0\n[priority]\ngold = 40\ndiamond = 80\n"
 	    "amount_step_fen = 50000\namount_max = 7\n");
 	s = rules_settings(r);
-	assert_int_equal(rules_group_threshold(r), 3);
-	assert_int_equal(rules_group_window_ms(r), 7200000);
+	assert_int_equal(rules_settings(r)->group_threshold, 3);
+	assert_int_equal(rules_settings(r)->group_window_ms, 7200000);
 	assert_int_equal(s->negation_window, 2);
 	assert_int_equal(s->confidence_damping, 500);
 	assert_int_equal(s->keyword_bonus, 0);
@@ -227,7 +227,7 @@ test_settings(void **state)
 	assert_int_equal(s->amount_bonus_max, 7);
 	rules_free(r);
 	r = load_ok("[settings]\ngroup_window = 90s\n");
-	assert_int_equal(rules_group_window_ms(r), 90000);
+	assert_int_equal(rules_settings(r)->group_window_ms, 90000);
 	rules_free(r);
 }
 
