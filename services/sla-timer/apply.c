@@ -35,9 +35,10 @@ static void	apply_emit_next(struct job *j);
 static void
 job_end(struct job *j, int how)
 {
-	if (how == 0)
+	/* At shutdown the consumer is closed, and m dropped with it. */
+	if (j->t->consumer != NULL && how == 0)
 		kafka_consumer_done(j->m);
-	else
+	else if (j->t->consumer != NULL)
 		kafka_consumer_retry(j->m, how);
 	if (j->busy)
 		keylock_give(j->t->busy, j->ev->complaint_id);
@@ -62,7 +63,7 @@ static void
 apply_save(struct job *j)
 {
 	j->s.offset = j->m->offset;
-	if (store_save(j->t, j->m->partition, j->ev->complaint_id, &j->s,
+	if (store_save(j->t, j->m->partition, j->ev->complaint_id, &j->s, true,
 	    apply_on_saved, j) == -1)
 		job_end(j, APPLY_RETRY_MS);
 }

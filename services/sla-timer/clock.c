@@ -149,10 +149,6 @@ static const Cdp__V1__SlaClock clock_retimed[] = {
 	CLK(SOLUTION),
 };
 
-static const struct clock_step clock_on_out_of_scope[] = {
-	{ OP_CANCEL_ALL, CLK(UNSPECIFIED) },
-};
-
 /* Outcomes the merchant can only carry out once the goods are back. */
 static bool
 clock_needs_goods(const Cdp__V1__ActionRecorded *a)
@@ -300,23 +296,13 @@ static const struct sla_policy *
 clock_policy_of(const struct sla_complaint *c, const struct policy_set *ps,
     const struct sla_clock *k)
 {
-	const ProtobufCEnumDescriptor	*sd = &cdp__v1__severity__descriptor;
-	const ProtobufCEnumDescriptor	*cd = &cdp__v1__category__descriptor;
-	const struct sla_policy		*now, *p;
-	unsigned			 i, j;
+	const struct sla_policy	*now, *p;
 
 	if ((now = clock_find(c, ps, k->clock)) == NULL ||
 	    clock_is_policy(now, k))
 		return now;
-	for (i = 0; i < sd->n_values; i++) {
-		for (j = 0; j < cd->n_values; j++) {
-			p = policy_find(ps, sd->values[i].value,
-			    cd->values[j].value, k->clock);
-			if (clock_is_policy(p, k))
-				return p;
-		}
-	}
-	return now;
+	p = policy_by_name(ps, k->policy);
+	return clock_is_policy(p, k) ? p : now;
 }
 
 static const struct calendar *
@@ -698,7 +684,7 @@ clock_out_of_scope(struct clock_ctx *x)
 	if (x->c->closed)
 		return;
 	x->reason = "out_of_scope";
-	clock_steps(x, clock_on_out_of_scope, nitems(clock_on_out_of_scope));
+	clock_cancel_all(x);
 }
 
 static void
@@ -717,23 +703,25 @@ clock_action(struct clock_ctx *x, const Cdp__V1__ActionRecorded *a)
 	}
 }
 
+static void
+clock_fired(struct sla_clock *k, enum clock_due_kind kind)
+{
+	if (kind == CLOCK_DUE_WARNING)
+		k->warned = true;
+	else
+		k->breached = true;
+}
+
 /* Our own warning or breach, replayed: it must never fire again. */
 static void
 clock_mark(struct sla_complaint *c, Cdp__V1__SlaClock clock, uint32_t cycle,
     enum clock_due_kind kind)
 {
-	struct sla_clock	*k;
-	size_t			 i;
+	size_t	i;
 
-	for (i = 0; i < c->nclocks; i++) {
-		k = &c->clocks[i];
-		if (k->clock != clock || k->cycle != cycle)
-			continue;
-		if (kind == CLOCK_DUE_WARNING)
-			k->warned = true;
-		else
-			k->breached = true;
-	}
+	for (i = 0; i < c->nclocks; i++)
+		if (c->clocks[i].clock == clock && c->clocks[i].cycle == cycle)
+			clock_fired(&c->clocks[i], kind);
 }
 
 /*
@@ -821,15 +809,13 @@ clock_owes_breach(const struct sla_clock *k)
 
 /*
  * The warnings and breaches of running clocks that are due at now_ms and
- * have not fired, and the breaches owed by clocks stopped late, earliest
- * first (a clock's warning before its breach when both are due). Returns
- * how many were written to out (at most max).
+ * have not fired, and the breaches owed by clocks stopped late, in the
+ * order of the clocks; INT64_MAX gives all that are still to fire.
  */
-size_t
-clock_due(const struct sla_complaint *c, int64_t now_ms,
-    struct clock_due *out, size_t max)
+static size_t
+clock_owed(const struct sla_complaint *c, int64_t now_ms,
+    struct clock_due due[CLOCK_DUES_MAX])
 {
-	struct clock_due	 due[CLOCK_DUES_MAX];
 	const struct sla_clock	*k;
 	size_t			 i, n = 0;
 
@@ -845,6 +831,21 @@ clock_due(const struct sla_complaint *c, int64_t now_ms,
 		if (!k->breached && now_ms >= k->due_ms)
 			clock_due_add(due, &n, CLOCK_DUE_BREACH, i, k->due_ms);
 	}
+	return n;
+}
+
+/*
+ * What is due at now_ms (see clock_owed), earliest first (a clock's
+ * warning before its breach when both are due). Returns how many were
+ * written to out (at most max).
+ */
+size_t
+clock_due(const struct sla_complaint *c, int64_t now_ms,
+    struct clock_due *out, size_t max)
+{
+	struct clock_due	due[CLOCK_DUES_MAX];
+	size_t			n = clock_owed(c, now_ms, due);
+
 	clock_due_sort(due, n);
 	if (n > max)
 		n = max;
@@ -865,21 +866,12 @@ clock_earlier(int64_t a, int64_t b)
 int64_t
 clock_next_due(const struct sla_complaint *c)
 {
-	const struct sla_clock	*k;
-	int64_t			 next = 0;
-	size_t			 i;
+	struct clock_due	due[CLOCK_DUES_MAX];
+	size_t			i, n = clock_owed(c, INT64_MAX, due);
+	int64_t			next = 0;
 
-	for (i = 0; i < c->nclocks && i < SLA_CLOCKS_MAX; i++) {
-		k = &c->clocks[i];
-		if (clock_owes_breach(k))
-			next = clock_earlier(next, k->due_ms);
-		if (k->state != CLOCK_RUNNING)
-			continue;
-		if (!k->warned && k->warn_ms != 0)
-			next = clock_earlier(next, k->warn_ms);
-		if (!k->breached)
-			next = clock_earlier(next, k->due_ms);
-	}
+	for (i = 0; i < n; i++)
+		next = clock_earlier(next, due[i].at_ms);
 	return next;
 }
 
@@ -887,10 +879,6 @@ clock_next_due(const struct sla_complaint *c)
 void
 clock_mark_fired(struct sla_complaint *c, const struct clock_due *d)
 {
-	if (d->index >= c->nclocks || d->index >= SLA_CLOCKS_MAX)
-		return;
-	if (d->kind == CLOCK_DUE_WARNING)
-		c->clocks[d->index].warned = true;
-	else
-		c->clocks[d->index].breached = true;
+	if (d->index < c->nclocks && d->index < SLA_CLOCKS_MAX)
+		clock_fired(&c->clocks[d->index], d->kind);
 }

@@ -19,12 +19,47 @@
 #define EMIT_COUPON_DAYS	30
 #define EMIT_PRIORITY_JUMP	900
 
+/*
+ * The sends of one announcement: fn learns once, when the broker has
+ * answered for all of them, whether every one was taken. The batch holds
+ * a count of its own until every send is queued.
+ */
 struct batch {
 	emit_fn	 fn;
 	void	*arg;
 	int	 pending;
 	bool	 ok;
 };
+
+/* An event being built on the stack, with its metadata. */
+struct envelope {
+	Cdp__V1__ComplaintEvent	ev;
+	Cdp__V1__EventMeta	meta;
+	struct meta_ids		ids;
+};
+
+/* One firing being announced, and the policy its clock falls under. */
+struct announcement {
+	struct slatimer		*t;
+	const char		*complaint_id;
+	const struct sla_state	*s;
+	const struct sla_clock	*k;
+	const struct sla_policy	*pol;		/* NULL: none any more */
+	const char		*firing;
+	struct batch		*b;
+};
+
+static struct batch *
+batch_new(emit_fn fn, void *arg)
+{
+	struct batch	*b = xmalloc(sizeof(*b));
+
+	b->fn = fn;
+	b->arg = arg;
+	b->pending = 1;
+	b->ok = true;
+	return b;
+}
 
 static void
 emit_on_delivery(void *arg, const struct kafka_delivery *d)
@@ -37,6 +72,21 @@ emit_on_delivery(void *arg, const struct kafka_delivery *d)
 		return;
 	b->fn(b->arg, b->ok);
 	free(b);
+}
+
+/*
+ * Gives up the batch's own count once every send was tried (rc -1 when
+ * one failed). Returns -1, and fn is never called, when none was queued.
+ */
+static int
+batch_close(struct batch *b, int rc)
+{
+	if (rc == -1 && b->pending == 1) {
+		free(b);
+		return -1;
+	}
+	emit_on_delivery(b, &(struct kafka_delivery){ .err = rc == -1 });
+	return 0;
 }
 
 static int
@@ -69,13 +119,28 @@ emit_kind_name(enum clock_change_kind kind)
 }
 
 static void
-emit_envelope(Cdp__V1__ComplaintEvent *ev, Cdp__V1__EventMeta *meta,
-    const char *complaint_id, const char *merchant_id)
+emit_envelope(struct envelope *e, const char *complaint_id,
+    const char *merchant_id)
 {
-	cdp__v1__complaint_event__init(ev);
-	ev->meta = meta;
-	ev->complaint_id = (char *)complaint_id;
-	ev->merchant_id = (char *)merchant_id;
+	cdp__v1__complaint_event__init(&e->ev);
+	e->ev.meta = &e->meta;
+	e->ev.complaint_id = (char *)complaint_id;
+	e->ev.merchant_id = (char *)merchant_id;
+}
+
+/*
+ * The envelope of one of a firing's events: its id derived from the
+ * firing and what the event says, and the start of its own trace.
+ */
+static void
+emit_fired_envelope(struct envelope *e, const struct announcement *a,
+    const char *purpose)
+{
+	emit_envelope(e, a->complaint_id, a->s->merchant_id);
+	meta_fill(&e->meta, &e->ids, "sla-timer", NULL, NULL);
+	meta_derive_id(a->firing, purpose, e->ids.event_id);
+	snprintf(e->ids.trace_id, sizeof(e->ids.trace_id), "%s",
+	    e->ids.event_id);
 }
 
 static void
@@ -120,28 +185,19 @@ emit_change(struct slatimer *t, const Cdp__V1__EventMeta *cause,
     const char *complaint_id, const char *merchant_id,
     const struct clock_change *ch, emit_fn fn, void *arg)
 {
-	struct batch		*b = xcalloc(1, sizeof(*b));
-	Cdp__V1__ComplaintEvent	 ev;
-	Cdp__V1__EventMeta	 meta;
+	struct batch		*b = batch_new(fn, arg);
+	struct envelope		 e;
 	Cdp__V1__SlaClockChange	 body = CDP__V1__SLA_CLOCK_CHANGE__INIT;
-	struct meta_ids		 ids;
 	char			*purpose;
 
-	b->fn = fn;
-	b->arg = arg;
-	b->ok = true;
 	purpose = xasprintf("sla:%s:%u:%s:%s", clock_name(ch->clock.clock),
 	    ch->clock.cycle, emit_kind_name(ch->kind),
 	    policy_version(t->policies));
-	meta_fill(&meta, &ids, "sla-timer", cause, purpose);
+	emit_envelope(&e, complaint_id, merchant_id);
+	meta_fill(&e.meta, &e.ids, "sla-timer", cause, purpose);
 	free(purpose);
-	emit_envelope(&ev, &meta, complaint_id, merchant_id);
-	emit_change_body(&ev, &body, ch);
-	if (emit_send(t, &ev, b) == -1) {
-		free(b);
-		return -1;
-	}
-	return 0;
+	emit_change_body(&e.ev, &body, ch);
+	return batch_close(b, emit_send(t, &e.ev, b));
 }
 
 /* "C123:first_contact:1:breach": the one name of one firing. */
@@ -153,117 +209,91 @@ emit_firing_id(const char *complaint_id, const struct sla_clock *k,
 	    k->cycle, kind == CLOCK_DUE_WARNING ? "warning" : "breach");
 }
 
-static void
-emit_meta(Cdp__V1__EventMeta *meta, struct meta_ids *ids, const char *firing,
-    const char *purpose)
+static int
+emit_warning(const struct announcement *a)
 {
-	meta_fill(meta, ids, "sla-timer", NULL, NULL);
-	meta_derive_id(firing, purpose, ids->event_id);
-	snprintf(ids->trace_id, sizeof(ids->trace_id), "%s", ids->event_id);
+	struct envelope		e;
+	Cdp__V1__SlaWarning	w = CDP__V1__SLA_WARNING__INIT;
+
+	emit_fired_envelope(&e, a, "sla_warning");
+	w.clock = a->k->clock;
+	w.cycle = a->k->cycle;
+	w.due_ms = a->k->due_ms;
+	w.responsible_party = a->k->party;
+	w.policy = (char *)a->k->policy;
+	w.elapsed_percent = a->pol != NULL ? a->pol->warn_permille / 10 : 80;
+	e.ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_SLA_WARNING;
+	e.ev.sla_warning = &w;
+	return emit_send(a->t, &e.ev, a->b);
 }
 
 static int
-emit_warning(struct slatimer *t, const char *id, const struct sla_state *s,
-    const struct sla_clock *k, const char *firing, struct batch *b)
+emit_compensation(const struct announcement *a)
 {
-	Cdp__V1__ComplaintEvent	 ev;
-	Cdp__V1__EventMeta	 meta;
-	struct meta_ids		 ids;
-	Cdp__V1__SlaWarning	 w = CDP__V1__SLA_WARNING__INIT;
-	const struct sla_policy	*pol = policy_find(t->policies, s->c.severity,
-	    s->c.category, k->clock);
-
-	emit_meta(&meta, &ids, firing, "sla_warning");
-	emit_envelope(&ev, &meta, id, s->merchant_id);
-	w.clock = k->clock;
-	w.cycle = k->cycle;
-	w.due_ms = k->due_ms;
-	w.responsible_party = k->party;
-	w.policy = (char *)k->policy;
-	w.elapsed_percent = pol != NULL ? pol->warn_permille / 10 : 80;
-	ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_SLA_WARNING;
-	ev.sla_warning = &w;
-	return emit_send(t, &ev, b);
-}
-
-static int
-emit_compensation(struct slatimer *t, const char *id,
-    const struct sla_state *s, const struct sla_clock *k,
-    const struct sla_policy *pol, const char *firing, struct batch *b)
-{
-	Cdp__V1__ComplaintEvent		 ev;
-	Cdp__V1__EventMeta		 meta;
-	struct meta_ids			 ids;
-	Cdp__V1__CompensationIssued	 ci = CDP__V1__COMPENSATION_ISSUED__INIT;
+	Cdp__V1__CompensationIssued	 ci =
+	    CDP__V1__COMPENSATION_ISSUED__INIT;
+	struct envelope			 e;
 	char				 coupon[24], *apology;
 	int				 rc;
 
-	emit_meta(&meta, &ids, firing, "compensation_issued");
-	emit_envelope(&ev, &meta, id, s->merchant_id);
-	snprintf(coupon, sizeof(coupon), "CP%.8s%.4s", ids.event_id,
-	    ids.event_id + 9);
+	emit_fired_envelope(&e, a, "compensation_issued");
+	snprintf(coupon, sizeof(coupon), "CP%.8s%.4s", e.ids.event_id,
+	    e.ids.event_id + 9);
 	apology = xasprintf("非常抱歉，我们未能在承诺的时间内处理您的工单%s。"
 	    "为表歉意，已向您的账户发放一张%lld元无门槛优惠券，您的工单已优先"
-	    "处理。", id, (long long)(pol->actions.coupon_fen / 100));
+	    "处理。", a->complaint_id,
+	    (long long)(a->pol->actions.coupon_fen / 100));
 	ci.coupon_id = coupon;
-	ci.amount_fen = pol->actions.coupon_fen;
-	ci.expires_at_ms = meta.occurred_at_ms + EMIT_COUPON_DAYS * 86400000LL;
+	ci.amount_fen = a->pol->actions.coupon_fen;
+	ci.expires_at_ms = e.meta.occurred_at_ms +
+	    EMIT_COUPON_DAYS * 86400000LL;
 	ci.apology_text = apology;
 	ci.new_priority = EMIT_PRIORITY_JUMP;
-	ci.clock = k->clock;
-	ci.cycle = k->cycle;
+	ci.clock = a->k->clock;
+	ci.cycle = a->k->cycle;
 	ci.reason = "sla_breach";
-	ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_COMPENSATION_ISSUED;
-	ev.compensation_issued = &ci;
-	rc = emit_send(t, &ev, b);
+	e.ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_COMPENSATION_ISSUED;
+	e.ev.compensation_issued = &ci;
+	rc = emit_send(a->t, &e.ev, a->b);
 	free(apology);
 	return rc;
 }
 
 static int
-emit_escalation(struct slatimer *t, const char *id, const struct sla_state *s,
-    const struct sla_clock *k, const struct sla_policy *pol,
-    const char *firing, struct batch *b)
+emit_escalation(const struct announcement *a)
 {
-	Cdp__V1__ComplaintEvent	 ev;
-	Cdp__V1__EventMeta	 meta;
-	struct meta_ids		 ids;
-	Cdp__V1__Escalation	 e = CDP__V1__ESCALATION__INIT;
+	struct envelope		 e;
+	Cdp__V1__Escalation	 esc = CDP__V1__ESCALATION__INIT;
 	char			*reason;
 	int			 rc;
 
-	emit_meta(&meta, &ids, firing, "escalated");
-	emit_envelope(&ev, &meta, id, s->merchant_id);
-	reason = xasprintf("%s breached (policy %s)", clock_name(k->clock),
-	    k->policy);
-	e.level = pol->actions.escalate_to != 0 ? pol->actions.escalate_to :
+	emit_fired_envelope(&e, a, "escalated");
+	reason = xasprintf("%s breached (policy %s)", clock_name(a->k->clock),
+	    a->k->policy);
+	esc.level = a->pol->actions.escalate_to != 0 ?
+	    a->pol->actions.escalate_to :
 	    CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_SENIOR_SERVICE;
-	e.team = CDP__V1__TEAM__TEAM_SENIOR_CUSTOMER_SERVICE;
-	e.reason = reason;
-	e.clock = k->clock;
-	e.cycle = k->cycle;
-	ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_ESCALATED;
-	ev.escalated = &e;
-	rc = emit_send(t, &ev, b);
+	esc.team = CDP__V1__TEAM__TEAM_SENIOR_CUSTOMER_SERVICE;
+	esc.reason = reason;
+	esc.clock = a->k->clock;
+	esc.cycle = a->k->cycle;
+	e.ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_ESCALATED;
+	e.ev.escalated = &esc;
+	rc = emit_send(a->t, &e.ev, a->b);
 	free(reason);
 	return rc;
 }
 
+/* The breach, then the coupon and the escalation its policy prescribes. */
 static int
-emit_breach(struct slatimer *t, const char *id, const struct sla_state *s,
-    const struct sla_clock *k, const char *firing, struct batch *b)
+emit_breach(const struct announcement *a)
 {
-	Cdp__V1__ComplaintEvent	 ev;
-	Cdp__V1__EventMeta	 meta;
-	struct meta_ids		 ids;
+	const struct sla_policy	*pol = a->pol;
+	struct envelope		 e;
 	Cdp__V1__SlaBreached	 br = CDP__V1__SLA_BREACHED__INIT;
 	Cdp__V1__BreachActions	 act = CDP__V1__BREACH_ACTIONS__INIT;
-	const struct sla_policy	*pol = policy_find(t->policies, s->c.severity,
-	    s->c.category, k->clock);
-	int			 rc;
 
-	emit_meta(&meta, &ids, firing, "sla_breached");
-	emit_envelope(&ev, &meta, id, s->merchant_id);
+	emit_fired_envelope(&e, a, "sla_breached");
 	if (pol != NULL) {
 		act.coupon_fen = pol->actions.coupon_fen;
 		act.escalate = pol->actions.escalate;
@@ -272,53 +302,44 @@ emit_breach(struct slatimer *t, const char *id, const struct sla_state *s,
 		act.penalty_points = pol->actions.penalty_points;
 		act.notify = pol->actions.notify;
 	}
-	br.clock = k->clock;
-	br.cycle = k->cycle;
-	br.due_ms = k->due_ms;
-	br.responsible_party = k->party;
-	br.policy = (char *)k->policy;
+	br.clock = a->k->clock;
+	br.cycle = a->k->cycle;
+	br.due_ms = a->k->due_ms;
+	br.responsible_party = a->k->party;
+	br.policy = (char *)a->k->policy;
 	br.actions = &act;
-	ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_SLA_BREACHED;
-	ev.sla_breached = &br;
-	if ((rc = emit_send(t, &ev, b)) == -1 || pol == NULL)
-		return rc;
-	if (pol->actions.coupon_fen > 0 &&
-	    emit_compensation(t, id, s, k, pol, firing, b) == -1)
+	e.ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_SLA_BREACHED;
+	e.ev.sla_breached = &br;
+	if (emit_send(a->t, &e.ev, a->b) == -1)
 		return -1;
-	if (pol->actions.escalate &&
-	    emit_escalation(t, id, s, k, pol, firing, b) == -1)
+	if (pol == NULL)
+		return 0;
+	if (pol->actions.coupon_fen > 0 && emit_compensation(a) == -1)
+		return -1;
+	if (pol->actions.escalate && emit_escalation(a) == -1)
 		return -1;
 	return 0;
 }
 
 /*
- * Sends what one firing means: a warning, or a breach with the coupon and
- * the escalation its policy prescribes. fn is called once, after the
- * broker answered for all of them; -1 when none could be queued.
+ * Sends what the firing named firing (emit_firing_id) means: a warning,
+ * or a breach with the coupon and the escalation its policy prescribes.
+ * fn is called once, after the broker answered for all of them; -1 when
+ * none could be queued.
  */
 int
-emit_firing(struct slatimer *t, const char *complaint_id,
+emit_firing(struct slatimer *t, const char *complaint_id, const char *firing,
     const struct sla_state *s, const struct clock_due *d, emit_fn fn,
     void *arg)
 {
-	struct batch		*b = xcalloc(1, sizeof(*b));
 	const struct sla_clock	*k = &s->c.clocks[d->index];
-	char			 firing[192];
-	int			 rc;
+	struct announcement	 a = {
+		.t = t, .complaint_id = complaint_id, .s = s, .k = k,
+		.pol = policy_find(t->policies, s->c.severity, s->c.category,
+		    k->clock),
+		.firing = firing, .b = batch_new(fn, arg),
+	};
 
-	b->fn = fn;
-	b->arg = arg;
-	b->ok = true;
-	b->pending = 1;		/* held until every send is queued */
-	emit_firing_id(complaint_id, k, d->kind, firing, sizeof(firing));
-	if (d->kind == CLOCK_DUE_WARNING)
-		rc = emit_warning(t, complaint_id, s, k, firing, b);
-	else
-		rc = emit_breach(t, complaint_id, s, k, firing, b);
-	if (rc == -1 && b->pending == 1) {
-		free(b);
-		return -1;
-	}
-	emit_on_delivery(b, &(struct kafka_delivery){ .err = rc == -1 });
-	return 0;
+	return batch_close(a.b, d->kind == CLOCK_DUE_WARNING ?
+	    emit_warning(&a) : emit_breach(&a));
 }

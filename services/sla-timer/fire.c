@@ -19,7 +19,9 @@
 #include "sla.h"
 #include "xmalloc.h"
 
-#define FIRE_BATCH		"100"
+#define FIRE_BATCH		100	/* complaints per partition and look */
+#define FIRE_MORE_MS		10	/* another look when a batch was full */
+#define FIRE_BUSY_MS		50
 #define FIRE_CATCH_UP_MS	200
 #define FIRE_IDLE_MS		5000	/* safety net: look at least this often */
 #define FIRE_DUES_MAX		(2 * SLA_CLOCKS_MAX)
@@ -29,6 +31,7 @@ struct firing {
 	int32_t			 p;
 	char			*id;
 	int64_t			 now;
+	bool			 failed;	/* a due one is left to retry */
 	struct sla_state	 s;
 	struct clock_due	 dues[FIRE_DUES_MAX];
 	size_t			 n;
@@ -70,44 +73,57 @@ firing_end(struct firing *f)
 	free(f);
 }
 
+/*
+ * The timer comes back for the complaint's next due time; after a failure
+ * the safety net's next look retries, rather than at once and in a loop.
+ */
 static void
 fire_on_saved(void *arg, int rc)
 {
 	struct firing	*f = arg;
 
-	if (rc != -1)
+	if (rc != -1 && !f->failed)
 		fire_rearm(f->t, clock_next_due(&f->s.c));
 	firing_end(f);
 }
 
+/* Saves the marks; the partition's offset is not the firing's to move. */
 static void
 fire_save(struct firing *f)
 {
-	f->s.offset = -1;	/* the partition's offset is not ours to move */
-	if (store_save(f->t, f->p, f->id, &f->s, fire_on_saved, f) == -1)
+	if (store_save(f->t, f->p, f->id, &f->s, false, fire_on_saved, f) ==
+	    -1)
 		firing_end(f);
+}
+
+static void
+fire_fail(struct firing *f)
+{
+	f->failed = true;
+	fire_save(f);
 }
 
 static void
 fire_on_sent(void *arg, bool ok)
 {
-	struct firing	*f = arg;
+	struct firing		*f = arg;
+	const struct clock_due	*d = &f->dues[f->next - 1];
 
 	if (!ok) {
 		log_warnx("fire: %s not sent; released for the next try",
 		    f->name);
 		store_release(f->t, f->p, f->id, f->name);
-		fire_save(f);
+		fire_fail(f);
 		return;
 	}
-	clock_mark_fired(&f->s.c, &f->dues[f->next - 1]);
-	metrics_inc(metrics_counter(f->dues[f->next - 1].kind ==
-	    CLOCK_DUE_WARNING ? "sla_warnings_total" : "sla_breaches_total",
+	clock_mark_fired(&f->s.c, d);
+	metrics_inc(metrics_counter(d->kind == CLOCK_DUE_WARNING ?
+	    "sla_warnings_total" : "sla_breaches_total",
 	    "SLA warnings or breaches fired.", ""));
 	metrics_observe(metrics_histogram("sla_fire_lag_seconds",
 	    "From a warning's or breach's due time to its event confirmed.",
 	    "", metrics_latency_seconds, metrics_latency_seconds_n),
-	    (double)(meta_now_ms() - f->dues[f->next - 1].at_ms) / 1000.0);
+	    (double)(meta_now_ms() - d->at_ms) / 1000.0);
 	fire_next_due(f);
 }
 
@@ -118,7 +134,7 @@ fire_on_claimed(void *arg, int rc)
 	const struct clock_due	*d = &f->dues[f->next - 1];
 
 	if (rc == -1) {
-		fire_save(f);
+		fire_fail(f);
 		return;
 	}
 	if (rc == 0) {		/* fired before: only the mark was missing */
@@ -126,7 +142,7 @@ fire_on_claimed(void *arg, int rc)
 		fire_next_due(f);
 		return;
 	}
-	if (emit_firing(f->t, f->id, &f->s, d, fire_on_sent, f) == -1)
+	if (emit_firing(f->t, f->id, f->name, &f->s, d, fire_on_sent, f) == -1)
 		fire_on_sent(f, false);
 }
 
@@ -143,7 +159,7 @@ fire_next_due(struct firing *f)
 	emit_firing_id(f->id, &f->s.c.clocks[d->index], d->kind, f->name,
 	    sizeof(f->name));
 	if (store_claim(f->t, f->p, f->id, f->name, fire_on_claimed, f) == -1)
-		fire_save(f);
+		fire_fail(f);
 }
 
 static void
@@ -166,7 +182,8 @@ fire_complaint(struct slatimer *t, int32_t p, const char *id)
 	struct firing	*f;
 
 	if (!keylock_take(t->busy, id)) {
-		fire_rearm(t, meta_now_ms() + 50);	/* an event is applied */
+		/* An event is applied, or a firing is under way. */
+		fire_rearm(t, meta_now_ms() + FIRE_BUSY_MS);
 		return;
 	}
 	f = xcalloc(1, sizeof(*f));
@@ -181,32 +198,39 @@ fire_complaint(struct slatimer *t, int32_t p, const char *id)
 struct scan {
 	struct slatimer	*t;
 	int32_t		 p;
+	int64_t		 now;
 };
 
+/*
+ * The head of a partition's due set, earliest first: the complaints due
+ * by the look's time are fired, up to a batch, and the first one not yet
+ * due arms the timer; a full batch brings another look soon.
+ */
 static void
 fire_on_due(struct redis *r, redisReply *reply, void *arg)
 {
 	struct scan	*sc = arg;
-	size_t		 i;
+	int64_t		 at;
+	size_t		 i, n = 0;
 
-	if (!redis_reply_error(reply, "due set") &&
-	    reply->type == REDIS_REPLY_ARRAY) {
-		for (i = 0; i < reply->elements; i++)
-			fire_complaint(sc->t, sc->p, reply->element[i]->str);
-		if (reply->elements > 0)
-			fire_rearm(sc->t, meta_now_ms() + 10);
+	if (redis_reply_error(reply, "due set") ||
+	    reply->type != REDIS_REPLY_ARRAY) {
+		free(sc);
+		return;
 	}
+	for (i = 0; i + 1 < reply->elements; i += 2) {
+		/* Scores may come as "1.7e+12": strtod reads them exactly. */
+		at = (int64_t)strtod(reply->element[i + 1]->str, NULL);
+		if (at > sc->now) {
+			fire_rearm(sc->t, at);
+			break;
+		}
+		if (n++ < FIRE_BATCH)
+			fire_complaint(sc->t, sc->p, reply->element[i]->str);
+	}
+	if (n > FIRE_BATCH)
+		fire_rearm(sc->t, meta_now_ms() + FIRE_MORE_MS);
 	free(sc);
-}
-
-static void
-fire_on_earliest(struct redis *r, redisReply *reply, void *arg)
-{
-	struct slatimer	*t = arg;
-
-	if (!redis_reply_error(reply, "earliest due") &&
-	    reply->type == REDIS_REPLY_ARRAY && reply->elements == 2)
-		fire_rearm(t, strtoll(reply->element[1]->str, NULL, 10));
 }
 
 static void
@@ -221,12 +245,11 @@ fire_partition(struct slatimer *t, int32_t p, int64_t now)
 	sc = xmalloc(sizeof(*sc));
 	sc->t = t;
 	sc->p = p;
+	sc->now = now;
+	/* One more than a batch, to see whether more are due. */
 	if (redis_command(t->redis, fire_on_due, sc,
-	    "ZRANGEBYSCORE sla:{p%d}:due -inf %lld LIMIT 0 " FIRE_BATCH,
-	    (int)p, (long long)now) == -1)
+	    "ZRANGE sla:{p%d}:due 0 %d WITHSCORES", (int)p, FIRE_BATCH) == -1)
 		free(sc);
-	redis_command(t->redis, fire_on_earliest, t,
-	    "ZRANGE sla:{p%d}:due 0 0 WITHSCORES", (int)p);
 }
 
 static void

@@ -105,6 +105,7 @@ static void
 slatimer_shutdown(struct signals *sig)
 {
 	kafka_consumer_close(timer.consumer);
+	timer.consumer = NULL;	/* jobs still finishing must not end messages */
 	kafka_producer_flush(timer.producer, 10000);
 	event_free(timer.timer);
 	httpd_free(timer.httpd);

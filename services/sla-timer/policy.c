@@ -35,7 +35,6 @@
 
 #define POLICY_FILE_MAX		(1024 * 1024)
 #define POLICY_ID_MAX		(SLA_POLICY_NAME_MAX - 1)
-#define POLICY_ECHO		"%.64s"	/* how much of a bad value is quoted */
 #define POLICY_NSEVS		5	/* Severity values, 0 meaning "*" */
 #define POLICY_NCATS		8	/* Category values, 0 meaning "*" */
 #define POLICY_NCLOCKS		10	/* SlaClock values */
@@ -50,6 +49,8 @@
 #define POLICY_WARN_DEFAULT	800	/* per mille of the target */
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+#define CLK(x)		CDP__V1__SLA_CLOCK__SLA_CLOCK_##x
+#define PARTY(x)	CDP__V1__PARTY__PARTY_##x
 
 /* The index tables hold every value the contract has today. */
 _Static_assert(CDP__V1__SEVERITY__SEVERITY_LOW < POLICY_NSEVS,
@@ -148,30 +149,30 @@ struct policy_key {
 	bool		 repeat;
 };
 
-/* Each clock and whose obligation it measures when the entry says nothing. */
-static const struct {
-	const char		*name;
-	Cdp__V1__SlaClock	 clock;
-	Cdp__V1__Party		 party;
-} policy_clocks[] = {
-	{ "first_contact", CDP__V1__SLA_CLOCK__SLA_CLOCK_FIRST_CONTACT,
-	    CDP__V1__PARTY__PARTY_PLATFORM },
-	{ "merchant_response", CDP__V1__SLA_CLOCK__SLA_CLOCK_MERCHANT_RESPONSE,
-	    CDP__V1__PARTY__PARTY_MERCHANT },
-	{ "investigation", CDP__V1__SLA_CLOCK__SLA_CLOCK_INVESTIGATION,
-	    CDP__V1__PARTY__PARTY_PLATFORM },
-	{ "solution", CDP__V1__SLA_CLOCK__SLA_CLOCK_SOLUTION,
-	    CDP__V1__PARTY__PARTY_PLATFORM },
-	{ "execution", CDP__V1__SLA_CLOCK__SLA_CLOCK_EXECUTION,
-	    CDP__V1__PARTY__PARTY_MERCHANT },
-	{ "return_inspection", CDP__V1__SLA_CLOCK__SLA_CLOCK_RETURN_INSPECTION,
-	    CDP__V1__PARTY__PARTY_MERCHANT },
-	{ "appeal_review", CDP__V1__SLA_CLOCK__SLA_CLOCK_APPEAL_REVIEW,
-	    CDP__V1__PARTY__PARTY_PLATFORM },
-	{ "qc_result", CDP__V1__SLA_CLOCK__SLA_CLOCK_QC_RESULT,
-	    CDP__V1__PARTY__PARTY_PLATFORM },
-	{ "emergency_start", CDP__V1__SLA_CLOCK__SLA_CLOCK_EMERGENCY_START,
-	    CDP__V1__PARTY__PARTY_PLATFORM },
+/* The clocks by their names in the file. */
+static const struct conffile_name policy_clocks[] = {
+	{ "first_contact",	CLK(FIRST_CONTACT) },
+	{ "merchant_response",	CLK(MERCHANT_RESPONSE) },
+	{ "investigation",	CLK(INVESTIGATION) },
+	{ "solution",		CLK(SOLUTION) },
+	{ "execution",		CLK(EXECUTION) },
+	{ "return_inspection",	CLK(RETURN_INSPECTION) },
+	{ "appeal_review",	CLK(APPEAL_REVIEW) },
+	{ "qc_result",		CLK(QC_RESULT) },
+	{ "emergency_start",	CLK(EMERGENCY_START) },
+};
+
+/* Whose obligation each clock measures when the entry says nothing. */
+static const Cdp__V1__Party policy_clock_party[POLICY_NCLOCKS] = {
+	[CLK(FIRST_CONTACT)] =		PARTY(PLATFORM),
+	[CLK(MERCHANT_RESPONSE)] =	PARTY(MERCHANT),
+	[CLK(INVESTIGATION)] =		PARTY(PLATFORM),
+	[CLK(SOLUTION)] =		PARTY(PLATFORM),
+	[CLK(EXECUTION)] =		PARTY(MERCHANT),
+	[CLK(RETURN_INSPECTION)] =	PARTY(MERCHANT),
+	[CLK(APPEAL_REVIEW)] =		PARTY(PLATFORM),
+	[CLK(QC_RESULT)] =		PARTY(PLATFORM),
+	[CLK(EMERGENCY_START)] =	PARTY(PLATFORM),
 };
 
 static const struct conffile_name policy_severities[] = {
@@ -463,7 +464,7 @@ set_timezone(struct parser *p, char *v)
 	if (strlen(v) != 6 || (v[0] != '+' && v[0] != '-') || v[3] != ':' ||
 	    (h = two_digits(v + 1)) == -1 || (m = two_digits(v + 4)) == -1 ||
 	    h > 23 || m > 59)
-		return conffile_error(&p->cf, "bad timezone \"" POLICY_ECHO
+		return conffile_error(&p->cf, "bad timezone \"" CONFFILE_ECHO
 		    "\": a UTC offset such as +08:00, or Asia/Shanghai, "
 		    "Asia/Hong_Kong, Asia/Macau, Asia/Taipei or UTC (zones "
 		    "with daylight saving are not supported)", v);
@@ -571,21 +572,15 @@ static int
 set_clock(struct parser *p, char *v)
 {
 	struct policy_entry	*e = cur_entry(p);
-	char			 buf[256];
-	size_t			 i, off = 0;
+	int			 clock;
 
-	for (i = 0; i < NITEMS(policy_clocks); i++)
-		if (strcmp(policy_clocks[i].name, v) == 0) {
-			e->pol.clock = policy_clocks[i].clock;
-			if (!(p->seen & (1u << KEY_PARTY)))
-				e->pol.party = policy_clocks[i].party;
-			return 0;
-		}
-	for (i = 0; i < NITEMS(policy_clocks) && off < sizeof(buf); i++)
-		off += snprintf(buf + off, sizeof(buf) - off, "%s%s",
-		    i ? ", " : "", policy_clocks[i].name);
-	return conffile_error(&p->cf, "unknown clock \"" POLICY_ECHO "\" "
-	    "(expected one of %s)", v, buf);
+	if (conffile_enum(&p->cf, policy_clocks, NITEMS(policy_clocks),
+	    "clock", v, &clock) == -1)
+		return -1;
+	e->pol.clock = clock;
+	if (!(p->seen & (1u << KEY_PARTY)))
+		e->pol.party = policy_clock_party[clock];
+	return 0;
 }
 
 static int
@@ -619,9 +614,10 @@ set_target(struct parser *p, char *v)
 	if (i == NITEMS(policy_units) || digits > 7 ||
 	    (e->count = strtoll(v, NULL, 10)) < 1 ||
 	    e->count > POLICY_COUNT_MAX)
-		return conffile_error(&p->cf, "bad target \"" POLICY_ECHO "\": "
-		    "a whole number greater than 0 (at most %d) and a unit: s, "
-		    "m, h, d or bd (4s, 30m, 2h, 2bd)", v, POLICY_COUNT_MAX);
+		return conffile_error(&p->cf, "bad target \"" CONFFILE_ECHO
+		    "\": a whole number greater than 0 (at most %d) and a "
+		    "unit: s, m, h, d or bd (4s, 30m, 2h, 2bd)", v,
+		    POLICY_COUNT_MAX);
 	e->unit = policy_units[i].unit;
 	e->target_line = p->cf.line;
 	return 0;
@@ -633,9 +629,9 @@ set_calendar(struct parser *p, char *v)
 	struct policy_entry	*e = cur_entry(p);
 
 	if (!conffile_id(v, POLICY_ID_MAX))
-		return conffile_error(&p->cf, "bad calendar name \"" POLICY_ECHO
-		    "\": 1-%d characters of a-z, 0-9, _, . and -", v,
-		    POLICY_ID_MAX);
+		return conffile_error(&p->cf, "bad calendar name \""
+		    CONFFILE_ECHO "\": 1-%d characters of a-z, 0-9, _, . and -",
+		    v, POLICY_ID_MAX);
 	if (strcmp(v, "24x7") != 0)
 		e->calendar = xstrdup(v);
 	e->calendar_line = p->cf.line;
@@ -684,7 +680,7 @@ set_warn_at(struct parser *p, char *v)
 		permille = 0;
 	else if (parse_milli(v, &permille) == -1 || permille < 1 ||
 	    permille > 1000)
-		return conffile_error(&p->cf, "bad warn_at \"" POLICY_ECHO
+		return conffile_error(&p->cf, "bad warn_at \"" CONFFILE_ECHO
 		    "\": a fraction of the target greater than 0 and at most "
 		    "1, with at most 3 decimals (0.8), or no", v);
 	cur_entry(p)->pol.warn_permille = permille;
@@ -709,7 +705,7 @@ set_coupon(struct parser *p, char *v)
 	long long	n;
 
 	if (parse_uint(v, POLICY_COUPON_MAX, &n) == -1)
-		return conffile_error(&p->cf, "bad coupon_fen \"" POLICY_ECHO
+		return conffile_error(&p->cf, "bad coupon_fen \"" CONFFILE_ECHO
 		    "\": an amount in fen from 0 (none) to %d", v,
 		    POLICY_COUPON_MAX);
 	cur_entry(p)->pol.actions.coupon_fen = n;
@@ -745,7 +741,7 @@ set_penalty(struct parser *p, char *v)
 
 	if (parse_uint(v, POLICY_POINTS_MAX, &n) == -1 || n < 1)
 		return conffile_error(&p->cf, "bad penalty_points \""
-		    POLICY_ECHO "\": an integer from 1 to %d (leave the key "
+		    CONFFILE_ECHO "\": an integer from 1 to %d (leave the key "
 		    "out for no penalty)", v, POLICY_POINTS_MAX);
 	a->penalize_merchant = true;
 	a->penalty_points = n;
@@ -756,8 +752,8 @@ static int
 set_notify(struct parser *p, char *v)
 {
 	if (conffile_bool(v, &cur_entry(p)->pol.actions.notify) == -1)
-		return conffile_error(&p->cf, "bad notify \"" POLICY_ECHO "\": "
-		    "yes or no", v);
+		return conffile_error(&p->cf, "bad notify \"" CONFFILE_ECHO
+		    "\": yes or no", v);
 	return 0;
 }
 
@@ -921,17 +917,6 @@ name_of(const struct conffile_name *names, size_t n, int value)
 	return "?";
 }
 
-static const char *
-clock_label(Cdp__V1__SlaClock clock)
-{
-	size_t	i;
-
-	for (i = 0; i < NITEMS(policy_clocks); i++)
-		if (policy_clocks[i].clock == clock)
-			return policy_clocks[i].name;
-	return "?";
-}
-
 /*
  * Checks a [policy] section as a whole and claims its (severity,
  * category, clock), which no other entry may have.
@@ -961,8 +946,8 @@ close_policy(struct parser *p)
 		    name_of(policy_severities, NITEMS(policy_severities),
 		    e->severity), name_of(policy_categories,
 		    NITEMS(policy_categories), e->category),
-		    clock_label(e->pol.clock), p->ps->entries[other].name,
-		    p->ps->entries[other].line);
+		    name_of(policy_clocks, NITEMS(policy_clocks), e->pol.clock),
+		    p->ps->entries[other].name, p->ps->entries[other].line);
 	}
 	*slot = p->ps->nentries;
 	return 0;
@@ -1012,10 +997,10 @@ parse_section(void *arg, char *s)
 		if (strcmp(policy_sections[k].name, kind) == 0)
 			break;
 	if (k == NITEMS(policy_sections))
-		return conffile_error(&p->cf, "unknown section [" POLICY_ECHO
+		return conffile_error(&p->cf, "unknown section [" CONFFILE_ECHO
 		    "] (expected calendar or policy)", kind);
 	if (!conffile_id(name, POLICY_ID_MAX))
-		return conffile_error(&p->cf, "bad %s name \"" POLICY_ECHO
+		return conffile_error(&p->cf, "bad %s name \"" CONFFILE_ECHO
 		    "\": 1-%d characters of a-z, 0-9, _, . and -", kind, name,
 		    POLICY_ID_MAX);
 	p->sec = policy_sections[k].sec;
@@ -1043,8 +1028,8 @@ parse_assign(void *arg, char *key, char *value)
 	for (i = 0; i < n && strcmp(keys[i].name, key) != 0; i++)
 		;
 	if (i == n)
-		return conffile_error(&p->cf, "unknown key \"" POLICY_ECHO "\" "
-		    "in [%s]", key, policy_sections[k].name);
+		return conffile_error(&p->cf, "unknown key \"" CONFFILE_ECHO
+		    "\" in [%s]", key, policy_sections[k].name);
 	if ((p->seen & (1u << i)) && !keys[i].repeat)
 		return conffile_error(&p->cf, "duplicate key %s", key);
 	if (*value == '\0')
@@ -1189,6 +1174,18 @@ policy_find(const struct policy_set *ps, Cdp__V1__Severity severity,
 	    (pol = ps->index[POLICY_ANY][c][k]) != NULL)
 		return pol;
 	return ps->index[POLICY_ANY][POLICY_ANY][k];
+}
+
+/* The policy of that name, or NULL when the file has none. */
+const struct sla_policy *
+policy_by_name(const struct policy_set *ps, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < ps->nentries; i++)
+		if (strcmp(ps->entries[i].name, name) == 0)
+			return &ps->entries[i].pol;
+	return NULL;
 }
 
 const char *

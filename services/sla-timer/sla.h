@@ -76,6 +76,8 @@ const struct sla_policy	*policy_find(const struct policy_set *ps,
 			    Cdp__V1__Severity severity,
 			    Cdp__V1__Category category,
 			    Cdp__V1__SlaClock clock);
+const struct sla_policy	*policy_by_name(const struct policy_set *ps,
+			    const char *name);
 const char		*policy_version(const struct policy_set *ps);
 void			 policy_free(struct policy_set *ps);
 
@@ -198,7 +200,8 @@ void	store_start(struct slatimer *t);
 int	store_load(struct slatimer *t, int32_t p, const char *id,
 	    store_load_fn fn, void *arg);
 int	store_save(struct slatimer *t, int32_t p, const char *id,
-	    const struct sla_state *s, store_done_fn fn, void *arg);
+	    const struct sla_state *s, bool at_offset, store_done_fn fn,
+	    void *arg);
 int	store_claim(struct slatimer *t, int32_t p, const char *id,
 	    const char *firing, store_done_fn fn, void *arg);
 int	store_release(struct slatimer *t, int32_t p, const char *id,
@@ -213,8 +216,8 @@ int	emit_change(struct slatimer *t, const Cdp__V1__EventMeta *cause,
 	    const char *complaint_id, const char *merchant_id,
 	    const struct clock_change *ch, emit_fn fn, void *arg);
 int	emit_firing(struct slatimer *t, const char *complaint_id,
-	    const struct sla_state *s, const struct clock_due *d, emit_fn fn,
-	    void *arg);
+	    const char *firing, const struct sla_state *s,
+	    const struct clock_due *d, emit_fn fn, void *arg);
 void	emit_firing_id(const char *complaint_id, const struct sla_clock *k,
 	    enum clock_due_kind kind, char *out, size_t size);
 

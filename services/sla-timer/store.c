@@ -113,36 +113,30 @@ store_on_done(struct redis *r, redisReply *reply, void *arg)
 }
 
 /*
- * Writes the clocks, the complaint's next due time and the partition's
- * offset (when s->offset >= 0) together; fn gets 1, or -1 on failure.
+ * Writes the clocks, the complaint's next due time and, when at_offset,
+ * s->offset as the partition's offset, together; fn gets 1, or -1 on
+ * failure.
  */
 int
 store_save(struct slatimer *t, int32_t p, const char *id,
-    const struct sla_state *s, store_done_fn fn, void *arg)
+    const struct sla_state *s, bool at_offset, store_done_fn fn, void *arg)
 {
 	struct op	*o = op_new(NULL, fn, arg);
-	char		 keys[3][160], due[24], offset[24];
+	char		*keys[3], due[24], offset[24] = "";
 	char		*json = state_encode(s);
-	const char	*args[7];
-	int		 rc;
+	int		 i, rc;
 
-	snprintf(keys[0], sizeof(keys[0]), "sla:{p%d}:c:%s", (int)p, id);
-	snprintf(keys[1], sizeof(keys[1]), "sla:{p%d}:due", (int)p);
-	snprintf(keys[2], sizeof(keys[2]), "sla:{p%d}:offset", (int)p);
+	keys[0] = xasprintf("sla:{p%d}:c:%s", (int)p, id);
+	keys[1] = xasprintf("sla:{p%d}:due", (int)p);
+	keys[2] = xasprintf("sla:{p%d}:offset", (int)p);
 	snprintf(due, sizeof(due), "%lld", (long long)clock_next_due(&s->c));
-	if (s->offset >= 0)
+	if (at_offset)
 		snprintf(offset, sizeof(offset), "%lld", (long long)s->offset);
-	else
-		offset[0] = '\0';
-	args[0] = keys[0];
-	args[1] = keys[1];
-	args[2] = keys[2];
-	args[3] = json;
-	args[4] = id;
-	args[5] = due;
-	args[6] = offset;
 	rc = redis_script_run(t->redis, store_save_script, store_on_done, o, 3,
-	    4, args, NULL);
+	    4, (const char *[]){ keys[0], keys[1], keys[2], json, id, due,
+	    offset }, NULL);
+	for (i = 0; i < 3; i++)
+		free(keys[i]);
 	free(json);
 	if (rc == -1)
 		free(o);
@@ -155,16 +149,13 @@ store_claim(struct slatimer *t, int32_t p, const char *id, const char *firing,
     store_done_fn fn, void *arg)
 {
 	struct op	*o = op_new(NULL, fn, arg);
-	char		 key[160];
-	const char	*args[3];
+	char		*key = xasprintf("sla:{p%d}:f:%s", (int)p, id);
+	const char	*args[3] = { key, firing, STORE_FIRED_TTL_MS };
 	int		 rc;
 
-	snprintf(key, sizeof(key), "sla:{p%d}:f:%s", (int)p, id);
-	args[0] = key;
-	args[1] = firing;
-	args[2] = STORE_FIRED_TTL_MS;
 	rc = redis_script_run(t->redis, store_claim_script, store_on_done, o,
 	    1, 2, args, NULL);
+	free(key);
 	if (rc == -1)
 		free(o);
 	return rc;
@@ -225,7 +216,9 @@ store_wipe(const char *host, int port, bool keep_firings)
 		return -1;
 	do {
 		if ((reply = redisCommand(rc, "SCAN %s MATCH sla:* COUNT 1000",
-		    cursor)) == NULL || reply->type != REDIS_REPLY_ARRAY) {
+		    cursor)) == NULL || reply->type != REDIS_REPLY_ARRAY ||
+		    reply->elements != 2) {
+			freeReplyObject(reply);
 			redisFree(rc);
 			return -1;
 		}

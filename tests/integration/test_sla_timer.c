@@ -78,43 +78,45 @@ stop(struct daemon *d)
 	assert_int_equal(testproc_stop(d->pid, 15000), 0);
 }
 
+/* Produces ev for complaint id as producer would; returns when it is. */
+static int64_t
+send_event(Cdp__V1__ComplaintEvent *ev, const char *id, const char *producer)
+{
+	Cdp__V1__EventMeta	meta;
+	struct meta_ids		ids;
+
+	meta_fill(&meta, &ids, producer, NULL, NULL);
+	ev->meta = &meta;
+	ev->complaint_id = (char *)id;
+	ev->merchant_id = "M1001";
+	testenv_produce_event(ev);
+	return meta.occurred_at_ms;
+}
+
 /* The classifier's verdict on a new complaint: its clocks start here. */
 static void
 classify(const char *id, Cdp__V1__Severity severity, int64_t *at)
 {
 	Cdp__V1__ComplaintEvent	ev = CDP__V1__COMPLAINT_EVENT__INIT;
-	Cdp__V1__EventMeta	meta;
-	struct meta_ids		ids;
 	Cdp__V1__Classified	cl = CDP__V1__CLASSIFIED__INIT;
 
-	meta_fill(&meta, &ids, "classifier", NULL, NULL);
 	cl.category = CDP__V1__CATEGORY__CATEGORY_PRODUCT;
 	cl.severity = severity;
-	ev.meta = &meta;
-	ev.complaint_id = (char *)id;
-	ev.merchant_id = "M1001";
 	ev.body_case = BODY(CLASSIFIED);
 	ev.classified = &cl;
-	testenv_produce_event(&ev);
-	*at = meta.occurred_at_ms;
+	*at = send_event(&ev, id, "classifier");
 }
 
 static void
 act(const char *id, Cdp__V1__Action action)
 {
 	Cdp__V1__ComplaintEvent	ev = CDP__V1__COMPLAINT_EVENT__INIT;
-	Cdp__V1__EventMeta	meta;
-	struct meta_ids		ids;
 	Cdp__V1__ActionRecorded	rec = CDP__V1__ACTION_RECORDED__INIT;
 
-	meta_fill(&meta, &ids, "intake", NULL, NULL);
 	rec.action = action;
-	ev.meta = &meta;
-	ev.complaint_id = (char *)id;
-	ev.merchant_id = "M1001";
 	ev.body_case = BODY(ACTION_RECORDED);
 	ev.action_recorded = &rec;
-	testenv_produce_event(&ev);
+	send_event(&ev, id, "intake");
 }
 
 /* How many events of a body case a complaint has now. */
