@@ -9,9 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +20,7 @@
 #include "log.h"
 #include "redis.h"
 #include "testenv.h"
+#include "testproc.h"
 
 struct run {
 	struct redis	*r;
@@ -30,20 +29,6 @@ struct run {
 	int		 replies;
 	bool		 reply_error;
 };
-
-static int
-free_port(void)
-{
-	struct sockaddr_in	sin = { .sin_family = AF_INET };
-	socklen_t		len = sizeof(sin);
-	int			fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
 
 static pid_t
 redis_start(int port)
@@ -127,7 +112,7 @@ test_reconnects_after_restart_and_reloads_scripts(void **state)
 	struct event_base	*base = event_base_new();
 	struct run		 run = { 0 };
 	struct redis_script	*s;
-	int			 port = free_port();
+	int			 port = testproc_free_port();
 	pid_t			 pid = redis_start(port);
 
 	run.r = redis_new(base, "127.0.0.1", port);

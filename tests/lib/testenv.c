@@ -130,60 +130,6 @@ testenv_run_until(struct event_base *base, bool (*done)(void *), void *arg,
 	return u.met;
 }
 
-/*
- * Reads a topic from the beginning, every partition, until want records
- * came or timeout_ms passed, outside any consumer group.
- */
-size_t
-testenv_read_topic(const char *topic, size_t want, int timeout_ms,
-    struct testenv_record **out)
-{
-	rd_kafka_conf_t		*conf = rd_kafka_conf_new();
-	rd_kafka_t		*rk;
-	rd_kafka_message_t	*m;
-	struct testenv_record	*recs = xcalloc(want + 1, sizeof(*recs));
-	char			 err[256], *group = testenv_unique("reader");
-	size_t			 n = 0;
-	int64_t			 deadline = meta_now_ms() + timeout_ms;
-	rd_kafka_topic_partition_list_t *sub;
-
-	rd_kafka_conf_set(conf, "bootstrap.servers", testenv_brokers(), err,
-	    sizeof(err));
-	rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err));
-	rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err,
-	    sizeof(err));
-	rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
-	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err))) ==
-	    NULL)
-		fatalx("testenv: %s", err);
-	rd_kafka_poll_set_consumer(rk);
-	sub = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
-	rd_kafka_subscribe(rk, sub);
-	rd_kafka_topic_partition_list_destroy(sub);
-	while (n < want && meta_now_ms() < deadline) {
-		if ((m = rd_kafka_consumer_poll(rk, 100)) == NULL)
-			continue;
-		if (m->err == 0) {
-			recs[n].key = xstrndup(m->key ? m->key : "", m->key_len);
-			recs[n].key_len = m->key_len;
-			recs[n].payload = xmalloc(m->len + 1);
-			memcpy(recs[n].payload, m->payload, m->len);
-			recs[n].len = m->len;
-			recs[n].partition = m->partition;
-			recs[n].offset = m->offset;
-			rd_kafka_message_detach_headers(m, &recs[n].headers);
-			n++;
-		}
-		rd_kafka_message_destroy(m);
-	}
-	rd_kafka_consumer_close(rk);
-	rd_kafka_destroy(rk);
-	free(group);
-	*out = recs;
-	return n;
-}
-
 static void
 testenv_keep(struct testenv_record **recs, size_t *n, rd_kafka_message_t *m)
 {

@@ -31,8 +31,6 @@ char		*testenv_unique(const char *prefix);
 void		 testenv_create_topic(const char *topic, int partitions);
 bool		 testenv_run_until(struct event_base *base,
 		    bool (*done)(void *), void *arg, int timeout_ms);
-size_t		 testenv_read_topic(const char *topic, size_t want,
-		    int timeout_ms, struct testenv_record **out);
 size_t		 testenv_read_key(const char *topic, const char *key,
 		    int timeout_ms, struct testenv_record **out);
 void		 testenv_records_free(struct testenv_record *r, size_t n);
