@@ -46,7 +46,13 @@ env_load() {
 		BUILD_FLAGS=()
 		;;
 	test)
-		KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093 REDIS_PORT=16380
+		# CDP_TEST_PORT_OFFSET moves the test environment's ports, so
+		# that several work trees on one machine can each run ./dev test.
+		local off=${CDP_TEST_PORT_OFFSET:-0}
+		[[ $off =~ ^[0-9]{1,4}$ ]] ||
+			die "CDP_TEST_PORT_OFFSET must be a number from 0 to 9999"
+		KAFKA_PORT=$((19092 + off)) KAFKA_CONTROLLER_PORT=$((19093 + off))
+		REDIS_PORT=$((16380 + off))
 		KAFKA_HEAP="-Xms256m -Xmx512m"
 		BUILD_DIR=$ROOT/build-test
 		BUILD_FLAGS=(-DCDP_WERROR=ON -DCDP_SANITIZE=ON)
