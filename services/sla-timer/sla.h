@@ -4,9 +4,10 @@
  * clock a target in a calendar; complaint events start, pause, resume and
  * stop clocks; due warnings and breaches fire once.
  *
- * Pure modules (no I/O, unit-tested): calendar (business-time arithmetic),
- * policy (the policy file), clock (the clocks of one complaint and how
- * events and time change them). I/O modules come with the daemon.
+ * Pure modules (no I/O, unit-tested): clock (the clocks of one complaint
+ * and how events and time change them), over common/calendar.c (business
+ * time) and common/policy.c (the policy file, which intake reads too to
+ * promise what the clock enforces). The I/O modules come with the daemon.
  */
 #ifndef CDP_SLA_H
 #define CDP_SLA_H
@@ -16,70 +17,8 @@
 #include <stdint.h>
 
 #include "cdp/v1/complaint.pb-c.h"
-
-/*
- * calendar.c: when time counts. A 24x7 calendar counts every millisecond;
- * a business calendar counts only its opening hours on its working days, in
- * a fixed UTC offset (Asia/Shanghai is +08:00, with no daylight saving),
- * minus holidays, plus make-up working days (调休) that fall on weekends.
- */
-struct calendar;
-
-struct calendar	*calendar_new_24x7(void);
-struct calendar	*calendar_new_business(int utc_offset_minutes,
-		    unsigned weekdays);	/* bit 0 Monday ... bit 6 Sunday */
-int		 calendar_add_hours(struct calendar *cal, int open_minute,
-		    int close_minute);	/* minutes after midnight, open < close */
-int		 calendar_add_holiday(struct calendar *cal, int yyyymmdd);
-int		 calendar_add_workday(struct calendar *cal, int yyyymmdd);
-int		 calendar_check(const struct calendar *cal, char *err,
-		    size_t errsz);	/* -1: no opening hours at all, ... */
-bool		 calendar_is_24x7(const struct calendar *cal);
-bool		 calendar_is_open(const struct calendar *cal, int64_t at_ms);
-int64_t		 calendar_add_business_time(const struct calendar *cal,
-		    int64_t start_ms, int64_t duration_ms);
-int64_t		 calendar_business_time(const struct calendar *cal,
-		    int64_t from_ms, int64_t to_ms);
-void		 calendar_free(struct calendar *cal);
-
-/*
- * policy.c: the SLA policy file (SLA_POLICY_FILE, config/sla-policies.conf):
- * (severity, category, clock) to a target, a calendar, a warning point and
- * the actions on breach. The most specific entry wins: severity and
- * category, then severity alone, then category alone, then the clock's
- * default.
- */
-struct sla_actions {
-	int64_t			 coupon_fen;	/* 0: none */
-	bool			 escalate;
-	Cdp__V1__EscalationLevel escalate_to;
-	bool			 penalize_merchant;
-	uint32_t		 penalty_points;
-	bool			 notify;
-};
-
-struct sla_policy {
-	const char		*name;		/* the entry's id */
-	Cdp__V1__SlaClock	 clock;
-	int64_t			 target_ms;	/* > 0 */
-	const struct calendar	*calendar;
-	uint32_t		 warn_permille;	/* 800: warn at 80% */
-	Cdp__V1__Party		 party;		/* whose obligation */
-	struct sla_actions	 actions;
-};
-
-struct policy_set;
-
-struct policy_set	*policy_load(const char *path, char *err,
-			    size_t errsz);
-const struct sla_policy	*policy_find(const struct policy_set *ps,
-			    Cdp__V1__Severity severity,
-			    Cdp__V1__Category category,
-			    Cdp__V1__SlaClock clock);
-const struct sla_policy	*policy_by_name(const struct policy_set *ps,
-			    const char *name);
-const char		*policy_version(const struct policy_set *ps);
-void			 policy_free(struct policy_set *ps);
+#include "calendar.h"
+#include "policy.h"
 
 /*
  * clock.c: the clocks of one complaint. clock_apply() takes one complaint
@@ -89,7 +28,6 @@ void			 policy_free(struct policy_set *ps);
  * events rebuilds the same clocks.
  */
 #define SLA_CLOCKS_MAX		16
-#define SLA_POLICY_NAME_MAX	64
 
 enum clock_state {
 	CLOCK_RUNNING,

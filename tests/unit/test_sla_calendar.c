@@ -1,5 +1,5 @@
 /*
- * Unit tests of services/sla-timer/calendar.c: business-hours arithmetic
+ * Unit tests of common/calendar.c: business-hours arithmetic
  * overnight, over weekends, over holidays with make-up working days (the
  * 2026 National Day week), across time zones, from outside opening hours,
  * around lunch breaks, at offsets other than +08:00, in a 24x7 calendar,
@@ -8,7 +8,7 @@
  * business_time(s, add(s, d)) == d. Local times are turned into instants
  * with timegm(), independently of the calendar's own date arithmetic.
  */
-/* cdp-test-sources: services/sla-timer/calendar.c */
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

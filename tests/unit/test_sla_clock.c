@@ -5,7 +5,7 @@
  * urgent classification, cycles, reopening, a full clocks[] and replay.
  * The policies are real files, written to /tmp and read by policy_load().
  */
-/* cdp-test-sources: services/sla-timer/clock.c services/sla-timer/policy.c services/sla-timer/calendar.c */
+/* cdp-test-sources: services/sla-timer/clock.c */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

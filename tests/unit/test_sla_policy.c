@@ -1,11 +1,11 @@
 /*
- * Unit tests of services/sla-timer/policy.c: both shipped policy files load
+ * Unit tests of common/policy.c: both shipped policy files load
  * and give the defaults of docs/sla.md; the most specific entry wins;
  * targets convert to ms in their calendar; every kind of mistake is refused
  * with "<path>:<line>: [<section>] <reason>"; policy_version is the SHA-256
  * prefix of the content. Files are written to temporary files.
  */
-/* cdp-test-sources: services/sla-timer/policy.c services/sla-timer/calendar.c */
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

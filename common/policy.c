@@ -30,7 +30,7 @@
 #include <string.h>
 
 #include "conffile.h"
-#include "sla.h"
+#include "policy.h"
 #include "xmalloc.h"
 
 #define POLICY_FILE_MAX		(1024 * 1024)

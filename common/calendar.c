@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sla.h"
+#include "calendar.h"
 #include "xmalloc.h"
 
 #define CALENDAR_MINUTE_MS	INT64_C(60000)
