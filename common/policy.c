@@ -1176,6 +1176,26 @@ policy_find(const struct policy_set *ps, Cdp__V1__Severity severity,
 	return ps->index[POLICY_ANY][POLICY_ANY][k];
 }
 
+/*
+ * When a clock started at start_ms under the policy of (severity,
+ * category, clock) falls due, by the same arithmetic as the sla-timer's
+ * clocks: a promise made from it is the deadline the clock enforces. -1
+ * when the file gives the clock no policy.
+ */
+int64_t
+policy_due(const struct policy_set *ps, Cdp__V1__Severity severity,
+    Cdp__V1__Category category, Cdp__V1__SlaClock clock, int64_t start_ms)
+{
+	const struct sla_policy	*pol;
+
+	if ((pol = policy_find(ps, severity, category, clock)) == NULL)
+		return -1;
+	if (pol->calendar == NULL)
+		return start_ms + pol->target_ms;
+	return calendar_add_business_time(pol->calendar, start_ms,
+	    pol->target_ms);
+}
+
 /* The policy of that name, or NULL when the file has none. */
 const struct sla_policy *
 policy_by_name(const struct policy_set *ps, const char *name)

@@ -49,6 +49,10 @@ const struct sla_policy	*policy_find(const struct policy_set *ps,
 			    Cdp__V1__Severity severity,
 			    Cdp__V1__Category category,
 			    Cdp__V1__SlaClock clock);
+int64_t			 policy_due(const struct policy_set *ps,
+			    Cdp__V1__Severity severity,
+			    Cdp__V1__Category category,
+			    Cdp__V1__SlaClock clock, int64_t start_ms);
 const struct sla_policy	*policy_by_name(const struct policy_set *ps,
 			    const char *name);
 const char		*policy_version(const struct policy_set *ps);

@@ -17,6 +17,7 @@
 #include "intake.h"
 #include "log.h"
 #include "meta.h"
+#include "policy.h"
 #include "timefmt.h"
 #include "xmalloc.h"
 
@@ -110,6 +111,24 @@ filing_answer(struct submit *s)
 	return body;
 }
 
+/*
+ * The first contact promised at filing: the deadline of the first-contact
+ * clock that sla-timer starts from the same receipt time, under the same
+ * policy file, for a normal complaint. The severity is not known before
+ * the classifier has run; an urgent complaint's clock is tighter, and the
+ * view then shows the clock's own deadline.
+ */
+static int64_t
+filing_promise(const struct policy_set *ps, int64_t now)
+{
+	int64_t	due;
+
+	due = policy_due(ps, CDP__V1__SEVERITY__SEVERITY_NORMAL,
+	    CDP__V1__CATEGORY__CATEGORY_UNSPECIFIED,
+	    CDP__V1__SLA_CLOCK__SLA_CLOCK_FIRST_CONTACT, now);
+	return due > 0 ? due : 0;
+}
+
 /* Builds the Filed event and sends it. */
 static void
 filing_publish(struct filing *f)
@@ -126,7 +145,7 @@ filing_publish(struct filing *f)
 	f->meta.occurred_at_ms = now;
 	f->meta.producer = "intake";
 	f->meta.schema_version = META_SCHEMA_VERSION;
-	filed->first_contact_due_ms = now + f->s.in->first_contact_ms;
+	filed->first_contact_due_ms = filing_promise(f->s.in->policies, now);
 	filed->idempotency_key = f->s.idem_key != NULL ? f->s.idem_key : "";
 	cdp__v1__complaint_event__init(&f->ev);
 	f->ev.meta = &f->meta;

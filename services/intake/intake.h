@@ -205,6 +205,8 @@ json_t			*view_summary(const json_t *view,
 /*
  * The daemon's state, owned by main.c and lent to every I/O module.
  */
+struct policy_set;
+
 struct intake {
 	struct event_base	*base;
 	struct kafka_producer	*producer;
@@ -215,7 +217,7 @@ struct intake {
 	const char		*topic;		/* complaints.events */
 	char			*redis_host;
 	int			 redis_port;
-	int64_t			 first_contact_ms; /* promised at filing */
+	struct policy_set	*policies;	/* SLA: what filing promises */
 	size_t			 in_flight;	/* requests awaiting Kafka */
 };
 

@@ -17,6 +17,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "meta.h"
+#include "policy.h"
 #include "redis.h"
 #include "signals.h"
 
@@ -28,7 +29,7 @@ static struct daemon_settings	ds;
 static struct {
 	char		*keys_file;
 	long long	 publish_timeout_ms;
-	long long	 first_contact_minutes;
+	char		*sla_policy_file;
 } settings;
 
 static const struct config_setting settings_table[] = {
@@ -37,9 +38,9 @@ static const struct config_setting settings_table[] = {
 	{ "INTAKE_PUBLISH_TIMEOUT_MS", CONFIG_INT, "5000", 100, 60000, NULL,
 	    "how long a request waits for Kafka before 503",
 	    &settings.publish_timeout_ms },
-	{ "INTAKE_FIRST_CONTACT_MINUTES", CONFIG_INT, "1440", 1, 10080, NULL,
-	    "first contact promised to the customer at filing",
-	    &settings.first_contact_minutes },
+	{ "SLA_POLICY_FILE", CONFIG_STRING, "config/sla-policies.conf", 0, 0,
+	    NULL, "SLA policies: the first contact promised at filing",
+	    &settings.sla_policy_file },
 };
 
 #define NSETTINGS	nitems(settings_table)
@@ -86,7 +87,14 @@ intake_setup(void)
 	intake.redis_host = ds.redis_host;
 	intake.redis_port = ds.redis_port;
 	intake.topic = "complaints.events";
-	intake.first_contact_ms = settings.first_contact_minutes * 60 * 1000;
+	if ((intake.policies = policy_load(settings.sla_policy_file, err,
+	    sizeof(err))) == NULL)
+		fatalx("config: SLA_POLICY_FILE: %s", err);
+	if (policy_due(intake.policies, CDP__V1__SEVERITY__SEVERITY_NORMAL,
+	    CDP__V1__CATEGORY__CATEGORY_UNSPECIFIED,
+	    CDP__V1__SLA_CLOCK__SLA_CLOCK_FIRST_CONTACT, 0) < 0)
+		fatalx("config: SLA_POLICY_FILE: %s has no first_contact policy"
+		    " for a normal complaint", settings.sla_policy_file);
 }
 
 /*
@@ -105,6 +113,7 @@ intake_shutdown(struct signals *sig)
 	kafka_consumer_close(intake.consumer);
 	httpd_free(intake.httpd);
 	keys_free(intake.keys);
+	policy_free(intake.policies);
 	signals_free(sig);
 	if (drain_ev != NULL)
 		event_free(drain_ev);

@@ -1123,6 +1123,11 @@ apply_clock(json_t *view, const Cdp__V1__ComplaintEvent *ev,
 	history_add(view, ev, clock_events[change], detail);
 	if ((c = clock_get(view, ch->clock, ch->cycle)) != NULL)
 		clock_change_apply(c, ev, ch, change);
+	/* The promise follows the clock that enforces it. */
+	if (ch->clock == CDP__V1__SLA_CLOCK__SLA_CLOCK_FIRST_CONTACT &&
+	    (change == CLOCK_STARTED || change == CLOCK_RESUMED) &&
+	    ch->due_ms > 0)
+		put_time(view, "first_contact_due", ch->due_ms);
 	return true;
 }
 

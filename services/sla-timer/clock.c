@@ -67,6 +67,7 @@ struct clock_ctx {
 	struct sla_complaint	*c;
 	const struct policy_set	*ps;
 	int64_t			 now;
+	int64_t			 since;		/* when a starting clock counts from */
 	const char		*reason;
 	struct clock_change	*out;
 	size_t			 max;
@@ -439,9 +440,9 @@ clock_start(struct clock_ctx *x, Cdp__V1__SlaClock clock, bool once)
 	k->state = CLOCK_RUNNING;
 	snprintf(k->policy, sizeof(k->policy), "%s", p->name);
 	k->party = p->party;
-	k->started_ms = x->now;
+	k->started_ms = x->since;
 	warn = clock_warn_target(p);
-	clock_project(k, p->calendar, x->now, p->target_ms, warn > 0, warn);
+	clock_project(k, p->calendar, x->since, p->target_ms, warn > 0, warn);
 	clock_report(x, CLOCK_STARTED, k);
 }
 
@@ -672,6 +673,8 @@ clock_classified(struct clock_ctx *x, const Cdp__V1__Classified *cl)
 		clock_reclassified(x);
 	}
 	x->reason = "classified";
+	if (x->c->received_ms > 0 && x->c->received_ms <= x->now)
+		x->since = x->c->received_ms;
 	for (i = 0; i < nitems(clock_on_classified); i++)
 		if (clock_on_classified[i].test == NULL ||
 		    clock_on_classified[i].test(cl))
@@ -735,11 +738,17 @@ size_t
 clock_apply(struct sla_complaint *c, const struct policy_set *ps,
     const Cdp__V1__ComplaintEvent *ev, struct clock_change *out, size_t max)
 {
-	struct clock_ctx	x = { c, ps, 0, "", out, max, 0 };
+	struct clock_ctx	x = { c, ps, 0, 0, "", out, max, 0 };
 
 	if (ev->meta == NULL || (x.now = ev->meta->occurred_at_ms) <= 0)
 		return 0;
+	x.since = x.now;
 	switch (ev->body_case) {
+	case BODY(FILED):
+	case BODY(PROACTIVE_OPENED):
+		if (c->received_ms == 0)
+			c->received_ms = x.now;
+		break;
 	case BODY(CLASSIFIED):
 		clock_classified(&x, ev->classified);
 		break;

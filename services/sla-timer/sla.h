@@ -57,6 +57,9 @@ struct sla_complaint {
 	Cdp__V1__Severity	severity;	/* from the latest Classified */
 	Cdp__V1__Category	category;
 	bool			closed;
+	int64_t			received_ms;	/* filed: the clocks that a
+						   classification starts count
+						   from here, as intake promised */
 	struct sla_clock	clocks[SLA_CLOCKS_MAX];
 	size_t			nclocks;
 };

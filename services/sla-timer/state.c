@@ -47,10 +47,11 @@ state_encode(const struct sla_state *s)
 
 	for (i = 0; i < s->c.nclocks; i++)
 		json_array_append_new(clocks, state_clock(&s->c.clocks[i]));
-	doc = json_pack("{s:I, s:s, s:i, s:i, s:b, s:o}", "offset",
+	doc = json_pack("{s:I, s:s, s:i, s:i, s:b, s:I, s:o}", "offset",
 	    (json_int_t)s->offset, "merchant_id", s->merchant_id, "severity",
 	    (int)s->c.severity, "category", (int)s->c.category, "closed",
-	    s->c.closed, "clocks", clocks);
+	    s->c.closed, "received", (json_int_t)s->c.received_ms, "clocks",
+	    clocks);
 	if ((text = json_dumps(doc, JSON_COMPACT)) == NULL)
 		fatalx("state: cannot encode");
 	json_decref(doc);
@@ -95,7 +96,7 @@ int
 state_decode(const char *json, size_t len, struct sla_state *s)
 {
 	json_t		*doc, *clocks, *o;
-	json_int_t	 offset;
+	json_int_t	 offset, received = 0;
 	const char	*merchant;
 	int		 severity, category, closed, rc = -1;
 	size_t		 i;
@@ -103,9 +104,11 @@ state_decode(const char *json, size_t len, struct sla_state *s)
 	state_init(s);
 	if ((doc = json_loadb(json, len, 0, NULL)) == NULL)
 		return -1;
-	if (json_unpack(doc, "{s:I, s:s, s:i, s:i, s:b, s:o}", "offset",
+	/* "received" came later: a state stored before it has none. */
+	if (json_unpack(doc, "{s:I, s:s, s:i, s:i, s:b, s?I, s:o}", "offset",
 	    &offset, "merchant_id", &merchant, "severity", &severity,
-	    "category", &category, "closed", &closed, "clocks", &clocks) == 0 &&
+	    "category", &category, "closed", &closed, "received", &received,
+	    "clocks", &clocks) == 0 &&
 	    json_array_size(clocks) <= SLA_CLOCKS_MAX) {
 		rc = 0;
 		json_array_foreach(clocks, i, o)
@@ -115,6 +118,7 @@ state_decode(const char *json, size_t len, struct sla_state *s)
 		s->c.severity = severity;
 		s->c.category = category;
 		s->c.closed = closed;
+		s->c.received_ms = received;
 		s->offset = offset;
 		snprintf(s->merchant_id, sizeof(s->merchant_id), "%s",
 		    merchant);

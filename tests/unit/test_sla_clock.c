@@ -395,6 +395,39 @@ test_classified_starts_clocks(void **state)
 	assert_int_equal(f->c.nclocks, 2);
 }
 
+/*
+ * The clocks a classification starts count from the complaint's receipt
+ * (its Filed event), not from the classification, so that intake's
+ * promise at filing and the clock's deadline are the same instant.
+ */
+static void
+test_clocks_count_from_receipt(void **state)
+{
+	struct fixture		*f = *state;
+	struct event		 e;
+	const struct sla_clock	*fc;
+	Cdp__V1__Filed		 filed = CDP__V1__FILED__INIT;
+
+	clock_init(&f->c);
+	event_init(&e, T0);
+	e.ev.body_case = BODY(FILED);
+	e.ev.filed = &filed;
+	assert_int_equal(apply(f, &e), 0);
+	assert_int_equal(f->c.received_ms, T0);
+	/* A replayed Filed event keeps the first receipt time. */
+	event_init(&e, T0 + MIN);
+	e.ev.body_case = BODY(FILED);
+	e.ev.filed = &filed;
+	apply(f, &e);
+	assert_int_equal(f->c.received_ms, T0);
+
+	assert_int_equal(classify(f, T0 + 3 * 1000, SEV(NORMAL),
+	    CAT(PRODUCT)), 2);
+	fc = must_find(&f->c, CLK(FIRST_CONTACT), 1);
+	assert_int_equal(fc->started_ms, T0);
+	assert_int_equal(fc->due_ms, T0 + 30 * MIN);
+}
+
 static void
 test_reclassified_keeps_timing(void **state)
 {
@@ -1364,6 +1397,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classified_starts_clocks),
+		cmocka_unit_test(test_clocks_count_from_receipt),
 		cmocka_unit_test(test_reclassified_keeps_timing),
 		cmocka_unit_test(test_no_policy_no_clock),
 		cmocka_unit_test(test_first_contact_met),

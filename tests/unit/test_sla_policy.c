@@ -320,6 +320,35 @@ test_production_calendar(void **state)
 	policy_free(ps);
 }
 
+/*
+ * policy_due is the deadline a clock started then would have: the normal
+ * first contact of a complaint filed at any time is 24 h later, a low one
+ * counts business time, and a clock the file has no policy for has none.
+ */
+static void
+test_due(void **state)
+{
+	struct policy_set	*ps = load_shipped("config/sla-policies.conf");
+	struct policy_set	*fast =
+				    load_shipped("config/sla-policies-fast.conf");
+	int64_t			 fri = beijing(2026, 3, 6, 17, 0);
+
+	assert_int_equal(policy_due(ps, SEV(NORMAL), CAT(UNSPECIFIED),
+	    CLK(FIRST_CONTACT), fri), fri + 24 * HOUR_MS);
+	assert_int_equal(policy_due(ps, SEV(UNSPECIFIED), CAT(UNSPECIFIED),
+	    CLK(FIRST_CONTACT), fri), fri + 24 * HOUR_MS);
+	assert_int_equal(policy_due(ps, SEV(URGENT), CAT(PRODUCT),
+	    CLK(FIRST_CONTACT), fri), fri + 30 * MIN_MS);
+	assert_int_equal(policy_due(ps, SEV(LOW), CAT(OTHER),
+	    CLK(FIRST_CONTACT), fri), beijing(2026, 3, 10, 17, 0));
+	assert_int_equal(policy_due(ps, SEV(NORMAL), CAT(UNSPECIFIED),
+	    CLK(UNSPECIFIED), fri), -1);
+	assert_true(policy_due(fast, SEV(NORMAL), CAT(UNSPECIFIED),
+	    CLK(FIRST_CONTACT), fri) - fri < 24 * HOUR_MS);
+	policy_free(fast);
+	policy_free(ps);
+}
+
 static void
 same_actions(const struct sla_actions *a, const struct sla_actions *b)
 {
@@ -772,6 +801,7 @@ main(void)
 		cmocka_unit_test(test_production_merchant_clocks),
 		cmocka_unit_test(test_production_platform_clocks),
 		cmocka_unit_test(test_production_calendar),
+		cmocka_unit_test(test_due),
 		cmocka_unit_test(test_fast_file),
 		cmocka_unit_test(test_specificity),
 		cmocka_unit_test(test_targets),
