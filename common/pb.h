@@ -7,6 +7,9 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include <stdbool.h>
+
 uint8_t	*pb_pack(const ProtobufCMessage *msg, size_t *len);
+bool	 pb_body_unknown(const char *topic, uint32_t body_case);
 
 #endif

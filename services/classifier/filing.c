@@ -15,6 +15,7 @@
 #include "log.h"
 #include "meta.h"
 #include "metrics.h"
+#include "pb.h"
 #include "xmalloc.h"
 
 #define FILING_RETRY_MS		1000
@@ -208,6 +209,7 @@ filing_handle(struct classifier *c, struct kafka_msg *m)
 		return;
 	}
 	if ((j->filed = filing_body(j->in)) == NULL) {
+		pb_body_unknown(m->topic, j->in->body_case);
 		kafka_consumer_done(m);	/* not ours to classify */
 		job_free(j);
 		return;

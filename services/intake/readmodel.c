@@ -23,6 +23,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "metrics.h"
+#include "pb.h"
 #include "redis.h"
 #include "xmalloc.h"
 
@@ -200,6 +201,8 @@ readmodel_handle(struct kafka_msg *m, void *arg)
 		free(a);
 		return;
 	}
+	pb_body_unknown(m->topic, a->ev->body_case);	/* advances the
+							   offset only */
 	if (redis_command(in->redis, apply_on_view, a, "GET rm:c:%s",
 	    a->ev->complaint_id) == -1)
 		apply_retry(a);

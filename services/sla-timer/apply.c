@@ -12,6 +12,7 @@
 #include "keylock.h"
 #include "log.h"
 #include "metrics.h"
+#include "pb.h"
 #include "sla.h"
 #include "xmalloc.h"
 
@@ -134,6 +135,8 @@ apply_handle(struct slatimer *t, struct kafka_msg *m)
 		free(j);
 		return;
 	}
+	pb_body_unknown(m->topic, j->ev->body_case);	/* counted, applied as
+							   a no-op */
 	if (!keylock_take(t->busy, j->ev->complaint_id)) {
 		job_end(j, APPLY_BUSY_RETRY_MS);	/* a firing is under way */
 		return;
