@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "conffile.h"
+#include "confschema.h"
 #include "policy.h"
 #include "xmalloc.h"
 
@@ -59,12 +60,6 @@ _Static_assert(CDP__V1__CATEGORY__CATEGORY_OTHER < POLICY_NCATS,
     "a Category beyond the policy index");
 _Static_assert(CDP__V1__SLA_CLOCK__SLA_CLOCK_EMERGENCY_START < POLICY_NCLOCKS,
     "an SlaClock beyond the policy index");
-
-enum policy_section {
-	SECTION_NONE,
-	SECTION_CALENDAR,
-	SECTION_POLICY,
-};
 
 enum policy_unit {
 	UNIT_SECOND,
@@ -133,20 +128,11 @@ struct cal_spec {
  */
 struct parser {
 	struct conffile		 cf;
+	struct confschema_state	 sch;
 	struct policy_set	*ps;
-	enum policy_section	 sec;
-	size_t			 sec_line;
-	uint32_t		 seen;		/* keys given in the section */
-	size_t			 key_line[16];	/* where each was given */
 	struct cal_spec		 spec;
 	size_t			 slot[POLICY_NSEVS][POLICY_NCATS]
 				    [POLICY_NCLOCKS];	/* entry + 1 */
-};
-
-struct policy_key {
-	const char	*name;
-	int		(*fn)(struct parser *, char *);
-	bool		 repeat;
 };
 
 /* The clocks by their names in the file. */
@@ -241,22 +227,22 @@ static const struct {
 	[UNIT_BUSINESS_DAY] = { "bd", UNIT_BUSINESS_DAY, 0 },
 };
 
-static int	set_timezone(struct parser *, char *);
-static int	set_weekdays(struct parser *, char *);
-static int	set_hours(struct parser *, char *);
-static int	set_holidays(struct parser *, char *);
-static int	set_workdays(struct parser *, char *);
-static int	set_clock(struct parser *, char *);
-static int	set_severity(struct parser *, char *);
-static int	set_category(struct parser *, char *);
-static int	set_target(struct parser *, char *);
-static int	set_calendar(struct parser *, char *);
-static int	set_warn_at(struct parser *, char *);
-static int	set_party(struct parser *, char *);
-static int	set_coupon(struct parser *, char *);
-static int	set_escalate(struct parser *, char *);
-static int	set_penalty(struct parser *, char *);
-static int	set_notify(struct parser *, char *);
+static int	set_timezone(void *, char *);
+static int	set_weekdays(void *, char *);
+static int	set_hours(void *, char *);
+static int	set_holidays(void *, char *);
+static int	set_workdays(void *, char *);
+static int	set_clock(void *, char *);
+static int	set_severity(void *, char *);
+static int	set_category(void *, char *);
+static int	set_target(void *, char *);
+static int	set_calendar(void *, char *);
+static int	set_warn_at(void *, char *);
+static int	set_party(void *, char *);
+static int	set_coupon(void *, char *);
+static int	set_escalate(void *, char *);
+static int	set_penalty(void *, char *);
+static int	set_notify(void *, char *);
 
 /* A key's index in its table is its bit in parser.seen. */
 enum cal_key {
@@ -267,9 +253,9 @@ enum cal_key {
 	KEY_WORKDAYS,
 };
 
-static const struct policy_key calendar_keys[] = {
-	[KEY_TIMEZONE] =	{ "timezone",	set_timezone,	false },
-	[KEY_WEEKDAYS] =	{ "weekdays",	set_weekdays,	false },
+static const struct confschema_key calendar_keys[] = {
+	[KEY_TIMEZONE] =	{ "timezone",	set_timezone,	false, true },
+	[KEY_WEEKDAYS] =	{ "weekdays",	set_weekdays,	false, true },
 	[KEY_HOURS] =		{ "hours",	set_hours,	true },
 	[KEY_HOLIDAYS] =	{ "holidays",	set_holidays,	true },
 	[KEY_WORKDAYS] =	{ "workdays",	set_workdays,	true },
@@ -289,11 +275,11 @@ enum policy_key_index {
 	KEY_NOTIFY,
 };
 
-static const struct policy_key policy_keys[] = {
-	[KEY_CLOCK] =		{ "clock",		set_clock,	false },
+static const struct confschema_key policy_keys[] = {
+	[KEY_CLOCK] =		{ "clock",		set_clock,	false, true },
 	[KEY_SEVERITY] =	{ "severity",		set_severity,	false },
 	[KEY_CATEGORY] =	{ "category",		set_category,	false },
-	[KEY_TARGET] =		{ "target",		set_target,	false },
+	[KEY_TARGET] =		{ "target",		set_target,	false, true },
 	[KEY_CALENDAR] =	{ "calendar",		set_calendar,	false },
 	[KEY_WARN_AT] =		{ "warn_at",		set_warn_at,	false },
 	[KEY_PARTY] =		{ "party",		set_party,	false },
@@ -303,14 +289,20 @@ static const struct policy_key policy_keys[] = {
 	[KEY_NOTIFY] =		{ "notify",		set_notify,	false },
 };
 
-static const struct {
-	const char		*name;
-	enum policy_section	 sec;
-	const struct policy_key	*keys;
-	size_t			 nkeys;
-} policy_sections[] = {
-	{ "calendar", SECTION_CALENDAR, calendar_keys, NITEMS(calendar_keys) },
-	{ "policy", SECTION_POLICY, policy_keys, NITEMS(policy_keys) },
+static int	open_calendar(void *, const char *);
+static int	close_calendar(void *);
+static int	open_policy(void *, const char *);
+static int	close_policy(void *);
+
+static const struct confschema_kind policy_kinds[] = {
+	{ "calendar", true, calendar_keys, NITEMS(calendar_keys),
+	    open_calendar, close_calendar },
+	{ "policy", true, policy_keys, NITEMS(policy_keys), open_policy,
+	    close_policy },
+};
+
+static const struct confschema policy_schema = {
+	policy_kinds, NITEMS(policy_kinds), false
 };
 
 /* Parses a whole base-10 number of digits only (no sign), at most max. */
@@ -452,9 +444,10 @@ bad:
 
 /* A UTC offset "+08:00" or "-05:30", or a zone without daylight saving. */
 static int
-set_timezone(struct parser *p, char *v)
+set_timezone(void *arg, char *v)
 {
-	int	h, m, zone;
+	struct parser	*p = arg;
+	int		 h, m, zone;
 
 	if ((zone = conffile_lookup(policy_zones, NITEMS(policy_zones), v)) !=
 	    -1) {
@@ -502,8 +495,10 @@ add_weekday(void *arg, char *item)
 }
 
 static int
-set_weekdays(struct parser *p, char *v)
+set_weekdays(void *arg, char *v)
 {
+	struct parser	*p = arg;
+
 	return conffile_list(&p->cf, v, "weekday", add_weekday, p);
 }
 
@@ -535,8 +530,10 @@ bad:
 }
 
 static int
-set_hours(struct parser *p, char *v)
+set_hours(void *arg, char *v)
 {
+	struct parser	*p = arg;
+
 	return conffile_list(&p->cf, v, "hours", add_hours, p);
 }
 
@@ -557,20 +554,25 @@ add_workday(void *arg, char *item)
 }
 
 static int
-set_holidays(struct parser *p, char *v)
+set_holidays(void *arg, char *v)
 {
+	struct parser	*p = arg;
+
 	return conffile_list(&p->cf, v, "holiday", add_holiday, p);
 }
 
 static int
-set_workdays(struct parser *p, char *v)
+set_workdays(void *arg, char *v)
 {
+	struct parser	*p = arg;
+
 	return conffile_list(&p->cf, v, "workday", add_workday, p);
 }
 
 static int
-set_clock(struct parser *p, char *v)
+set_clock(void *arg, char *v)
 {
+	struct parser		*p = arg;
 	struct policy_entry	*e = cur_entry(p);
 	int			 clock;
 
@@ -578,21 +580,25 @@ set_clock(struct parser *p, char *v)
 	    "clock", v, &clock) == -1)
 		return -1;
 	e->pol.clock = clock;
-	if (!(p->seen & (1u << KEY_PARTY)))
+	if (!confschema_given(&p->sch, KEY_PARTY))
 		e->pol.party = policy_clock_party[clock];
 	return 0;
 }
 
 static int
-set_severity(struct parser *p, char *v)
+set_severity(void *arg, char *v)
 {
+	struct parser	*p = arg;
+
 	return conffile_enum(&p->cf, policy_severities,
 	    NITEMS(policy_severities), "severity", v, &cur_entry(p)->severity);
 }
 
 static int
-set_category(struct parser *p, char *v)
+set_category(void *arg, char *v)
 {
+	struct parser	*p = arg;
+
 	return conffile_enum(&p->cf, policy_categories,
 	    NITEMS(policy_categories), "category", v, &cur_entry(p)->category);
 }
@@ -602,8 +608,9 @@ set_category(struct parser *p, char *v)
  * the calendar once the file is read.
  */
 static int
-set_target(struct parser *p, char *v)
+set_target(void *arg, char *v)
 {
+	struct parser		*p = arg;
 	struct policy_entry	*e = cur_entry(p);
 	size_t			 digits, i;
 
@@ -624,8 +631,9 @@ set_target(struct parser *p, char *v)
 }
 
 static int
-set_calendar(struct parser *p, char *v)
+set_calendar(void *arg, char *v)
 {
+	struct parser		*p = arg;
 	struct policy_entry	*e = cur_entry(p);
 
 	if (!conffile_id(v, POLICY_ID_MAX))
@@ -672,9 +680,10 @@ parse_milli(const char *s, int *out)
  * 1, kept in per mille; "no" means no warning (0).
  */
 static int
-set_warn_at(struct parser *p, char *v)
+set_warn_at(void *arg, char *v)
 {
-	int	permille;
+	struct parser	*p = arg;
+	int		 permille;
 
 	if (strcmp(v, "no") == 0)
 		permille = 0;
@@ -688,9 +697,10 @@ set_warn_at(struct parser *p, char *v)
 }
 
 static int
-set_party(struct parser *p, char *v)
+set_party(void *arg, char *v)
 {
-	int	party;
+	struct parser	*p = arg;
+	int		 party;
 
 	if (conffile_enum(&p->cf, policy_parties, NITEMS(policy_parties),
 	    "party", v, &party) == -1)
@@ -700,9 +710,10 @@ set_party(struct parser *p, char *v)
 }
 
 static int
-set_coupon(struct parser *p, char *v)
+set_coupon(void *arg, char *v)
 {
-	long long	n;
+	struct parser	*p = arg;
+	long long	 n;
 
 	if (parse_uint(v, POLICY_COUPON_MAX, &n) == -1)
 		return conffile_error(&p->cf, "bad coupon_fen \"" CONFFILE_ECHO
@@ -714,8 +725,9 @@ set_coupon(struct parser *p, char *v)
 
 /* An escalation level, or "no". */
 static int
-set_escalate(struct parser *p, char *v)
+set_escalate(void *arg, char *v)
 {
+	struct parser		*p = arg;
 	struct sla_actions	*a = &cur_entry(p)->pol.actions;
 	int			 level;
 
@@ -734,8 +746,9 @@ set_escalate(struct parser *p, char *v)
 
 /* Points deducted from the merchant: the merchant penalty is on. */
 static int
-set_penalty(struct parser *p, char *v)
+set_penalty(void *arg, char *v)
 {
+	struct parser		*p = arg;
 	struct sla_actions	*a = &cur_entry(p)->pol.actions;
 	long long		 n;
 
@@ -749,8 +762,10 @@ set_penalty(struct parser *p, char *v)
 }
 
 static int
-set_notify(struct parser *p, char *v)
+set_notify(void *arg, char *v)
 {
+	struct parser	*p = arg;
+
 	if (conffile_bool(v, &cur_entry(p)->pol.actions.notify) == -1)
 		return conffile_error(&p->cf, "bad notify \"" CONFFILE_ECHO
 		    "\": yes or no", v);
@@ -768,11 +783,34 @@ cal_lookup(struct policy_set *ps, const char *name)
 	return NULL;
 }
 
-static int
-open_calendar(struct parser *p, const char *name)
+static void
+spec_reset(struct cal_spec *s)
 {
+	free(s->holidays);
+	free(s->workdays);
+	memset(s, 0, sizeof(*s));
+}
+
+/* A section's name is an id: a-z, 0-9, _, . and -. */
+static int
+check_name(struct parser *p, const char *kind, const char *name)
+{
+	if (!conffile_id(name, POLICY_ID_MAX))
+		return conffile_error(&p->cf, "bad %s name \"" CONFFILE_ECHO
+		    "\": 1-%d characters of a-z, 0-9, _, . and -", kind, name,
+		    POLICY_ID_MAX);
+	return 0;
+}
+
+static int
+open_calendar(void *arg, const char *name)
+{
+	struct parser		*p = arg;
 	struct policy_set	*ps = p->ps;
 
+	if (check_name(p, "calendar", name) == -1)
+		return -1;
+	spec_reset(&p->spec);
 	if (strcmp(name, "24x7") == 0)
 		return conffile_error(&p->cf, "calendar 24x7 is built in and "
 		    "cannot be redefined");
@@ -785,12 +823,15 @@ open_calendar(struct parser *p, const char *name)
 }
 
 static int
-open_policy(struct parser *p, const char *name)
+open_policy(void *arg, const char *name)
 {
+	struct parser		*p = arg;
 	struct policy_set	*ps = p->ps;
 	struct policy_entry	*e;
 	size_t			 i;
 
+	if (check_name(p, "policy", name) == -1)
+		return -1;
 	for (i = 0; i < ps->nentries; i++)
 		if (strcmp(ps->entries[i].name, name) == 0)
 			return conffile_error(&p->cf, "duplicate policy %s",
@@ -886,21 +927,18 @@ cal_add_dates(struct parser *p, struct policy_calendar *c)
  * calendar itself say whether it can ever count time (calendar_check).
  */
 static int
-close_calendar(struct parser *p)
+close_calendar(void *arg)
 {
+	struct parser		*p = arg;
 	struct policy_calendar	*c = &p->ps->cals[p->ps->ncals - 1];
 	char			 why[256];
 
-	if (!(p->seen & (1u << KEY_TIMEZONE)) ||
-	    !(p->seen & (1u << KEY_WEEKDAYS)))
-		return conffile_error(&p->cf, "a business calendar needs "
-		    "timezone and weekdays");
 	if (check_workdays(p, &p->spec) == -1)
 		return -1;
 	c->cal = calendar_new_business(p->spec.offset, p->spec.weekdays);
 	if (cal_add_hours(p, c) == -1 || cal_add_dates(p, c) == -1)
 		return -1;
-	p->cf.line = p->sec_line;
+	p->cf.line = p->sch.sec_line;
 	if (calendar_check(c->cal, why, sizeof(why)) == -1)
 		return conffile_error(&p->cf, "%s", why);
 	return 0;
@@ -922,17 +960,15 @@ name_of(const struct conffile_name *names, size_t n, int value)
  * category, clock), which no other entry may have.
  */
 static int
-close_policy(struct parser *p)
+close_policy(void *arg)
 {
+	struct parser		*p = arg;
 	struct policy_entry	*e = cur_entry(p);
 	size_t			*slot, other;
 
-	if (!(p->seen & (1u << KEY_CLOCK)) || !(p->seen & (1u << KEY_TARGET)))
-		return conffile_error(&p->cf, "a policy needs clock and "
-		    "target");
 	if (e->pol.actions.penalize_merchant &&
 	    e->pol.party != CDP__V1__PARTY__PARTY_MERCHANT) {
-		p->cf.line = p->key_line[KEY_PENALTY];
+		p->cf.line = confschema_key_line(&p->sch, KEY_PENALTY);
 		return conffile_error(&p->cf, "penalty_points on a clock the "
 		    "merchant does not own (party %s): only the merchant's own "
 		    "delays penalise it", name_of(policy_parties,
@@ -950,94 +986,6 @@ close_policy(struct parser *p)
 		    p->ps->entries[other].name, p->ps->entries[other].line);
 	}
 	*slot = p->ps->nentries;
-	return 0;
-}
-
-static void
-spec_reset(struct cal_spec *s)
-{
-	free(s->holidays);
-	free(s->workdays);
-	memset(s, 0, sizeof(*s));
-}
-
-/* Ends the current section; its errors name the section's header line. */
-static int
-close_section(struct parser *p)
-{
-	size_t	line = p->cf.line;
-	int	rc = 0;
-
-	p->cf.line = p->sec_line;
-	if (p->sec == SECTION_CALENDAR)
-		rc = close_calendar(p);
-	else if (p->sec == SECTION_POLICY)
-		rc = close_policy(p);
-	spec_reset(&p->spec);
-	if (rc == 0)
-		p->cf.line = line;
-	p->sec = SECTION_NONE;
-	p->cf.where[0] = '\0';
-	return rc;
-}
-
-/* Parses "[kind name]", closing the previous section. */
-static int
-parse_section(void *arg, char *s)
-{
-	struct parser	*p = arg;
-	char		*kind, *name;
-	size_t		 k;
-
-	if (p->sec != SECTION_NONE && close_section(p) == -1)
-		return -1;
-	if (conffile_section(&p->cf, s, &kind, &name) == -1)
-		return -1;
-	for (k = 0; k < NITEMS(policy_sections); k++)
-		if (strcmp(policy_sections[k].name, kind) == 0)
-			break;
-	if (k == NITEMS(policy_sections))
-		return conffile_error(&p->cf, "unknown section [" CONFFILE_ECHO
-		    "] (expected calendar or policy)", kind);
-	if (!conffile_id(name, POLICY_ID_MAX))
-		return conffile_error(&p->cf, "bad %s name \"" CONFFILE_ECHO
-		    "\": 1-%d characters of a-z, 0-9, _, . and -", kind, name,
-		    POLICY_ID_MAX);
-	p->sec = policy_sections[k].sec;
-	p->sec_line = p->cf.line;
-	p->seen = 0;
-	if ((p->sec == SECTION_CALENDAR ? open_calendar(p, name) :
-	    open_policy(p, name)) == -1)
-		return -1;
-	snprintf(p->cf.where, sizeof(p->cf.where), "[%s %s] ", kind, name);
-	return 0;
-}
-
-/* Parses "key = value" in the current section. */
-static int
-parse_assign(void *arg, char *key, char *value)
-{
-	struct parser		*p = arg;
-	const struct policy_key	*keys;
-	size_t			 k, i, n;
-
-	for (k = 0; policy_sections[k].sec != p->sec; k++)
-		;
-	keys = policy_sections[k].keys;
-	n = policy_sections[k].nkeys;
-	for (i = 0; i < n && strcmp(keys[i].name, key) != 0; i++)
-		;
-	if (i == n)
-		return conffile_error(&p->cf, "unknown key \"" CONFFILE_ECHO
-		    "\" in [%s]", key, policy_sections[k].name);
-	if ((p->seen & (1u << i)) && !keys[i].repeat)
-		return conffile_error(&p->cf, "duplicate key %s", key);
-	if (*value == '\0')
-		return conffile_error(&p->cf, "empty value for %s", key);
-	if (keys[i].fn(p, value) == -1)
-		return -1;
-	p->seen |= 1u << i;
-	p->key_line[i] = p->cf.line;
 	return 0;
 }
 
@@ -1101,14 +1049,8 @@ resolve(struct parser *p)
 static int
 policy_parse(struct parser *p, char *text, size_t len)
 {
-	static const struct conffile_ops	ops = {
-		.section = parse_section,
-		.assign = parse_assign,
-	};
-
-	if (conffile_parse(&p->cf, text, len, &ops, p) == -1)
-		return -1;
-	if (p->sec != SECTION_NONE && close_section(p) == -1)
+	if (confschema_parse(&p->sch, &p->cf, &policy_schema, text, len, p) ==
+	    -1)
 		return -1;
 	if (p->ps->nentries == 0) {
 		p->cf.line = 0;
@@ -1126,7 +1068,6 @@ policy_parse(struct parser *p, char *text, size_t len)
 struct policy_set *
 policy_load(const char *path, char *err, size_t errsz)
 {
-	struct parser		 p;
 	struct policy_set	*ps;
 	char			*text;
 	size_t			 len;
@@ -1134,6 +1075,22 @@ policy_load(const char *path, char *err, size_t errsz)
 	if ((text = conffile_read(path, POLICY_FILE_MAX, &len, err, errsz)) ==
 	    NULL)
 		return NULL;
+	ps = policy_load_text(path, text, len, err, errsz);
+	free(text);
+	return ps;
+}
+
+/*
+ * policy_load() of a file's text, already read (NUL-terminated, cut up in
+ * place); path only names it in errors.
+ */
+struct policy_set *
+policy_load_text(const char *path, char *text, size_t len, char *err,
+    size_t errsz)
+{
+	struct parser		 p;
+	struct policy_set	*ps;
+
 	ps = xcalloc(1, sizeof(*ps));
 	ps->always = calendar_new_24x7();
 	conffile_version(text, len, ps->version);
@@ -1145,7 +1102,6 @@ policy_load(const char *path, char *err, size_t errsz)
 		ps = NULL;
 	}
 	spec_reset(&p.spec);
-	free(text);
 	return ps;
 }
 

@@ -45,6 +45,8 @@ struct policy_set;
 
 struct policy_set	*policy_load(const char *path, char *err,
 			    size_t errsz);
+struct policy_set	*policy_load_text(const char *path, char *text,
+			    size_t len, char *err, size_t errsz);
 const struct sla_policy	*policy_find(const struct policy_set *ps,
 			    Cdp__V1__Severity severity,
 			    Cdp__V1__Category category,

@@ -592,7 +592,7 @@ test_error_structure(void **state)
 	expect_error("[policy p]\nclock =\n", 2, "[policy p] ",
 	    "empty value for clock");
 	expect_error("[policy p\n", 1, NULL, "section header without \"]\"");
-	expect_error("[policy]\n", 1, NULL, "bad policy name \"\"");
+	expect_error("[policy]\n", 1, NULL, "[policy] needs a name");
 	expect_error("[policy First]\n", 1, NULL, "bad policy name \"First\"");
 	expect_error("[policy "
 	    "a234567890123456789012345678901234567890123456789012345678901234"
@@ -602,9 +602,9 @@ test_error_structure(void **state)
 	expect_error(OFFICE OFFICE, 5, NULL, "duplicate calendar office");
 	expect_error("[calendar 24x7]\n", 1, NULL, "calendar 24x7 is built in");
 	expect_error("[policy p]\nclock = solution\n[policy q]\n", 1,
-	    "[policy p] ", "a policy needs clock and target");
+	    "[policy p] ", "needs clock and target");
 	expect_error("[policy p]\ntarget = 1h\n", 1, "[policy p] ",
-	    "a policy needs clock and target");
+	    "needs clock and target");
 }
 
 /* Unknown names of severities, categories, clocks, parties and levels. */
@@ -745,7 +745,7 @@ test_error_calendars(void **state)
 	/* Checked when the section closes. */
 	expect_error("[calendar c]\nweekdays = mon-fri\nhours = 09:00-18:00\n"
 	    "[policy p]\n", 1, "[calendar c] ",
-	    "a business calendar needs timezone and weekdays");
+	    "needs timezone and weekdays");
 	expect_error("[calendar c]\ntimezone = UTC\nhours = 09:00-18:00\n",
 	    1, "[calendar c] ", "needs timezone and weekdays");
 	snprintf(text, sizeof(text), "[calendar c]\ntimezone = UTC\n"
