@@ -1,0 +1,29 @@
+/*
+ * cdp-ops' parts (tools/cdp_ops.c is the command line): the services it
+ * knows, writing a record back to a topic, and the lag report.
+ */
+#ifndef CDP_OPS_H
+#define CDP_OPS_H
+
+#include <stddef.h>
+
+#include <librdkafka/rdkafka.h>
+
+/* ops.c */
+struct ops_service {
+	const char	*name;
+	const char	*group;		/* its consumer group */
+	const char	*topics[4];	/* what it consumes, NULL-terminated */
+};
+
+const struct ops_service *ops_service(const char *name);
+const struct ops_service *ops_service_at(size_t i);
+const char	*ops_service_names(void);
+int		 ops_send(const char *brokers, const char *topic,
+		    const rd_kafka_message_t *m, const char *replayed_from);
+int		 ops_fail(const char *err);
+
+/* lag.c */
+int		 lag_report(const char *brokers, int argc, char **argv);
+
+#endif
