@@ -32,6 +32,7 @@
 #include "conffile.h"
 #include "confschema.h"
 #include "policy.h"
+#include "vocab.h"
 #include "xmalloc.h"
 
 #define POLICY_FILE_MAX		(1024 * 1024)
@@ -135,19 +136,6 @@ struct parser {
 				    [POLICY_NCLOCKS];	/* entry + 1 */
 };
 
-/* The clocks by their names in the file. */
-static const struct conffile_name policy_clocks[] = {
-	{ "first_contact",	CLK(FIRST_CONTACT) },
-	{ "merchant_response",	CLK(MERCHANT_RESPONSE) },
-	{ "investigation",	CLK(INVESTIGATION) },
-	{ "solution",		CLK(SOLUTION) },
-	{ "execution",		CLK(EXECUTION) },
-	{ "return_inspection",	CLK(RETURN_INSPECTION) },
-	{ "appeal_review",	CLK(APPEAL_REVIEW) },
-	{ "qc_result",		CLK(QC_RESULT) },
-	{ "emergency_start",	CLK(EMERGENCY_START) },
-};
-
 /* Whose obligation each clock measures when the entry says nothing. */
 static const Cdp__V1__Party policy_clock_party[POLICY_NCLOCKS] = {
 	[CLK(FIRST_CONTACT)] =		PARTY(PLATFORM),
@@ -159,42 +147,6 @@ static const Cdp__V1__Party policy_clock_party[POLICY_NCLOCKS] = {
 	[CLK(APPEAL_REVIEW)] =		PARTY(PLATFORM),
 	[CLK(QC_RESULT)] =		PARTY(PLATFORM),
 	[CLK(EMERGENCY_START)] =	PARTY(PLATFORM),
-};
-
-static const struct conffile_name policy_severities[] = {
-	{ "*",		POLICY_ANY },
-	{ "urgent",	CDP__V1__SEVERITY__SEVERITY_URGENT },
-	{ "high",	CDP__V1__SEVERITY__SEVERITY_HIGH },
-	{ "normal",	CDP__V1__SEVERITY__SEVERITY_NORMAL },
-	{ "low",	CDP__V1__SEVERITY__SEVERITY_LOW },
-};
-
-/* The classifier's names for the categories (docs/classification.md). */
-static const struct conffile_name policy_categories[] = {
-	{ "*",		 POLICY_ANY },
-	{ "product",	 CDP__V1__CATEGORY__CATEGORY_PRODUCT },
-	{ "logistics",	 CDP__V1__CATEGORY__CATEGORY_LOGISTICS },
-	{ "service",	 CDP__V1__CATEGORY__CATEGORY_SERVICE },
-	{ "payment",	 CDP__V1__CATEGORY__CATEGORY_PAYMENT },
-	{ "advertising", CDP__V1__CATEGORY__CATEGORY_FALSE_ADVERTISING },
-	{ "platform",	 CDP__V1__CATEGORY__CATEGORY_PLATFORM_RULES },
-	{ "other",	 CDP__V1__CATEGORY__CATEGORY_OTHER },
-};
-
-static const struct conffile_name policy_parties[] = {
-	{ "merchant",	CDP__V1__PARTY__PARTY_MERCHANT },
-	{ "carrier",	CDP__V1__PARTY__PARTY_CARRIER },
-	{ "platform",	CDP__V1__PARTY__PARTY_PLATFORM },
-	{ "customer",	CDP__V1__PARTY__PARTY_CUSTOMER },
-};
-
-static const struct conffile_name policy_levels[] = {
-	{ "senior_service",
-	    CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_SENIOR_SERVICE },
-	{ "management",
-	    CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_MANAGEMENT },
-	{ "emergency",
-	    CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_EMERGENCY },
 };
 
 static const struct conffile_name policy_weekdays[] = {
@@ -576,8 +528,8 @@ set_clock(void *arg, char *v)
 	struct policy_entry	*e = cur_entry(p);
 	int			 clock;
 
-	if (conffile_enum(&p->cf, policy_clocks, NITEMS(policy_clocks),
-	    "clock", v, &clock) == -1)
+	if (vocab_conf(&p->cf, &cdp__v1__sla_clock__descriptor, "clock", NULL,
+	    v, &clock) == -1)
 		return -1;
 	e->pol.clock = clock;
 	if (!confschema_given(&p->sch, KEY_PARTY))
@@ -585,13 +537,25 @@ set_clock(void *arg, char *v)
 	return 0;
 }
 
+/* A severity or category: "*" (any) or a public name of the enum. */
+static int
+policy_any(struct parser *p, const ProtobufCEnumDescriptor *d,
+    const char *what, const char *v, int *out)
+{
+	if (strcmp(v, "*") == 0) {
+		*out = POLICY_ANY;
+		return 0;
+	}
+	return vocab_conf(&p->cf, d, what, "*", v, out);
+}
+
 static int
 set_severity(void *arg, char *v)
 {
 	struct parser	*p = arg;
 
-	return conffile_enum(&p->cf, policy_severities,
-	    NITEMS(policy_severities), "severity", v, &cur_entry(p)->severity);
+	return policy_any(p, &cdp__v1__severity__descriptor, "severity", v,
+	    &cur_entry(p)->severity);
 }
 
 static int
@@ -599,8 +563,8 @@ set_category(void *arg, char *v)
 {
 	struct parser	*p = arg;
 
-	return conffile_enum(&p->cf, policy_categories,
-	    NITEMS(policy_categories), "category", v, &cur_entry(p)->category);
+	return policy_any(p, &cdp__v1__category__descriptor, "category", v,
+	    &cur_entry(p)->category);
 }
 
 /*
@@ -702,8 +666,8 @@ set_party(void *arg, char *v)
 	struct parser	*p = arg;
 	int		 party;
 
-	if (conffile_enum(&p->cf, policy_parties, NITEMS(policy_parties),
-	    "party", v, &party) == -1)
+	if (vocab_conf(&p->cf, &cdp__v1__party__descriptor, "party", NULL, v,
+	    &party) == -1)
 		return -1;
 	cur_entry(p)->pol.party = party;
 	return 0;
@@ -736,8 +700,8 @@ set_escalate(void *arg, char *v)
 		a->escalate_to = 0;
 		return 0;
 	}
-	if (conffile_enum(&p->cf, policy_levels, NITEMS(policy_levels),
-	    "escalation level", v, &level) == -1)
+	if (vocab_conf(&p->cf, &cdp__v1__escalation_level__descriptor,
+	    "escalation level", NULL, v, &level) == -1)
 		return -1;
 	a->escalate = true;
 	a->escalate_to = level;
@@ -944,15 +908,15 @@ close_calendar(void *arg)
 	return 0;
 }
 
+/* The public name of a value in buf; "*" for POLICY_ANY. */
 static const char *
-name_of(const struct conffile_name *names, size_t n, int value)
+name_of(const ProtobufCEnumDescriptor *d, int value, char *buf, size_t size)
 {
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (names[i].value == value)
-			return names[i].name;
-	return "?";
+	if (value == POLICY_ANY)
+		snprintf(buf, size, "*");
+	else if (!vocab_name(d, value, buf, size))
+		snprintf(buf, size, "?");
+	return buf;
 }
 
 /*
@@ -965,25 +929,27 @@ close_policy(void *arg)
 	struct parser		*p = arg;
 	struct policy_entry	*e = cur_entry(p);
 	size_t			*slot, other;
+	char			 a[64], b[64], c[64];
 
 	if (e->pol.actions.penalize_merchant &&
 	    e->pol.party != CDP__V1__PARTY__PARTY_MERCHANT) {
 		p->cf.line = confschema_key_line(&p->sch, KEY_PENALTY);
 		return conffile_error(&p->cf, "penalty_points on a clock the "
 		    "merchant does not own (party %s): only the merchant's own "
-		    "delays penalise it", name_of(policy_parties,
-		    NITEMS(policy_parties), e->pol.party));
+		    "delays penalise it", name_of(&cdp__v1__party__descriptor,
+		    e->pol.party, a, sizeof(a)));
 	}
 	slot = &p->slot[e->severity][e->category][e->pol.clock];
 	if (*slot != 0) {
 		other = *slot - 1;
 		return conffile_error(&p->cf, "same severity %s, category %s "
 		    "and clock %s as [policy %s] at line %zu",
-		    name_of(policy_severities, NITEMS(policy_severities),
-		    e->severity), name_of(policy_categories,
-		    NITEMS(policy_categories), e->category),
-		    name_of(policy_clocks, NITEMS(policy_clocks), e->pol.clock),
-		    p->ps->entries[other].name, p->ps->entries[other].line);
+		    name_of(&cdp__v1__severity__descriptor, e->severity, a,
+		    sizeof(a)), name_of(&cdp__v1__category__descriptor,
+		    e->category, b, sizeof(b)),
+		    name_of(&cdp__v1__sla_clock__descriptor, e->pol.clock, c,
+		    sizeof(c)), p->ps->entries[other].name,
+		    p->ps->entries[other].line);
 	}
 	*slot = p->ps->nentries;
 	return 0;
