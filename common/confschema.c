@@ -149,7 +149,7 @@ schema_assign(void *arg, char *key, char *value)
 		return conffile_error(st->cf, "duplicate key %s", key);
 	if (*value == '\0' && !st->schema->allow_empty)
 		return conffile_error(st->cf, "empty value for %s", key);
-	if (k->keys[i].set(st->arg, value) == -1)
+	if (k->keys[i].set((char *)st->arg + k->key_arg_offset, value) == -1)
 		return -1;
 	st->given |= UINT64_C(1) << i;
 	st->key_line[i] = st->cf->line;

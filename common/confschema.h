@@ -38,7 +38,9 @@ struct confschema_key {
  * checked by open (one word: the layer refuses blanks); an unnamed kind is
  * "[kind]", once per file, and open gets NULL. open and close may be
  * NULL. close runs with cf->line at the section's header, after the
- * required keys were checked.
+ * required keys were checked. open and close get the parser's arg; the
+ * setters get arg plus key_arg_offset, the part of the parser's state that
+ * the kind's keys fill (0: the parser itself; see calconf.h).
  */
 struct confschema_kind {
 	const char			*name;
@@ -47,6 +49,7 @@ struct confschema_kind {
 	size_t				 nkeys;
 	int				(*open)(void *arg, const char *name);
 	int				(*close)(void *arg);
+	size_t				 key_arg_offset;
 };
 
 struct confschema {

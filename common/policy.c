@@ -13,7 +13,8 @@
  * or full-width "，").
  *
  *	[calendar <name>]	timezone, weekdays, hours, holidays,
- *				workdays (the last three repeatable)
+ *				workdays (the last three repeatable;
+ *				calconf.c reads them)
  *	[policy <id>]		clock, severity, category, target, calendar,
  *				warn_at, party, coupon_fen, escalate,
  *				penalty_points, notify
@@ -25,10 +26,12 @@
  * are resolved once the whole file is read. The file's SHA-256 (first 16
  * hex digits) is its version.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "calconf.h"
 #include "conffile.h"
 #include "confschema.h"
 #include "policy.h"
@@ -44,8 +47,6 @@
 #define POLICY_COUNT_MAX	1000000
 #define POLICY_COUPON_MAX	100000	/* 1,000 CNY */
 #define POLICY_POINTS_MAX	100
-#define POLICY_HOURS_MAX	8
-#define POLICY_RANGE_MAX	366	/* days in one holiday range */
 #define POLICY_MINUTE_MS	INT64_C(60000)
 #define POLICY_DAY_MINUTES	1440
 #define POLICY_WARN_DEFAULT	800	/* per mille of the target */
@@ -68,12 +69,6 @@ enum policy_unit {
 	UNIT_HOUR,
 	UNIT_DAY,
 	UNIT_BUSINESS_DAY,
-};
-
-/* A holiday or make-up working day, and the line that named it. */
-struct policy_date {
-	int	ymd;
-	size_t	line;
 };
 
 struct policy_calendar {
@@ -110,19 +105,6 @@ struct policy_set {
 				    [POLICY_NCLOCKS];
 };
 
-/* What a [calendar] section says, kept until the section closes. */
-struct cal_spec {
-	int			 offset;	/* minutes east of UTC */
-	unsigned		 weekdays;	/* bit 0 Monday ... 6 Sunday */
-	int			 hours[POLICY_HOURS_MAX][2];
-	size_t			 hours_line[POLICY_HOURS_MAX];
-	size_t			 nhours;
-	struct policy_date	*holidays;
-	size_t			 nholidays;
-	struct policy_date	*workdays;
-	size_t			 nworkdays;
-};
-
 /*
  * The state of one load. Errors name the section being read, or the entry
  * being resolved once the file is read, in cf.where ("[policy x] ").
@@ -131,7 +113,7 @@ struct parser {
 	struct conffile		 cf;
 	struct confschema_state	 sch;
 	struct policy_set	*ps;
-	struct cal_spec		 spec;
+	struct calconf		 cal;		/* the [calendar] being read */
 	size_t			 slot[POLICY_NSEVS][POLICY_NCATS]
 				    [POLICY_NCLOCKS];	/* entry + 1 */
 };
@@ -149,23 +131,6 @@ static const Cdp__V1__Party policy_clock_party[POLICY_NCLOCKS] = {
 	[CLK(EMERGENCY_START)] =	PARTY(PLATFORM),
 };
 
-static const struct conffile_name policy_weekdays[] = {
-	{ "mon", 0 }, { "tue", 1 }, { "wed", 2 }, { "thu", 3 },
-	{ "fri", 4 }, { "sat", 5 }, { "sun", 6 },
-};
-
-/*
- * Time zones by name, in minutes east of UTC: only zones without daylight
- * saving, since a calendar has one fixed offset.
- */
-static const struct conffile_name policy_zones[] = {
-	{ "Asia/Shanghai",	480 },
-	{ "Asia/Hong_Kong",	480 },
-	{ "Asia/Macau",		480 },
-	{ "Asia/Taipei",	480 },
-	{ "UTC",		0 },
-};
-
 static const struct {
 	const char		*name;
 	enum policy_unit	 unit;
@@ -179,11 +144,6 @@ static const struct {
 	[UNIT_BUSINESS_DAY] = { "bd", UNIT_BUSINESS_DAY, 0 },
 };
 
-static int	set_timezone(void *, char *);
-static int	set_weekdays(void *, char *);
-static int	set_hours(void *, char *);
-static int	set_holidays(void *, char *);
-static int	set_workdays(void *, char *);
 static int	set_clock(void *, char *);
 static int	set_severity(void *, char *);
 static int	set_category(void *, char *);
@@ -195,23 +155,6 @@ static int	set_coupon(void *, char *);
 static int	set_escalate(void *, char *);
 static int	set_penalty(void *, char *);
 static int	set_notify(void *, char *);
-
-/* A key's index in its table is its bit in parser.seen. */
-enum cal_key {
-	KEY_TIMEZONE,
-	KEY_WEEKDAYS,
-	KEY_HOURS,
-	KEY_HOLIDAYS,
-	KEY_WORKDAYS,
-};
-
-static const struct confschema_key calendar_keys[] = {
-	[KEY_TIMEZONE] =	{ "timezone",	set_timezone,	false, true },
-	[KEY_WEEKDAYS] =	{ "weekdays",	set_weekdays,	false, true },
-	[KEY_HOURS] =		{ "hours",	set_hours,	true },
-	[KEY_HOLIDAYS] =	{ "holidays",	set_holidays,	true },
-	[KEY_WORKDAYS] =	{ "workdays",	set_workdays,	true },
-};
 
 enum policy_key_index {
 	KEY_CLOCK,
@@ -247,10 +190,10 @@ static int	open_policy(void *, const char *);
 static int	close_policy(void *);
 
 static const struct confschema_kind policy_kinds[] = {
-	{ "calendar", true, calendar_keys, NITEMS(calendar_keys),
-	    open_calendar, close_calendar },
+	{ "calendar", true, calconf_keys, CALCONF_NKEYS, open_calendar,
+	    close_calendar, offsetof(struct parser, cal) },
 	{ "policy", true, policy_keys, NITEMS(policy_keys), open_policy,
-	    close_policy },
+	    close_policy, 0 },
 };
 
 static const struct confschema policy_schema = {
@@ -270,255 +213,6 @@ static struct policy_entry *
 cur_entry(struct parser *p)
 {
 	return &p->ps->entries[p->ps->nentries - 1];
-}
-
-/* Two decimal digits at s, or -1. */
-static int
-two_digits(const char *s)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return -1;
-	return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
-/* Parses "HH:MM" (00:00 to 24:00) into minutes after midnight. */
-static int
-parse_clock_time(const char *s, int *minutes)
-{
-	int	h, m;
-
-	if (strlen(s) != 5 || s[2] != ':' || (h = two_digits(s)) == -1 ||
-	    (m = two_digits(s + 3)) == -1 || m > 59 || h > 24 ||
-	    (h == 24 && m != 0))
-		return -1;
-	*minutes = h * 60 + m;
-	return 0;
-}
-
-static bool
-leap_year(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-month_days(int y, int m)
-{
-	static const int	mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
-				    31, 30, 31 };
-
-	return mdays[m - 1] + (m == 2 && leap_year(y));
-}
-
-/* Parses "YYYY-MM-DD", a real date from 1900 to 9999, into yyyymmdd. */
-static int
-parse_date(const char *s, int *ymd)
-{
-	int	y, m, d;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    two_digits(s) == -1 || two_digits(s + 2) == -1 ||
-	    (m = two_digits(s + 5)) == -1 || (d = two_digits(s + 8)) == -1)
-		return -1;
-	y = two_digits(s) * 100 + two_digits(s + 2);
-	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > month_days(y, m))
-		return -1;
-	*ymd = y * 10000 + m * 100 + d;
-	return 0;
-}
-
-static int
-date_next(int ymd)
-{
-	int	y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
-
-	if (d < month_days(y, m))
-		return ymd + 1;
-	if (m < 12)
-		return y * 10000 + (m + 1) * 100 + 1;
-	return (y + 1) * 10000 + 101;
-}
-
-/* The weekday of a date, Monday 0 to Sunday 6 (Sakamoto's method). */
-static int
-date_weekday(int ymd)
-{
-	static const int	t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
-	int			y = ymd / 10000, m = ymd / 100 % 100;
-	int			d = ymd % 100;
-
-	y -= m < 3;
-	return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d + 6) % 7;
-}
-
-static void
-date_add(struct policy_date **dates, size_t *n, int ymd, size_t line)
-{
-	*dates = xreallocarray(*dates, *n + 1, sizeof(**dates));
-	(*dates)[*n].ymd = ymd;
-	(*dates)[(*n)++].line = line;
-}
-
-/*
- * Adds a date or a range "YYYY-MM-DD..YYYY-MM-DD" (both ends included,
- * at most POLICY_RANGE_MAX days) to a list.
- */
-static int
-add_dates(struct parser *p, char *item, struct policy_date **dates,
-    size_t *n)
-{
-	char	 shown[64], *dots;
-	int	 from, to, days = 1;
-
-	snprintf(shown, sizeof(shown), "%s", item);
-	if ((dots = strstr(item, "..")) != NULL) {
-		*dots = '\0';
-		if (parse_date(conffile_trim(item), &from) == -1 ||
-		    parse_date(conffile_trim(dots + 2), &to) == -1 || from > to)
-			goto bad;
-	} else if (parse_date(item, &from) == -1)
-		goto bad;
-	else
-		to = from;
-	for (;; from = date_next(from), days++) {
-		if (days > POLICY_RANGE_MAX)
-			return conffile_error(&p->cf, "date range longer than "
-			    "%d days", POLICY_RANGE_MAX);
-		date_add(dates, n, from, p->cf.line);
-		if (from == to)
-			return 0;
-	}
-bad:
-	return conffile_error(&p->cf, "bad date \"%s\": YYYY-MM-DD or "
-	    "YYYY-MM-DD..YYYY-MM-DD (first day, last day), real dates in "
-	    "order", shown);
-}
-
-/* A UTC offset "+08:00" or "-05:30", or a zone without daylight saving. */
-static int
-set_timezone(void *arg, char *v)
-{
-	struct parser	*p = arg;
-	int		 h, m, zone;
-
-	if ((zone = conffile_lookup(policy_zones, NITEMS(policy_zones), v)) !=
-	    -1) {
-		p->spec.offset = zone;
-		return 0;
-	}
-	if (strlen(v) != 6 || (v[0] != '+' && v[0] != '-') || v[3] != ':' ||
-	    (h = two_digits(v + 1)) == -1 || (m = two_digits(v + 4)) == -1 ||
-	    h > 23 || m > 59)
-		return conffile_error(&p->cf, "bad timezone \"" CONFFILE_ECHO
-		    "\": a UTC offset such as +08:00, or Asia/Shanghai, "
-		    "Asia/Hong_Kong, Asia/Macau, Asia/Taipei or UTC (zones "
-		    "with daylight saving are not supported)", v);
-	p->spec.offset = (v[0] == '-' ? -1 : 1) * (h * 60 + m);
-	return 0;
-}
-
-/* A weekday ("mon") or a range of them ("mon-fri"). */
-static int
-add_weekday(void *arg, char *item)
-{
-	struct parser	*p = arg;
-	char		*dash;
-	int		 from, to, d;
-	unsigned	 bits = 0;
-
-	if ((dash = strchr(item, '-')) != NULL)
-		*dash++ = '\0';
-	if (conffile_enum(&p->cf, policy_weekdays, NITEMS(policy_weekdays),
-	    "weekday", conffile_trim(item), &from) == -1)
-		return -1;
-	to = from;
-	if (dash != NULL && conffile_enum(&p->cf, policy_weekdays,
-	    NITEMS(policy_weekdays), "weekday", conffile_trim(dash), &to) == -1)
-		return -1;
-	if (to < from)
-		return conffile_error(&p->cf, "weekday range %s-%s runs "
-		    "backwards (mon-fri, sat-sun)", item, dash);
-	for (d = from; d <= to; d++)
-		bits |= 1u << d;
-	if (p->spec.weekdays & bits)
-		return conffile_error(&p->cf, "weekday %s given twice", item);
-	p->spec.weekdays |= bits;
-	return 0;
-}
-
-static int
-set_weekdays(void *arg, char *v)
-{
-	struct parser	*p = arg;
-
-	return conffile_list(&p->cf, v, "weekday", add_weekday, p);
-}
-
-/* An opening interval "09:00-18:00"; several make a lunch break. */
-static int
-add_hours(void *arg, char *item)
-{
-	struct parser	*p = arg;
-	char		 shown[64], *dash;
-	int		 from, to;
-
-	snprintf(shown, sizeof(shown), "%s", item);
-	if ((dash = strchr(item, '-')) == NULL)
-		goto bad;
-	*dash = '\0';
-	if (parse_clock_time(conffile_trim(item), &from) == -1 ||
-	    parse_clock_time(conffile_trim(dash + 1), &to) == -1 || from >= to)
-		goto bad;
-	if (p->spec.nhours == POLICY_HOURS_MAX)
-		return conffile_error(&p->cf, "more than %d opening intervals",
-		    POLICY_HOURS_MAX);
-	p->spec.hours[p->spec.nhours][0] = from;
-	p->spec.hours[p->spec.nhours][1] = to;
-	p->spec.hours_line[p->spec.nhours++] = p->cf.line;
-	return 0;
-bad:
-	return conffile_error(&p->cf, "bad hours \"%s\": HH:MM-HH:MM, opening "
-	    "before closing, from 00:00 to 24:00 (09:00-18:00)", shown);
-}
-
-static int
-set_hours(void *arg, char *v)
-{
-	struct parser	*p = arg;
-
-	return conffile_list(&p->cf, v, "hours", add_hours, p);
-}
-
-static int
-add_holiday(void *arg, char *item)
-{
-	struct parser	*p = arg;
-
-	return add_dates(p, item, &p->spec.holidays, &p->spec.nholidays);
-}
-
-static int
-add_workday(void *arg, char *item)
-{
-	struct parser	*p = arg;
-
-	return add_dates(p, item, &p->spec.workdays, &p->spec.nworkdays);
-}
-
-static int
-set_holidays(void *arg, char *v)
-{
-	struct parser	*p = arg;
-
-	return conffile_list(&p->cf, v, "holiday", add_holiday, p);
-}
-
-static int
-set_workdays(void *arg, char *v)
-{
-	struct parser	*p = arg;
-
-	return conffile_list(&p->cf, v, "workday", add_workday, p);
 }
 
 static int
@@ -747,14 +441,6 @@ cal_lookup(struct policy_set *ps, const char *name)
 	return NULL;
 }
 
-static void
-spec_reset(struct cal_spec *s)
-{
-	free(s->holidays);
-	free(s->workdays);
-	memset(s, 0, sizeof(*s));
-}
-
 /* A section's name is an id: a-z, 0-9, _, . and -. */
 static int
 check_name(struct parser *p, const char *kind, const char *name)
@@ -774,7 +460,7 @@ open_calendar(void *arg, const char *name)
 
 	if (check_name(p, "calendar", name) == -1)
 		return -1;
-	spec_reset(&p->spec);
+	calconf_reset(&p->cal);
 	if (strcmp(name, "24x7") == 0)
 		return conffile_error(&p->cf, "calendar 24x7 is built in and "
 		    "cannot be redefined");
@@ -810,102 +496,15 @@ open_policy(void *arg, const char *name)
 	return 0;
 }
 
-/*
- * Checks the dates of a calendar against its weekdays: a make-up working
- * day (调休) opens a day the calendar is otherwise closed, so one on a
- * working weekday is a mistake in the list.
- */
-static int
-check_workdays(struct parser *p, const struct cal_spec *s)
-{
-	static const char	*names[] = { "Monday", "Tuesday", "Wednesday",
-				    "Thursday", "Friday", "Saturday",
-				    "Sunday" };
-	size_t			 i;
-	int			 wd, ymd;
-
-	for (i = 0; i < s->nworkdays; i++) {
-		ymd = s->workdays[i].ymd;
-		wd = date_weekday(ymd);
-		if (!(s->weekdays & (1u << wd)))
-			continue;
-		p->cf.line = s->workdays[i].line;
-		return conffile_error(&p->cf, "make-up workday %04d-%02d-%02d "
-		    "is a %s, a working day already", ymd / 10000,
-		    ymd / 100 % 100, ymd % 100, names[wd]);
-	}
-	return 0;
-}
-
-/* Gives a new calendar its opening hours and its daily opening time. */
-static int
-cal_add_hours(struct parser *p, struct policy_calendar *c)
-{
-	const struct cal_spec	*s = &p->spec;
-	size_t			 i;
-	int			 from, to;
-
-	for (i = 0; i < s->nhours; i++) {
-		from = s->hours[i][0];
-		to = s->hours[i][1];
-		p->cf.line = s->hours_line[i];
-		if (calendar_add_hours(c->cal, from, to) == -1)
-			return conffile_error(&p->cf, "opening hours "
-			    "%02d:%02d-%02d:%02d overlap others", from / 60,
-			    from % 60, to / 60, to % 60);
-		c->day_ms += (to - from) * POLICY_MINUTE_MS;
-	}
-	return 0;
-}
-
-/*
- * Gives a new calendar its holidays, then its make-up working days; the
- * calendar refuses a make-up day that is also a holiday.
- */
-static int
-cal_add_dates(struct parser *p, struct policy_calendar *c)
-{
-	const struct cal_spec	*s = &p->spec;
-	size_t			 i;
-	int			 ymd;
-
-	for (i = 0; i < s->nholidays; i++) {
-		p->cf.line = s->holidays[i].line;
-		if (calendar_add_holiday(c->cal, s->holidays[i].ymd) == -1)
-			return conffile_error(&p->cf, "holiday %d refused by "
-			    "the calendar", s->holidays[i].ymd);
-	}
-	for (i = 0; i < s->nworkdays; i++) {
-		ymd = s->workdays[i].ymd;
-		p->cf.line = s->workdays[i].line;
-		if (calendar_add_workday(c->cal, ymd) == -1)
-			return conffile_error(&p->cf, "%04d-%02d-%02d is both "
-			    "a holiday and a make-up workday", ymd / 10000,
-			    ymd / 100 % 100, ymd % 100);
-	}
-	return 0;
-}
-
-/*
- * Builds the calendar a [calendar] section describes, and has the
- * calendar itself say whether it can ever count time (calendar_check).
- */
+/* Builds the calendar the section describes (calconf_build). */
 static int
 close_calendar(void *arg)
 {
 	struct parser		*p = arg;
 	struct policy_calendar	*c = &p->ps->cals[p->ps->ncals - 1];
-	char			 why[256];
 
-	if (check_workdays(p, &p->spec) == -1)
-		return -1;
-	c->cal = calendar_new_business(p->spec.offset, p->spec.weekdays);
-	if (cal_add_hours(p, c) == -1 || cal_add_dates(p, c) == -1)
-		return -1;
-	p->cf.line = p->sch.sec_line;
-	if (calendar_check(c->cal, why, sizeof(why)) == -1)
-		return conffile_error(&p->cf, "%s", why);
-	return 0;
+	c->cal = calconf_build(&p->cal, p->sch.sec_line, &c->day_ms);
+	return c->cal != NULL ? 0 : -1;
 }
 
 /* The public name of a value in buf; "*" for POLICY_ANY. */
@@ -1062,12 +661,13 @@ policy_load_text(const char *path, char *text, size_t len, char *err,
 	conffile_version(text, len, ps->version);
 	memset(&p, 0, sizeof(p));
 	conffile_init(&p.cf, path, err, errsz);
+	p.cal.cf = &p.cf;
 	p.ps = ps;
 	if (policy_parse(&p, text, len) == -1) {
 		policy_free(ps);
 		ps = NULL;
 	}
-	spec_reset(&p.spec);
+	calconf_reset(&p.cal);
 	return ps;
 }
 

@@ -86,9 +86,9 @@ static const struct confschema_key global_keys[] = {
 
 static const struct confschema_kind kinds[] = {
 	{ "global", false, global_keys, NITEMS(global_keys), open_thing,
-	    NULL },
+	    NULL, 0 },
 	{ "thing", true, thing_keys, NITEMS(thing_keys), open_thing,
-	    close_thing },
+	    close_thing, 0 },
 };
 
 static const struct confschema schema = { kinds, NITEMS(kinds), false };
