@@ -83,6 +83,7 @@ struct keys		*keys_load(const char *path, int64_t now_ms, char *err,
 struct api_key		*keys_authenticate(struct keys *keys,
 			    const char *authorization);
 const char		*keys_role_name(enum key_role role);
+const char		*keys_dev_key(const struct keys *keys);
 void			 keys_free(struct keys *keys);
 
 /*
