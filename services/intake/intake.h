@@ -105,6 +105,8 @@ struct complaint_req {
 int	complaint_json_parse(const char *body, size_t len,
 	    const struct api_key *key, struct complaint_req *req,
 	    struct api_error *err);
+int	complaint_json_check_order(const struct complaint_req *req,
+	    const Cdp__V1__Order *order, struct api_error *err);
 void	complaint_json_fill_from_order(struct complaint_req *req,
 	    const Cdp__V1__Order *order);
 int	complaint_json_check_complete(const struct complaint_req *req,
