@@ -34,6 +34,8 @@ static json_t	*acting_answer(struct submit *s);
 static void	acting_free(struct submit *s);
 
 static const struct submit_ops acting_ops = {
+	.method = "POST",
+	.route = "/v1/complaints/{id}/actions",
 	.unrecorded = "the action could not be recorded in time; retry "
 	    "with the same Idempotency-Key",
 	.metric = "intake_actions_recorded_total",
@@ -190,6 +192,7 @@ acting_handle(struct intake *in, struct evhttp_request *req,
 	a->complaint_id = xstrdup(complaint_id);
 	if (submit_start(&a->s, &acting_ops, in, req, key) == -1)
 		return;
+	a->s.complaint_id = a->complaint_id;
 	if (action_json_parse(a->s.body, a->s.len, key, &a->areq, &e) == -1) {
 		api_reply_error(req, &e);
 		submit_end(&a->s);

@@ -36,6 +36,8 @@ static json_t	*filing_answer(struct submit *s);
 static void	filing_free(struct submit *s);
 
 static const struct submit_ops filing_ops = {
+	.method = "POST",
+	.route = "/v1/complaints",
 	.unrecorded = "the complaint could not be recorded in time; retry "
 	    "with the same Idempotency-Key",
 	.metric = "intake_complaints_filed_total",

@@ -265,9 +265,18 @@ struct idem;
 typedef void (*idem_fn)(void *arg, enum idem_state state, struct idem *claim,
     int status, const char *body);
 
-int		 idempotency_begin(struct intake *in, const char *key_name,
-		    const char *idem_key, const char *body, size_t len,
-		    idem_fn fn, void *arg);
+/* What one Idempotency-Key is scoped by: the same key elsewhere is new. */
+struct idem_scope {
+	const char	*key_name;	/* the API key's name */
+	const char	*method;	/* "POST" */
+	const char	*route;		/* "/v1/complaints/{id}/actions" */
+	const char	*complaint_id;	/* the route's {id}, or NULL */
+	const char	*idem_key;	/* the Idempotency-Key header */
+};
+
+int		 idempotency_begin(struct intake *in,
+		    const struct idem_scope *scope, const char *body,
+		    size_t len, idem_fn fn, void *arg);
 void		 idempotency_finish(struct intake *in, struct idem *idem,
 		    int status, const char *body);
 void		 idempotency_release(struct intake *in, struct idem *idem);
@@ -318,6 +327,8 @@ char	*readmodel_index_key(const char *kind, const char *value);
  */
 struct submit;
 struct submit_ops {
+	const char	*method;	/* "POST", and the route template: */
+	const char	*route;		/* they scope Idempotency-Keys */
 	const char	*unrecorded;	/* the 503 when the write failed */
 	const char	*metric;	/* counter of 202 answers */
 	const char	*metric_help;
@@ -333,6 +344,7 @@ struct submit {
 	char			*body;
 	size_t			 len;
 	char			*idem_key;	/* or NULL */
+	const char		*complaint_id;	/* the route's, or NULL */
 	struct idem		*claim;		/* held until the answer */
 };
 

@@ -61,14 +61,23 @@ submit_on_idem(void *arg, enum idem_state state, struct idem *claim,
 	s->ops->claimed(s);
 }
 
-/* Claims the request's Idempotency-Key, if it has one, then goes on. */
+/*
+ * Claims the request's Idempotency-Key, if it has one, in the scope of
+ * its API key, route and complaint, then goes on.
+ */
 void
 submit_claim(struct submit *s)
 {
+	struct idem_scope	scope = {
+		.key_name = s->key->name, .method = s->ops->method,
+		.route = s->ops->route, .complaint_id = s->complaint_id,
+		.idem_key = s->idem_key,
+	};
+
 	if (s->idem_key == NULL)
 		s->ops->claimed(s);
-	else if (idempotency_begin(s->in, s->key->name, s->idem_key, s->body,
-	    s->len, submit_on_idem, s) == -1) {
+	else if (idempotency_begin(s->in, &scope, s->body, s->len,
+	    submit_on_idem, s) == -1) {
 		api_unavailable(s->req, "idempotency keys are unavailable");
 		submit_end(s);
 	}

@@ -482,6 +482,54 @@ test_actions_follow_the_lifecycle(void **state)
 	free(id);
 }
 
+/* Files a complaint through the hotline and waits for its view. */
+static char *
+file_received(void)
+{
+	char	*id;
+	json_t	*view;
+
+	id = intake_file(&intake, "dev-hotline", "{\"order_id\": "
+	    "\"O-SCOPE-1\", \"merchant_id\": \"M1001\", \"user\": "
+	    "{\"id\": \"U7\"}, \"description\": \"发错颜色\", "
+	    "\"demand\": \"exchange\"}");
+	assert_non_null(view = intake_wait_view(&intake, "dev-agent", id,
+	    "received", 10000));
+	json_decref(view);
+	return id;
+}
+
+static void
+test_idempotency_key_is_scoped_by_complaint(void **state)
+{
+	struct testhttp_response	 r;
+	char				*ids[2], *path, *idem;
+	const char			*body = "{\"action\": \"first_contact\"}";
+	json_t				*view;
+	int				 i;
+
+	idem = testenv_unique("idem");
+	for (i = 0; i < 2; i++)
+		ids[i] = file_received();
+	for (i = 0; i < 2; i++) {
+		path = xasprintf("/v1/complaints/%s/actions", ids[i]);
+		assert_int_equal(intake_call(&intake, "POST", path,
+		    "dev-agent", idem, body, &r), 202);
+		assert_null(testhttp_header(&r, "Idempotent-Replayed"));
+		assert_string_equal(json_string_value(json_object_get(r.json,
+		    "complaint_id")), ids[i]);
+		testhttp_free(&r);
+		free(path);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_non_null(view = intake_wait_view(&intake, "dev-agent",
+		    ids[i], "investigating", 10000));
+		json_decref(view);
+		free(ids[i]);
+	}
+	free(idem);
+}
+
 int
 main(void)
 {
@@ -495,6 +543,7 @@ main(void)
 		cmocka_unit_test(test_rate_limit_answers_429_with_retry_after),
 		cmocka_unit_test(test_each_role_sees_what_it_may),
 		cmocka_unit_test(test_actions_follow_the_lifecycle),
+		cmocka_unit_test(test_idempotency_key_is_scoped_by_complaint),
 	};
 
 	log_init("test", LOG_LEVEL_WARN);
