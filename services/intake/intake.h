@@ -296,6 +296,25 @@ typedef void (*order_fn)(void *arg, enum order_lookup result,
 int	orders_lookup(struct intake *in, const char *order_id, order_fn fn,
 	    void *arg);
 
+/*
+ * reservation.c: a compare-and-set per complaint, so that of two actions
+ * checked against the same view only one is accepted.
+ */
+enum reservation_result {
+	RESERVATION_TAKEN,	/* go ahead and publish */
+	RESERVATION_BUSY,	/* another action is being recorded */
+	RESERVATION_MOVED,	/* the view changed since it was read */
+	RESERVATION_UNAVAILABLE,
+};
+typedef void (*reservation_fn)(void *arg, enum reservation_result result);
+
+void	reservation_start(struct intake *in);
+int	reservation_take(struct intake *in, const char *complaint_id,
+	    const char *event_id, long long seen, reservation_fn fn,
+	    void *arg);
+void	reservation_drop(struct intake *in, const char *complaint_id,
+	    const char *event_id);
+
 /* readmodel.c: complaint views in Redis, kept from complaints.events. */
 enum readmodel_result {
 	READMODEL_FOUND,
@@ -333,6 +352,8 @@ struct submit_ops {
 	const char	*metric;	/* counter of 202 answers */
 	const char	*metric_help;
 	void		(*claimed)(struct submit *);	/* the next step */
+	void		(*unwritten)(struct submit *);	/* surely not published;
+							   may be NULL */
 	json_t		*(*answer)(struct submit *);	/* the 202 body */
 	void		(*free)(struct submit *);	/* the whole request */
 };

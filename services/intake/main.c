@@ -150,6 +150,7 @@ main(int argc, char **argv)
 	    "intake", (int)settings.publish_timeout_ms);
 	intake.redis = redis_new(intake.base, intake.redis_host,
 	    intake.redis_port);
+	reservation_start(&intake);
 	intake.httpd = httpd_start(intake.base, ds.listen, "intake");
 	readmodel_start(&intake, ds.brokers, ds.instance_id);
 	httpd_ready_check(intake.httpd, "kafka", kafka_producer_ready,

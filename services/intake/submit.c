@@ -91,6 +91,8 @@ submit_on_published(void *arg, enum publish_result result)
 	char		*text;
 
 	if (result != PUBLISH_OK) {
+		if (result == PUBLISH_FAILED && s->ops->unwritten != NULL)
+			s->ops->unwritten(s);
 		api_unavailable(s->req, s->ops->unrecorded);
 		submit_end(s);
 		return;
@@ -116,6 +118,8 @@ void
 submit_publish(struct submit *s, const Cdp__V1__ComplaintEvent *ev)
 {
 	if (publish_event(s->in, ev, submit_on_published, s) == -1) {
+		if (s->ops->unwritten != NULL)
+			s->ops->unwritten(s);
 		api_unavailable(s->req,
 		    "the event log is not accepting writes");
 		submit_end(s);
