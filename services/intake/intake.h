@@ -8,8 +8,9 @@
  * action_json, lifecycle, view. I/O modules: api (HTTP handlers), publish
  * (Kafka writes awaited for the broker's answer), idempotency, orders
  * (order snapshots), readmodel (the complaints.events consumer and the Redis
- * documents it keeps), submit (the course of a request that records an
- * event, which filing and acting follow).
+ * documents it keeps), reservation (one action at a time per complaint),
+ * submit (the course of a request that records an event, which filing and
+ * acting follow).
  */
 #ifndef CDP_INTAKE_H
 #define CDP_INTAKE_H
