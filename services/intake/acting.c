@@ -5,7 +5,10 @@
  * The action is checked against the complaint's current view: an invisible
  * complaint is 404, a role that may never take the action is 403, and an
  * action not allowed in the current status is 409 with the status and the
- * actions that are allowed. 202 follows the broker's confirmation.
+ * actions that are allowed. An allowed action then reserves the complaint
+ * against the view it was checked with (reservation.c): if another action
+ * got there first, it is 409 conflict. 202 follows the broker's
+ * confirmation.
  */
 #include <stdlib.h>
 
@@ -14,6 +17,7 @@
 #include "xmalloc.h"
 
 #define ACTING_ALLOWED_MAX	32
+#define ACTING_ATTEMPTS		3	/* reads of a view that moves on */
 #define STATUS_UNCHANGED \
 	CDP__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED
 
@@ -24,21 +28,28 @@ struct acting {
 	char			*merchant_id;
 	char			*customer_id;
 	Cdp__V1__ComplaintStatus status;	/* after the action */
+	Cdp__V1__ComplaintStatus seen_status;	/* the view's */
+	long long		 seen_offset;	/* the view's version */
+	int			 attempts;
 	struct meta_ids		 ids;
 	Cdp__V1__EventMeta	 meta;
 	Cdp__V1__ComplaintEvent	 ev;
 };
 
 static void	acting_load(struct submit *s);
+static void	acting_unwritten(struct submit *s);
 static json_t	*acting_answer(struct submit *s);
 static void	acting_free(struct submit *s);
 
 static const struct submit_ops acting_ops = {
+	.method = "POST",
+	.route = "/v1/complaints/{id}/actions",
 	.unrecorded = "the action could not be recorded in time; retry "
 	    "with the same Idempotency-Key",
 	.metric = "intake_actions_recorded_total",
 	.metric_help = "Actions accepted (202).",
 	.claimed = acting_load,
+	.unwritten = acting_unwritten,
 	.answer = acting_answer,
 	.free = acting_free,
 };
@@ -72,6 +83,25 @@ acting_conflict(struct acting *a, Cdp__V1__ComplaintStatus status)
 	    lifecycle_status_name(status), "allowed_actions", allowed));
 }
 
+/* Another action was accepted against the view this one was checked with. */
+static void
+acting_busy(struct acting *a)
+{
+	api_reply(a->s.req, 409, json_pack("{s:s, s:s, s:s}", "error",
+	    "conflict", "reason", "another action on the complaint was "
+	    "accepted at the same time; read the complaint and retry",
+	    "status", lifecycle_status_name(a->seen_status)));
+}
+
+/* The event was surely not written: the next action need not wait for it. */
+static void
+acting_unwritten(struct submit *s)
+{
+	struct acting	*a = (struct acting *)s;
+
+	reservation_drop(s->in, a->complaint_id, a->meta.event_id);
+}
+
 static json_t *
 acting_answer(struct submit *s)
 {
@@ -83,9 +113,35 @@ acting_answer(struct submit *s)
 	    a->meta.event_id);
 }
 
+static void
+acting_on_reserved(void *arg, enum reservation_result result)
+{
+	struct acting	*a = arg;
+
+	switch (result) {
+	case RESERVATION_TAKEN:
+		submit_publish(&a->s, &a->ev);
+		return;
+	case RESERVATION_MOVED:
+		if (++a->attempts < ACTING_ATTEMPTS) {
+			acting_load(&a->s);
+			return;
+		}
+		/* FALLTHROUGH */
+	case RESERVATION_BUSY:
+		acting_busy(a);
+		break;
+	case RESERVATION_UNAVAILABLE:
+		api_unavailable(a->s.req, "complaint views are unavailable");
+		break;
+	}
+	submit_end(&a->s);
+}
+
 /*
- * The event id is derived from the Idempotency-Key when there is one, so a
- * retried action whose first write has an unknown fate is the same event.
+ * Builds the event, then reserves the complaint for it. The event id is
+ * derived from the Idempotency-Key when there is one, so a retried action
+ * whose first write has an unknown fate is the same event.
  */
 static void
 acting_publish(struct acting *a)
@@ -107,7 +163,11 @@ acting_publish(struct acting *a)
 	a->ev.merchant_id = a->merchant_id;
 	a->ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_ACTION_RECORDED;
 	a->ev.action_recorded = &a->areq.rec;
-	submit_publish(&a->s, &a->ev);
+	if (reservation_take(a->s.in, a->complaint_id, a->meta.event_id,
+	    a->seen_offset, acting_on_reserved, a) == -1) {
+		api_unavailable(a->s.req, "complaint views are unavailable");
+		submit_end(&a->s);
+	}
 }
 
 /*
@@ -122,6 +182,11 @@ acting_parties(struct acting *a, const json_t *view)
 	const char	*customer = json_string_value(json_object_get(
 	    json_object_get(view, "complainant"), "user_id"));
 
+	if (a->customer_id != NULL && a->areq.actor.actor_id == a->customer_id)
+		a->areq.actor.actor_id = "";
+	free(a->merchant_id);
+	free(a->customer_id);
+	a->customer_id = NULL;
 	a->merchant_id = xstrdup(merchant != NULL ? merchant : "");
 	if (a->s.key->role == KEY_ROLE_CHANNEL && customer != NULL) {
 		a->customer_id = xstrdup(customer);
@@ -148,7 +213,8 @@ acting_on_view(void *arg, enum readmodel_result result, json_t *view)
 		submit_end(&a->s);
 		return;
 	}
-	status = view_status(view);
+	status = a->seen_status = view_status(view);
+	a->seen_offset = json_integer_value(json_object_get(view, "_offset"));
 	acting_parties(a, view);
 	json_decref(view);
 	switch (lifecycle_check(status, a->s.key->role, &a->areq.rec, &next)) {
@@ -190,6 +256,7 @@ acting_handle(struct intake *in, struct evhttp_request *req,
 	a->complaint_id = xstrdup(complaint_id);
 	if (submit_start(&a->s, &acting_ops, in, req, key) == -1)
 		return;
+	a->s.complaint_id = a->complaint_id;
 	if (action_json_parse(a->s.body, a->s.len, key, &a->areq, &e) == -1) {
 		api_reply_error(req, &e);
 		submit_end(&a->s);

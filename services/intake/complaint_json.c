@@ -914,9 +914,24 @@ fill_line(struct complaint_req *req, const Cdp__V1__Order *o)
 }
 
 /*
+ * A customer's channel files for the user the body names; when the order
+ * names another buyer, the order is someone else's and nothing of it but
+ * its merchant and shop may reach the complaint. Agents file for any buyer.
+ */
+static bool
+order_is_foreign(const struct complaint_req *req, const Cdp__V1__Order *o)
+{
+	return req->filed_by.role == CDP__V1__ACTOR_ROLE__ACTOR_ROLE_CUSTOMER &&
+	    present(o->buyer_id) &&
+	    strcmp(o->buyer_id, req->complainant.user_id) != 0;
+}
+
+/*
  * Completes a parsed complaint from the order's snapshot: what the
  * complaint gave is kept, what it left out is filled and its path recorded
- * in auto_filled_fields. Nothing is borrowed from order afterwards.
+ * in auto_filled_fields. Nothing is borrowed from order afterwards. A
+ * customer's complaint about another buyer's order gets only the
+ * respondent.
  */
 void
 complaint_json_fill_from_order(struct complaint_req *req,
@@ -925,6 +940,8 @@ complaint_json_fill_from_order(struct complaint_req *req,
 	if (order == NULL || req->root == NULL)
 		return;
 	fill_respondent(req, order);
+	if (order_is_foreign(req, order))
+		return;
 	fill_complainant(req, order);
 	fill_i64(req, &req->order.ordered_at_ms, order->ordered_at_ms,
 	    "order.ordered_at_ms");
@@ -935,6 +952,26 @@ complaint_json_fill_from_order(struct complaint_req *req,
 	    "order.delivery_address");
 	fill_i64(req, &req->order.after_sales_until_ms,
 	    order->after_sales_until_ms, "order.after_sales_until_ms");
+}
+
+/*
+ * A complaint that names a merchant other than the order's is refused
+ * before anything is filled: the order is not that merchant's, and the
+ * complaint would carry another merchant's order into this one.
+ */
+int
+complaint_json_check_order(const struct complaint_req *req,
+    const Cdp__V1__Order *order, struct api_error *err)
+{
+	if (order == NULL || !present(order->merchant_id) ||
+	    !present(req->respondent.merchant_id) ||
+	    strcmp(order->merchant_id, req->respondent.merchant_id) == 0)
+		return (0);
+	complaint_json_error(err, "order_mismatch", "merchant_id",
+	    "order %s is not an order of merchant %s", req->order.order_id,
+	    req->respondent.merchant_id);
+	err->status = 422;
+	return (-1);
 }
 
 /*

@@ -37,6 +37,8 @@ static json_t	*filing_answer(struct submit *s);
 static void	filing_free(struct submit *s);
 
 static const struct submit_ops filing_ops = {
+	.method = "POST",
+	.route = "/v1/complaints",
 	.unrecorded = "the complaint could not be recorded in time; retry "
 	    "with the same Idempotency-Key",
 	.metric = "intake_complaints_filed_total",
@@ -168,13 +170,18 @@ filing_on_order(void *arg, enum order_lookup result,
 		submit_end(&f->s);
 		return;
 	}
-	if (result == ORDER_FOUND)
+	if (result == ORDER_FOUND) {
+		if (complaint_json_check_order(&f->creq, order, &e) == -1)
+			goto refused;
 		complaint_json_fill_from_order(&f->creq, order);
-	if (complaint_json_check_complete(&f->creq, &e) == -1) {
-		api_reply_error(f->s.req, &e);
-		submit_end(&f->s);
-	} else
-		filing_publish(f);
+	}
+	if (complaint_json_check_complete(&f->creq, &e) == -1)
+		goto refused;
+	filing_publish(f);
+	return;
+ refused:
+	api_reply_error(f->s.req, &e);
+	submit_end(&f->s);
 }
 
 static void

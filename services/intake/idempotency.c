@@ -1,9 +1,11 @@
 /*
  * Idempotency-Key: a client that retries a request with the same key gets
  * the first answer again instead of a second complaint. The key is scoped
- * by the API key that sent it and lives in Redis for a day:
+ * by the API key that sent it, the method, the route template and the
+ * complaint the route names, so one key sent to two complaints' actions is
+ * two requests. It lives in Redis for a day:
  *
- *   idem:<api key name>:<Idempotency-Key> = {"state": "pending"|"done",
+ *   idem:<SHA-256 of the scope> = {"state": "pending"|"done",
  *       "hash": <SHA-256 of the body>, "status": 202, "body": "..."}
  *
  * A request claims the key with SET NX; a claim that is never finished (the
@@ -35,15 +37,23 @@ struct idem {
 };
 
 static void
+idem_hex(const unsigned char digest[32], char out[65])
+{
+	unsigned int	i;
+
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+static void
 idem_hash(const char *body, size_t len, char out[65])
 {
 	unsigned char	digest[EVP_MAX_MD_SIZE];
-	unsigned int	n, i;
+	unsigned int	n;
 
 	if (EVP_Digest(body, len, digest, &n, EVP_sha256(), NULL) != 1)
 		fatalx("idempotency: SHA-256 failed");
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+	idem_hex(digest, out);
 }
 
 static void
@@ -117,18 +127,47 @@ idem_doc(const char *state, const char *hash, int status, const char *body)
 }
 
 /*
- * Claims idem_key for this request; fn is called once with the verdict.
- * Returns -1 when Redis is not connected (fn is not called).
+ * The Redis key of a scope: the SHA-256 of its parts, each with its NUL,
+ * which none of them contains, so two scopes never hash the same text.
+ */
+static char *
+idem_redis_key(const struct idem_scope *scope)
+{
+	const char	*parts[] = { scope->key_name, scope->method,
+	    scope->route, scope->complaint_id != NULL ? scope->complaint_id :
+	    "", scope->idem_key };
+	unsigned char	 digest[EVP_MAX_MD_SIZE];
+	char		 hex[65];
+	unsigned int	 n, i;
+	EVP_MD_CTX	*ctx;
+	int		 ok;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		fatalx("idempotency: out of memory");
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		ok = ok && EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1);
+	if (!ok || EVP_DigestFinal_ex(ctx, digest, &n) != 1)
+		fatalx("idempotency: SHA-256 failed");
+	EVP_MD_CTX_free(ctx);
+	idem_hex(digest, hex);
+	return xasprintf("idem:%s", hex);
+}
+
+/*
+ * Claims the scope's Idempotency-Key for this request; fn is called once
+ * with the verdict. Returns -1 when Redis is not connected (fn is not
+ * called).
  */
 int
-idempotency_begin(struct intake *in, const char *key_name,
-    const char *idem_key, const char *body, size_t len, idem_fn fn, void *arg)
+idempotency_begin(struct intake *in, const struct idem_scope *scope,
+    const char *body, size_t len, idem_fn fn, void *arg)
 {
 	struct idem	*idem = xcalloc(1, sizeof(*idem));
 	char		*doc;
 	int		 rc;
 
-	idem->redis_key = xasprintf("idem:%s:%s", key_name, idem_key);
+	idem->redis_key = idem_redis_key(scope);
 	idem_hash(body, len, idem->hash);
 	idem->fn = fn;
 	idem->arg = arg;

@@ -8,8 +8,9 @@
  * action_json, lifecycle, view. I/O modules: api (HTTP handlers), publish
  * (Kafka writes awaited for the broker's answer), idempotency, orders
  * (order snapshots), readmodel (the complaints.events consumer and the Redis
- * documents it keeps), submit (the course of a request that records an
- * event, which filing and acting follow).
+ * documents it keeps), reservation (one action at a time per complaint),
+ * submit (the course of a request that records an event, which filing and
+ * acting follow).
  */
 #ifndef CDP_INTAKE_H
 #define CDP_INTAKE_H
@@ -83,6 +84,7 @@ struct keys		*keys_load(const char *path, int64_t now_ms, char *err,
 struct api_key		*keys_authenticate(struct keys *keys,
 			    const char *authorization);
 const char		*keys_role_name(enum key_role role);
+const char		*keys_dev_key(const struct keys *keys);
 void			 keys_free(struct keys *keys);
 
 /*
@@ -104,6 +106,8 @@ struct complaint_req {
 int	complaint_json_parse(const char *body, size_t len,
 	    const struct api_key *key, struct complaint_req *req,
 	    struct api_error *err);
+int	complaint_json_check_order(const struct complaint_req *req,
+	    const Cdp__V1__Order *order, struct api_error *err);
 void	complaint_json_fill_from_order(struct complaint_req *req,
 	    const Cdp__V1__Order *order);
 int	complaint_json_check_complete(const struct complaint_req *req,
@@ -264,9 +268,18 @@ struct idem;
 typedef void (*idem_fn)(void *arg, enum idem_state state, struct idem *claim,
     int status, const char *body);
 
-int		 idempotency_begin(struct intake *in, const char *key_name,
-		    const char *idem_key, const char *body, size_t len,
-		    idem_fn fn, void *arg);
+/* What one Idempotency-Key is scoped by: the same key elsewhere is new. */
+struct idem_scope {
+	const char	*key_name;	/* the API key's name */
+	const char	*method;	/* "POST" */
+	const char	*route;		/* "/v1/complaints/{id}/actions" */
+	const char	*complaint_id;	/* the route's {id}, or NULL */
+	const char	*idem_key;	/* the Idempotency-Key header */
+};
+
+int		 idempotency_begin(struct intake *in,
+		    const struct idem_scope *scope, const char *body,
+		    size_t len, idem_fn fn, void *arg);
 void		 idempotency_finish(struct intake *in, struct idem *idem,
 		    int status, const char *body);
 void		 idempotency_release(struct intake *in, struct idem *idem);
@@ -285,6 +298,25 @@ typedef void (*order_fn)(void *arg, enum order_lookup result,
 
 int	orders_lookup(struct intake *in, const char *order_id, order_fn fn,
 	    void *arg);
+
+/*
+ * reservation.c: a compare-and-set per complaint, so that of two actions
+ * checked against the same view only one is accepted.
+ */
+enum reservation_result {
+	RESERVATION_TAKEN,	/* go ahead and publish */
+	RESERVATION_BUSY,	/* another action is being recorded */
+	RESERVATION_MOVED,	/* the view changed since it was read */
+	RESERVATION_UNAVAILABLE,
+};
+typedef void (*reservation_fn)(void *arg, enum reservation_result result);
+
+void	reservation_start(struct intake *in);
+int	reservation_take(struct intake *in, const char *complaint_id,
+	    const char *event_id, long long seen, reservation_fn fn,
+	    void *arg);
+void	reservation_drop(struct intake *in, const char *complaint_id,
+	    const char *event_id);
 
 /* readmodel.c: complaint views in Redis, kept from complaints.events. */
 enum readmodel_result {
@@ -317,10 +349,14 @@ char	*readmodel_index_key(const char *kind, const char *value);
  */
 struct submit;
 struct submit_ops {
+	const char	*method;	/* "POST", and the route template: */
+	const char	*route;		/* they scope Idempotency-Keys */
 	const char	*unrecorded;	/* the 503 when the write failed */
 	const char	*metric;	/* counter of 202 answers */
 	const char	*metric_help;
 	void		(*claimed)(struct submit *);	/* the next step */
+	void		(*unwritten)(struct submit *);	/* surely not published;
+							   may be NULL */
 	json_t		*(*answer)(struct submit *);	/* the 202 body */
 	void		(*free)(struct submit *);	/* the whole request */
 };
@@ -332,6 +368,7 @@ struct submit {
 	char			*body;
 	size_t			 len;
 	char			*idem_key;	/* or NULL */
+	const char		*complaint_id;	/* the route's, or NULL */
 	struct idem		*claim;		/* held until the answer */
 };
 

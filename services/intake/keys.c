@@ -485,6 +485,55 @@ keys_authenticate(struct keys *keys, const char *authorization)
 	return found == 0 ? NULL : &keys->v[found - 1].key;
 }
 
+/*
+ * The hashes of the development keys in config/api-keys.conf. Their keys
+ * are public (each is its own name), so a file that holds one of them is
+ * fit for development only.
+ */
+static const char *const keys_dev_hashes[] = {
+	"242c670691fc3782119691a8e037dea8df946316492bc50d57e09176781a90e6",
+	"02e6f405d9aa360086f7ce39aa8a2df557d53c1e64ad93860cc19524ee9ed5c1",
+	"7e542874dafc353f457e15db9d96910462164284b71e73ea6d64ac83d3b7405f",
+	"de72d648e29b247c1875138a7140256dbe5df3e6c9f37d592b07d9de509d2878",
+	"8c9ade4dd8c41d993013e48b6337bc3cea6088fce2f860c5232650fd244f9a55",
+	"81c628ce74eb491e5949ecee030e745f1855f031c8d0c880ea45b11f4cf0c357",
+};
+
+/*
+ * Whether k is a development key: one of the repository's, or any key
+ * that is its own name (the dev files' convention), which anyone who
+ * reads the file can present.
+ */
+static bool
+keys_is_dev(const struct api_key *k)
+{
+	unsigned char	hash[32], own[EVP_MAX_MD_SIZE];
+	unsigned int	len;
+	size_t		i;
+
+	for (i = 0; i < nitems(keys_dev_hashes); i++)
+		if (keys_parse_hash(keys_dev_hashes[i], hash) == 0 &&
+		    memcmp(hash, k->hash, sizeof(hash)) == 0)
+			return true;
+	return EVP_Digest(k->name, strlen(k->name), own, &len, EVP_sha256(),
+	    NULL) == 1 && memcmp(own, k->hash, sizeof(k->hash)) == 0;
+}
+
+/*
+ * Returns the name of the first development key in keys, or NULL when
+ * there is none: outside dev mode, intake refuses to start with one.
+ */
+const char *
+keys_dev_key(const struct keys *keys)
+{
+	size_t	i;
+
+	for (i = 0; i < keys->n; i++)
+		if (keys_is_dev(&keys->v[i].key))
+			return keys->v[i].key.name;
+	return NULL;
+}
+
 void
 keys_free(struct keys *keys)
 {

@@ -28,13 +28,17 @@ static struct daemon_settings	ds;
 
 static struct {
 	char		*keys_file;
+	bool		 dev_mode;
 	long long	 publish_timeout_ms;
 	char		*sla_policy_file;
 } settings;
 
 static const struct config_setting settings_table[] = {
-	{ "API_KEYS_FILE", CONFIG_STRING, "config/api-keys.conf", 0, 0, NULL,
-	    "API keys (name, role, SHA-256)", &settings.keys_file },
+	{ "API_KEYS_FILE", CONFIG_STRING, "", 0, 0, NULL,
+	    "API keys (name, role, SHA-256); required outside dev mode",
+	    &settings.keys_file },
+	{ "CDP_DEV_MODE", CONFIG_BOOL, "false", 0, 0, NULL,
+	    "development: the dev API keys are allowed", &settings.dev_mode },
 	{ "INTAKE_PUBLISH_TIMEOUT_MS", CONFIG_INT, "5000", 100, 60000, NULL,
 	    "how long a request waits for Kafka before 503",
 	    &settings.publish_timeout_ms },
@@ -74,16 +78,37 @@ intake_stop(void *arg)
 	intake_on_drain(-1, 0, NULL);
 }
 
+/*
+ * Loads the API keys. The dev keys are public, so outside dev mode the
+ * file must be named and must hold none of them; in dev mode it defaults
+ * to the dev file.
+ */
+static void
+intake_keys(void)
+{
+	const char	*path = settings.keys_file, *dev;
+	char		 err[512];
+
+	if (path[0] == '\0' && !settings.dev_mode)
+		fatalx("config: API_KEYS_FILE is required outside dev mode "
+		    "(CDP_DEV_MODE=1)");
+	if (path[0] == '\0')
+		path = "config/api-keys.conf";
+	if ((intake.keys = keys_load(path, meta_now_ms(), err,
+	    sizeof(err))) == NULL)
+		fatalx("config: API_KEYS_FILE: %s", err);
+	if (!settings.dev_mode && (dev = keys_dev_key(intake.keys)) != NULL)
+		fatalx("config: API_KEYS_FILE: %s: key %s is a public "
+		    "development key, refused outside dev mode (CDP_DEV_MODE=1)",
+		    path, dev);
+}
+
 static void
 intake_setup(void)
 {
-	char	err[512];
-
 	daemon_configure("intake", "127.0.0.1:8080", &ds, settings_table,
 	    NSETTINGS);
-	if ((intake.keys = keys_load(settings.keys_file, meta_now_ms(), err,
-	    sizeof(err))) == NULL)
-		fatalx("config: API_KEYS_FILE: %s", err);
+	intake_keys();
 	intake.redis_host = ds.redis_host;
 	intake.redis_port = ds.redis_port;
 	intake.topic = "complaints.events";
@@ -134,6 +159,7 @@ main(int argc, char **argv)
 	    "intake", (int)settings.publish_timeout_ms);
 	intake.redis = redis_new(intake.base, intake.redis_host,
 	    intake.redis_port);
+	reservation_start(&intake);
 	intake.httpd = httpd_start(intake.base, ds.listen, "intake");
 	readmodel_start(&intake, ds.brokers, ds.instance_id);
 	httpd_ready_check(intake.httpd, "kafka", kafka_producer_ready,

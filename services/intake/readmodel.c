@@ -73,6 +73,18 @@ apply_retry(struct apply *a)
 	apply_free(a);
 }
 
+/*
+ * An action's event is in its view now: the reservation it was accepted
+ * under (reservation.c) can go, and the next action sees its effect.
+ */
+static void
+apply_release(struct apply *a)
+{
+	if (a->ev->body_case == CDP__V1__COMPLAINT_EVENT__BODY_ACTION_RECORDED)
+		reservation_drop(a->in, a->ev->complaint_id,
+		    a->ev->meta->event_id);
+}
+
 static void
 apply_on_written(struct redis *r, redisReply *reply, void *arg)
 {
@@ -82,6 +94,7 @@ apply_on_written(struct redis *r, redisReply *reply, void *arg)
 		apply_retry(a);
 		return;
 	}
+	apply_release(a);
 	kafka_consumer_done(a->m);
 	apply_free(a);
 }
@@ -173,6 +186,7 @@ apply_on_view(struct redis *r, redisReply *reply, void *arg)
 			old_sev = xstrdup(sev);
 	}
 	if (view_apply(a->view, a->ev, a->m->offset) == VIEW_DUPLICATE) {
+		apply_release(a);
 		kafka_consumer_done(a->m);
 		apply_free(a);
 	} else

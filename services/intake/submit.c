@@ -61,14 +61,23 @@ submit_on_idem(void *arg, enum idem_state state, struct idem *claim,
 	s->ops->claimed(s);
 }
 
-/* Claims the request's Idempotency-Key, if it has one, then goes on. */
+/*
+ * Claims the request's Idempotency-Key, if it has one, in the scope of
+ * its API key, route and complaint, then goes on.
+ */
 void
 submit_claim(struct submit *s)
 {
+	struct idem_scope	scope = {
+		.key_name = s->key->name, .method = s->ops->method,
+		.route = s->ops->route, .complaint_id = s->complaint_id,
+		.idem_key = s->idem_key,
+	};
+
 	if (s->idem_key == NULL)
 		s->ops->claimed(s);
-	else if (idempotency_begin(s->in, s->key->name, s->idem_key, s->body,
-	    s->len, submit_on_idem, s) == -1) {
+	else if (idempotency_begin(s->in, &scope, s->body, s->len,
+	    submit_on_idem, s) == -1) {
 		api_unavailable(s->req, "idempotency keys are unavailable");
 		submit_end(s);
 	}
@@ -82,6 +91,8 @@ submit_on_published(void *arg, enum publish_result result)
 	char		*text;
 
 	if (result != PUBLISH_OK) {
+		if (result == PUBLISH_FAILED && s->ops->unwritten != NULL)
+			s->ops->unwritten(s);
 		api_unavailable(s->req, s->ops->unrecorded);
 		submit_end(s);
 		return;
@@ -107,6 +118,8 @@ void
 submit_publish(struct submit *s, const Cdp__V1__ComplaintEvent *ev)
 {
 	if (publish_event(s->in, ev, submit_on_published, s) == -1) {
+		if (s->ops->unwritten != NULL)
+			s->ops->unwritten(s);
 		api_unavailable(s->req,
 		    "the event log is not accepting writes");
 		submit_end(s);

@@ -2,13 +2,16 @@
 """Offline checks of the deployment files against the code they deploy.
 
 Reads docker-compose.yml, deploy/docker/Dockerfile, .dockerignore and every
-deploy/k8s/*.yaml, and checks their structure and that they agree with the
-repository: the daemons that exist (services/<name>/CMakeLists.txt), their
-ports (scripts/lib/daemons.sh), the environment variables their sources
-read, the flags of tools/cdp_topics.c, config/topics.conf and
-config/api-keys.conf, and the Kafka version of deploy/local/kafka/pom.xml.
-Runs `docker compose config -q` and `kubectl kustomize` when those work
-here, and skips them quietly when not. No network, no cluster, no engine.
+*.yaml of deploy/k8s/base and deploy/k8s/overlays/dev, and checks their
+structure and that they agree with the repository: the daemons that exist
+(services/<name>/CMakeLists.txt), their ports (scripts/lib/daemons.sh), the
+environment variables their sources read, the flags of tools/cdp_topics.c,
+config/topics.conf and config/api-keys.conf, and the Kafka version of
+deploy/local/kafka/pom.xml. The public dev API keys of config/api-keys.conf
+may be only in the dev overlay and the compose stack, never in the image or
+the base. Runs `docker compose config -q` and `kubectl kustomize` when
+those work here, and skips them quietly when not. No network, no cluster,
+no engine.
 
     python3 tests/deploy/validate.py [--root DIR] [-v]
 
@@ -21,6 +24,7 @@ import argparse
 import base64
 import fnmatch
 import glob
+import hashlib
 import os
 import re
 import shlex
@@ -63,6 +67,10 @@ BUILD_PACKAGES = ("cmake", "protobuf-c-compiler", "librdkafka-dev",
                   "libhiredis-dev", "libprotobuf-c-dev", "libevent-dev",
                   "libjansson-dev", "libssl-dev")
 SECRET_PLACEHOLDER = "PLACEHOLDER"
+K8S_BASE = os.path.join("deploy", "k8s", "base")
+K8S_DEV = os.path.join("deploy", "k8s", "overlays", "dev")
+DEV_KEYS = os.path.join("config", "api-keys.conf")
+DEV_MODE = "CDP_DEV_MODE"
 
 
 class Checks:
@@ -678,11 +686,11 @@ def compose_config(repo, checks, where):
 # ---------------------------------------------------------------------------
 # deploy/k8s
 
-def k8s_load(repo, checks):
-    """{file: [objects]} of deploy/k8s/*.yaml except the kustomization."""
+def k8s_load(repo, checks, folder=K8S_BASE):
+    """{file: [objects]} of the folder's *.yaml, its kustomization too."""
     out = {}
-    for path in sorted(glob.glob(repo.path("deploy", "k8s", "*.yaml")) +
-                       glob.glob(repo.path("deploy", "k8s", "*.yml"))):
+    for path in sorted(glob.glob(repo.path(folder, "*.yaml")) +
+                       glob.glob(repo.path(folder, "*.yml"))):
         rel = os.path.relpath(path, repo.root)
         try:
             with open(path, encoding="utf-8") as f:
@@ -912,20 +920,41 @@ def check_deployment(repo, checks, where, obj, objects, daemons, ports,
     return [(c, labels, spec.get("replicas", 1)) for c in containers]
 
 
-def check_k8s(repo, checks, daemons, ports, binaries):
-    files = k8s_load(repo, checks)
-    kfile = os.path.join("deploy", "k8s", "kustomization.yaml")
+def kustomization_files(repo, checks, folder):
+    """The folder's kustomization and files; each file must be listed."""
+    files = k8s_load(repo, checks, folder)
+    kfile = os.path.join(folder, "kustomization.yaml")
     if not checks.check(kfile in files and files[kfile], kfile, "exists"):
-        return
+        return None, None, None
     kust = files.pop(kfile)[0]
-    namespace = kust.get("namespace")
-    listed = kust.get("resources") or []
+    listed = (kust.get("resources") or []) + [
+        p.get("path") for p in kust.get("patches") or [] if p.get("path")]
     for r in listed:
-        checks.check(repo.exists("deploy", "k8s", r), kfile,
+        checks.check(repo.exists(folder, r), kfile,
                      f"lists {r}, which exists")
     for f in files:
         checks.check(os.path.basename(f) in listed, kfile,
                      f"lists {os.path.basename(f)}")
+    return kfile, kust, files
+
+
+def check_k8s(repo, checks, daemons, ports, binaries):
+    """The base with the dev overlay's resources: what overlays/dev is."""
+    kfile, kust, files = kustomization_files(repo, checks, K8S_BASE)
+    if kust is None:
+        return
+    namespace = kust.get("namespace")
+    nbase = sum(len(d) for d in files.values())
+    dkfile, dkust, dfiles = kustomization_files(repo, checks, K8S_DEV)
+    if dkust is not None:
+        checks.check(os.path.normpath(os.path.join(K8S_DEV, "../../base"))
+                     == K8S_BASE and "../../base" in (
+                         dkust.get("resources") or []), dkfile,
+                     "builds on the base (resources: ../../base)")
+        for r in dkust.get("resources") or []:
+            f = os.path.join(K8S_DEV, r)
+            if f in dfiles:
+                files[f] = dfiles[f]
 
     objects = {}
     for f, docs in files.items():
@@ -1027,7 +1056,8 @@ def check_k8s(repo, checks, daemons, ports, binaries):
         elif kind == "Secret":
             check_secret(repo, checks, w, obj)
 
-    kustomize(repo, checks, kfile, sum(len(d) for d in files.values()))
+    kustomize(repo, checks, K8S_BASE, nbase)
+    kustomize(repo, checks, K8S_DEV, sum(len(d) for d in files.values()))
 
 
 def check_job(repo, checks, w, obj, objects, binaries):
@@ -1089,24 +1119,128 @@ def check_secret(repo, checks, w, obj):
                      "config/api-keys.conf (the development example)")
 
 
-def kustomize(repo, checks, kfile, nobjects):
-    """kubectl kustomize builds the set, when kubectl is here."""
+def kustomize_build(repo, folder):
+    """kubectl kustomize's objects, its error text, or None without it."""
     if shutil.which("kubectl") is None:
-        return
+        return None
     try:
-        r = subprocess.run(["kubectl", "kustomize",
-                            repo.path("deploy", "k8s")],
+        r = subprocess.run(["kubectl", "kustomize", repo.path(folder)],
                            capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
+        return None
+    if r.returncode != 0:
+        return r.stderr.strip()
+    return [d for d in yaml.safe_load_all(r.stdout) if d]
+
+
+def kustomize(repo, checks, folder, nobjects):
+    """kubectl kustomize builds the set, when kubectl is here."""
+    kfile = os.path.join(folder, "kustomization.yaml")
+    built = kustomize_build(repo, folder)
+    if built is None or not checks.check(
+            not isinstance(built, str), kfile,
+            f"kubectl kustomize builds it: {built}"
+            if isinstance(built, str) else "kubectl kustomize builds it"):
         return
-    if not checks.check(r.returncode == 0, kfile,
-                        "kubectl kustomize builds it"
-                        + (f": {r.stderr.strip()}" if r.returncode else "")):
-        return
-    built = [d for d in yaml.safe_load_all(r.stdout) if d]
     checks.check(len(built) == nobjects, kfile,
                  f"kubectl kustomize yields every object ({len(built)} of "
                  f"{nobjects})")
+
+
+# ---------------------------------------------------------------------------
+# Development keys: public, so only ./dev, compose and overlays/dev have them
+
+def dev_key_hashes(repo):
+    """The dev keys' hashes, and their names' (each dev key is its name)."""
+    hashes = set()
+    if not repo.exists(DEV_KEYS):
+        return hashes
+    for line in repo.read(DEV_KEYS).splitlines():
+        f = line.split("#", 1)[0].split()
+        if len(f) == 5:
+            hashes.add(f[2].lower())
+            hashes.add(hashlib.sha256(f[0].encode()).hexdigest())
+    return hashes
+
+
+def has_dev_hash(text, hashes):
+    text = text.lower()
+    return any(h in text for h in hashes)
+
+
+def dev_mode_of(objects, name="intake"):
+    """CDP_DEV_MODE of the named Deployment's containers: [value or None]."""
+    out = []
+    for d in objects:
+        if d.get("kind") != "Deployment" or (d.get("metadata") or {}).get(
+                "name") != name:
+            continue
+        for c in pod_spec(d).get("containers") or []:
+            env = {e.get("name"): e.get("value") for e in c.get("env") or []}
+            out.append(env.get(DEV_MODE))
+    return out
+
+
+def check_image_dev_keys(repo, checks, hashes):
+    """The image gets config/ minus what .dockerignore keeps out."""
+    ignore = ".dockerignore"
+    pats = [line.strip() for line in repo.read(ignore).splitlines()
+            if line.strip() and not line.strip().startswith("#")] \
+        if repo.exists(ignore) else []
+    checks.check(dockerignore_excluded(pats, DEV_KEYS), ignore,
+                 f"keeps {DEV_KEYS} (the public dev keys) out of the image")
+    for root, _, names in os.walk(repo.path("config")):
+        for n in sorted(names):
+            rel = os.path.relpath(os.path.join(root, n), repo.root)
+            if dockerignore_excluded(pats, rel):
+                continue
+            with open(repo.path(rel), encoding="utf-8",
+                      errors="replace") as f:
+                checks.check(not has_dev_hash(f.read(), hashes),
+                             "deploy/docker/Dockerfile",
+                             f"the image ships no dev key hash (in {rel})")
+
+
+def check_dev_keys(repo, checks):
+    """The image and the base ship no dev key; only overlays/dev runs
+    intake in dev mode, and compose (a dev stack) too."""
+    hashes = dev_key_hashes(repo)
+    if not checks.check(bool(hashes), DEV_KEYS, "holds the dev keys"):
+        return
+    check_image_dev_keys(repo, checks, hashes)
+    base = []
+    for path in sorted(glob.glob(repo.path(K8S_BASE, "*"))):
+        rel = os.path.relpath(path, repo.root)
+        text = repo.read(rel)
+        checks.check(not has_dev_hash(text, hashes), rel,
+                     "ships no dev key hash")
+        base += [d for d in yaml.safe_load_all(text) if d]
+    checks.check(dev_mode_of(base) and not any(dev_mode_of(base)),
+                 K8S_BASE, f"intake runs without {DEV_MODE} in the base")
+    patches = []
+    for path in sorted(glob.glob(repo.path(K8S_DEV, "*.yaml"))):
+        patches += [d for d in yaml.safe_load_all(
+            repo.read(os.path.relpath(path, repo.root))) if d]
+    checks.check("1" in dev_mode_of(patches), K8S_DEV,
+                 f"patches intake with {DEV_MODE}=1")
+    for folder, want in ((K8S_BASE, False), (K8S_DEV, True)):
+        built = kustomize_build(repo, folder)
+        if isinstance(built, list):
+            modes = dev_mode_of(built)
+            checks.check(bool(modes) and all(
+                (m == "1") == want for m in modes), folder,
+                f"kubectl kustomize builds intake with{'' if want else 'out'}"
+                f" {DEV_MODE}=1")
+            checks.check(has_dev_hash(yaml.safe_dump_all(built), hashes)
+                         == want, folder, "kubectl kustomize builds "
+                         + ("the dev keys in" if want else "no dev key"))
+    compose = yaml.safe_load(repo.read("docker-compose.yml")) \
+        if repo.exists("docker-compose.yml") else {}
+    env = compose_env(((compose or {}).get("services") or {}).get(
+        "intake") or {})
+    checks.check(env.get(DEV_MODE) == "1", "docker-compose.yml: intake",
+                 f"sets {DEV_MODE}=1 (the compose stack is for development "
+                 "and uses the dev keys)")
 
 
 def main():
@@ -1129,6 +1263,7 @@ def main():
     binaries = check_dockerfile(repo, checks, daemons)
     check_compose(repo, checks, daemons, ports, binaries)
     check_k8s(repo, checks, daemons, ports, binaries)
+    check_dev_keys(repo, checks)
     print(f"{checks.passed} passed, {checks.failed} failed")
     return 1 if checks.failed else 0
 

@@ -73,7 +73,7 @@ intake_start(struct intake_proc *p, const char *publish_timeout_ms)
 	timeout = xasprintf("INTAKE_PUBLISH_TIMEOUT_MS=%s", publish_timeout_ms);
 	{
 		const char *env[] = { listen, keys, timeout, "LOG_LEVEL=warn",
-		    NULL };
+		    "CDP_DEV_MODE=1", NULL };
 
 		p->pid = testproc_spawn("intake", env);
 	}

@@ -1,7 +1,7 @@
 /*
- * What the intake integration tests share: an intake process on a free
- * port with a key file of the dev keys plus a slow key, and requests with
- * those keys.
+ * What the intake integration tests share: an intake process in dev mode
+ * on a free port with a key file of the dev keys plus a slow key, and
+ * requests with those keys.
  */
 #ifndef CDP_INTAKE_HARNESS_H
 #define CDP_INTAKE_HARNESS_H

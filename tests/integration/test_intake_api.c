@@ -160,6 +160,7 @@ put_order(const char *order_id)
 	o.n_lines = 1;
 	o.lines = lines;
 	o.total_fen = 25800;
+	o.delivery_address = "上海市浦东新区世纪大道1号";
 	o.ordered_at_ms = meta_now_ms() - 86400000;
 	snap.order_id = (char *)order_id;
 	snap.order = &o;
@@ -205,6 +206,73 @@ test_missing_fields_are_filled_from_the_order(void **state)
 	free(body);
 	free(order);
 	free(id);
+}
+
+/*
+ * Files a complaint about order for user, naming no merchant; returns its
+ * Filed event.
+ */
+static Cdp__V1__ComplaintEvent *
+file_about(const char *key, const char *order, const char *user)
+{
+	Cdp__V1__ComplaintEvent	*ev;
+	char			*body, *id;
+
+	body = xasprintf("{\"order_id\": \"%s\", \"user\": {\"id\": "
+	    "\"%s\"}, \"description\": \"耳机没有声音\", \"demand\": "
+	    "\"refund\"%s}", order, user, strcmp(key, "dev-app") == 0 ? "" :
+	    ", \"channel\": \"app\"");
+	id = intake_file(&intake, key, body);
+	ev = filed_event(id);
+	free(body);
+	free(id);
+	return ev;
+}
+
+static void
+test_order_fill_checks_ownership(void **state)
+{
+	struct testhttp_response	 r;
+	Cdp__V1__ComplaintEvent		*ev;
+	char				*order = testenv_unique("O");
+	char				*body;
+
+	put_order(order);
+	body = xasprintf("{\"order_id\": \"%s\", \"merchant_id\": "
+	    "\"M1001\", \"user\": {\"id\": \"U3\"}, \"description\": "
+	    "\"x\", \"demand\": \"refund\"}", order);
+	assert_int_equal(intake_call(&intake, "POST", "/v1/complaints",
+	    "dev-app", NULL, body, &r), 422);
+	assert_string_equal(json_string_value(json_object_get(r.json,
+	    "error")), "order_mismatch");
+	assert_string_equal(json_string_value(json_object_get(r.json,
+	    "field")), "merchant_id");
+	testhttp_free(&r);
+
+	/* Another buyer's order through a customer's channel. */
+	ev = file_about("dev-app", order, "U-OTHER");
+	assert_string_equal(ev->filed->respondent->merchant_id, "M1002");
+	assert_string_equal(ev->filed->order->delivery_address, "");
+	assert_string_equal(ev->filed->order->sku, "");
+	assert_int_equal(ev->filed->order->amount_fen, 0);
+	assert_int_equal(ev->filed->order->order_total_fen, 0);
+	assert_int_equal(ev->filed->complainant->member_tier,
+	    CDP__V1__MEMBER_TIER__MEMBER_TIER_UNSPECIFIED);
+	cdp__v1__complaint_event__free_unpacked(ev, NULL);
+
+	/* The buyer, and an agent filing for whoever calls. */
+	ev = file_about("dev-app", order, "U3");
+	assert_string_equal(ev->filed->order->delivery_address,
+	    "上海市浦东新区世纪大道1号");
+	assert_string_equal(ev->filed->order->sku, "SKU-9");
+	assert_int_equal(ev->filed->order->amount_fen, 25800);
+	cdp__v1__complaint_event__free_unpacked(ev, NULL);
+	ev = file_about("dev-agent", order, "U-CALLER");
+	assert_string_equal(ev->filed->order->delivery_address,
+	    "上海市浦东新区世纪大道1号");
+	cdp__v1__complaint_event__free_unpacked(ev, NULL);
+	free(body);
+	free(order);
 }
 
 static void
@@ -414,6 +482,54 @@ test_actions_follow_the_lifecycle(void **state)
 	free(id);
 }
 
+/* Files a complaint through the hotline and waits for its view. */
+static char *
+file_received(void)
+{
+	char	*id;
+	json_t	*view;
+
+	id = intake_file(&intake, "dev-hotline", "{\"order_id\": "
+	    "\"O-SCOPE-1\", \"merchant_id\": \"M1001\", \"user\": "
+	    "{\"id\": \"U7\"}, \"description\": \"发错颜色\", "
+	    "\"demand\": \"exchange\"}");
+	assert_non_null(view = intake_wait_view(&intake, "dev-agent", id,
+	    "received", 10000));
+	json_decref(view);
+	return id;
+}
+
+static void
+test_idempotency_key_is_scoped_by_complaint(void **state)
+{
+	struct testhttp_response	 r;
+	char				*ids[2], *path, *idem;
+	const char			*body = "{\"action\": \"first_contact\"}";
+	json_t				*view;
+	int				 i;
+
+	idem = testenv_unique("idem");
+	for (i = 0; i < 2; i++)
+		ids[i] = file_received();
+	for (i = 0; i < 2; i++) {
+		path = xasprintf("/v1/complaints/%s/actions", ids[i]);
+		assert_int_equal(intake_call(&intake, "POST", path,
+		    "dev-agent", idem, body, &r), 202);
+		assert_null(testhttp_header(&r, "Idempotent-Replayed"));
+		assert_string_equal(json_string_value(json_object_get(r.json,
+		    "complaint_id")), ids[i]);
+		testhttp_free(&r);
+		free(path);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_non_null(view = intake_wait_view(&intake, "dev-agent",
+		    ids[i], "investigating", 10000));
+		json_decref(view);
+		free(ids[i]);
+	}
+	free(idem);
+}
+
 int
 main(void)
 {
@@ -421,11 +537,13 @@ main(void)
 		cmocka_unit_test(test_filing_publishes_one_complete_event),
 		cmocka_unit_test(test_same_idempotency_key_files_once),
 		cmocka_unit_test(test_missing_fields_are_filled_from_the_order),
+		cmocka_unit_test(test_order_fill_checks_ownership),
 		cmocka_unit_test(test_bad_requests_name_the_problem),
 		cmocka_unit_test(test_transport_errors),
 		cmocka_unit_test(test_rate_limit_answers_429_with_retry_after),
 		cmocka_unit_test(test_each_role_sees_what_it_may),
 		cmocka_unit_test(test_actions_follow_the_lifecycle),
+		cmocka_unit_test(test_idempotency_key_is_scoped_by_complaint),
 	};
 
 	log_init("test", LOG_LEVEL_WARN);

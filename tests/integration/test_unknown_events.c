@@ -42,7 +42,9 @@ daemon_start(struct daemon *d)
 	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", d->port);
 	id = xasprintf("INSTANCE_ID=%s-unknown", d->name);
 	{
-		const char *env[] = { listen, id, "LOG_LEVEL=warn", NULL };
+		/* Dev mode: intake reads the repository's dev keys. */
+		const char *env[] = { listen, id, "LOG_LEVEL=warn",
+		    "CDP_DEV_MODE=1", NULL };
 
 		d->pid = testproc_spawn(d->name, env);
 	}

@@ -869,9 +869,10 @@ test_fill_unknown_sku_and_other_buyer(void **state)
 	struct complaint_req	req;
 	struct test_order	t;
 
+	/* An agent may file about any buyer's order. */
 	parse_ok("{\"order_id\": \"O1\", \"sku\": \"SKU-Z\", \"user\": "
 	    "{\"id\": \"U9\"}, \"description\": \"x\", \"demand\": "
-	    "\"refund\"}", &app_key, &req);
+	    "\"refund\", \"channel\": \"hotline\"}", &agent_key, &req);
 	order_init(&t);
 	complaint_json_fill_from_order(&req, &t.order);
 	order_free(&t);
@@ -888,6 +889,61 @@ test_fill_unknown_sku_and_other_buyer(void **state)
 	assert_string_equal(req.respondent.merchant_id, "M1");
 	assert_int_equal(req.order.order_total_fen, 99800);
 	complaint_json_free(&req);
+}
+
+/*
+ * Through a customer's channel, another buyer's order gives only its
+ * merchant and shop: nothing of the buyer or of what was bought.
+ */
+static void
+test_fill_other_buyers_order_on_a_channel(void **state)
+{
+	struct complaint_req	req;
+	struct test_order	t;
+
+	parse_ok("{\"order_id\": \"O1\", \"user\": {\"id\": \"U9\"}, "
+	    "\"description\": \"x\", \"demand\": \"refund\"}", &app_key,
+	    &req);
+	order_init(&t);
+	complaint_json_fill_from_order(&req, &t.order);
+	order_free(&t);
+	assert_string_equal(req.respondent.merchant_id, "M1");
+	assert_string_equal(req.respondent.shop_id, "S1");
+	assert_string_equal(req.order.delivery_address, "");
+	assert_string_equal(req.order.sku, "");
+	assert_int_equal(req.order.amount_fen, 0);
+	assert_int_equal(req.order.order_total_fen, 0);
+	assert_int_equal(req.order.ordered_at_ms, 0);
+	assert_int_equal(req.order.after_sales_until_ms, 0);
+	assert_int_equal(req.complainant.member_tier,
+	    CDP__V1__MEMBER_TIER__MEMBER_TIER_UNSPECIFIED);
+	assert_int_equal(req.filed.n_auto_filled_fields, 3);
+	complaint_json_free(&req);
+}
+
+/* A merchant in the body that is not the order's is 422 order_mismatch. */
+static void
+test_check_order_merchant(void **state)
+{
+	struct complaint_req	req;
+	struct api_error	err = { 0 };
+	struct test_order	t;
+
+	order_init(&t);
+	parse_ok("{" MINIMAL ", \"merchant_id\": \"M2\"}", &app_key, &req);
+	assert_int_equal(complaint_json_check_order(&req, &t.order, &err), -1);
+	assert_int_equal(err.status, 422);
+	assert_string_equal(err.error, "order_mismatch");
+	assert_string_equal(err.field, "merchant_id");
+	complaint_json_free(&req);
+	parse_ok("{" MINIMAL ", \"merchant_id\": \"M1\"}", &app_key, &req);
+	assert_int_equal(complaint_json_check_order(&req, &t.order, &err), 0);
+	complaint_json_free(&req);
+	parse_ok("{" MINIMAL "}", &app_key, &req);
+	assert_int_equal(complaint_json_check_order(&req, &t.order, &err), 0);
+	assert_int_equal(complaint_json_check_order(&req, NULL, &err), 0);
+	complaint_json_free(&req);
+	order_free(&t);
 }
 
 static void
@@ -973,6 +1029,8 @@ main(void)
 		cmocka_unit_test(test_fill_keeps_request_values),
 		cmocka_unit_test(test_fill_same_merchant_adds_shop),
 		cmocka_unit_test(test_fill_unknown_sku_and_other_buyer),
+		cmocka_unit_test(test_fill_other_buyers_order_on_a_channel),
+		cmocka_unit_test(test_check_order_merchant),
 		cmocka_unit_test(test_fill_empty_order_and_twice),
 		cmocka_unit_test(test_filed_packs),
 	};

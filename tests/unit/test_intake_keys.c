@@ -510,6 +510,36 @@ test_dev_file(void **state)
 		assert_string_equal(k->merchant_id, dev[i].merchant_id);
 		assert_true(k->limit.rate > 0 && k->limit.burst >= 1);
 	}
+	/* Every one of them is a development key. */
+	assert_non_null(keys_dev_key(keys));
+	keys_free(keys);
+}
+
+/*
+ * A development key is one of the dev file's hashes under any name, or a
+ * key that is its own name; keys of one's own are not.
+ */
+static void
+test_dev_key(void **state)
+{
+	struct keys	*keys;
+	char		 err[256], own[65], text[256];
+
+	assert_non_null(keys = load_text(valid_file, err, sizeof(err)));
+	assert_null(keys_dev_key(keys));
+	keys_free(keys);
+
+	assert_non_null(keys = load_text("ops agent " H_ONE " 1 1\n"
+	    "ops-admin admin de72d648e29b247c1875138a7140256dbe5df3e6c9f37d59"
+	    "2b07d9de509d2878 1 1\n", err, sizeof(err)));
+	assert_string_equal(keys_dev_key(keys), "ops-admin");
+	keys_free(keys);
+
+	sha256_hex("ops-key", own);
+	snprintf(text, sizeof(text), "ops agent %s 1 1\nops-key admin %s 1 1\n",
+	    H_ONE, own);
+	assert_non_null(keys = load_text(text, err, sizeof(err)));
+	assert_string_equal(keys_dev_key(keys), "ops-key");
 	keys_free(keys);
 }
 
@@ -527,6 +557,7 @@ main(void)
 		cmocka_unit_test(test_key_bucket),
 		cmocka_unit_test(test_role_names),
 		cmocka_unit_test(test_dev_file),
+		cmocka_unit_test(test_dev_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
