@@ -103,6 +103,25 @@ intake_keys(void)
 		    path, dev);
 }
 
+/*
+ * The SLA policies, sla-timer's file: filing promises the first contact
+ * that the clock will enforce, so a file without that promise is refused.
+ */
+static void
+intake_policies(void)
+{
+	char	err[512];
+
+	if ((intake.policies = policy_load(settings.sla_policy_file, err,
+	    sizeof(err))) == NULL)
+		fatalx("config: SLA_POLICY_FILE: %s", err);
+	if (policy_due(intake.policies, CDP__V1__SEVERITY__SEVERITY_NORMAL,
+	    CDP__V1__CATEGORY__CATEGORY_UNSPECIFIED,
+	    CDP__V1__SLA_CLOCK__SLA_CLOCK_FIRST_CONTACT, 0) < 0)
+		fatalx("config: SLA_POLICY_FILE: %s has no first_contact policy"
+		    " for a normal complaint", settings.sla_policy_file);
+}
+
 static void
 intake_setup(void)
 {
@@ -112,14 +131,7 @@ intake_setup(void)
 	intake.redis_host = ds.redis_host;
 	intake.redis_port = ds.redis_port;
 	intake.topic = "complaints.events";
-	if ((intake.policies = policy_load(settings.sla_policy_file, err,
-	    sizeof(err))) == NULL)
-		fatalx("config: SLA_POLICY_FILE: %s", err);
-	if (policy_due(intake.policies, CDP__V1__SEVERITY__SEVERITY_NORMAL,
-	    CDP__V1__CATEGORY__CATEGORY_UNSPECIFIED,
-	    CDP__V1__SLA_CLOCK__SLA_CLOCK_FIRST_CONTACT, 0) < 0)
-		fatalx("config: SLA_POLICY_FILE: %s has no first_contact policy"
-		    " for a normal complaint", settings.sla_policy_file);
+	intake_policies();
 }
 
 /*
