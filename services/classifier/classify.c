@@ -563,7 +563,8 @@ facts_gather(struct facts *f, const struct rules *r,
 	    "";
 	f->v[RULE_FACT_REPEAT_ON_ORDER] = in->repeat_on_order;
 	f->v[RULE_FACT_GROUP_SIZE] = in->group_size;
-	f->group_threshold = rules_settings(r)->group_threshold;
+	f->group_threshold = in->group_threshold != 0 ?
+	    in->group_threshold : rules_settings(r)->group_threshold;
 	f->v[RULE_FACT_GROUP_COMPLAINT] = in->group_size >= f->group_threshold;
 	f->subcategory = "";
 }

@@ -498,7 +498,10 @@ test_amount_from_snapshot(void **state)
 	tc_done(&t);
 }
 
-/* Group complaints: 4 is not a group, 5 is; the threshold is the file's. */
+/*
+ * Group complaints: 4 is not a group, 5 is; the threshold is the file's,
+ * or the group rule's that the daemon gives.
+ */
 static void
 test_group(void **state)
 {
@@ -525,6 +528,14 @@ test_group(void **state)
 	r = load_text(text);
 	t.facts.group_size = 3;
 	assert_int_equal(tc_run(&t, r)->severity, SEV(URGENT));
+	/* The group rule's own threshold, when the daemon gives one. */
+	t.facts.group_threshold = 4;
+	assert_int_equal(tc_run(&t, r)->severity, SEV(NORMAL));
+	t.facts.group_size = 4;
+	m = tc_run(&t, r);
+	assert_int_equal(m->severity, SEV(URGENT));
+	assert_reason(m, "urgent.group",
+	    "group_complaint (4 complaints, threshold 4)", "group_counter");
 	tc_done(&t);
 	rules_free(r);
 }
