@@ -272,7 +272,8 @@ struct classifier {
 	struct rules		*rules;
 	struct proactive_policy	 proactive;
 	struct event		*proactive_ev;
-	struct keylock		*orders;	/* snapshots being changed */
+	int64_t			 order_keep_ms;	/* order state kept past the
+						   after-sales window */
 	bool			 stopping;
 };
 
@@ -288,11 +289,17 @@ int	emit_event(struct classifier *c, Cdp__V1__ComplaintEvent *ev,
 	    emit_fn fn, void *arg);
 void	emit_complaint_id(const char *seed, char out[14]);
 
-/* snapshot.c: order snapshots from orders.events and logistics.events. */
+/*
+ * snapshot.c: order snapshots from orders.events and logistics.events, a
+ * hash of two parts (fields "order" and "scan") that unpack together.
+ */
 #define SNAPSHOT_KEY	"order:%s"	/* an order's snapshot in Redis */
 
 typedef void (*snapshot_fn)(void *arg, int rc, Cdp__V1__OrderSnapshot *snap);
 
+void	snapshot_start(struct classifier *c);
+Cdp__V1__OrderSnapshot *snapshot_unpack(const char *order, size_t olen,
+	    const char *scan, size_t slen);
 void	snapshot_handle_order(struct classifier *c, struct kafka_msg *m);
 void	snapshot_handle_logistics(struct classifier *c, struct kafka_msg *m);
 int	snapshot_get(struct classifier *c, const char *order_id,

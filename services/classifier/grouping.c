@@ -10,8 +10,8 @@
  * the Filed event's, not the clock's, so a replay counts the same. When a
  * group just reached the threshold, the script returns its members so the
  * earlier ones can be raised to urgent and linked. The same script reads
- * the order's snapshot (snapshot.c's key), so that the facts of one
- * complaint cost one round trip.
+ * the order's snapshot (snapshot.c's two parts, one after the other), so
+ * that the facts of one complaint cost one round trip.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +43,9 @@ static const char grouping_lua[] =
     "  redis.call('ZADD', KEYS[3], t, id)\n"
     "  redis.call('PEXPIRE', KEYS[3], ARGV[6])\n"
     "  before = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. t)\n"
-    "  snap = redis.call('GET', KEYS[4])\n"
+    "  local o = redis.call('HGET', KEYS[4], 'order')\n"
+    "  local s = redis.call('HGET', KEYS[4], 'scan')\n"
+    "  if o or s then snap = (o or '') .. (s or '') end\n"
     "end\n"
     "local members = {}\n"
     "if #sku == n then members = sku elseif #mer == n then members = mer end\n"

@@ -28,6 +28,9 @@
 #include "xmalloc.h"
 
 #define BODY(x)		CDP__V1__COMPLAINT_EVENT__BODY_##x
+#define DAY_MS		86400000LL
+#define AFTER_SALES_MS	(7 * DAY_MS)	/* produce_order()'s window */
+#define ORDER_KEEP_MS	(30 * DAY_MS)	/* CLASSIFIER_ORDER_KEEP_MS */
 
 static pid_t	classifier_pid;
 
@@ -168,6 +171,7 @@ produce_order(const char *order_id, int64_t promised_ship_by)
 	o.ordered_at_ms = meta_now_ms() - 3600000;
 	o.paid_at_ms = meta_now_ms() - 3500000;
 	o.promised_ship_by_ms = promised_ship_by;
+	o.after_sales_until_ms = meta_now_ms() + AFTER_SALES_MS;
 	ev.meta = &meta;
 	ev.order_id = (char *)order_id;
 	ev.order = &o;
@@ -179,7 +183,8 @@ produce_order(const char *order_id, int64_t promised_ship_by)
 }
 
 static void
-produce_scan(const char *order_id, Cdp__V1__LogisticsStatus status)
+produce_scan_at(const char *order_id, Cdp__V1__LogisticsStatus status,
+    int64_t at_ms)
 {
 	Cdp__V1__LogisticsEvent	 ev = CDP__V1__LOGISTICS_EVENT__INIT;
 	Cdp__V1__EventMeta	 meta;
@@ -194,32 +199,74 @@ produce_scan(const char *order_id, Cdp__V1__LogisticsStatus status)
 	ev.tracking_number = "ZT1234567890";
 	ev.status = status;
 	ev.location = "杭州转运中心";
-	ev.scan_at_ms = meta_now_ms();
+	ev.scan_at_ms = at_ms;
 	buf = pb_pack(&ev.base, &len);
 	testenv_produce("logistics.events", order_id, buf, len);
 	free(buf);
 }
 
-/* The stored snapshot of an order, once it satisfies ready(). */
+static void
+produce_scan(const char *order_id, Cdp__V1__LogisticsStatus status)
+{
+	produce_scan_at(order_id, status, meta_now_ms());
+}
+
+/* One command to the test Redis; the caller frees the reply. */
+static redisReply *
+redis_do(const char *fmt, ...)
+{
+	static redisContext	*rc;
+	redisReply		*r;
+	va_list			 ap;
+	char			*host;
+	int			 port;
+
+	if (rc == NULL) {
+		testenv_redis(&host, &port);
+		rc = redisConnect(host, port);
+		assert_true(rc != NULL && rc->err == 0);
+		free(host);
+	}
+	va_start(ap, fmt);
+	r = redisvCommand(rc, fmt, ap);
+	va_end(ap);
+	assert_non_null(r);
+	return r;
+}
+
+/* The stored snapshot of an order: its two parts, one after the other. */
+static Cdp__V1__OrderSnapshot *
+read_snapshot(const char *order_id)
+{
+	redisReply		*r = redis_do("HMGET order:%s order scan",
+	    order_id);
+	Cdp__V1__OrderSnapshot	*snap = NULL;
+	uint8_t			 buf[8192];
+	size_t			 len = 0, i;
+
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	for (i = 0; i < r->elements; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING &&
+		    len + r->element[i]->len <= sizeof(buf)) {
+			memcpy(buf + len, r->element[i]->str,
+			    r->element[i]->len);
+			len += r->element[i]->len;
+		}
+	if (len > 0)
+		snap = cdp__v1__order_snapshot__unpack(NULL, len, buf);
+	freeReplyObject(r);
+	return snap;
+}
+
+/* The stored snapshot of an order, once it has the order and status want. */
 static Cdp__V1__OrderSnapshot *
 wait_snapshot(const char *order_id, Cdp__V1__LogisticsStatus want)
 {
-	char			*host;
-	int			 port;
-	redisContext		*rc;
-	redisReply		*r;
 	Cdp__V1__OrderSnapshot	*snap = NULL;
 	int64_t			 deadline = meta_now_ms() + 20000;
 
-	testenv_redis(&host, &port);
-	rc = redisConnect(host, port);
-	assert_true(rc != NULL && rc->err == 0);
 	while (meta_now_ms() < deadline) {
-		r = redisCommand(rc, "GET order:%s", order_id);
-		if (r->type == REDIS_REPLY_STRING)
-			snap = cdp__v1__order_snapshot__unpack(NULL, r->len,
-			    (const uint8_t *)r->str);
-		freeReplyObject(r);
+		snap = read_snapshot(order_id);
 		if (snap != NULL && snap->order != NULL &&
 		    snap->logistics_status == want)
 			break;
@@ -228,8 +275,6 @@ wait_snapshot(const char *order_id, Cdp__V1__LogisticsStatus want)
 		snap = NULL;
 		usleep(100000);
 	}
-	redisFree(rc);
-	free(host);
 	return snap;
 }
 
@@ -248,6 +293,77 @@ test_order_and_logistics_events_keep_a_snapshot(void **state)
 	assert_string_equal(snap->carrier, "ZTO");
 	assert_string_equal(snap->last_location, "杭州转运中心");
 	cdp__v1__order_snapshot__free_unpacked(snap, NULL);
+	free(order);
+}
+
+/*
+ * Writes the logistics part of a snapshot as another classifier instance
+ * would (docs/read-model.md): its own hash fields, never the order's.
+ */
+static void
+put_scan_part(const char *order_id, int64_t at_ms, const char *location)
+{
+	Cdp__V1__OrderSnapshot	 part = CDP__V1__ORDER_SNAPSHOT__INIT;
+	redisReply		*r;
+	uint8_t			*buf;
+	size_t			 len;
+
+	part.order_id = (char *)order_id;
+	part.logistics_status =
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_OUT_FOR_DELIVERY;
+	part.last_scan_at_ms = at_ms;
+	part.last_location = (char *)location;
+	part.carrier = "SF";
+	buf = pb_pack(&part.base, &len);
+	r = redis_do("HSET order:%s scan %b scan_at %lld", order_id, buf, len,
+	    (long long)at_ms);
+	assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
+	freeReplyObject(r);
+	free(buf);
+}
+
+/*
+ * Order events through the classifier while another writer keeps writing
+ * the logistics part: neither part is lost, an older scan does not replace
+ * a newer one, and the snapshot expires CLASSIFIER_ORDER_KEEP_MS after the
+ * end of the after-sales window.
+ */
+static void
+test_snapshot_parts_of_two_writers_both_survive_and_expire(void **state)
+{
+	char			*order = testenv_unique("O");
+	Cdp__V1__OrderSnapshot	*snap;
+	redisReply		*r;
+	int64_t			 t0 = meta_now_ms(), ttl;
+	int			 i;
+
+	for (i = 0; i < 20; i++) {
+		produce_order(order, t0 + DAY_MS);
+		put_scan_part(order, t0 + i, "深圳南山");
+	}
+	snap = wait_snapshot(order,
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_OUT_FOR_DELIVERY);
+	assert_non_null(snap);
+	assert_string_equal(snap->order->merchant_id, "M1001");
+	assert_string_equal(snap->carrier, "SF");
+	assert_int_equal(snap->last_scan_at_ms, t0 + 19);
+	cdp__v1__order_snapshot__free_unpacked(snap, NULL);
+	/* An older scan through the classifier, then a newer one. */
+	produce_scan_at(order,
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_IN_TRANSIT, t0 - 1000);
+	produce_scan_at(order,
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_DELIVERED, t0 + 1000);
+	snap = wait_snapshot(order,
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_DELIVERED);
+	assert_non_null(snap);
+	assert_string_equal(snap->carrier, "ZTO");
+	assert_non_null(snap->order);
+	cdp__v1__order_snapshot__free_unpacked(snap, NULL);
+	r = redis_do("PTTL order:%s", order);
+	ttl = r->integer;
+	freeReplyObject(r);
+	assert_true(ttl > AFTER_SALES_MS + ORDER_KEEP_MS - 60000);
+	assert_true(ttl <= AFTER_SALES_MS + ORDER_KEEP_MS);
 	free(order);
 }
 
@@ -465,6 +581,8 @@ main(void)
 		    test_lost_parcel_opens_one_complaint_that_is_classified),
 		cmocka_unit_test(
 		    test_order_not_shipped_in_time_opens_a_complaint),
+		cmocka_unit_test(
+		    test_snapshot_parts_of_two_writers_both_survive_and_expire),
 		cmocka_unit_test(
 		    test_group_of_five_on_one_sku_makes_all_urgent_and_linked),
 		cmocka_unit_test(
