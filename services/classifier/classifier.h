@@ -332,32 +332,34 @@ void	group_raise(const struct rules *r, Cdp__V1__Classified *cl,
 	    Cdp__V1__UrgencyFlag *flags, Cdp__V1__Team *teams);
 
 /*
- * grouping.c: group-complaint and repeat counters in Redis, read together
- * with the order's snapshot. A grouping_fn takes ownership of what *g
- * holds, to be freed with grouping_counts_free().
+ * grouping.c: the order facts of a complaint (its order's snapshot and the
+ * earlier complaints on the order) and its group counts, in Redis. An
+ * order_facts_fn or a grouping_fn takes ownership of what its argument
+ * holds, to be freed with order_facts_free() or grouping_counts_free().
  */
-struct group_counts {
-	uint32_t		 sku;		/* same SKU in the window */
-	uint32_t		 merchant;	/* same merchant, ditto */
+struct order_facts {
 	uint32_t		 order_before;	/* earlier ones on the order */
-	char			**members;	/* the group, when it just
-						   formed */
-	size_t			 nmembers;
 	Cdp__V1__OrderSnapshot	*order;		/* NULL: order unknown */
 };
-typedef void (*grouping_fn)(void *arg, int rc, struct group_counts *g);
+typedef void (*order_facts_fn)(void *arg, int rc, struct order_facts *o);
+typedef void (*grouping_fn)(void *arg, int rc, struct group_count *counts);
 
 void	grouping_start(struct classifier *c);
+int	grouping_order_facts(struct classifier *c, const char *complaint_id,
+	    const Cdp__V1__Filed *filed, int64_t at_ms, order_facts_fn fn,
+	    void *arg);
+void	order_facts_free(struct order_facts *o);
 int	grouping_count(struct classifier *c, const char *complaint_id,
-	    const Cdp__V1__Filed *filed, const char *merchant_id,
-	    int64_t at_ms, grouping_fn fn, void *arg);
-void	grouping_counts_free(struct group_counts *g);
+	    const char *user_id, char *const *keys, int64_t at_ms,
+	    grouping_fn fn, void *arg);
+void	grouping_counts_free(struct group_count *counts);
 int	grouping_remember(struct classifier *c,
 	    const Cdp__V1__ComplaintEvent *ev, void (*fn)(void *, bool),
 	    void *arg);
 void	grouping_link(struct classifier *c, const Cdp__V1__EventMeta *cause,
-	    const char *cause_complaint, const char *group_key,
-	    char **members, size_t n, void (*fn)(void *, bool), void *arg);
+	    const char *cause_complaint, const char *merchant_id,
+	    const char *group_key, char **members, size_t n,
+	    void (*fn)(void *, bool), void *arg);
 
 /* filing.c: a Filed or ProactiveOpened event, classified. */
 void	filing_handle(struct classifier *c, struct kafka_msg *m);

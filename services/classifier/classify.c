@@ -737,7 +737,7 @@ static char *
 cond_matched(const struct run *run, const struct rule_cond *c)
 {
 	if (c->fact == RULE_FACT_GROUP_COMPLAINT)
-		return xasprintf("%s (%lld complaints, threshold %u)", c->text,
+		return xasprintf("%s (%lld customers, threshold %u)", c->text,
 		    (long long)run->f.v[RULE_FACT_GROUP_SIZE],
 		    run->f.group_threshold);
 	if (c->fact == RULE_FACT_AMOUNT_FEN || c->fact ==

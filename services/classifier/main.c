@@ -43,7 +43,7 @@ static const struct config_setting settings_table[] = {
 	    &settings.no_scan_ms },
 	{ "CLASSIFIER_ORDER_KEEP_MS", CONFIG_INT, "2592000000", 60000,
 	    3650LL * 86400000, NULL,
-	    "how long an order's snapshot is "
+	    "how long order state (snapshot, complaints on the order) is "
 	    "kept past the later of its last change and the end of the "
 	    "after-sales window", &settings.order_keep_ms },
 };

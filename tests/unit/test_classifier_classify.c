@@ -522,7 +522,7 @@ test_group(void **state)
 	assert_true(has_flag(m, FLAG(GROUP_COMPLAINT)));
 	assert_string_equal(m->group_key, "sku:S1");
 	assert_reason(m, "urgent.group",
-	    "group_complaint (5 complaints, threshold 5)", "group_counter");
+	    "group_complaint (5 customers, threshold 5)", "group_counter");
 	snprintf(text, sizeof(text), "%s", test_rules);
 	memcpy(strstr(text, "group_threshold = 5"), "group_threshold = 3", 19);
 	r = load_text(text);
@@ -535,7 +535,7 @@ test_group(void **state)
 	m = tc_run(&t, r);
 	assert_int_equal(m->severity, SEV(URGENT));
 	assert_reason(m, "urgent.group",
-	    "group_complaint (4 complaints, threshold 4)", "group_counter");
+	    "group_complaint (4 customers, threshold 4)", "group_counter");
 	tc_done(&t);
 	rules_free(r);
 }
