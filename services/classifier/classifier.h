@@ -7,10 +7,10 @@
  *
  * Pure modules (no I/O, unit-tested): matcher (Aho-Corasick over UTF-8),
  * rules (the rules file), classify (one complaint's classification),
- * proactive (which proactive causes an order has). I/O modules: snapshot
- * (order snapshots in Redis), grouping (group-complaint and repeat
- * counters in Redis), emit (Classified, OutOfScope, ProactiveOpened to
- * Kafka), and main.c.
+ * group (group-complaint decisions), proactive (which proactive causes an
+ * order has). I/O modules: snapshot (order snapshots in Redis), grouping
+ * (group-complaint and repeat counters in Redis), emit (Classified,
+ * OutOfScope, ProactiveOpened to Kafka), and main.c.
  */
 #ifndef CDP_CLASSIFIER_H
 #define CDP_CLASSIFIER_H
@@ -178,6 +178,24 @@ struct rule_settings {
 	uint32_t	amount_bonus_max;
 };
 
+/*
+ * A group-complaint rule ([group <by>]): at threshold distinct customers
+ * of one merchant within window_ms on the same SKU, or the same decided
+ * subcategory, the complaints are a group.
+ */
+enum group_by {
+	GROUP_BY_SKU,
+	GROUP_BY_SUBCATEGORY,
+	GROUP_BY_N
+};
+
+struct rule_group {
+	const char	*name;		/* "sku", "subcategory" */
+	bool		 enabled;
+	uint32_t	 threshold;	/* distinct customers */
+	int64_t		 window_ms;
+};
+
 struct rules	*rules_load(const char *path, char *err, size_t errsz);
 const char	*rules_version(const struct rules *r);
 const struct rule_settings *rules_settings(const struct rules *r);
@@ -191,6 +209,8 @@ const struct rule_category *rules_category(const struct rules *r,
 const struct rule_severity *rules_severity(const struct rules *r,
 		    Cdp__V1__Severity s);
 const char	*rules_guidance(const struct rules *r, const char *reason_code);
+const struct rule_group *rules_group(const struct rules *r, enum group_by by);
+int64_t		 rules_group_window_max(const struct rules *r);
 void		 rules_free(struct rules *r);
 
 /*
@@ -202,10 +222,14 @@ void		 rules_free(struct rules *r);
 struct classify_facts {
 	const Cdp__V1__Filed		*filed;
 	const Cdp__V1__OrderSnapshot	*order;	/* NULL: order unknown */
-	uint32_t			 group_size; /* same SKU or merchant
-						       in the window, this
-						       one included */
-	const char			*group_key; /* "sku:S1", or NULL */
+	uint32_t			 group_size; /* distinct customers
+						       of the group in the
+						       window, this one's
+						       included */
+	uint32_t			 group_threshold; /* its rule's;
+						       0: the settings' */
+	const char			*group_key; /* "merchant:M1/sku:S1",
+						       or NULL */
 	bool				 repeat_on_order;
 	int64_t				 now_ms;
 };
@@ -248,7 +272,8 @@ struct classifier {
 	struct rules		*rules;
 	struct proactive_policy	 proactive;
 	struct event		*proactive_ev;
-	struct keylock		*orders;	/* snapshots being changed */
+	int64_t			 order_keep_ms;	/* order state kept past the
+						   after-sales window */
 	bool			 stopping;
 };
 
@@ -264,43 +289,77 @@ int	emit_event(struct classifier *c, Cdp__V1__ComplaintEvent *ev,
 	    emit_fn fn, void *arg);
 void	emit_complaint_id(const char *seed, char out[14]);
 
-/* snapshot.c: order snapshots from orders.events and logistics.events. */
+/*
+ * snapshot.c: order snapshots from orders.events and logistics.events, a
+ * hash of two parts (fields "order" and "scan") that unpack together.
+ */
 #define SNAPSHOT_KEY	"order:%s"	/* an order's snapshot in Redis */
 
 typedef void (*snapshot_fn)(void *arg, int rc, Cdp__V1__OrderSnapshot *snap);
 
+void	snapshot_start(struct classifier *c);
+Cdp__V1__OrderSnapshot *snapshot_unpack(const char *order, size_t olen,
+	    const char *scan, size_t slen);
 void	snapshot_handle_order(struct classifier *c, struct kafka_msg *m);
 void	snapshot_handle_logistics(struct classifier *c, struct kafka_msg *m);
 int	snapshot_get(struct classifier *c, const char *order_id,
 	    snapshot_fn fn, void *arg);
 
 /*
- * grouping.c: group-complaint and repeat counters in Redis, read together
- * with the order's snapshot. A grouping_fn takes ownership of what *g
- * holds, to be freed with grouping_counts_free().
+ * group.c: group complaints, the decisions (pure). A group_count is one
+ * rule's count for one complaint: distinct customers in the window, this
+ * one's included; whether this complaint brought the group to its
+ * threshold; and, once the threshold is reached, the complaint ids of the
+ * group (this one's included).
  */
-struct group_counts {
-	uint32_t		 sku;		/* same SKU in the window */
-	uint32_t		 merchant;	/* same merchant, ditto */
+struct group_count {
+	uint32_t	  customers;
+	bool		  formed;
+	char		**ids;
+	size_t		  nids;
+};
+
+int	group_key(const struct rules *r, enum group_by by,
+	    const char *merchant, const Cdp__V1__Filed *f,
+	    const char *subcategory, char *buf, size_t size);
+int	group_pick(const struct rules *r, const struct group_count *counts);
+int	group_shown(const struct rules *r, const struct group_count *counts);
+size_t	group_others(char *const *ids, size_t n, const char *self,
+	    char **out);
+size_t	group_raise_room(const struct rules *r,
+	    const Cdp__V1__Classified *cl, size_t *nteams);
+void	group_raise(const struct rules *r, Cdp__V1__Classified *cl,
+	    Cdp__V1__UrgencyFlag *flags, Cdp__V1__Team *teams);
+
+/*
+ * grouping.c: the order facts of a complaint (its order's snapshot and the
+ * earlier complaints on the order) and its group counts, in Redis. An
+ * order_facts_fn or a grouping_fn takes ownership of what its argument
+ * holds, to be freed with order_facts_free() or grouping_counts_free().
+ */
+struct order_facts {
 	uint32_t		 order_before;	/* earlier ones on the order */
-	char			**members;	/* the group, when it just
-						   formed */
-	size_t			 nmembers;
 	Cdp__V1__OrderSnapshot	*order;		/* NULL: order unknown */
 };
-typedef void (*grouping_fn)(void *arg, int rc, struct group_counts *g);
+typedef void (*order_facts_fn)(void *arg, int rc, struct order_facts *o);
+typedef void (*grouping_fn)(void *arg, int rc, struct group_count *counts);
 
 void	grouping_start(struct classifier *c);
+int	grouping_order_facts(struct classifier *c, const char *complaint_id,
+	    const Cdp__V1__Filed *filed, int64_t at_ms, order_facts_fn fn,
+	    void *arg);
+void	order_facts_free(struct order_facts *o);
 int	grouping_count(struct classifier *c, const char *complaint_id,
-	    const Cdp__V1__Filed *filed, const char *merchant_id,
-	    int64_t at_ms, grouping_fn fn, void *arg);
-void	grouping_counts_free(struct group_counts *g);
+	    const char *user_id, char *const *keys, int64_t at_ms,
+	    grouping_fn fn, void *arg);
+void	grouping_counts_free(struct group_count *counts);
 int	grouping_remember(struct classifier *c,
 	    const Cdp__V1__ComplaintEvent *ev, void (*fn)(void *, bool),
 	    void *arg);
 void	grouping_link(struct classifier *c, const Cdp__V1__EventMeta *cause,
-	    const char *cause_complaint, const char *group_key,
-	    char **members, size_t n, void (*fn)(void *, bool), void *arg);
+	    const char *cause_complaint, const char *merchant_id,
+	    const char *group_key, char **members, size_t n,
+	    void (*fn)(void *, bool), void *arg);
 
 /* filing.c: a Filed or ProactiveOpened event, classified. */
 void	filing_handle(struct classifier *c, struct kafka_msg *m);

@@ -563,7 +563,8 @@ facts_gather(struct facts *f, const struct rules *r,
 	    "";
 	f->v[RULE_FACT_REPEAT_ON_ORDER] = in->repeat_on_order;
 	f->v[RULE_FACT_GROUP_SIZE] = in->group_size;
-	f->group_threshold = rules_settings(r)->group_threshold;
+	f->group_threshold = in->group_threshold != 0 ?
+	    in->group_threshold : rules_settings(r)->group_threshold;
 	f->v[RULE_FACT_GROUP_COMPLAINT] = in->group_size >= f->group_threshold;
 	f->subcategory = "";
 }
@@ -736,7 +737,7 @@ static char *
 cond_matched(const struct run *run, const struct rule_cond *c)
 {
 	if (c->fact == RULE_FACT_GROUP_COMPLAINT)
-		return xasprintf("%s (%lld complaints, threshold %u)", c->text,
+		return xasprintf("%s (%lld customers, threshold %u)", c->text,
 		    (long long)run->f.v[RULE_FACT_GROUP_SIZE],
 		    run->f.group_threshold);
 	if (c->fact == RULE_FACT_AMOUNT_FEN || c->fact ==

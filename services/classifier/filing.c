@@ -3,10 +3,15 @@
  * OutOfScope, whose id is derived from the Filed event's, so handling the
  * same event twice emits the same event, dropped downstream as a duplicate.
  *
- * The facts come first: the group and repeat counts and the order
- * snapshot, in one Redis round trip (grouping.c); classify.c decides; the
- * offset is stored only once the broker confirmed the result.
+ * The facts come first: the order snapshot and the earlier complaints on
+ * the order, in one Redis round trip (grouping.c); classify.c decides.
+ * Then the complaint is counted into its groups (group.c: the same SKU or
+ * the same decided subcategory of its merchant, distinct customers), in a
+ * second round trip, and classified again with the group facts. The
+ * offset is stored only once the broker confirmed the result, and, when
+ * this complaint formed a group, the raised earlier members.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +24,7 @@
 #include "xmalloc.h"
 
 #define FILING_RETRY_MS		1000
+#define FILING_KEY_MAX		200
 
 struct job {
 	struct classifier	*c;
@@ -26,9 +32,11 @@ struct job {
 	Cdp__V1__ComplaintEvent	*in;
 	const Cdp__V1__Filed	*filed;
 	const char		*merchant_id;
-	struct group_counts	 group;		/* owned */
+	struct order_facts	 order;		/* owned */
+	struct group_count	 counts[GROUP_BY_N]; /* owned */
+	char			 keys[GROUP_BY_N][FILING_KEY_MAX];
+	int			 group;		/* group_pick(), -1: none */
 	struct classification	*result;
-	char			*group_key;
 	char			**others;	/* the group but this one */
 	struct meta_ids		 ids;
 	Cdp__V1__EventMeta	 meta;
@@ -38,10 +46,10 @@ struct job {
 static void
 job_free(struct job *j)
 {
-	grouping_counts_free(&j->group);
+	order_facts_free(&j->order);
+	grouping_counts_free(j->counts);
 	if (j->result != NULL)
 		classification_free(j->result);
-	free(j->group_key);
 	free(j->others);
 	cdp__v1__complaint_event__free_unpacked(j->in, NULL);
 	free(j);
@@ -70,20 +78,23 @@ filing_finish(void *arg, bool ok)
 }
 
 /*
- * Once remembered: when this complaint completed a group, the earlier
- * members are raised and linked before the Filed counts as handled.
+ * Once remembered: when this complaint formed a group, in scope or not,
+ * the earlier members are raised and linked before the Filed counts as
+ * handled.
  */
 static void
 filing_on_remembered(void *arg, bool ok)
 {
-	struct job	*j = arg;
+	struct job		*j = arg;
+	struct group_count	*g;
 
-	if (!ok || j->group.nmembers == 0 || j->group_key == NULL) {
+	if (!ok || j->group == -1 || !j->counts[j->group].formed) {
 		filing_finish(j, ok);
 		return;
 	}
-	grouping_link(j->c, j->in->meta, j->in->complaint_id, j->group_key,
-	    j->group.members, j->group.nmembers, filing_finish, j);
+	g = &j->counts[j->group];
+	grouping_link(j->c, j->in->meta, j->in->complaint_id, j->merchant_id,
+	    j->keys[j->group], g->ids, g->nids, filing_finish, j);
 }
 
 static void
@@ -94,26 +105,25 @@ filing_on_emitted(void *arg, bool ok)
 	if (!ok)
 		filing_finish(j, false);
 	else if (j->out.body_case != CDP__V1__COMPLAINT_EVENT__BODY_CLASSIFIED)
-		filing_finish(j, true);
+		filing_on_remembered(j, true);
 	else if (grouping_remember(j->c, &j->out, filing_on_remembered, j) ==
 	    -1)
 		filing_finish(j, false);
 }
 
-/* A complaint that completed a group lists the group's other members. */
+/* A complaint of a group lists the group's other members. */
 static void
 filing_link_self(struct job *j, Cdp__V1__Classified *cl)
 {
-	size_t	i, n = 0;
+	struct group_count	*g;
 
-	if (j->group.nmembers == 0)
+	if (j->group == -1)
 		return;
-	j->others = xcalloc(j->group.nmembers, sizeof(char *));
-	for (i = 0; i < j->group.nmembers; i++)
-		if (strcmp(j->group.members[i], j->in->complaint_id) != 0)
-			j->others[n++] = j->group.members[i];
+	g = &j->counts[j->group];
+	j->others = xcalloc(g->nids + 1, sizeof(char *));
 	cl->group_complaint_ids = j->others;
-	cl->n_group_complaint_ids = n;
+	cl->n_group_complaint_ids = group_others(g->ids, g->nids,
+	    j->in->complaint_id, j->others);
 }
 
 /* The result as an event caused by the Filed one. */
@@ -143,43 +153,97 @@ filing_emit(struct job *j)
 		job_retry(j);
 }
 
-static const char *
-filing_group_key(const struct job *j, char *buf, size_t size)
+/* Classifies with the facts gathered so far (group: see group.c). */
+static void
+filing_classify(struct job *j, uint32_t group_size, uint32_t threshold,
+    const char *group_key)
 {
-	uint32_t	n = rules_settings(j->c->rules)->group_threshold;
+	struct classify_facts	f = { 0 };
 
-	if (j->group.sku >= n && j->filed->order != NULL)
-		snprintf(buf, size, "sku:%s", j->filed->order->sku);
-	else if (j->group.merchant >= n)
-		snprintf(buf, size, "merchant:%s", j->merchant_id);
-	else
-		return NULL;
-	return buf;
+	f.filed = j->filed;
+	f.order = j->order.order;
+	f.group_size = group_size;
+	f.group_threshold = threshold;
+	f.group_key = group_key;
+	f.repeat_on_order = j->order.order_before > 0;
+	f.now_ms = j->in->meta->occurred_at_ms;
+	if (j->result != NULL)
+		classification_free(j->result);
+	j->result = classify(j->c->rules, &f);
 }
 
-/* Classifies with the facts gathered; takes ownership of what g holds. */
+/* Classifies again with the group counts; takes what counts hold. */
 static void
-filing_on_counts(void *arg, int rc, struct group_counts *g)
+filing_on_counts(void *arg, int rc, struct group_count *counts)
 {
-	struct job		*j = arg;
-	struct classify_facts	 f = { 0 };
-	char			 key[160];
+	struct job	*j = arg;
+	int		 shown;
 
 	if (rc == -1) {
 		job_retry(j);
 		return;
 	}
-	j->group = *g;
-	f.filed = j->filed;
-	f.order = j->group.order;
-	f.group_size = j->group.sku > j->group.merchant ? j->group.sku :
-	    j->group.merchant;
-	f.group_key = filing_group_key(j, key, sizeof(key));
-	j->group_key = f.group_key != NULL ? xstrdup(f.group_key) : NULL;
-	f.repeat_on_order = j->group.order_before > 0;
-	f.now_ms = j->in->meta->occurred_at_ms;
-	j->result = classify(j->c->rules, &f);
+	memcpy(j->counts, counts, sizeof(j->counts));
+	shown = group_shown(j->c->rules, j->counts);
+	j->group = group_pick(j->c->rules, j->counts);
+	filing_classify(j, j->counts[shown].customers,
+	    rules_group(j->c->rules, shown)->threshold,
+	    j->group != -1 ? j->keys[j->group] : NULL);
 	filing_emit(j);
+}
+
+/*
+ * The complaint's group keys, from its first classification; returns
+ * whether it has any. A complaint without a customer id counts in no
+ * group: groups count distinct customers.
+ */
+static bool
+filing_group_keys(struct job *j, char **keys)
+{
+	const Cdp__V1__Classified	*cl = classification_classified(
+	    j->result);
+	char				 sub[160];
+	bool				 any = false;
+	int				 by;
+
+	snprintf(sub, sizeof(sub), "%s.%s", rules_category(j->c->rules,
+	    cl->category)->name, cl->subcategory);
+	for (by = 0; by < GROUP_BY_N; by++) {
+		keys[by] = NULL;
+		if (j->filed->complainant == NULL ||
+		    j->filed->complainant->user_id[0] == '\0' ||
+		    group_key(j->c->rules, by, j->merchant_id, j->filed,
+		    cl->subcategory[0] != '\0' ? sub : "", j->keys[by],
+		    sizeof(j->keys[by])) == -1)
+			continue;
+		keys[by] = j->keys[by];
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * Classifies with the order facts (takes ownership of what o holds), then
+ * counts the complaint into the groups its classification names.
+ */
+static void
+filing_on_order(void *arg, int rc, struct order_facts *o)
+{
+	struct job	*j = arg;
+	char		*keys[GROUP_BY_N];
+
+	if (rc == -1) {
+		job_retry(j);
+		return;
+	}
+	j->order = *o;
+	filing_classify(j, 1, 0, NULL);
+	if (!filing_group_keys(j, keys))
+		filing_emit(j);
+	else if (grouping_count(j->c, j->in->complaint_id,
+	    j->filed->complainant->user_id, keys,
+	    j->in->meta->occurred_at_ms, filing_on_counts, j) == -1)
+		job_retry(j);
 }
 
 static const Cdp__V1__Filed *
@@ -200,6 +264,7 @@ filing_handle(struct classifier *c, struct kafka_msg *m)
 
 	j->c = c;
 	j->m = m;
+	j->group = -1;
 	j->in = cdp__v1__complaint_event__unpack(NULL, m->len, m->payload);
 	if (j->in == NULL || j->in->meta == NULL) {
 		kafka_consumer_dead(m, j->in == NULL ?
@@ -217,7 +282,7 @@ filing_handle(struct classifier *c, struct kafka_msg *m)
 	j->merchant_id = j->in->merchant_id[0] != '\0' ? j->in->merchant_id :
 	    j->filed->respondent != NULL ? j->filed->respondent->merchant_id :
 	    "";
-	if (grouping_count(c, j->in->complaint_id, j->filed, j->merchant_id,
-	    j->in->meta->occurred_at_ms, filing_on_counts, j) == -1)
+	if (grouping_order_facts(c, j->in->complaint_id, j->filed,
+	    j->in->meta->occurred_at_ms, filing_on_order, j) == -1)
 		job_retry(j);
 }

@@ -1,17 +1,29 @@
 /*
  * Group complaints (群体性投诉) and repeat complaints, counted in Redis:
  *
- *   cls:grp:sku:<sku>, cls:grp:m:<merchant>   complaint ids scored by filing
- *                                             time, pruned past the window
- *   cls:ord:<order id>                        complaint ids on the order
+ *   cls:grp:<group key>   "<complaint id> <user id>" scored by filing
+ *                         time, pruned past the window; the key is
+ *                         group.c's ("merchant:M1/sku:S9"), so a group
+ *                         never spans two merchants
+ *   cls:ord:<order id>    complaint ids on the order
+ *   cls:c:<complaint id>  the complaint's Classified, while a group could
+ *                         still form around it
  *
- * One script adds the complaint and counts, atomically, so that two
- * instances filing into the same group at once count it right. Times are
- * the Filed event's, not the clock's, so a replay counts the same. When a
- * group just reached the threshold, the script returns its members so the
- * earlier ones can be raised to urgent and linked. The same script reads
- * the order's snapshot (snapshot.c's key), so that the facts of one
- * complaint cost one round trip.
+ * One script reads a complaint's order facts: it adds the complaint to
+ * its order's complaints and reads the order's snapshot (snapshot.c's
+ * parts), so that they cost one round trip. Another adds the complaint to
+ * its groups (one per group rule, keyed by what classify() decided) and
+ * counts distinct customers, atomically, so that two instances filing
+ * into the same group at once count it right. Times are the Filed event's,
+ * not the clock's, so a replay counts the same. When this complaint
+ * brought a group to its threshold (its customer is new to the window and
+ * the count is the threshold), the group is "formed" and its members come
+ * back, so the earlier ones can be raised to urgent and linked.
+ *
+ * Expiry: group keys and remembered classifications live twice their
+ * window (the longest window, for cls:c), enough for late events; the
+ * order's complaints CLASSIFIER_ORDER_KEEP_MS past the later of the
+ * filing and the end of the after-sales window, like the snapshot.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,70 +36,164 @@
 #include "redis.h"
 #include "xmalloc.h"
 
-#define GROUPING_ORDER_TTL_MS	"7776000000"	/* 90 days */
+static const char grouping_order_lua[] =
+    "local id, t = ARGV[1], tonumber(ARGV[2])\n"
+    "redis.call('ZADD', KEYS[1], t, id)\n"
+    "redis.call('PEXPIREAT', KEYS[1], math.max(t, tonumber(ARGV[3])) +\n"
+    "    tonumber(ARGV[4]))\n"
+    "local before = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. t)\n"
+    "local o = redis.call('HGET', KEYS[2], 'order') or ''\n"
+    "local s = redis.call('HGET', KEYS[2], 'scan') or ''\n"
+    "return {before, o .. s}\n";
 
 static const char grouping_lua[] =
-    "local id, t, w, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),\n"
-    "    tonumber(ARGV[4])\n"
-    "local function count(key)\n"
-    "  redis.call('ZADD', key, t, id)\n"
-    "  redis.call('ZREMRANGEBYSCORE', key, '-inf', t - 4 * w)\n"
-    "  redis.call('PEXPIRE', key, 4 * w)\n"
-    "  return redis.call('ZRANGEBYSCORE', key, t - w, t)\n"
+    "local t, id, user = tonumber(ARGV[1]), ARGV[2], ARGV[3]\n"
+    "local out = {}\n"
+    "for i, k in ipairs(KEYS) do\n"
+    "  local w, n = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])\n"
+    "  redis.call('ZADD', k, t, id .. ' ' .. user)\n"
+    "  redis.call('ZREMRANGEBYSCORE', k, '-inf', t - 2 * w)\n"
+    "  redis.call('PEXPIRE', k, 2 * w)\n"
+    "  local ids, others, users = {}, {}, 0\n"
+    "  for _, m in ipairs(redis.call('ZRANGEBYSCORE', k, t - w, t)) do\n"
+    "    local sp = string.find(m, ' ', 1, true)\n"
+    "    local cid, u = string.sub(m, 1, sp - 1), string.sub(m, sp + 1)\n"
+    "    ids[#ids + 1] = cid\n"
+    "    if others[u] == nil then others[u] = 0; users = users + 1 end\n"
+    "    if cid ~= id then others[u] = others[u] + 1 end\n"
+    "  end\n"
+    "  local formed = users == n and others[user] == 0\n"
+    "  if users < n then ids = {} end\n"
+    "  out[i] = {users, formed and 1 or 0, ids}\n"
     "end\n"
-    "local sku = {}\n"
-    "if ARGV[5] == '1' then sku = count(KEYS[1]) end\n"
-    "local mer = count(KEYS[2])\n"
-    "local before, snap = 0, false\n"
-    "if ARGV[7] == '1' then\n"
-    "  redis.call('ZADD', KEYS[3], t, id)\n"
-    "  redis.call('PEXPIRE', KEYS[3], ARGV[6])\n"
-    "  before = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. t)\n"
-    "  snap = redis.call('GET', KEYS[4])\n"
-    "end\n"
-    "local members = {}\n"
-    "if #sku == n then members = sku elseif #mer == n then members = mer end\n"
-    "return {#sku, #mer, before, members, snap}\n";
+    "return out\n";
 
+static struct redis_script	*grouping_order_script;
 static struct redis_script	*grouping_script;
 
 struct count {
-	grouping_fn	 fn;
+	order_facts_fn	 ofn;
+	grouping_fn	 gfn;
 	void		*arg;
+	int		 slot[GROUP_BY_N];	/* reply index, -1: no key */
 };
 
 void
 grouping_start(struct classifier *c)
 {
+	grouping_order_script = redis_script_new(c->redis, grouping_order_lua);
 	grouping_script = redis_script_new(c->redis, grouping_lua);
 }
 
-/* Frees what a group_counts holds (not the structure itself). */
+/* Frees what an order_facts holds (not the structure itself). */
 void
-grouping_counts_free(struct group_counts *g)
+order_facts_free(struct order_facts *o)
 {
-	size_t	i;
-
-	for (i = 0; i < g->nmembers; i++)
-		free(g->members[i]);
-	free(g->members);
-	if (g->order != NULL)
-		cdp__v1__order_snapshot__free_unpacked(g->order, NULL);
+	if (o->order != NULL)
+		cdp__v1__order_snapshot__free_unpacked(o->order, NULL);
 }
 
-static bool
-grouping_reply_ok(const redisReply *reply)
+/* Frees what the counts (one per group rule) hold. */
+void
+grouping_counts_free(struct group_count *counts)
 {
-	size_t	i;
+	size_t	i, by;
 
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5 ||
-	    reply->element[3]->type != REDIS_REPLY_ARRAY ||
-	    (reply->element[4]->type != REDIS_REPLY_STRING &&
-	    reply->element[4]->type != REDIS_REPLY_NIL))
+	for (by = 0; by < GROUP_BY_N; by++) {
+		for (i = 0; i < counts[by].nids; i++)
+			free(counts[by].ids[i]);
+		free(counts[by].ids);
+	}
+}
+
+static void
+grouping_on_order(struct redis *r, redisReply *reply, void *arg)
+{
+	struct count		*k = arg;
+	struct order_facts	 o = { 0 };
+	const redisReply	*snap;
+
+	if (redis_reply_error(reply, "order facts") ||
+	    reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER ||
+	    reply->element[1]->type != REDIS_REPLY_STRING) {
+		k->ofn(k->arg, -1, NULL);
+		free(k);
+		return;
+	}
+	o.order_before = (uint32_t)reply->element[0]->integer;
+	snap = reply->element[1];
+	o.order = snapshot_unpack(snap->str, snap->len, NULL, 0);
+	k->ofn(k->arg, 0, &o);
+	free(k);
+}
+
+/*
+ * Adds the complaint to its order's complaints and reads the order's
+ * snapshot; a complaint without an order has none of either. fn takes
+ * ownership of what the facts hold (free it with order_facts_free()).
+ * Returns -1 when Redis is not connected (fn is not called).
+ */
+int
+grouping_order_facts(struct classifier *c, const char *complaint_id,
+    const Cdp__V1__Filed *filed, int64_t at_ms, order_facts_fn fn,
+    void *arg)
+{
+	struct count	*k;
+	const char	*args[6];
+	char		*keys[2], t[24], until[24], keep[24];
+	int		 rc;
+
+	if (filed->order == NULL || filed->order->order_id[0] == '\0') {
+		struct order_facts	none = { 0 };
+
+		fn(arg, 0, &none);
+		return 0;
+	}
+	k = xcalloc(1, sizeof(*k));
+	k->ofn = fn;
+	k->arg = arg;
+	keys[0] = xasprintf("cls:ord:%s", filed->order->order_id);
+	keys[1] = xasprintf(SNAPSHOT_KEY, filed->order->order_id);
+	snprintf(t, sizeof(t), "%lld", (long long)at_ms);
+	snprintf(until, sizeof(until), "%lld",
+	    (long long)filed->order->after_sales_until_ms);
+	snprintf(keep, sizeof(keep), "%lld", (long long)c->order_keep_ms);
+	args[0] = keys[0];
+	args[1] = keys[1];
+	args[2] = complaint_id;
+	args[3] = t;
+	args[4] = until;
+	args[5] = keep;
+	rc = redis_script_run(c->redis, grouping_order_script,
+	    grouping_on_order, k, 2, 4, args, NULL);
+	free(keys[0]);
+	free(keys[1]);
+	if (rc == -1)
+		free(k);
+	return rc;
+}
+
+/* One group's reply: {customers, formed, {ids}}. */
+static bool
+grouping_one(const redisReply *e, struct group_count *g)
+{
+	const redisReply	*m;
+	size_t			 i;
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 3 ||
+	    e->element[0]->type != REDIS_REPLY_INTEGER ||
+	    e->element[1]->type != REDIS_REPLY_INTEGER ||
+	    e->element[2]->type != REDIS_REPLY_ARRAY)
 		return false;
-	for (i = 0; i < 3; i++)
-		if (reply->element[i]->type != REDIS_REPLY_INTEGER)
-			return false;
+	g->customers = (uint32_t)e->element[0]->integer;
+	g->formed = e->element[1]->integer != 0;
+	m = e->element[2];
+	g->ids = xcalloc(m->elements + 1, sizeof(*g->ids));
+	for (i = 0; i < m->elements; i++)
+		if (m->element[i]->type == REDIS_REPLY_STRING)
+			g->ids[g->nids++] = xstrndup(m->element[i]->str,
+			    m->element[i]->len);
 	return true;
 }
 
@@ -95,74 +201,71 @@ static void
 grouping_on_reply(struct redis *r, redisReply *reply, void *arg)
 {
 	struct count		*k = arg;
-	struct group_counts	 g = { 0 };
-	const redisReply	*m, *snap;
-	size_t			 i;
+	struct group_count	 counts[GROUP_BY_N];
+	size_t			 by;
+	bool			 ok;
 
-	if (redis_reply_error(reply, "group count") ||
-	    !grouping_reply_ok(reply)) {
-		k->fn(k->arg, -1, NULL);
-		free(k);
-		return;
+	memset(counts, 0, sizeof(counts));
+	ok = !redis_reply_error(reply, "group count") &&
+	    reply->type == REDIS_REPLY_ARRAY;
+	for (by = 0; ok && by < GROUP_BY_N; by++)
+		if (k->slot[by] != -1)
+			ok = (size_t)k->slot[by] < reply->elements &&
+			    grouping_one(reply->element[k->slot[by]],
+			    &counts[by]);
+	if (!ok) {
+		grouping_counts_free(counts);
+		k->gfn(k->arg, -1, NULL);
+	} else {
+		k->gfn(k->arg, 0, counts);
 	}
-	g.sku = (uint32_t)reply->element[0]->integer;
-	g.merchant = (uint32_t)reply->element[1]->integer;
-	g.order_before = (uint32_t)reply->element[2]->integer;
-	m = reply->element[3];
-	g.members = xcalloc(m->elements + 1, sizeof(*g.members));
-	for (i = 0; i < m->elements; i++)
-		g.members[g.nmembers++] = xstrndup(m->element[i]->str,
-		    m->element[i]->len);
-	snap = reply->element[4];
-	if (snap->type == REDIS_REPLY_STRING)
-		g.order = cdp__v1__order_snapshot__unpack(NULL, snap->len,
-		    (const uint8_t *)snap->str);
-	k->fn(k->arg, 0, &g);
 	free(k);
 }
 
 /*
- * Adds the complaint to its groups, counts them and reads its order's
- * snapshot. fn takes ownership of what the counts hold (free it with
- * grouping_counts_free()). Returns -1 when Redis is not connected (fn is
- * not called).
+ * Adds the complaint of user_id to its groups (keys: one group key per
+ * group rule, NULL where the rule has none) and counts each. fn takes
+ * ownership of what the counts hold (free them with
+ * grouping_counts_free()); a rule without a key counts zero. Returns -1
+ * when Redis is not connected (fn is not called).
  */
 int
 grouping_count(struct classifier *c, const char *complaint_id,
-    const Cdp__V1__Filed *filed, const char *merchant_id, int64_t at_ms,
-    grouping_fn fn, void *arg)
+    const char *user_id, char *const *keys, int64_t at_ms, grouping_fn fn,
+    void *arg)
 {
-	struct count	*k = xmalloc(sizeof(*k));
-	const char	*sku = filed->order != NULL ? filed->order->sku : "";
-	const char	*order = filed->order != NULL ?
-	    filed->order->order_id : "";
-	char		*keys[4], t[24], w[24], n[16];
-	const char	*args[11];
-	int		 rc, i;
+	struct count	*k = xcalloc(1, sizeof(*k));
+	char		*rkeys[GROUP_BY_N], t[24], w[GROUP_BY_N][24];
+	char		 n[GROUP_BY_N][16];
+	const char	*args[3 * GROUP_BY_N + 3];
+	int		 nkeys = 0, by, i, rc;
 
-	k->fn = fn;
+	k->gfn = fn;
 	k->arg = arg;
-	keys[0] = xasprintf("cls:grp:sku:%s", sku);
-	keys[1] = xasprintf("cls:grp:m:%s", merchant_id);
-	keys[2] = xasprintf("cls:ord:%s", order);
-	keys[3] = xasprintf(SNAPSHOT_KEY, order);
+	for (by = 0; by < GROUP_BY_N; by++) {
+		k->slot[by] = keys[by] != NULL ? nkeys : -1;
+		if (keys[by] == NULL)
+			continue;
+		rkeys[nkeys] = xasprintf("cls:grp:%s", keys[by]);
+		snprintf(w[nkeys], sizeof(w[0]), "%lld",
+		    (long long)rules_group(c->rules, by)->window_ms);
+		snprintf(n[nkeys], sizeof(n[0]), "%u",
+		    rules_group(c->rules, by)->threshold);
+		args[nkeys] = rkeys[nkeys];
+		nkeys++;
+	}
 	snprintf(t, sizeof(t), "%lld", (long long)at_ms);
-	snprintf(w, sizeof(w), "%lld",
-	    (long long)rules_settings(c->rules)->group_window_ms);
-	snprintf(n, sizeof(n), "%u", rules_settings(c->rules)->group_threshold);
-	for (i = 0; i < 4; i++)
-		args[i] = keys[i];
-	args[4] = complaint_id;
-	args[5] = t;
-	args[6] = w;
-	args[7] = n;
-	args[8] = sku[0] != '\0' ? "1" : "0";
-	args[9] = GROUPING_ORDER_TTL_MS;
-	args[10] = order[0] != '\0' ? "1" : "0";
+	args[nkeys] = t;
+	args[nkeys + 1] = complaint_id;
+	args[nkeys + 2] = user_id;
+	for (i = 0; i < nkeys; i++) {
+		args[nkeys + 3 + 2 * i] = w[i];
+		args[nkeys + 4 + 2 * i] = n[i];
+	}
 	rc = redis_script_run(c->redis, grouping_script, grouping_on_reply, k,
-	    4, 7, args, NULL);
-	for (i = 0; i < 4; i++)
-		free(keys[i]);
+	    nkeys, 3 + 2 * nkeys, args, NULL);
+	for (i = 0; i < nkeys; i++)
+		free(rkeys[i]);
 	if (rc == -1)
 		free(k);
 	return rc;
@@ -183,7 +286,7 @@ grouping_on_remembered(struct redis *r, redisReply *reply, void *arg)
 }
 
 /*
- * Keeps a complaint's Classified event for the length of a group window
+ * Keeps a complaint's Classified event for twice the longest group window
  * (cls:c:<id>), so that a group forming later can raise and link it.
  * Returns -1 when Redis is not connected (fn is not called).
  */
@@ -201,7 +304,7 @@ grouping_remember(struct classifier *c, const Cdp__V1__ComplaintEvent *ev,
 	buf = pb_pack(&ev->base, &len);
 	rc = redis_command(c->redis, grouping_on_remembered, m,
 	    "SET cls:c:%s %b PX %lld", ev->complaint_id, buf, len,
-	    (long long)(4 * rules_settings(c->rules)->group_window_ms));
+	    (long long)(2 * rules_group_window_max(c->rules)));
 	free(buf);
 	if (rc == -1)
 		free(m);
@@ -213,6 +316,7 @@ struct link {
 	struct classifier	*c;
 	const Cdp__V1__EventMeta *cause;
 	const char		*cause_complaint;
+	char			*merchant_id;
 	char			*group_key;
 	char			**members;
 	size_t			 n;
@@ -227,6 +331,7 @@ static void
 link_finish(struct link *l, bool ok)
 {
 	l->fn(l->arg, ok);
+	free(l->merchant_id);
 	free(l->group_key);
 	free(l);
 }
@@ -242,39 +347,13 @@ link_on_emitted(void *arg, bool ok)
 		link_next(l);
 }
 
-/* Makes cl urgent, flagged and linked to the rest of the group. */
-static void
-link_raise(struct link *l, Cdp__V1__Classified *cl, const char *self,
-    char **others, Cdp__V1__UrgencyFlag *flags, Cdp__V1__Team *teams)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->members[i], self) != 0)
-			others[n++] = l->members[i];
-	cl->severity = CDP__V1__SEVERITY__SEVERITY_URGENT;
-	cl->group_key = l->group_key;
-	cl->group_complaint_ids = others;
-	cl->n_group_complaint_ids = n;
-	for (i = 0; i < cl->n_urgency_flags; i++)
-		flags[i] = cl->urgency_flags[i];
-	flags[i] = CDP__V1__URGENCY_FLAG__URGENCY_FLAG_GROUP_COMPLAINT;
-	cl->urgency_flags = flags;
-	cl->n_urgency_flags = i + 1;
-	for (i = 0; i < cl->n_teams; i++)
-		teams[i] = cl->teams[i];
-	teams[i] = CDP__V1__TEAM__TEAM_EMERGENCY;
-	cl->teams = teams;
-	cl->n_teams = i + 1;
-}
-
 /*
- * Emits a raised copy of the member's classification; the unpacked message
- * is left as it was, so its owner frees exactly what it allocated.
+ * Emits a raised copy of the member's classification (group.c), linked to
+ * the rest of the group; the unpacked message is left as it was, so its
+ * owner frees exactly what it allocated.
  */
 static void
-link_emit(struct link *l, const char *member, const char *merchant_id,
-    const Cdp__V1__Classified *stored)
+link_emit(struct link *l, const char *member, const Cdp__V1__Classified *stored)
 {
 	Cdp__V1__ComplaintEvent	 ev = CDP__V1__COMPLAINT_EVENT__INIT;
 	Cdp__V1__Classified	 cl = *stored;
@@ -282,16 +361,22 @@ link_emit(struct link *l, const char *member, const char *merchant_id,
 	struct meta_ids		 ids;
 	char			*purpose = xasprintf("group:%s", member);
 	char			**others = xcalloc(l->n + 1, sizeof(char *));
-	Cdp__V1__UrgencyFlag	*flags = xcalloc(cl.n_urgency_flags + 1,
-	    sizeof(*flags));
-	Cdp__V1__Team		*teams = xcalloc(cl.n_teams + 1,
-	    sizeof(*teams));
+	size_t			 nteams, nflags;
+	Cdp__V1__UrgencyFlag	*flags;
+	Cdp__V1__Team		*teams;
 
-	link_raise(l, &cl, member, others, flags, teams);
+	nflags = group_raise_room(l->c->rules, &cl, &nteams);
+	flags = xcalloc(nflags, sizeof(*flags));
+	teams = xcalloc(nteams + 1, sizeof(*teams));
+	group_raise(l->c->rules, &cl, flags, teams);
+	cl.group_key = l->group_key;
+	cl.group_complaint_ids = others;
+	cl.n_group_complaint_ids = group_others(l->members, l->n, member,
+	    others);
 	meta_fill(&meta, &ids, "classifier", l->cause, purpose);
 	ev.meta = &meta;
 	ev.complaint_id = (char *)member;
-	ev.merchant_id = (char *)merchant_id;
+	ev.merchant_id = l->merchant_id;
 	ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_CLASSIFIED;
 	ev.classified = &cl;
 	if (emit_event(l->c, &ev, link_on_emitted, l) == -1)
@@ -317,16 +402,15 @@ link_on_member(struct redis *r, redisReply *reply, void *arg)
 		ev = cdp__v1__complaint_event__unpack(NULL, reply->len,
 		    (const uint8_t *)reply->str);
 	if (ev == NULL || ev->body_case !=
-	    CDP__V1__COMPLAINT_EVENT__BODY_CLASSIFIED) {
-		if (ev != NULL)
-			cdp__v1__complaint_event__free_unpacked(ev, NULL);
-		log_warnx("grouping: %s has no remembered classification",
-		    member);
+	    CDP__V1__COMPLAINT_EVENT__BODY_CLASSIFIED ||
+	    strcmp(ev->merchant_id, l->merchant_id) != 0) {
+		log_warnx("grouping: %s has no remembered classification "
+		    "of merchant %s", member, l->merchant_id);
 		link_next(l);
-		return;
-	}
-	link_emit(l, member, ev->merchant_id, ev->classified);
-	cdp__v1__complaint_event__free_unpacked(ev, NULL);
+	} else
+		link_emit(l, member, ev->classified);
+	if (ev != NULL)
+		cdp__v1__complaint_event__free_unpacked(ev, NULL);
 }
 
 static void
@@ -349,19 +433,23 @@ link_next(struct link *l)
 /*
  * Re-emits the remembered classification of every other member of a group
  * that just formed, raised to urgent and linked to the group, with ids
- * derived from the cause (the Filed that completed the group); fn learns
- * whether all were written. members and cause are borrowed until fn.
+ * derived from the cause (the Filed that completed the group, in scope or
+ * not); fn learns whether all were written. Only classifications of
+ * merchant_id (the group's) are raised. members and cause are borrowed
+ * until fn.
  */
 void
 grouping_link(struct classifier *c, const Cdp__V1__EventMeta *cause,
-    const char *cause_complaint, const char *group_key, char **members,
-    size_t n, void (*fn)(void *, bool), void *arg)
+    const char *cause_complaint, const char *merchant_id,
+    const char *group_key, char **members, size_t n,
+    void (*fn)(void *, bool), void *arg)
 {
 	struct link	*l = xcalloc(1, sizeof(*l));
 
 	l->c = c;
 	l->cause = cause;
 	l->cause_complaint = cause_complaint;
+	l->merchant_id = xstrdup(merchant_id);
 	l->group_key = xstrdup(group_key);
 	l->members = members;
 	l->n = n;

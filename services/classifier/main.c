@@ -16,7 +16,6 @@
 #include "daemon.h"
 #include "httpd.h"
 #include "kafka.h"
-#include "keylock.h"
 #include "log.h"
 #include "redis.h"
 #include "signals.h"
@@ -27,6 +26,7 @@ static struct {
 	char		*rules_file;
 	long long	 ship_grace_ms;
 	long long	 no_scan_ms;
+	long long	 order_keep_ms;
 } settings;
 
 static const struct config_setting settings_table[] = {
@@ -41,6 +41,11 @@ static const struct config_setting settings_table[] = {
 	    30LL * 86400000, NULL,
 	    "how long in transit without a scan before opening a case",
 	    &settings.no_scan_ms },
+	{ "CLASSIFIER_ORDER_KEEP_MS", CONFIG_INT, "2592000000", 60000,
+	    3650LL * 86400000, NULL,
+	    "how long order state (snapshot, complaints on the order) is "
+	    "kept past the later of its last change and the end of the "
+	    "after-sales window", &settings.order_keep_ms },
 };
 
 #define NSETTINGS	(sizeof(settings_table) / sizeof(settings_table[0]))
@@ -82,6 +87,7 @@ classifier_setup(void)
 		fatalx("config: CLASSIFIER_RULES_FILE: %s", err);
 	classifier.proactive.ship_grace_ms = settings.ship_grace_ms;
 	classifier.proactive.no_scan_ms = settings.no_scan_ms;
+	classifier.order_keep_ms = settings.order_keep_ms;
 	log_info("rules %s loaded", rules_version(classifier.rules));
 }
 
@@ -117,7 +123,6 @@ classifier_shutdown(struct signals *sig)
 	event_free(classifier.proactive_ev);
 	httpd_free(classifier.httpd);
 	rules_free(classifier.rules);
-	keylock_free(classifier.orders);
 	signals_free(sig);
 	event_base_free(classifier.base);
 	daemon_settings_free(&ds, settings_table, NSETTINGS);
@@ -138,7 +143,7 @@ main(int argc, char **argv)
 	    ds.redis_port);
 	classifier.httpd = httpd_start(classifier.base, ds.listen,
 	    "classifier");
-	classifier.orders = keylock_new();
+	snapshot_start(&classifier);
 	grouping_start(&classifier);
 	opening_start(&classifier);
 	classifier_consume();

@@ -22,6 +22,11 @@
  *				teams (the first leads), party
  *	[scope <code>]		an out-of-scope reason: guidance (repeatable,
  *				the lines are joined)
+ *	[group <by>]		sku, subcategory: a group-complaint rule,
+ *				threshold (distinct customers), window,
+ *				enabled (threshold and window default to
+ *				the settings'; without any [group] section,
+ *				only [group sku] is on)
  *	[rule <id>]		keywords, requires, exclude, when (all
  *				repeatable), category (<category> or
  *				<category>.<subcategory>), weight, severity,
@@ -58,6 +63,7 @@ enum rules_section {
 	SECTION_CATEGORY,
 	SECTION_SCOPE,
 	SECTION_RULE,
+	SECTION_GROUP,
 };
 
 struct rules_scope {
@@ -90,6 +96,7 @@ struct rules {
 	struct rule_severity	 sevs[RULES_NSEVS];
 	struct rules_scope	*scopes;
 	size_t			 nscopes;
+	struct rule_group	 groups[GROUP_BY_N];
 	struct matcher		*matcher;
 };
 
@@ -103,6 +110,7 @@ struct parser {
 	bool			 disabled;	/* the rule has enabled = no */
 	unsigned		 sections;	/* singleton sections seen */
 	bool			 cat_seen[RULES_NCATS];
+	bool			 group_seen[GROUP_BY_N];
 	bool			 sev_seen[RULES_NSEVS];
 	struct rules_ref	*refs;
 	size_t			 nrefs;
@@ -124,6 +132,11 @@ static const struct conffile_name rules_categories[] = {
 	{ "advertising", CDP__V1__CATEGORY__CATEGORY_FALSE_ADVERTISING },
 	{ "platform",	 CDP__V1__CATEGORY__CATEGORY_PLATFORM_RULES },
 	{ "other",	 CDP__V1__CATEGORY__CATEGORY_OTHER },
+};
+
+static const struct conffile_name rules_group_bys[] = {
+	{ "sku",		GROUP_BY_SKU },
+	{ "subcategory",	GROUP_BY_SUBCATEGORY },
 };
 
 static const struct conffile_name rules_severities[] = {
@@ -279,6 +292,9 @@ static int	set_rule_flag(struct parser *, char *);
 static int	set_rule_teams(struct parser *, char *);
 static int	set_rule_scope(struct parser *, char *);
 static int	set_rule_enabled(struct parser *, char *);
+static int	set_grp_threshold(struct parser *, char *);
+static int	set_grp_window(struct parser *, char *);
+static int	set_grp_enabled(struct parser *, char *);
 
 static const struct rules_key settings_keys[] = {
 	{ "group_threshold",	set_group_threshold,	false },
@@ -334,6 +350,12 @@ static const struct rules_key rule_keys[] = {
 	{ "enabled",		set_rule_enabled,	false },
 };
 
+static const struct rules_key group_keys[] = {
+	{ "threshold",		set_grp_threshold,	false },
+	{ "window",		set_grp_window,		false },
+	{ "enabled",		set_grp_enabled,	false },
+};
+
 static const struct {
 	const char		*name;
 	enum rules_section	 sec;
@@ -353,6 +375,7 @@ static const struct {
 	    NITEMS(category_keys) },
 	{ "scope", SECTION_SCOPE, true, scope_keys, NITEMS(scope_keys) },
 	{ "rule", SECTION_RULE, true, rule_keys, NITEMS(rule_keys) },
+	{ "group", SECTION_GROUP, true, group_keys, NITEMS(group_keys) },
 };
 
 /* Parses a whole base-10 integer in [min, max]. */
@@ -488,20 +511,21 @@ add_patterns(struct parser *p, char *v, enum rule_use_kind kind,
 	return conffile_list(&p->cf, v, what, add_pattern, &pl);
 }
 
+/* Parses a group threshold: distinct customers, 2 to 100000. */
 static int
-set_group_threshold(struct parser *p, char *v)
+parse_threshold(struct parser *p, char *v, const char *what, uint32_t *out)
 {
 	long long	n;
 
-	if (parse_int(p, v, "group_threshold", 2, 100000, &n) == -1)
+	if (parse_int(p, v, what, 2, 100000, &n) == -1)
 		return -1;
-	p->r->settings.group_threshold = n;
+	*out = n;
 	return 0;
 }
 
 /* Parses a duration: a whole number followed by s, m or h. */
 static int
-set_group_window(struct parser *p, char *v)
+parse_window(struct parser *p, char *v, const char *what, int64_t *out)
 {
 	long long	 n;
 	int64_t		 unit;
@@ -513,10 +537,49 @@ set_group_window(struct parser *p, char *v)
 	    strcmp(end, "h") == 0 ? 3600000 : 0;
 	if (end == v || *v == '-' || *v == '+' || errno != 0 || unit == 0 ||
 	    n < 1 || n > 1000000)
-		return conffile_error(&p->cf, "bad group_window \""
+		return conffile_error(&p->cf, "bad %s \""
 		    CONFFILE_ECHO "\": a whole number (1 to 1000000) of "
-		    "seconds, minutes or hours: 90s, 30m, 1h", v);
-	p->r->settings.group_window_ms = n * unit;
+		    "seconds, minutes or hours: 90s, 30m, 1h", what, v);
+	*out = n * unit;
+	return 0;
+}
+
+static int
+set_group_threshold(struct parser *p, char *v)
+{
+	return parse_threshold(p, v, "group_threshold",
+	    &p->r->settings.group_threshold);
+}
+
+static int
+set_group_window(struct parser *p, char *v)
+{
+	return parse_window(p, v, "group_window",
+	    &p->r->settings.group_window_ms);
+}
+
+static int
+set_grp_threshold(struct parser *p, char *v)
+{
+	return parse_threshold(p, v, "threshold",
+	    &p->r->groups[p->idx].threshold);
+}
+
+static int
+set_grp_window(struct parser *p, char *v)
+{
+	return parse_window(p, v, "window", &p->r->groups[p->idx].window_ms);
+}
+
+static int
+set_grp_enabled(struct parser *p, char *v)
+{
+	bool	on;
+
+	if (conffile_bool(v, &on) == -1)
+		return conffile_error(&p->cf, "bad enabled \"" CONFFILE_ECHO
+		    "\": yes or no", v);
+	p->r->groups[p->idx].enabled = on;
 	return 0;
 }
 
@@ -1163,6 +1226,24 @@ open_scope(struct parser *p, const char *code)
 	return 0;
 }
 
+/* Opens [group <by>]: the rule is on unless it says enabled = no. */
+static int
+open_group(struct parser *p, const char *name)
+{
+	int	by;
+
+	if (conffile_enum(&p->cf, rules_group_bys, NITEMS(rules_group_bys),
+	    "group", name, &by) == -1)
+		return -1;
+	if (p->group_seen[by])
+		return conffile_error(&p->cf, "duplicate section [group %s]",
+		    name);
+	p->group_seen[by] = true;
+	p->r->groups[by].enabled = true;
+	p->idx = by;
+	return 0;
+}
+
 static int
 open_rule(struct parser *p, const char *id)
 {
@@ -1210,6 +1291,8 @@ open_section(struct parser *p, size_t k, const char *name)
 		return open_category(p, name);
 	case SECTION_SCOPE:
 		return open_scope(p, name);
+	case SECTION_GROUP:
+		return open_group(p, name);
 	default:
 		return open_rule(p, name);
 	}
@@ -1241,7 +1324,7 @@ parse_section(void *arg, char *s)
 	if (k == NITEMS(rules_sections))
 		return conffile_error(&p->cf, "unknown section [" CONFFILE_ECHO
 		    "] (expected settings, negation, priority, severity, "
-		    "category, scope or rule)", kind);
+		    "category, scope, rule or group)", kind);
 	p->sec = rules_sections[k].sec;
 	p->sec_line = p->cf.line;
 	p->seen = 0;
@@ -1377,6 +1460,28 @@ check_complete(struct parser *p)
 	return 0;
 }
 
+/*
+ * Without any [group] section, only [group sku] is on; a group rule
+ * without its own threshold or window takes the settings'.
+ */
+static void
+rules_group_defaults(struct parser *p)
+{
+	struct rules	*r = p->r;
+	size_t		 i;
+
+	if (!p->group_seen[GROUP_BY_SKU] &&
+	    !p->group_seen[GROUP_BY_SUBCATEGORY])
+		r->groups[GROUP_BY_SKU].enabled = true;
+	for (i = 0; i < GROUP_BY_N; i++) {
+		r->groups[i].name = rules_group_bys[i].name;
+		if (r->groups[i].threshold == 0)
+			r->groups[i].threshold = r->settings.group_threshold;
+		if (r->groups[i].window_ms == 0)
+			r->groups[i].window_ms = r->settings.group_window_ms;
+	}
+}
+
 /* Parses the file's text, line by line, then checks it as a whole. */
 static int
 rules_parse(struct parser *p, char *text, size_t len)
@@ -1392,6 +1497,7 @@ rules_parse(struct parser *p, char *text, size_t len)
 		return -1;
 	if (check_complete(p) == -1)
 		return -1;
+	rules_group_defaults(p);
 	return resolve_refs(p);
 }
 
@@ -1526,6 +1632,26 @@ rules_severity(const struct rules *r, Cdp__V1__Severity s)
 	if ((int)s <= 0 || (int)s >= RULES_NSEVS)
 		s = CDP__V1__SEVERITY__SEVERITY_NORMAL;
 	return &r->sevs[s];
+}
+
+/* A group-complaint rule (its enabled says whether it is on). */
+const struct rule_group *
+rules_group(const struct rules *r, enum group_by by)
+{
+	return &r->groups[by];
+}
+
+/* The longest window of the group rules that are on. */
+int64_t
+rules_group_window_max(const struct rules *r)
+{
+	int64_t	w = 0;
+	size_t	i;
+
+	for (i = 0; i < GROUP_BY_N; i++)
+		if (r->groups[i].enabled && r->groups[i].window_ms > w)
+			w = r->groups[i].window_ms;
+	return w;
 }
 
 /* The guidance of an out-of-scope reason code, or NULL if unknown. */

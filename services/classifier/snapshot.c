@@ -1,23 +1,36 @@
 /*
  * Order snapshots (docs/read-model.md): for every order seen on
  * orders.events and logistics.events, the latest order state and the
- * latest outbound scan, packed as cdp.v1.OrderSnapshot under
- * "order:<order id>". An order's events come in order on each topic, but
- * its order and logistics events come on two topics handled side by side,
- * so each read-merge-write holds the order's key lock; a change that finds
- * it taken is handed out again shortly. Replaying the events writes the
- * same snapshot.
+ * latest outbound scan, kept in the hash "order:<order id>" as two parts
+ * with their own times:
+ *
+ *   order, order_at   a packed cdp.v1.OrderSnapshot with the order part
+ *                     (order_id, order), and the time of its event
+ *   scan, scan_at     a packed cdp.v1.OrderSnapshot with the logistics part
+ *                     (logistics_status, last_scan_at_ms, last_location,
+ *                     carrier, tracking_number, last_note), and its scan time
+ *   until             the order's after_sales_until_ms
+ *
+ * An order's order and logistics events come on two topics, handled side
+ * by side and possibly by two instances, so each part is written by one
+ * script that keeps it only if it is not older than the stored one: no
+ * read-merge-write, so no writer can lose the other's part. The two parts
+ * set disjoint fields, so their bytes one after the other unpack as the
+ * whole snapshot (protobuf merges concatenated messages). The key expires
+ * SNAPSHOT_KEEP (CLASSIFIER_ORDER_KEEP_MS) after the later of now and the
+ * end of the after-sales window. Replaying the events writes the same
+ * snapshot.
  *
  * After each change the order is scheduled for a proactive check
  * (opening.c) at the time its facts say one could be due.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cdp/v1/order.pb-c.h"
 #include "classifier.h"
 #include "kafka.h"
-#include "keylock.h"
 #include "log.h"
 #include "meta.h"
 #include "pb.h"
@@ -25,7 +38,21 @@
 #include "xmalloc.h"
 
 #define SNAPSHOT_RETRY_MS	1000
-#define SNAPSHOT_LOCKED_MS	20
+
+static const char snapshot_lua[] =
+    "local k, f, at = KEYS[1], ARGV[1], tonumber(ARGV[3])\n"
+    "local old = tonumber(redis.call('HGET', k, f .. '_at') or '-1')\n"
+    "if at >= old then\n"
+    "  redis.call('HSET', k, f, ARGV[2], f .. '_at', ARGV[3])\n"
+    "  if f == 'order' then redis.call('HSET', k, 'until', ARGV[4]) end\n"
+    "end\n"
+    "local u = tonumber(redis.call('HGET', k, 'until') or '0')\n"
+    "redis.call('PEXPIREAT', k, math.max(tonumber(ARGV[5]), u) +\n"
+    "    tonumber(ARGV[6]))\n"
+    "return (redis.call('HGET', k, 'order') or '') ..\n"
+    "    (redis.call('HGET', k, 'scan') or '')\n";
+
+static struct redis_script	*snapshot_script;
 
 struct change {
 	struct classifier	*c;
@@ -33,14 +60,41 @@ struct change {
 	Cdp__V1__OrderEvent	*order_ev;
 	Cdp__V1__LogisticsEvent	*scan;
 	const char		*order_id;
-	bool			 locked;
 };
+
+void
+snapshot_start(struct classifier *c)
+{
+	snapshot_script = redis_script_new(c->redis, snapshot_lua);
+}
+
+/*
+ * The snapshot of an order from its two stored parts, either of which may
+ * be missing (NULL); NULL when both are. The caller frees the result with
+ * cdp__v1__order_snapshot__free_unpacked().
+ */
+Cdp__V1__OrderSnapshot *
+snapshot_unpack(const char *order, size_t olen, const char *scan,
+    size_t slen)
+{
+	Cdp__V1__OrderSnapshot	*snap;
+	uint8_t			*buf;
+
+	if (olen + slen == 0)
+		return NULL;
+	buf = xmalloc(olen + slen);
+	if (olen > 0)
+		memcpy(buf, order, olen);
+	if (slen > 0)
+		memcpy(buf + olen, scan, slen);
+	snap = cdp__v1__order_snapshot__unpack(NULL, olen + slen, buf);
+	free(buf);
+	return snap;
+}
 
 static void
 change_free(struct change *ch)
 {
-	if (ch->locked)
-		keylock_give(ch->c->orders, ch->order_id);
 	if (ch->order_ev != NULL)
 		cdp__v1__order_event__free_unpacked(ch->order_ev, NULL);
 	if (ch->scan != NULL)
@@ -55,80 +109,102 @@ change_retry(struct change *ch)
 	change_free(ch);
 }
 
+/* Written: the reply is the merged snapshot, to schedule its next check. */
 static void
 snapshot_on_written(struct redis *r, redisReply *reply, void *arg)
 {
-	struct change	*ch = arg;
+	struct change		*ch = arg;
+	Cdp__V1__OrderSnapshot	*snap;
 
-	if (redis_reply_error(reply, "snapshot write")) {
+	if (redis_reply_error(reply, "snapshot write") ||
+	    reply->type != REDIS_REPLY_STRING) {
 		change_retry(ch);
 		return;
+	}
+	if ((snap = snapshot_unpack(reply->str, reply->len, NULL, 0)) != NULL) {
+		opening_schedule(ch->c, ch->order_id, proactive_next_check(
+		    &ch->c->proactive, snap, meta_now_ms()));
+		cdp__v1__order_snapshot__free_unpacked(snap, NULL);
 	}
 	kafka_consumer_done(ch->m);
 	change_free(ch);
 }
 
-/* An outbound scan newer than the snapshot's replaces its logistics part. */
+/* The logistics part of a snapshot: an outbound scan. */
 static void
-snapshot_merge_scan(Cdp__V1__OrderSnapshot *snap,
+snapshot_scan_part(Cdp__V1__OrderSnapshot *part,
     const Cdp__V1__LogisticsEvent *scan)
 {
-	if (scan->return_leg || scan->scan_at_ms < snap->last_scan_at_ms)
-		return;
-	snap->logistics_status = scan->status;
-	snap->last_scan_at_ms = scan->scan_at_ms;
-	snap->last_location = scan->location;
-	snap->carrier = scan->carrier;
-	snap->tracking_number = scan->tracking_number;
-	snap->last_note = scan->note;
+	part->logistics_status = scan->status;
+	part->last_scan_at_ms = scan->scan_at_ms;
+	part->last_location = scan->location;
+	part->carrier = scan->carrier;
+	part->tracking_number = scan->tracking_number;
+	part->last_note = scan->note;
 }
 
+/*
+ * Writes one part of the snapshot (field "order" or "scan", as of at_ms)
+ * with the script, which keeps the newer of the stored and this one.
+ */
 static void
-snapshot_write(struct change *ch, Cdp__V1__OrderSnapshot *snap)
+snapshot_write(struct change *ch, const char *field,
+    Cdp__V1__OrderSnapshot *part, int64_t at_ms, int64_t until_ms)
 {
-	uint8_t	*buf;
-	size_t	 len;
-	int	 rc;
+	char		 at[24], until[24], now[24], keep[24];
+	char		*key = xasprintf(SNAPSHOT_KEY, ch->order_id);
+	const char	*args[7];
+	size_t		 lens[7] = { 0 };
+	uint8_t		*buf;
+	int		 rc, i;
 
-	snap->order_id = (char *)ch->order_id;
-	snap->updated_at_ms = meta_now_ms();
-	if (ch->order_ev != NULL && ch->order_ev->order != NULL)
-		snap->order = ch->order_ev->order;
-	if (ch->scan != NULL)
-		snapshot_merge_scan(snap, ch->scan);
-	opening_schedule(ch->c, ch->order_id, proactive_next_check(
-	    &ch->c->proactive, snap, meta_now_ms()));
-	buf = pb_pack(&snap->base, &len);
-	rc = redis_command(ch->c->redis, snapshot_on_written, ch,
-	    "SET " SNAPSHOT_KEY " %b", ch->order_id, buf, len);
+	part->updated_at_ms = meta_now_ms();
+	buf = pb_pack(&part->base, &lens[2]);
+	snprintf(at, sizeof(at), "%lld", (long long)at_ms);
+	snprintf(until, sizeof(until), "%lld", (long long)until_ms);
+	snprintf(now, sizeof(now), "%lld", (long long)part->updated_at_ms);
+	snprintf(keep, sizeof(keep), "%lld", (long long)ch->c->order_keep_ms);
+	args[0] = key;
+	args[1] = field;
+	args[2] = (const char *)buf;
+	args[3] = at;
+	args[4] = until;
+	args[5] = now;
+	args[6] = keep;
+	for (i = 0; i < 7; i++)
+		if (i != 2)
+			lens[i] = strlen(args[i]);
+	rc = redis_script_run(ch->c->redis, snapshot_script,
+	    snapshot_on_written, ch, 1, 6, args, lens);
 	free(buf);
+	free(key);
 	if (rc == -1)
 		change_retry(ch);
 }
 
-/*
- * Merges the change into the stored snapshot. The merged message borrows
- * strings from both the stored and the incoming message, so it is packed
- * before either is freed.
- */
+/* Writes the part of the snapshot that the change's event gives. */
 static void
-snapshot_on_read(struct redis *r, redisReply *reply, void *arg)
+snapshot_apply(struct change *ch)
 {
-	struct change		*ch = arg;
-	Cdp__V1__OrderSnapshot	 fresh = CDP__V1__ORDER_SNAPSHOT__INIT;
-	Cdp__V1__OrderSnapshot	*stored = NULL, merged;
+	Cdp__V1__OrderSnapshot	 part = CDP__V1__ORDER_SNAPSHOT__INIT;
+	const Cdp__V1__Order	*o;
 
-	if (redis_reply_error(reply, "snapshot read")) {
-		change_retry(ch);
+	part.order_id = (char *)ch->order_id;
+	if (ch->scan != NULL) {
+		if (ch->scan->return_leg) {
+			kafka_consumer_done(ch->m);	/* not the outbound */
+			change_free(ch);
+			return;
+		}
+		snapshot_scan_part(&part, ch->scan);
+		snapshot_write(ch, "scan", &part, ch->scan->scan_at_ms, 0);
 		return;
 	}
-	if (reply->type == REDIS_REPLY_STRING)
-		stored = cdp__v1__order_snapshot__unpack(NULL, reply->len,
-		    (const uint8_t *)reply->str);
-	merged = stored != NULL ? *stored : fresh;
-	snapshot_write(ch, &merged);
-	if (stored != NULL)
-		cdp__v1__order_snapshot__free_unpacked(stored, NULL);
+	o = ch->order_ev->order;
+	part.order = (Cdp__V1__Order *)o;
+	snapshot_write(ch, "order", &part, ch->order_ev->meta != NULL ?
+	    ch->order_ev->meta->occurred_at_ms : 0,
+	    o != NULL ? o->after_sales_until_ms : 0);
 }
 
 static struct change *
@@ -143,9 +219,8 @@ change_new(struct classifier *c, struct kafka_msg *m)
 
 /*
  * Starts the change that an event (what: its message type) makes to the
- * snapshot of order_id, under the order's key lock. order_id is NULL when
- * the event was undecodable; such an event, or one without an order id,
- * goes to the dead letters.
+ * snapshot of order_id. order_id is NULL when the event was undecodable;
+ * such an event, or one without an order id, goes to the dead letters.
  */
 static void
 snapshot_change(struct change *ch, const char *what, const char *order_id)
@@ -164,15 +239,7 @@ snapshot_change(struct change *ch, const char *what, const char *order_id)
 		return;
 	}
 	ch->order_id = order_id;
-	if (!keylock_take(ch->c->orders, ch->order_id)) {
-		kafka_consumer_retry(ch->m, SNAPSHOT_LOCKED_MS);
-		change_free(ch);
-		return;
-	}
-	ch->locked = true;
-	if (redis_command(ch->c->redis, snapshot_on_read, ch,
-	    "GET " SNAPSHOT_KEY, ch->order_id) == -1)
-		change_retry(ch);
+	snapshot_apply(ch);
 }
 
 void
@@ -205,13 +272,17 @@ snapshot_on_get(struct redis *r, redisReply *reply, void *arg)
 {
 	struct lookup		*l = arg;
 	Cdp__V1__OrderSnapshot	*snap = NULL;
+	const redisReply	*o, *s;
 
-	if (redis_reply_error(reply, "snapshot get"))
+	if (redis_reply_error(reply, "snapshot get") ||
+	    reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
 		l->fn(l->arg, -1, NULL);
 	else {
-		if (reply->type == REDIS_REPLY_STRING)
-			snap = cdp__v1__order_snapshot__unpack(NULL,
-			    reply->len, (const uint8_t *)reply->str);
+		o = reply->element[0];
+		s = reply->element[1];
+		snap = snapshot_unpack(o->str, o->type == REDIS_REPLY_STRING ?
+		    o->len : 0, s->str, s->type == REDIS_REPLY_STRING ?
+		    s->len : 0);
 		l->fn(l->arg, 0, snap);
 		if (snap != NULL)
 			cdp__v1__order_snapshot__free_unpacked(snap, NULL);
@@ -228,8 +299,8 @@ snapshot_get(struct classifier *c, const char *order_id, snapshot_fn fn,
 
 	l->fn = fn;
 	l->arg = arg;
-	if (redis_command(c->redis, snapshot_on_get, l, "GET " SNAPSHOT_KEY,
-	    order_id) == -1) {
+	if (redis_command(c->redis, snapshot_on_get, l,
+	    "HMGET " SNAPSHOT_KEY " order scan", order_id) == -1) {
 		free(l);
 		return -1;
 	}

@@ -1,8 +1,9 @@
 /*
  * Order snapshots: the classifier keeps the latest state of every order it
- * has seen from orders.events and logistics.events under "order:<id>" as a
- * packed cdp.v1.OrderSnapshot (docs/read-model.md). intake reads them to
- * fill in what a complaint left out.
+ * has seen from orders.events and logistics.events in the hash "order:<id>"
+ * (docs/read-model.md). intake reads its "order" field, a packed
+ * cdp.v1.OrderSnapshot with the order part, to fill in what a complaint
+ * left out.
  */
 #include <stdlib.h>
 
@@ -52,7 +53,7 @@ orders_lookup(struct intake *in, const char *order_id, order_fn fn, void *arg)
 
 	l->fn = fn;
 	l->arg = arg;
-	if (redis_command(in->redis, orders_on_reply, l, "GET order:%s",
+	if (redis_command(in->redis, orders_on_reply, l, "HGET order:%s order",
 	    order_id) == -1) {
 		free(l);
 		return -1;

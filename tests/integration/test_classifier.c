@@ -28,6 +28,9 @@
 #include "xmalloc.h"
 
 #define BODY(x)		CDP__V1__COMPLAINT_EVENT__BODY_##x
+#define DAY_MS		86400000LL
+#define AFTER_SALES_MS	(7 * DAY_MS)	/* produce_order()'s window */
+#define ORDER_KEEP_MS	(30 * DAY_MS)	/* CLASSIFIER_ORDER_KEEP_MS */
 
 static pid_t	classifier_pid;
 
@@ -53,10 +56,21 @@ teardown(void **state)
 	return 0;
 }
 
-/* Produces a Filed event for a new complaint; returns its event id. */
+/* What a test Filed says; unset parts take produce_filed()'s defaults. */
+struct filing {
+	const char	*complaint_id;
+	const char	*merchant_id;
+	const char	*user_id;
+	const char	*order_id;
+	const char	*sku;
+	const char	*description;
+	int64_t		 amount_fen;
+	int64_t		 after_sales_until_ms;
+};
+
+/* Produces the Filed event of a new complaint; returns its event id. */
 static char *
-produce_filed(const char *complaint_id, const char *order_id,
-    const char *sku, const char *description, int64_t amount_fen)
+produce_filing(const struct filing *fl)
 {
 	Cdp__V1__ComplaintEvent	 ev = CDP__V1__COMPLAINT_EVENT__INIT;
 	Cdp__V1__EventMeta	 meta;
@@ -67,25 +81,40 @@ produce_filed(const char *complaint_id, const char *order_id,
 	Cdp__V1__OrderRef	 ref = CDP__V1__ORDER_REF__INIT;
 
 	meta_fill(&meta, &ids, "intake", NULL, NULL);
-	who.user_id = "U1";
+	who.user_id = (char *)fl->user_id;
 	who.member_tier = CDP__V1__MEMBER_TIER__MEMBER_TIER_REGULAR;
-	resp.merchant_id = (char *)complaint_id;	/* a merchant of its own */
-	ref.order_id = (char *)order_id;
-	ref.sku = (char *)sku;
-	ref.amount_fen = amount_fen;
+	resp.merchant_id = (char *)fl->merchant_id;
+	ref.order_id = (char *)fl->order_id;
+	ref.sku = (char *)fl->sku;
+	ref.amount_fen = fl->amount_fen;
+	ref.after_sales_until_ms = fl->after_sales_until_ms;
 	f.channel = CDP__V1__CHANNEL__CHANNEL_APP;
 	f.complainant = &who;
 	f.respondent = &resp;
 	f.order = &ref;
-	f.description = (char *)description;
+	f.description = (char *)fl->description;
 	f.demand = CDP__V1__DEMAND__DEMAND_REFUND;
 	ev.meta = &meta;
-	ev.complaint_id = (char *)complaint_id;
-	ev.merchant_id = (char *)complaint_id;
+	ev.complaint_id = (char *)fl->complaint_id;
+	ev.merchant_id = (char *)fl->merchant_id;
 	ev.body_case = BODY(FILED);
 	ev.filed = &f;
 	testenv_produce_event(&ev);
 	return xstrdup(ids.event_id);
+}
+
+/*
+ * Produces a Filed event for a new complaint of customer U1 against a
+ * merchant of its own; returns its event id.
+ */
+static char *
+produce_filed(const char *complaint_id, const char *order_id,
+    const char *sku, const char *description, int64_t amount_fen)
+{
+	struct filing	fl = { complaint_id, complaint_id, "U1", order_id,
+	    sku, description, amount_fen, 0 };
+
+	return produce_filing(&fl);
 }
 
 static size_t
@@ -168,6 +197,7 @@ produce_order(const char *order_id, int64_t promised_ship_by)
 	o.ordered_at_ms = meta_now_ms() - 3600000;
 	o.paid_at_ms = meta_now_ms() - 3500000;
 	o.promised_ship_by_ms = promised_ship_by;
+	o.after_sales_until_ms = meta_now_ms() + AFTER_SALES_MS;
 	ev.meta = &meta;
 	ev.order_id = (char *)order_id;
 	ev.order = &o;
@@ -179,7 +209,8 @@ produce_order(const char *order_id, int64_t promised_ship_by)
 }
 
 static void
-produce_scan(const char *order_id, Cdp__V1__LogisticsStatus status)
+produce_scan_at(const char *order_id, Cdp__V1__LogisticsStatus status,
+    int64_t at_ms)
 {
 	Cdp__V1__LogisticsEvent	 ev = CDP__V1__LOGISTICS_EVENT__INIT;
 	Cdp__V1__EventMeta	 meta;
@@ -194,32 +225,74 @@ produce_scan(const char *order_id, Cdp__V1__LogisticsStatus status)
 	ev.tracking_number = "ZT1234567890";
 	ev.status = status;
 	ev.location = "杭州转运中心";
-	ev.scan_at_ms = meta_now_ms();
+	ev.scan_at_ms = at_ms;
 	buf = pb_pack(&ev.base, &len);
 	testenv_produce("logistics.events", order_id, buf, len);
 	free(buf);
 }
 
-/* The stored snapshot of an order, once it satisfies ready(). */
+static void
+produce_scan(const char *order_id, Cdp__V1__LogisticsStatus status)
+{
+	produce_scan_at(order_id, status, meta_now_ms());
+}
+
+/* One command to the test Redis; the caller frees the reply. */
+static redisReply *
+redis_do(const char *fmt, ...)
+{
+	static redisContext	*rc;
+	redisReply		*r;
+	va_list			 ap;
+	char			*host;
+	int			 port;
+
+	if (rc == NULL) {
+		testenv_redis(&host, &port);
+		rc = redisConnect(host, port);
+		assert_true(rc != NULL && rc->err == 0);
+		free(host);
+	}
+	va_start(ap, fmt);
+	r = redisvCommand(rc, fmt, ap);
+	va_end(ap);
+	assert_non_null(r);
+	return r;
+}
+
+/* The stored snapshot of an order: its two parts, one after the other. */
+static Cdp__V1__OrderSnapshot *
+read_snapshot(const char *order_id)
+{
+	redisReply		*r = redis_do("HMGET order:%s order scan",
+	    order_id);
+	Cdp__V1__OrderSnapshot	*snap = NULL;
+	uint8_t			 buf[8192];
+	size_t			 len = 0, i;
+
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	for (i = 0; i < r->elements; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING &&
+		    len + r->element[i]->len <= sizeof(buf)) {
+			memcpy(buf + len, r->element[i]->str,
+			    r->element[i]->len);
+			len += r->element[i]->len;
+		}
+	if (len > 0)
+		snap = cdp__v1__order_snapshot__unpack(NULL, len, buf);
+	freeReplyObject(r);
+	return snap;
+}
+
+/* The stored snapshot of an order, once it has the order and status want. */
 static Cdp__V1__OrderSnapshot *
 wait_snapshot(const char *order_id, Cdp__V1__LogisticsStatus want)
 {
-	char			*host;
-	int			 port;
-	redisContext		*rc;
-	redisReply		*r;
 	Cdp__V1__OrderSnapshot	*snap = NULL;
 	int64_t			 deadline = meta_now_ms() + 20000;
 
-	testenv_redis(&host, &port);
-	rc = redisConnect(host, port);
-	assert_true(rc != NULL && rc->err == 0);
 	while (meta_now_ms() < deadline) {
-		r = redisCommand(rc, "GET order:%s", order_id);
-		if (r->type == REDIS_REPLY_STRING)
-			snap = cdp__v1__order_snapshot__unpack(NULL, r->len,
-			    (const uint8_t *)r->str);
-		freeReplyObject(r);
+		snap = read_snapshot(order_id);
 		if (snap != NULL && snap->order != NULL &&
 		    snap->logistics_status == want)
 			break;
@@ -228,8 +301,6 @@ wait_snapshot(const char *order_id, Cdp__V1__LogisticsStatus want)
 		snap = NULL;
 		usleep(100000);
 	}
-	redisFree(rc);
-	free(host);
 	return snap;
 }
 
@@ -248,6 +319,77 @@ test_order_and_logistics_events_keep_a_snapshot(void **state)
 	assert_string_equal(snap->carrier, "ZTO");
 	assert_string_equal(snap->last_location, "杭州转运中心");
 	cdp__v1__order_snapshot__free_unpacked(snap, NULL);
+	free(order);
+}
+
+/*
+ * Writes the logistics part of a snapshot as another classifier instance
+ * would (docs/read-model.md): its own hash fields, never the order's.
+ */
+static void
+put_scan_part(const char *order_id, int64_t at_ms, const char *location)
+{
+	Cdp__V1__OrderSnapshot	 part = CDP__V1__ORDER_SNAPSHOT__INIT;
+	redisReply		*r;
+	uint8_t			*buf;
+	size_t			 len;
+
+	part.order_id = (char *)order_id;
+	part.logistics_status =
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_OUT_FOR_DELIVERY;
+	part.last_scan_at_ms = at_ms;
+	part.last_location = (char *)location;
+	part.carrier = "SF";
+	buf = pb_pack(&part.base, &len);
+	r = redis_do("HSET order:%s scan %b scan_at %lld", order_id, buf, len,
+	    (long long)at_ms);
+	assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
+	freeReplyObject(r);
+	free(buf);
+}
+
+/*
+ * Order events through the classifier while another writer keeps writing
+ * the logistics part: neither part is lost, an older scan does not replace
+ * a newer one, and the snapshot expires CLASSIFIER_ORDER_KEEP_MS after the
+ * end of the after-sales window.
+ */
+static void
+test_snapshot_parts_of_two_writers_both_survive_and_expire(void **state)
+{
+	char			*order = testenv_unique("O");
+	Cdp__V1__OrderSnapshot	*snap;
+	redisReply		*r;
+	int64_t			 t0 = meta_now_ms(), ttl;
+	int			 i;
+
+	for (i = 0; i < 20; i++) {
+		produce_order(order, t0 + DAY_MS);
+		put_scan_part(order, t0 + i, "深圳南山");
+	}
+	snap = wait_snapshot(order,
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_OUT_FOR_DELIVERY);
+	assert_non_null(snap);
+	assert_string_equal(snap->order->merchant_id, "M1001");
+	assert_string_equal(snap->carrier, "SF");
+	assert_int_equal(snap->last_scan_at_ms, t0 + 19);
+	cdp__v1__order_snapshot__free_unpacked(snap, NULL);
+	/* An older scan through the classifier, then a newer one. */
+	produce_scan_at(order,
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_IN_TRANSIT, t0 - 1000);
+	produce_scan_at(order,
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_DELIVERED, t0 + 1000);
+	snap = wait_snapshot(order,
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_DELIVERED);
+	assert_non_null(snap);
+	assert_string_equal(snap->carrier, "ZTO");
+	assert_non_null(snap->order);
+	cdp__v1__order_snapshot__free_unpacked(snap, NULL);
+	r = redis_do("PTTL order:%s", order);
+	ttl = r->integer;
+	freeReplyObject(r);
+	assert_true(ttl > AFTER_SALES_MS + ORDER_KEEP_MS - 60000);
+	assert_true(ttl <= AFTER_SALES_MS + ORDER_KEEP_MS);
 	free(order);
 }
 
@@ -316,56 +458,302 @@ test_order_not_shipped_in_time_opens_a_complaint(void **state)
 	free(order);
 }
 
-static bool
-has_flag(const Cdp__V1__Classified *cl, Cdp__V1__UrgencyFlag flag)
+/* How often a team appears on cl. */
+static size_t
+team_count(const Cdp__V1__Classified *cl, Cdp__V1__Team team)
 {
-	size_t	i;
+	size_t	i, n = 0;
+
+	for (i = 0; i < cl->n_teams; i++)
+		n += cl->teams[i] == team;
+	return n;
+}
+
+/* How often a flag appears on cl. */
+static size_t
+flag_count(const Cdp__V1__Classified *cl, Cdp__V1__UrgencyFlag flag)
+{
+	size_t	i, n = 0;
 
 	for (i = 0; i < cl->n_urgency_flags; i++)
-		if (cl->urgency_flags[i] == flag)
-			return true;
-	return false;
+		n += cl->urgency_flags[i] == flag;
+	return n;
 }
 
 /*
- * Five complaints on one SKU within the window: the fifth is urgent, and
- * the four before it are classified again as urgent, all linked.
+ * Files n complaints against merchant on sku (NULL: one SKU each), each
+ * from its own customer (or all from user), with description; their ids
+ * go to ids.
+ */
+static void
+file_many(char **ids, size_t n, const char *merchant, const char *sku,
+    const char *user, const char *description)
+{
+	struct filing	fl = { NULL, merchant, NULL, NULL, NULL, description,
+	    2900, 0 };
+	char		*own_user, *own_sku;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		ids[i] = testenv_unique("CT");
+		own_user = testenv_unique("U");
+		own_sku = testenv_unique("SKU");
+		fl.complaint_id = ids[i];
+		fl.order_id = ids[i];
+		fl.user_id = user != NULL ? user : own_user;
+		fl.sku = sku != NULL ? sku : own_sku;
+		free(produce_filing(&fl));
+		free(own_user);
+		free(own_sku);
+	}
+}
+
+/* The complaint's only Classified so far (NULL: none in time). */
+static Cdp__V1__ComplaintEvent *
+only_classified(const char *id)
+{
+	Cdp__V1__ComplaintEvent	*evs[3];
+	size_t			 n;
+
+	n = wait_events(id, BODY(CLASSIFIED), 1, evs, 3);
+	assert_int_equal(n, 1);
+	return evs[0];
+}
+
+static void
+free_ids(char **ids, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+}
+
+/*
+ * Checks that each earlier member got a second Classified: raised to the
+ * urgent SLA policy and priority, flagged and routed to the emergency team
+ * once each, linked to the other n - 1.
+ */
+static void
+check_raised(char **ids, size_t n, const char *group_key)
+{
+	Cdp__V1__ComplaintEvent	*evs[3];
+	Cdp__V1__Classified	*raised;
+	size_t			 i, k;
+
+	for (i = 0; i + 1 < n; i++) {
+		k = wait_events(ids[i], BODY(CLASSIFIED), 2, evs, 3);
+		assert_int_equal(k, 2);
+		raised = evs[1]->classified;
+		assert_int_not_equal(evs[0]->classified->severity,
+		    CDP__V1__SEVERITY__SEVERITY_URGENT);
+		assert_int_equal(raised->severity,
+		    CDP__V1__SEVERITY__SEVERITY_URGENT);
+		assert_string_equal(raised->sla_policy, "urgent");
+		assert_true(raised->priority >= 1000);
+		assert_int_equal(flag_count(raised,
+		    CDP__V1__URGENCY_FLAG__URGENCY_FLAG_GROUP_COMPLAINT), 1);
+		assert_int_equal(team_count(raised,
+		    CDP__V1__TEAM__TEAM_EMERGENCY), 1);
+		assert_string_equal(raised->group_key, group_key);
+		assert_int_equal(raised->n_group_complaint_ids, n - 1);
+		testenv_free_events(evs, k);
+	}
+}
+
+/*
+ * Five customers on one SKU of one merchant within the window: the fifth
+ * is urgent, and the four before it are classified again as urgent (with
+ * the urgent SLA policy and priority), all linked.
  */
 static void
 test_group_of_five_on_one_sku_makes_all_urgent_and_linked(void **state)
 {
-	Cdp__V1__ComplaintEvent	*evs[3];
+	Cdp__V1__ComplaintEvent	*ev;
+	char			*merchant = testenv_unique("M");
 	char			*sku = testenv_unique("SKU");
-	char			*ids[5];
-	size_t			 i, n;
+	char			*ids[5], *key;
+
+	file_many(ids, 5, merchant, sku, NULL, "收到的杯子有裂纹");
+	ev = only_classified(ids[4]);
+	assert_int_equal(ev->classified->severity,
+	    CDP__V1__SEVERITY__SEVERITY_URGENT);
+	key = xasprintf("merchant:%s/sku:%s", merchant, sku);
+	assert_string_equal(ev->classified->group_key, key);
+	assert_int_equal(ev->classified->n_group_complaint_ids, 4);
+	testenv_free_events(&ev, 1);
+	check_raised(ids, 5, key);
+	free_ids(ids, 5);
+	free(key);
+	free(merchant);
+	free(sku);
+}
+
+/*
+ * One customer complaining five times about one SKU is no group, and
+ * neither are four more customers of another merchant with the same SKU
+ * id: a group is distinct customers of one merchant.
+ */
+static void
+test_one_customer_or_two_merchants_make_no_group(void **state)
+{
+	Cdp__V1__ComplaintEvent	*ev;
+	char			*m1 = testenv_unique("M"), *m2 = testenv_unique("M");
+	char			*sku = testenv_unique("SKU");
+	char			*ids[5], *others[4];
+
+	file_many(ids, 5, m1, sku, "U-ONE", "收到的杯子有裂纹");
+	file_many(others, 4, m2, sku, NULL, "收到的杯子有裂纹");
+	ev = only_classified(ids[4]);
+	assert_int_not_equal(ev->classified->severity,
+	    CDP__V1__SEVERITY__SEVERITY_URGENT);
+	assert_string_equal(ev->classified->group_key, "");
+	assert_int_equal(ev->classified->n_group_complaint_ids, 0);
+	testenv_free_events(&ev, 1);
+	ev = only_classified(others[3]);
+	assert_int_not_equal(ev->classified->severity,
+	    CDP__V1__SEVERITY__SEVERITY_URGENT);
+	assert_int_equal(ev->classified->n_group_complaint_ids, 0);
+	testenv_free_events(&ev, 1);
+	free_ids(ids, 5);
+	free_ids(others, 4);
+	free(m1);
+	free(m2);
+	free(sku);
+}
+
+#define CRACKED	"收到的杯子有裂纹，杯口还有缺口"	/* product.damaged */
+
+/*
+ * A busy merchant: ten customers on ten SKUs, five with a cracked cup and
+ * five with a late parcel, is no group. Five more customers with a cracked
+ * item bring that subcategory to the production threshold (10 in 1h), and
+ * the tenth of them is urgent, linked to the other nine.
+ */
+static void
+test_busy_merchant_is_no_group_until_one_problem_repeats(void **state)
+{
+	Cdp__V1__ComplaintEvent	*ev;
+	char			*merchant = testenv_unique("M");
+	char			*cracked[10], *late[5], *key;
+	size_t			 i;
 
 	for (i = 0; i < 5; i++) {
-		ids[i] = testenv_unique("CT");
-		free(produce_filed(ids[i], ids[i], sku, "收到的杯子有裂纹",
-		    2900));
+		file_many(&cracked[i], 1, merchant, NULL, NULL,
+		    CRACKED);
+		file_many(&late[i], 1, merchant, NULL, NULL,
+		    "快递太慢了，下单一个星期了还没送到");
 	}
-	n = wait_events(ids[4], BODY(CLASSIFIED), 1, evs, 3);
-	assert_int_equal(n, 1);
-	assert_int_equal(evs[0]->classified->severity,
+	for (i = 0; i < 5; i++) {
+		ev = only_classified(i < 4 ? late[i] : cracked[4]);
+		assert_int_not_equal(ev->classified->severity,
+		    CDP__V1__SEVERITY__SEVERITY_URGENT);
+		assert_string_equal(ev->classified->group_key, "");
+		testenv_free_events(&ev, 1);
+	}
+	ev = only_classified(late[4]);
+	assert_int_not_equal(ev->classified->severity,
 	    CDP__V1__SEVERITY__SEVERITY_URGENT);
-	assert_non_null(strstr(evs[0]->classified->group_key, sku));
-	assert_int_equal(evs[0]->classified->n_group_complaint_ids, 4);
-	testenv_free_events(evs, n);
-	for (i = 0; i < 4; i++) {
-		n = wait_events(ids[i], BODY(CLASSIFIED), 2, evs, 3);
-		assert_int_equal(n, 2);
-		assert_int_not_equal(evs[0]->classified->severity,
-		    CDP__V1__SEVERITY__SEVERITY_URGENT);
-		assert_int_equal(evs[1]->classified->severity,
-		    CDP__V1__SEVERITY__SEVERITY_URGENT);
-		assert_true(has_flag(evs[1]->classified,
-		    CDP__V1__URGENCY_FLAG__URGENCY_FLAG_GROUP_COMPLAINT));
-		assert_int_equal(evs[1]->classified->n_group_complaint_ids, 4);
-		testenv_free_events(evs, n);
-	}
-	for (i = 0; i < 5; i++)
-		free(ids[i]);
+	testenv_free_events(&ev, 1);
+	file_many(&cracked[5], 5, merchant, NULL, NULL, CRACKED);
+	ev = only_classified(cracked[9]);
+	assert_int_equal(ev->classified->severity,
+	    CDP__V1__SEVERITY__SEVERITY_URGENT);
+	key = xasprintf("merchant:%s/subcategory:%s.%s", merchant, "product",
+	    ev->classified->subcategory);
+	assert_string_equal(ev->classified->group_key, key);
+	assert_int_equal(ev->classified->n_group_complaint_ids, 9);
+	testenv_free_events(&ev, 1);
+	check_raised(cracked, 10, key);
+	free_ids(cracked, 10);
+	free_ids(late, 5);
+	free(merchant);
+	free(key);
+}
+
+/*
+ * Four customers on one SKU, then a fifth whose order is past its
+ * after-sales window (out of scope): the group still formed, and the four
+ * in-scope members are raised and linked.
+ */
+static void
+test_group_completed_out_of_scope_raises_the_members(void **state)
+{
+	Cdp__V1__ComplaintEvent	*evs[2];
+	char			*merchant = testenv_unique("M");
+	char			*sku = testenv_unique("SKU");
+	char			*ids[5], *key, *user = testenv_unique("U");
+	struct filing		 fl = { NULL, merchant, user, NULL, sku,
+	    "收到的杯子有裂纹", 2900, 0 };
+
+	file_many(ids, 4, merchant, sku, NULL, "收到的杯子有裂纹");
+	ids[4] = testenv_unique("CT");
+	fl.complaint_id = ids[4];
+	fl.order_id = ids[4];
+	fl.after_sales_until_ms = meta_now_ms() - 30 * DAY_MS;
+	free(produce_filing(&fl));
+	assert_int_equal(wait_events(ids[4], BODY(OUT_OF_SCOPE), 1, evs, 2),
+	    1);
+	testenv_free_events(evs, 1);
+	key = xasprintf("merchant:%s/sku:%s", merchant, sku);
+	check_raised(ids, 5, key);
+	free_ids(ids, 5);
+	free(key);
+	free(user);
+	free(merchant);
 	free(sku);
+}
+
+/*
+ * Every key the classifier keeps for a complaint or an order expires:
+ * the snapshot and the order's complaints past the after-sales window,
+ * the group and the remembered classification past the group window.
+ * Prints each key's MEMORY USAGE.
+ */
+static void
+test_every_key_of_a_complaint_and_an_order_expires(void **state)
+{
+	Cdp__V1__ComplaintEvent	*ev;
+	Cdp__V1__OrderSnapshot	*snap;
+	char			*order = testenv_unique("O");
+	char			*merchant = testenv_unique("M");
+	char			*sku = testenv_unique("SKU");
+	char			*id = testenv_unique("CT"), *keys[5];
+	struct filing		 fl = { id, merchant, "U7", order, sku,
+	    "收到的杯子有裂纹，杯口还有缺口", 2900, 0 };
+	redisReply		*r;
+	size_t			 i;
+
+	produce_order(order, meta_now_ms() + DAY_MS);
+	produce_scan(order,
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_DELIVERED);
+	snap = wait_snapshot(order,
+	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_DELIVERED);
+	assert_non_null(snap);
+	cdp__v1__order_snapshot__free_unpacked(snap, NULL);
+	free(produce_filing(&fl));
+	ev = only_classified(id);
+	keys[0] = xasprintf("order:%s", order);
+	keys[1] = xasprintf("cls:ord:%s", order);
+	keys[2] = xasprintf("cls:c:%s", id);
+	keys[3] = xasprintf("cls:grp:merchant:%s/sku:%s", merchant, sku);
+	keys[4] = xasprintf("cls:grp:merchant:%s/subcategory:product.%s",
+	    merchant, ev->classified->subcategory);
+	testenv_free_events(&ev, 1);
+	for (i = 0; i < 5; i++) {
+		r = redis_do("PTTL %s", keys[i]);
+		if (r->integer <= 0)
+			fail_msg("%s: PTTL %lld", keys[i], r->integer);
+		freeReplyObject(r);
+		r = redis_do("MEMORY USAGE %s", keys[i]);
+		print_message("%s: %lld bytes\n", keys[i], r->integer);
+		freeReplyObject(r);
+		free(keys[i]);
+	}
+	free(order);
+	free(merchant);
+	free(sku);
+	free(id);
 }
 
 static void
@@ -466,7 +854,17 @@ main(void)
 		cmocka_unit_test(
 		    test_order_not_shipped_in_time_opens_a_complaint),
 		cmocka_unit_test(
+		    test_snapshot_parts_of_two_writers_both_survive_and_expire),
+		cmocka_unit_test(
 		    test_group_of_five_on_one_sku_makes_all_urgent_and_linked),
+		cmocka_unit_test(
+		    test_one_customer_or_two_merchants_make_no_group),
+		cmocka_unit_test(
+		    test_busy_merchant_is_no_group_until_one_problem_repeats),
+		cmocka_unit_test(
+		    test_group_completed_out_of_scope_raises_the_members),
+		cmocka_unit_test(
+		    test_every_key_of_a_complaint_and_an_order_expires),
 		cmocka_unit_test(
 		    test_undecodable_order_event_goes_to_dead_letters),
 		cmocka_unit_test(

@@ -137,7 +137,10 @@ test_same_idempotency_key_files_once(void **state)
 	free(idem);
 }
 
-/* Writes the order snapshot the classifier keeps (docs/read-model.md). */
+/*
+ * Writes the order part of the snapshot the classifier keeps
+ * (docs/read-model.md).
+ */
 static void
 put_order(const char *order_id)
 {
@@ -165,7 +168,7 @@ put_order(const char *order_id)
 	snap.order_id = (char *)order_id;
 	snap.order = &o;
 	buf = pb_pack(&snap.base, &len);
-	intake_redis_set(key, buf, len);
+	intake_redis("HSET %s order %b", key, buf, len);
 	free(buf);
 	free(key);
 }

@@ -498,7 +498,10 @@ test_amount_from_snapshot(void **state)
 	tc_done(&t);
 }
 
-/* Group complaints: 4 is not a group, 5 is; the threshold is the file's. */
+/*
+ * Group complaints: 4 is not a group, 5 is; the threshold is the file's,
+ * or the group rule's that the daemon gives.
+ */
 static void
 test_group(void **state)
 {
@@ -519,12 +522,20 @@ test_group(void **state)
 	assert_true(has_flag(m, FLAG(GROUP_COMPLAINT)));
 	assert_string_equal(m->group_key, "sku:S1");
 	assert_reason(m, "urgent.group",
-	    "group_complaint (5 complaints, threshold 5)", "group_counter");
+	    "group_complaint (5 customers, threshold 5)", "group_counter");
 	snprintf(text, sizeof(text), "%s", test_rules);
 	memcpy(strstr(text, "group_threshold = 5"), "group_threshold = 3", 19);
 	r = load_text(text);
 	t.facts.group_size = 3;
 	assert_int_equal(tc_run(&t, r)->severity, SEV(URGENT));
+	/* The group rule's own threshold, when the daemon gives one. */
+	t.facts.group_threshold = 4;
+	assert_int_equal(tc_run(&t, r)->severity, SEV(NORMAL));
+	t.facts.group_size = 4;
+	m = tc_run(&t, r);
+	assert_int_equal(m->severity, SEV(URGENT));
+	assert_reason(m, "urgent.group",
+	    "group_complaint (4 customers, threshold 4)", "group_counter");
 	tc_done(&t);
 	rules_free(r);
 }

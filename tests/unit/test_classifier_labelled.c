@@ -6,8 +6,9 @@
  *
  * Printed: per-category accuracy, subcategory, severity and out-of-scope
  * accuracy, urgent recall and precision, and every miss with its reasons.
- * The test fails if urgent recall is below 100%, category accuracy below
- * 90% or severity accuracy below 85%. For an out-of-scope line the
+ * The floors sit just under what the rules reach today (see
+ * docs/classification.md), so a change that makes the rules worse on
+ * either set fails here. For an out-of-scope line the
  * category and severity are those of the best-effort assessment behind the
  * OutOfScope (classification_classified()).
  */
@@ -302,10 +303,17 @@ print_stats(const struct stats *st)
 	    st->urgent_got : 100.0);
 }
 
-/* The path of a file of the source tree (ctest sets CDP_SOURCE_DIR). */
-#define HELDOUT_CATEGORY_FLOOR		90.0
-#define HELDOUT_URGENT_RECALL_FLOOR	95
+/*
+ * Floors, just under what the rules reach today: labelled.jsonl 300/304
+ * category (98.7%) and 304/304 severity; tuning2.jsonl 92.5% category and
+ * 27/27 urgent recall.
+ */
+#define LABELLED_CATEGORY_FLOOR		98.5
+#define LABELLED_SEVERITY_FLOOR		99.5
+#define TUNING2_CATEGORY_FLOOR		92.0
+#define TUNING2_URGENT_RECALL_FLOOR	100
 
+/* The path of a file of the source tree (ctest sets CDP_SOURCE_DIR). */
 static void
 source_path(char *buf, size_t size, const char *rel)
 {
@@ -370,25 +378,95 @@ test_labelled(void **state)
 
 	evaluate("tests/data/classifier/labelled.jsonl", &st);
 	assert_int_equal(st.urgent_found, st.urgent_expected);
-	assert_true(pct(&st.category) >= 90.0);
-	assert_true(pct(&st.sev) >= 85.0);
+	assert_true(pct(&st.category) >= LABELLED_CATEGORY_FLOOR);
+	assert_true(pct(&st.sev) >= LABELLED_SEVERITY_FLOOR);
 }
 
 /*
- * A set written independently and never used to tune the rules: the
- * honest measure of how the rules generalise. Its floors sit just under
- * what the rules reach today, so a change that makes them generalise worse
- * fails here even if the tuned set still passes.
+ * A second set, written later by another labeller in deliberately varied
+ * wording. Its misses were used to tune the vocabulary, so it is a tuning
+ * set too, not a measure of how the rules generalise: its floors only
+ * keep a change from undoing that tuning.
  */
 static void
-test_heldout(void **state)
+test_tuning2(void **state)
 {
 	struct stats	st;
 
-	evaluate("tests/data/classifier/heldout.jsonl", &st);
-	assert_true(pct(&st.category) >= HELDOUT_CATEGORY_FLOOR);
+	evaluate("tests/data/classifier/tuning2.jsonl", &st);
+	assert_true(pct(&st.category) >= TUNING2_CATEGORY_FLOOR);
 	assert_true(st.urgent_found * 100 >= st.urgent_expected *
-	    HELDOUT_URGENT_RECALL_FLOOR);
+	    TUNING2_URGENT_RECALL_FLOOR);
+}
+
+/*
+ * Off-platform deals (私下交易) under the production rules: a payment made
+ * to the seller outside the platform checkout, with no platform order, is
+ * out of scope with reason offline_transaction, in Chinese and in English.
+ * Two look-alikes on a platform order stay in scope: WeChat Pay used
+ * inside the platform checkout, and WeChat used only to talk to the
+ * seller. Only the scope is checked.
+ */
+static const struct {
+	const char	*text;
+	bool		 has_order;
+	const char	*reason;	/* NULL: in scope */
+} offline_cases[] = {
+	{ "卖家说走平台要手续费，让我私下转账给他，钱转过去以后人就联系不上了",
+	    false, "offline_transaction" },
+	{ "在朋友圈看到有人卖二手相机，我扫了他的个人收款码付了两千三，"
+	    "到现在不发货也不回消息", false, "offline_transaction" },
+	{ "对方让我直接微信付钱给他，说比平台便宜，付完款就把我拉黑了",
+	    false, "offline_transaction" },
+	{ "I paid the seller directly through a WeChat transfer and never "
+	    "got the phone.", false, "offline_transaction" },
+	{ "The seller told me to pay him on WeChat instead of through the "
+	    "app to save fees, then he blocked me.", false,
+	    "offline_transaction" },
+	{ "下单的时候用微信支付付款成功了，订单却显示未支付，钱已经扣了",
+	    true, NULL },
+	{ "I paid with WeChat Pay at checkout in the app, the order says "
+	    "payment failed but the money is gone.", true, NULL },
+	{ "卖家加了我微信聊天，说会给我补发，结果到现在也没发货", true,
+	    NULL },
+	{ "The seller added me on WeChat to chat about the size, but the "
+	    "parcel still has not arrived.", true, NULL },
+};
+
+static void
+test_offline_deals(void **state)
+{
+	const Cdp__V1__OutOfScope	*oos;
+	struct classification		*c;
+	struct rules			*r;
+	struct line			 l;
+	json_t				*o;
+	char				 path[1024], err[512];
+	size_t				 i;
+
+	source_path(path, sizeof(path), "config/classifier-rules.conf");
+	if ((r = rules_load(path, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	for (i = 0; i < sizeof(offline_cases) / sizeof(offline_cases[0]);
+	    i++) {
+		o = json_pack("{s:s, s:s, s:b, s:f, s:s, s:s}", "id", "X",
+		    "description", offline_cases[i].text, "has_order",
+		    offline_cases[i].has_order, "amount_cny", 300.0,
+		    "demand", "refund", "channel", "hotline");
+		line_build(&l, o);
+		assert_non_null(c = classify(r, &l.facts));
+		oos = classification_oos(c);
+		if (offline_cases[i].reason == NULL ? oos != NULL :
+		    oos == NULL || strcmp(oos->reason_code,
+		    offline_cases[i].reason) != 0)
+			fail_msg("\"%s\": expected %s, got %s",
+			    offline_cases[i].text, offline_cases[i].reason ?
+			    offline_cases[i].reason : "in scope",
+			    oos != NULL ? oos->reason_code : "in scope");
+		classification_free(c);
+		json_decref(o);
+	}
+	rules_free(r);
 }
 
 int
@@ -396,7 +474,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_labelled),
-		cmocka_unit_test(test_heldout),
+		cmocka_unit_test(test_tuning2),
+		cmocka_unit_test(test_offline_deals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

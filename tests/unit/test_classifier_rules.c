@@ -579,6 +579,50 @@ test_error_rule_checks(void **state)
 	    "rule a is urgent without a flag saying why");
 }
 
+/*
+ * Group-complaint rules: without [group] sections only the SKU rule is on,
+ * with the settings' threshold and window; [group <by>] sections turn
+ * rules on with their own threshold and window (the settings' by default),
+ * and mistakes name their line.
+ */
+static void
+test_group_rules(void **state)
+{
+	const struct rule_group	*sku, *sub;
+	struct rules		*r;
+
+	r = load_ok("[settings]\ngroup_threshold = 4\ngroup_window = 2h\n");
+	sku = rules_group(r, GROUP_BY_SKU);
+	sub = rules_group(r, GROUP_BY_SUBCATEGORY);
+	assert_true(sku->enabled);
+	assert_int_equal(sku->threshold, 4);
+	assert_int_equal(sku->window_ms, 7200000);
+	assert_false(sub->enabled);
+	assert_int_equal(rules_group_window_max(r), 7200000);
+	rules_free(r);
+	r = load_ok("[group subcategory]\nthreshold = 8\nwindow = 1h\n"
+	    "[group sku]\nwindow = 90s\nenabled = no\n");
+	sku = rules_group(r, GROUP_BY_SKU);
+	sub = rules_group(r, GROUP_BY_SUBCATEGORY);
+	assert_false(sku->enabled);
+	assert_int_equal(sku->threshold, 5);
+	assert_int_equal(sku->window_ms, 90000);
+	assert_true(sub->enabled);
+	assert_string_equal(sub->name, "subcategory");
+	assert_int_equal(sub->threshold, 8);
+	assert_int_equal(sub->window_ms, 3600000);
+	assert_int_equal(rules_group_window_max(r), 3600000);
+	rules_free(r);
+	expect_error("[group merchant]\n", 1, "group");
+	expect_error("[group sku]\n[group sku]\n", 2,
+	    "duplicate section [group sku]");
+	expect_error("[group sku]\nthreshold = 1\n", 2,
+	    "bad threshold \"1\": an integer from 2 to 100000");
+	expect_error("[group sku]\nwindow = 30\n", 2, "bad window \"30\"");
+	expect_error("[group sku]\nsize = 3\n", 2,
+	    "unknown key \"size\" in [group]");
+}
+
 int
 main(void)
 {
@@ -601,6 +645,7 @@ main(void)
 		cmocka_unit_test(test_error_lists),
 		cmocka_unit_test(test_error_conditions),
 		cmocka_unit_test(test_error_rule_checks),
+		cmocka_unit_test(test_group_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
