@@ -295,6 +295,20 @@ void	emit_complaint_id(const char *seed, char out[14]);
  */
 #define SNAPSHOT_KEY	"order:%s"	/* an order's snapshot in Redis */
 
+/*
+ * Lua that turns a snapshot stored by an older classifier (one string of
+ * the whole OrderSnapshot) into the hash of parts in place: the whole goes
+ * into the order part with time 0, so any newer part replaces it and
+ * readers, which join the parts' bytes, still get the whole. Without it a
+ * key left from before the upgrade fails every script with WRONGTYPE.
+ */
+#define SNAPSHOT_LEGACY_LUA(key) \
+    "if redis.call('TYPE', " key ").ok == 'string' then\n" \
+    "  local whole = redis.call('GET', " key ")\n" \
+    "  redis.call('DEL', " key ")\n" \
+    "  redis.call('HSET', " key ", 'order', whole, 'order_at', '0')\n" \
+    "end\n"
+
 typedef void (*snapshot_fn)(void *arg, int rc, Cdp__V1__OrderSnapshot *snap);
 
 void	snapshot_start(struct classifier *c);

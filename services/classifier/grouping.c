@@ -42,6 +42,7 @@ static const char grouping_order_lua[] =
     "redis.call('PEXPIREAT', KEYS[1], math.max(t, tonumber(ARGV[3])) +\n"
     "    tonumber(ARGV[4]))\n"
     "local before = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. t)\n"
+    SNAPSHOT_LEGACY_LUA("KEYS[2]")
     "local o = redis.call('HGET', KEYS[2], 'order') or ''\n"
     "local s = redis.call('HGET', KEYS[2], 'scan') or ''\n"
     "return {before, o .. s}\n";

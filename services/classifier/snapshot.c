@@ -41,6 +41,7 @@
 
 static const char snapshot_lua[] =
     "local k, f, at = KEYS[1], ARGV[1], tonumber(ARGV[3])\n"
+    SNAPSHOT_LEGACY_LUA("k")
     "local old = tonumber(redis.call('HGET', k, f .. '_at') or '-1')\n"
     "if at >= old then\n"
     "  redis.call('HSET', k, f, ARGV[2], f .. '_at', ARGV[3])\n"
