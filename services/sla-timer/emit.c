@@ -38,7 +38,7 @@ struct envelope {
 	struct meta_ids		ids;
 };
 
-/* One firing being announced, and the policy its clock falls under. */
+/* One firing being announced, and the policy its clock runs under. */
 struct announcement {
 	struct slatimer		*t;
 	const char		*complaint_id;
@@ -335,8 +335,7 @@ emit_firing(struct slatimer *t, const char *complaint_id, const char *firing,
 	const struct sla_clock	*k = &s->c.clocks[d->index];
 	struct announcement	 a = {
 		.t = t, .complaint_id = complaint_id, .s = s, .k = k,
-		.pol = policy_find(t->policies, s->c.severity, s->c.category,
-		    k->clock),
+		.pol = clock_policy(&s->c, t->policies, k),
 		.firing = firing, .b = batch_new(fn, arg),
 	};
 

@@ -155,6 +155,8 @@ size_t	clock_due(const struct sla_complaint *c, int64_t now_ms,
 	    struct clock_due *out, size_t max);
 int64_t	clock_next_due(const struct sla_complaint *c);
 void	clock_mark_fired(struct sla_complaint *c, const struct clock_due *d);
+const struct sla_policy *clock_policy(const struct sla_complaint *c,
+	    const struct policy_set *ps, const struct sla_clock *k);
 const char *clock_name(Cdp__V1__SlaClock clock);
 
 /*

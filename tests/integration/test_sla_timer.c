@@ -236,6 +236,43 @@ test_waiting_on_the_customer_holds_the_clock(void **state)
 	free(id);
 }
 
+/*
+ * A clock keeps the policy it started under when a later classification is
+ * less urgent, and its breach sets off that policy's actions (the urgent
+ * coupon and escalation), not those of the complaint's current severity.
+ */
+static void
+test_breach_actions_come_from_the_clocks_policy(void **state)
+{
+	Cdp__V1__ComplaintEvent	*evs[4];
+	struct daemon		 d;
+	char			*id = testenv_unique("CS");
+	int64_t			 at, later;
+	size_t			 n;
+
+	start(&d, "sla-1");
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	wait_started(id);
+	classify(id, CDP__V1__SEVERITY__SEVERITY_NORMAL, &later);
+	n = testenv_wait_events(id, BODY(SLA_BREACHED), 1, 30000, evs, 4);
+	assert_int_equal(n, 1);
+	assert_string_equal(evs[0]->sla_breached->policy,
+	    "first_contact.urgent");
+	assert_int_equal(evs[0]->sla_breached->actions->coupon_fen, 1000);
+	assert_true(evs[0]->sla_breached->actions->escalate);
+	testenv_free_events(evs, n);
+	n = testenv_wait_events(id, BODY(COMPENSATION_ISSUED), 1, 10000, evs,
+	    4);
+	assert_int_equal(n, 1);
+	assert_int_equal(evs[0]->compensation_issued->amount_fen, 1000);
+	testenv_free_events(evs, n);
+	n = testenv_wait_events(id, BODY(ESCALATED), 1, 10000, evs, 4);
+	assert_int_equal(n, 1);
+	testenv_free_events(evs, n);
+	stop(&d);
+	free(id);
+}
+
 /* SIGKILL before the due time, restart after it: the breach fires once. */
 static void
 test_killed_before_due_fires_once_after_restart(void **state)
@@ -407,6 +444,8 @@ main(void)
 		    test_no_first_contact_warns_breaches_compensates_escalates_once),
 		cmocka_unit_test(test_first_contact_in_time_stops_the_clock),
 		cmocka_unit_test(test_waiting_on_the_customer_holds_the_clock),
+		cmocka_unit_test(
+		    test_breach_actions_come_from_the_clocks_policy),
 		cmocka_unit_test(
 		    test_killed_before_due_fires_once_after_restart),
 		cmocka_unit_test(
