@@ -4,7 +4,9 @@
  * goes off, each owned partition that has caught up with the log gives its
  * due complaints; each due warning or breach is claimed in Redis, sent, and
  * marked, one complaint at a time. A partition still replaying the log is
- * left alone: a later event may stop a clock that looks due now.
+ * left alone: a later event may stop a clock that looks due now. Each look
+ * also checks the partition's epoch, so state emptied under the daemon is
+ * rebuilt even when no event comes (store_lost).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,12 +28,20 @@
 #define FIRE_IDLE_MS		5000	/* safety net: look at least this often */
 #define FIRE_DUES_MAX		(2 * SLA_CLOCKS_MAX)
 
+/* The head of a due set, or nil when the partition's epoch is missing. */
+static const char fire_due_lua[] =
+    "if redis.call('EXISTS', KEYS[2]) == 0 then return false end\n"
+    "return redis.call('ZRANGE', KEYS[1], 0, ARGV[1], 'WITHSCORES')\n";
+
+static struct redis_script	*fire_due_script;
+
 struct firing {
 	struct slatimer		*t;
 	int32_t			 p;
 	char			*id;
 	int64_t			 now;
 	bool			 failed;	/* a due one is left to retry */
+	uint32_t		 rebuild;	/* the partition's, when loaded */
 	struct sla_state	 s;
 	struct clock_due	 dues[FIRE_DUES_MAX];
 	size_t			 n;
@@ -82,15 +92,25 @@ fire_on_saved(void *arg, int rc)
 {
 	struct firing	*f = arg;
 
-	if (rc != -1 && !f->failed)
+	if (rc >= 0 && !f->failed)
 		fire_rearm(f->t, clock_next_due(&f->s.c));
+	if (rc == -2)
+		store_lost(f->t, f->p);
 	firing_end(f);
 }
 
-/* Saves the marks; the partition's offset is not the firing's to move. */
+/*
+ * Saves the marks; the partition's offset is not the firing's to move, and
+ * clocks loaded before the partition's state was lost are not saved over
+ * its rebuild (the log has the firing's events).
+ */
 static void
 fire_save(struct firing *f)
 {
+	if (f->rebuild != store_rebuilds(f->t, f->p)) {
+		firing_end(f);
+		return;
+	}
 	if (store_save(f->t, f->p, f->id, &f->s, false, fire_on_saved, f) ==
 	    -1)
 		firing_end(f);
@@ -191,6 +211,7 @@ fire_complaint(struct slatimer *t, int32_t p, const char *id)
 	f->p = p;
 	f->id = xstrdup(id);
 	f->now = meta_now_ms();
+	f->rebuild = store_rebuilds(t, p);
 	if (store_load(t, p, id, fire_on_load, f) == -1)
 		firing_end(f);
 }
@@ -215,6 +236,8 @@ fire_on_due(struct redis *r, redisReply *reply, void *arg)
 
 	if (redis_reply_error(reply, "due set") ||
 	    reply->type != REDIS_REPLY_ARRAY) {
+		if (reply != NULL && reply->type == REDIS_REPLY_NIL)
+			store_lost(sc->t, sc->p);
 		free(sc);
 		return;
 	}
@@ -237,6 +260,8 @@ static void
 fire_partition(struct slatimer *t, int32_t p, int64_t now)
 {
 	struct scan	*sc;
+	char		*keys[2], batch[16];
+	int		 rc;
 
 	if (!kafka_consumer_caught_up(t->consumer, "complaints.events", p)) {
 		fire_rearm(t, now + FIRE_CATCH_UP_MS);
@@ -247,8 +272,14 @@ fire_partition(struct slatimer *t, int32_t p, int64_t now)
 	sc->p = p;
 	sc->now = now;
 	/* One more than a batch, to see whether more are due. */
-	if (redis_command(t->redis, fire_on_due, sc,
-	    "ZRANGE sla:{p%d}:due 0 %d WITHSCORES", (int)p, FIRE_BATCH) == -1)
+	keys[0] = xasprintf("sla:{p%d}:due", (int)p);
+	keys[1] = xasprintf("sla:{p%d}:epoch", (int)p);
+	snprintf(batch, sizeof(batch), "%d", FIRE_BATCH);
+	rc = redis_script_run(t->redis, fire_due_script, fire_on_due, sc, 2, 1,
+	    (const char *[]){ keys[0], keys[1], batch }, NULL);
+	free(keys[0]);
+	free(keys[1]);
+	if (rc == -1)
 		free(sc);
 }
 
@@ -273,6 +304,7 @@ fire_start(struct slatimer *t)
 {
 	if ((t->timer = evtimer_new(t->base, fire_on_timer, t)) == NULL)
 		fatalx("fire: cannot create the timer");
+	fire_due_script = redis_script_new(t->redis, fire_due_lua);
 	fire_arm(t, meta_now_ms() + FIRE_CATCH_UP_MS);
 }
 

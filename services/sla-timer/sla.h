@@ -186,6 +186,7 @@ struct slatimer {
 	char			*redis_host;
 	int			 redis_port;
 	bool			 owned[SLA_PARTITIONS_MAX];
+	uint32_t		 rebuilds[SLA_PARTITIONS_MAX]; /* store_lost */
 	struct event		*timer;
 	int64_t			 armed_at;
 	struct keylock		*busy;		/* complaints being changed */
@@ -208,7 +209,10 @@ int	store_claim(struct slatimer *t, int32_t p, const char *id,
 	    const char *firing, store_done_fn fn, void *arg);
 int	store_release(struct slatimer *t, int32_t p, const char *id,
 	    const char *firing);
-int64_t	store_start_offset(void *arg, const char *topic, int32_t p);
+void	store_start_offset(void *arg, const char *topic, int32_t p,
+	    uint64_t ticket);
+void	store_lost(struct slatimer *t, int32_t p);
+uint32_t store_rebuilds(const struct slatimer *t, int32_t p);
 int	store_wipe(const char *host, int port, bool keep_firings);
 
 /* emit.c: SLA events to complaints.events, ids derived from their cause. */

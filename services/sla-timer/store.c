@@ -8,10 +8,16 @@
  *   sla:{p<N>}:due              complaints by their next due time
  *   sla:{p<N>}:f:<complaint>    warnings and breaches already fired
  *   sla:{p<N>}:offset           the last offset applied from partition N
+ *   sla:{p<N>}:epoch            present while the partition's state is
  *
  * A save writes the clocks, the due entry and the offset in one script, so
  * they never disagree. A firing is claimed by adding it to the fired set
  * before its event is produced, and released if the produce fails.
+ *
+ * The epoch is written when the partition is taken up, and every save
+ * refuses to write without it: a Redis emptied under the running daemon
+ * (FLUSHALL, a lost replica) is noticed, never mistaken for a partition
+ * without clocks, and the partition is read again from the beginning.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +27,17 @@
 
 #include "kafka.h"
 #include "log.h"
+#include "meta.h"
+#include "metrics.h"
 #include "redis.h"
 #include "sla.h"
+#include "startoffset.h"
 #include "xmalloc.h"
 
 #define STORE_FIRED_TTL_MS	"15552000000"	/* 180 days */
 
 static const char store_save_lua[] =
+    "if redis.call('EXISTS', KEYS[4]) == 0 then return -2 end\n"
     "redis.call('SET', KEYS[1], ARGV[1])\n"
     "if tonumber(ARGV[3]) > 0 then\n"
     "  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])\n"
@@ -40,8 +50,16 @@ static const char store_claim_lua[] =
     "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
     "return n\n";
 
+/* Takes up a partition: its epoch, and the offset to resume after. */
+static const char store_start_lua[] =
+    "if redis.call('EXISTS', KEYS[2]) == 0 then\n"
+    "  redis.call('SET', KEYS[2], ARGV[1])\n"
+    "end\n"
+    "return redis.call('GET', KEYS[1])\n";
+
 static struct redis_script	*store_save_script;
 static struct redis_script	*store_claim_script;
+static struct redis_script	*store_start_script;
 
 struct op {
 	store_load_fn	 load;
@@ -54,6 +72,7 @@ store_start(struct slatimer *t)
 {
 	store_save_script = redis_script_new(t->redis, store_save_lua);
 	store_claim_script = redis_script_new(t->redis, store_claim_lua);
+	store_start_script = redis_script_new(t->redis, store_start_lua);
 }
 
 static struct op *
@@ -114,28 +133,29 @@ store_on_done(struct redis *r, redisReply *reply, void *arg)
 
 /*
  * Writes the clocks, the complaint's next due time and, when at_offset,
- * s->offset as the partition's offset, together; fn gets 1, or -1 on
- * failure.
+ * s->offset as the partition's offset, together; fn gets 1, -1 on
+ * failure, or -2 when the partition's state is gone (store_lost).
  */
 int
 store_save(struct slatimer *t, int32_t p, const char *id,
     const struct sla_state *s, bool at_offset, store_done_fn fn, void *arg)
 {
 	struct op	*o = op_new(NULL, fn, arg);
-	char		*keys[3], due[24], offset[24] = "";
+	char		*keys[4], due[24], offset[24] = "";
 	char		*json = state_encode(s);
 	int		 i, rc;
 
 	keys[0] = xasprintf("sla:{p%d}:c:%s", (int)p, id);
 	keys[1] = xasprintf("sla:{p%d}:due", (int)p);
 	keys[2] = xasprintf("sla:{p%d}:offset", (int)p);
+	keys[3] = xasprintf("sla:{p%d}:epoch", (int)p);
 	snprintf(due, sizeof(due), "%lld", (long long)clock_next_due(&s->c));
 	if (at_offset)
 		snprintf(offset, sizeof(offset), "%lld", (long long)s->offset);
-	rc = redis_script_run(t->redis, store_save_script, store_on_done, o, 3,
-	    4, (const char *[]){ keys[0], keys[1], keys[2], json, id, due,
-	    offset }, NULL);
-	for (i = 0; i < 3; i++)
+	rc = redis_script_run(t->redis, store_save_script, store_on_done, o, 4,
+	    4, (const char *[]){ keys[0], keys[1], keys[2], keys[3], json, id,
+	    due, offset }, NULL);
+	for (i = 0; i < 4; i++)
 		free(keys[i]);
 	free(json);
 	if (rc == -1)
@@ -177,26 +197,60 @@ store_release(struct slatimer *t, int32_t p, const char *id,
 }
 
 /*
- * Where a newly assigned partition resumes: after its stored offset, or
- * from the beginning when Redis has none, which rebuilds every clock from
- * the log. Asked synchronously during the rebalance.
+ * Where a newly assigned (or restarted) partition resumes: after its stored
+ * offset, or from the beginning when Redis has none, which rebuilds every
+ * clock from the log. The same script writes the partition's epoch, so its
+ * saves are accepted from now on. Asked from the loop; while Redis does
+ * not answer, the partition waits.
  */
-int64_t
-store_start_offset(void *arg, const char *topic, int32_t p)
+void
+store_start_offset(void *arg, const char *topic, int32_t p, uint64_t ticket)
 {
-	struct slatimer	*t = arg;
-	char		 key[64];
-	long long	 offset;
-	int		 found;
+	struct slatimer		*t = arg;
+	struct startoffset	*s;
+	char			*keys[2], now[24];
+	int			 rc;
 
-	snprintf(key, sizeof(key), "sla:{p%d}:offset", (int)p);
-	found = redis_get_int_sync(t->redis_host, t->redis_port, key, &offset);
-	if (found == -1)
-		log_warnx("store: Redis unavailable; replaying partition %d",
-		    (int)p);
-	log_info("store: partition %d from %s", (int)p, found == 1 ?
-	    "its stored offset" : "the beginning (rebuild)");
-	return found == 1 ? offset + 1 : RD_KAFKA_OFFSET_BEGINNING;
+	s = startoffset_new(&t->consumer, topic, p, ticket);
+	keys[0] = xasprintf("sla:{p%d}:offset", (int)p);
+	keys[1] = xasprintf("sla:{p%d}:epoch", (int)p);
+	snprintf(now, sizeof(now), "%lld", (long long)meta_now_ms());
+	rc = redis_script_run(t->redis, store_start_script,
+	    startoffset_on_reply, s, 2, 1,
+	    (const char *[]){ keys[0], keys[1], now }, NULL);
+	free(keys[0]);
+	free(keys[1]);
+	if (rc == -1)
+		startoffset_refused(s);
+}
+
+/*
+ * The partition's state is gone from Redis under the running daemon (its
+ * epoch is missing): the partition is read again from the beginning,
+ * and fired only once it has caught up, as at a start on an empty Redis.
+ */
+void
+store_lost(struct slatimer *t, int32_t p)
+{
+	if (p < 0 || p >= SLA_PARTITIONS_MAX || t->consumer == NULL)
+		return;
+	t->rebuilds[p]++;
+	metrics_inc(metrics_counter("sla_state_rebuilds_total",
+	    "Partitions read again from the beginning after their state "
+	    "was found missing in Redis.", ""));
+	log_warnx("store: the state of partition %d is gone from Redis; "
+	    "rebuilding it from the log", (int)p);
+	kafka_consumer_restart(t->consumer, "complaints.events", p);
+}
+
+/*
+ * How often the partition's state was found lost: work loaded before a
+ * loss must not be saved after it.
+ */
+uint32_t
+store_rebuilds(const struct slatimer *t, int32_t p)
+{
+	return p >= 0 && p < SLA_PARTITIONS_MAX ? t->rebuilds[p] : 0;
 }
 
 /*

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "meta.h"
 #include "testenv.h"
+#include "testhttp.h"
 #include "testproc.h"
 #include "xmalloc.h"
 
@@ -45,9 +46,10 @@ write_policy(void)
 	fclose(f);
 }
 
+/* Starts the daemon with up to two more settings, ready or not. */
 static void
-start_with(struct daemon *d, const char *instance, const char *policy,
-    const char *arg)
+spawn(struct daemon *d, const char *instance, const char *policy,
+    const char *arg, const char *more1, const char *more2)
 {
 	char	*listen, *id, *pol;
 
@@ -56,14 +58,23 @@ start_with(struct daemon *d, const char *instance, const char *policy,
 	id = xasprintf("INSTANCE_ID=%s", instance);
 	pol = xasprintf("SLA_POLICY_FILE=%s", policy);
 	{
-		const char *env[] = { listen, id, "LOG_LEVEL=warn", pol, NULL };
+		const char *env[] = { listen, id, "LOG_LEVEL=warn", pol, more1,
+		    more2, NULL };
 
 		d->pid = testproc_spawn_arg("sla-timer", env, arg);
 	}
-	assert_true(testproc_wait_http(d->port, "/readyz", 200, 60000));
+	assert_true(testproc_wait_http(d->port, "/healthz", 200, 30000));
 	free(listen);
 	free(id);
 	free(pol);
+}
+
+static void
+start_with(struct daemon *d, const char *instance, const char *policy,
+    const char *arg)
+{
+	spawn(d, instance, policy, arg, NULL, NULL);
+	assert_true(testproc_wait_http(d->port, "/readyz", 200, 60000));
 }
 
 static void
@@ -326,6 +337,97 @@ test_flushall_rebuilds_from_kafka_and_fires_once(void **state)
 	free(id);
 }
 
+/*
+ * Redis emptied under the running daemon: the partition's missing epoch is
+ * noticed, the clocks are rebuilt from the log, and an open clock still
+ * breaches, once; a breach that fired before the flush does not fire again.
+ */
+static void
+test_flushall_while_running_rebuilds_and_fires_once(void **state)
+{
+	struct daemon	 d;
+	char		*before = testenv_unique("CS"), *id = testenv_unique("CS");
+	int64_t		 at;
+
+	start(&d, "sla-1");
+	classify(before, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	expect_breach(before, at, true);
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	wait_started(id);
+	intake_redis("FLUSHALL");
+	expect_breach(id, at, false);
+	sleep(2);
+	assert_int_equal(count(id, BODY(SLA_BREACHED)), 1);
+	assert_int_equal(count(id, BODY(COMPENSATION_ISSUED)), 1);
+	assert_int_equal(count(before, BODY(SLA_BREACHED)), 1);
+	stop(&d);
+	free(before);
+	free(id);
+}
+
+/* A sample's value from the daemon's /metrics, 0 when absent. */
+static double
+metric(const struct daemon *d, const char *sample)
+{
+	struct testhttp_response	 r;
+	const char			*at;
+	double				 v = 0;
+
+	assert_int_equal(testhttp_request(d->port, "GET", "/metrics", NULL,
+	    NULL, &r), 0);
+	if ((at = strstr(r.body, sample)) != NULL)
+		v = strtod(at + strlen(sample), NULL);
+	testhttp_free(&r);
+	return v;
+}
+
+#define CONSUMED	"kafka_consumed_total{group=\"sla-timer\"} "
+#define FILLERS		20
+
+/*
+ * Redis down when the partitions are assigned: they wait, paused, and the
+ * daemon is not ready, saying why; once Redis answers, they resume after
+ * their stored offsets (a handful of messages consumed, not the whole log
+ * again), and an event sent meanwhile is applied.
+ */
+static void
+test_redis_down_at_assignment_waits_then_resumes(void **state)
+{
+	struct testhttp_response	 r;
+	struct daemon			 d;
+	char				*id = testenv_unique("CS"), *f;
+	int64_t				 at;
+	int				 i;
+
+	start(&d, "sla-1");
+	for (i = 0; i < FILLERS; i++) {
+		f = testenv_unique("CF");
+		act(f, CDP__V1__ACTION__ACTION_FIRST_CONTACT);
+		free(f);
+	}
+	for (i = 0; i < 100 && metric(&d, CONSUMED) < FILLERS; i++)
+		usleep(100000);
+	stop(&d);
+	assert_int_equal(testenv_dev("redis stop test"), 0);
+	spawn(&d, "sla-1", POLICY_FILE, NULL, NULL, NULL);
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	sleep(8);	/* joined, assigned, waiting */
+	assert_int_equal(testhttp_request(d.port, "GET", "/readyz", NULL,
+	    NULL, &r), 0);
+	assert_int_equal(r.status, 503);
+	assert_non_null(strstr(r.body, "waits for its start offset"));
+	testhttp_free(&r);
+	assert_true(metric(&d, CONSUMED) == 0);
+	assert_int_equal(testenv_dev("redis start test"), 0);
+	assert_true(testproc_wait_http(d.port, "/readyz", 200, 30000));
+	expect_breach(id, at, false);
+	print_message("consumed after Redis came back: %.0f\n",
+	    metric(&d, CONSUMED));
+	assert_true(metric(&d, CONSUMED) < FILLERS);
+	stop(&d);
+	free(id);
+}
+
 /* Two instances share the partitions: every breach fires, none twice. */
 static void
 test_two_instances_fire_each_breach_once(void **state)
@@ -450,6 +552,10 @@ main(void)
 		    test_killed_before_due_fires_once_after_restart),
 		cmocka_unit_test(
 		    test_flushall_rebuilds_from_kafka_and_fires_once),
+		cmocka_unit_test(
+		    test_flushall_while_running_rebuilds_and_fires_once),
+		cmocka_unit_test(
+		    test_redis_down_at_assignment_waits_then_resumes),
 		cmocka_unit_test(test_two_instances_fire_each_breach_once),
 		cmocka_unit_test(test_intake_shows_the_clocks),
 		cmocka_unit_test(
