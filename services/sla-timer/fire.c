@@ -3,14 +3,20 @@
  * owned partitions and re-armed whenever an earlier one appears. When it
  * goes off, each owned partition that has caught up with the log gives its
  * due complaints; each due warning or breach is claimed in Redis, sent, and
- * marked, one complaint at a time. A partition still replaying the log is
- * left alone: a later event may stop a clock that looks due now. Each look
+ * marked, one complaint at a time (store.c has the claim and the marks).
+ * A firing the broker did not wholly confirm is tried again a second later
+ * by the same process, which keeps its claim and the complaint's lock:
+ * its own breach event, consumed meanwhile, would otherwise mark the clock
+ * breached and the missing coupon or escalation would never go. A
+ * partition still replaying the log is left alone: a later event may stop
+ * a clock that looks due now. Each look
  * also checks the partition's epoch, so state emptied under the daemon is
  * rebuilt even when no event comes (store_lost).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kafka.h"
 #include "keylock.h"
@@ -26,6 +32,7 @@
 #define FIRE_BUSY_MS		50
 #define FIRE_CATCH_UP_MS	200
 #define FIRE_IDLE_MS		5000	/* safety net: look at least this often */
+#define FIRE_RETRY_MS		1000	/* a firing not wholly confirmed */
 #define FIRE_DUES_MAX		(2 * SLA_CLOCKS_MAX)
 
 /* The head of a due set, or nil when the partition's epoch is missing. */
@@ -47,9 +54,14 @@ struct firing {
 	size_t			 n;
 	size_t			 next;
 	char			 name[192];
+	unsigned		 sent;		/* parts confirmed (EMIT_PART_*) */
+	struct event		*retry_ev;
+	struct firing		*next_retry;	/* in t->retrying */
 };
 
 static void	fire_next_due(struct firing *f);
+static void	fire_retry_later(struct firing *f);
+static void	fire_claim(struct firing *f);
 
 static void
 fire_arm(struct slatimer *t, int64_t at_ms)
@@ -78,6 +90,8 @@ fire_rearm(struct slatimer *t, int64_t at_ms)
 static void
 firing_end(struct firing *f)
 {
+	if (f->retry_ev != NULL)
+		event_free(f->retry_ev);
 	keylock_give(f->t->busy, f->id);
 	free(f->id);
 	free(f);
@@ -123,6 +137,20 @@ fire_fail(struct firing *f)
 	fire_save(f);
 }
 
+/*
+ * The firing failed: before any part of it was sent, the next look tries
+ * again (the claim stays this process's); after, the same process goes on
+ * trying (fire_retry_later).
+ */
+static void
+fire_failed(struct firing *f)
+{
+	if (f->sent != 0)
+		fire_retry_later(f);
+	else
+		fire_fail(f);
+}
+
 static void
 fire_on_sent(void *arg, bool ok)
 {
@@ -130,12 +158,13 @@ fire_on_sent(void *arg, bool ok)
 	const struct clock_due	*d = &f->dues[f->next - 1];
 
 	if (!ok) {
-		log_warnx("fire: %s not sent; released for the next try",
-		    f->name);
-		store_release(f->t, f->p, f->id, f->name);
-		fire_fail(f);
+		log_warnx("fire: %s not wholly sent; trying again", f->name);
+		if (f->sent != 0)
+			store_mark(f->t, f->p, f->id, f->name, f->sent, false);
+		fire_failed(f);
 		return;
 	}
+	store_mark(f->t, f->p, f->id, f->name, f->sent, true);
 	clock_mark_fired(&f->s.c, d);
 	metrics_inc(metrics_counter(d->kind == CLOCK_DUE_WARNING ?
 	    "sla_warnings_total" : "sla_breaches_total",
@@ -154,7 +183,11 @@ fire_on_claimed(void *arg, int rc)
 	const struct clock_due	*d = &f->dues[f->next - 1];
 
 	if (rc == -1) {
-		fire_fail(f);
+		fire_failed(f);
+		return;
+	}
+	if (rc == STORE_CLAIM_HELD) {
+		fire_fail(f);	/* the next look tries again */
 		return;
 	}
 	if (rc == 0) {		/* fired before: only the mark was missing */
@@ -162,8 +195,49 @@ fire_on_claimed(void *arg, int rc)
 		fire_next_due(f);
 		return;
 	}
-	if (emit_firing(f->t, f->id, f->name, &f->s, d, fire_on_sent, f) == -1)
+	if (fault_hit("exit_after_claim"))
+		_exit(75);
+	f->sent = (unsigned)rc - 1;
+	if (emit_firing(f->t, f->id, f->name, &f->s, d, &f->sent, fire_on_sent,
+	    f) == -1)
 		fire_on_sent(f, false);
+}
+
+static void
+fire_claim(struct firing *f)
+{
+	if (store_claim(f->t, f->p, f->id, f->name, fire_on_claimed, f) == -1)
+		fire_failed(f);
+}
+
+static void
+fire_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct firing	*f = arg, **pp;
+
+	for (pp = &f->t->retrying; *pp != f; pp = &(*pp)->next_retry)
+		;
+	*pp = f->next_retry;
+	fire_claim(f);
+}
+
+/* Tries the current firing again soon, claim renewed, parts not resent. */
+static void
+fire_retry_later(struct firing *f)
+{
+	struct timeval	tv = { FIRE_RETRY_MS / 1000,
+			    (FIRE_RETRY_MS % 1000) * 1000 };
+
+	if (f->t->stopping) {
+		fire_fail(f);
+		return;
+	}
+	if (f->retry_ev == NULL &&
+	    (f->retry_ev = evtimer_new(f->t->base, fire_on_retry, f)) == NULL)
+		fatalx("fire: cannot create a retry timer");
+	f->next_retry = f->t->retrying;
+	f->t->retrying = f;
+	evtimer_add(f->retry_ev, &tv);
 }
 
 static void
@@ -178,8 +252,8 @@ fire_next_due(struct firing *f)
 	d = &f->dues[f->next++];
 	emit_firing_id(f->id, &f->s.c.clocks[d->index], d->kind, f->name,
 	    sizeof(f->name));
-	if (store_claim(f->t, f->p, f->id, f->name, fire_on_claimed, f) == -1)
-		fire_fail(f);
+	f->sent = 0;
+	fire_claim(f);
 }
 
 static void
@@ -320,4 +394,19 @@ fire_assign(struct slatimer *t, int32_t p, bool owned)
 	t->owned[p] = owned;
 	if (owned)
 		fire_rearm(t, meta_now_ms());
+}
+
+/*
+ * At shutdown: firings waiting to be tried again end here; their claims
+ * expire unmarked, and the next owner sends what is missing.
+ */
+void
+fire_stop(struct slatimer *t)
+{
+	struct firing	*f;
+
+	while ((f = t->retrying) != NULL) {
+		t->retrying = f->next_retry;
+		firing_end(f);
+	}
 }

@@ -6,13 +6,21 @@
  *
  *   sla:{p<N>}:c:<complaint>    the complaint's clocks (state.c)
  *   sla:{p<N>}:due              complaints by their next due time
- *   sla:{p<N>}:f:<complaint>    warnings and breaches already fired
+ *   sla:{p<N>}:f:<complaint>    warnings and breaches fired (marks)
+ *   sla:{p<N>}:claim:<firing>   a firing under way, and by whom (expires)
  *   sla:{p<N>}:offset           the last offset applied from partition N
  *   sla:{p<N>}:epoch            present while the partition's state is
  *
  * A save writes the clocks, the due entry and the offset in one script, so
- * they never disagree. A firing is claimed by adding it to the fired set
- * before its event is produced, and released if the produce fails.
+ * they never disagree.
+ *
+ * A firing (a warning, or a breach with its coupon and escalation) is
+ * claimed before its events are produced, with a key that expires
+ * (SLA_CLAIM_TTL_MS). It is marked fired in the fired set only once the
+ * broker confirmed every one of its events; the parts confirmed before a
+ * failure are marked too ("<firing>#<part>"), so a retry sends only the
+ * rest. A daemon that dies inside the window leaves an unmarked claim,
+ * and once it expires the firing is sent again with the same derived ids.
  *
  * The epoch is written when the partition is taken up, and every save
  * refuses to write without it: a Redis emptied under the running daemon
@@ -45,10 +53,41 @@ static const char store_save_lua[] =
     "if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end\n"
     "return 1\n";
 
+/*
+ * 0: fired before; -3: another process holds the claim; otherwise this
+ * process holds it now, and the answer is 1 + the parts confirmed before.
+ */
 static const char store_claim_lua[] =
-    "local n = redis.call('SADD', KEYS[1], ARGV[1])\n"
-    "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
-    "return n\n";
+    "if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end\n"
+    "local held = redis.call('GET', KEYS[2])\n"
+    "if held and held ~= ARGV[2] then return -3 end\n"
+    "redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])\n"
+    "local sent = 0\n"
+    "for _, bit in ipairs({1, 2, 4}) do\n"
+    "  if redis.call('SISMEMBER', KEYS[1], ARGV[1] .. '#' .. bit) == 1 then\n"
+    "    sent = sent + bit\n"
+    "  end\n"
+    "end\n"
+    "return 1 + sent\n";
+
+/* Records the parts confirmed; when done, the firing and not its parts. */
+static const char store_mark_lua[] =
+    "local sent = tonumber(ARGV[3])\n"
+    "for _, bit in ipairs({1, 2, 4}) do\n"
+    "  local part = ARGV[1] .. '#' .. bit\n"
+    "  if ARGV[4] == '1' then redis.call('SREM', KEYS[1], part)\n"
+    "  elseif sent % (2 * bit) >= bit then\n"
+    "    redis.call('SADD', KEYS[1], part)\n"
+    "  end\n"
+    "end\n"
+    "if ARGV[4] == '1' then\n"
+    "  redis.call('SADD', KEYS[1], ARGV[1])\n"
+    "  if redis.call('GET', KEYS[2]) == ARGV[2] then\n"
+    "    redis.call('DEL', KEYS[2])\n"
+    "  end\n"
+    "end\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[5])\n"
+    "return 1\n";
 
 /* Takes up a partition: its epoch, and the offset to resume after. */
 static const char store_start_lua[] =
@@ -59,6 +98,7 @@ static const char store_start_lua[] =
 
 static struct redis_script	*store_save_script;
 static struct redis_script	*store_claim_script;
+static struct redis_script	*store_mark_script;
 static struct redis_script	*store_start_script;
 
 struct op {
@@ -72,6 +112,7 @@ store_start(struct slatimer *t)
 {
 	store_save_script = redis_script_new(t->redis, store_save_lua);
 	store_claim_script = redis_script_new(t->redis, store_claim_lua);
+	store_mark_script = redis_script_new(t->redis, store_mark_lua);
 	store_start_script = redis_script_new(t->redis, store_start_lua);
 }
 
@@ -163,37 +204,60 @@ store_save(struct slatimer *t, int32_t p, const char *id,
 	return rc;
 }
 
-/* Claims one firing; fn gets 1 when this caller claimed it, 0 if fired. */
+/*
+ * Claims one firing for this process (again, when it holds the claim
+ * already): fn gets 1 + the parts confirmed before, 0 if it was fired,
+ * STORE_CLAIM_HELD if another process holds an unexpired claim, or -1.
+ */
 int
 store_claim(struct slatimer *t, int32_t p, const char *id, const char *firing,
     store_done_fn fn, void *arg)
 {
 	struct op	*o = op_new(NULL, fn, arg);
-	char		*key = xasprintf("sla:{p%d}:f:%s", (int)p, id);
-	const char	*args[3] = { key, firing, STORE_FIRED_TTL_MS };
+	char		*keys[2], ttl[24];
 	int		 rc;
 
+	keys[0] = xasprintf("sla:{p%d}:f:%s", (int)p, id);
+	keys[1] = xasprintf("sla:{p%d}:claim:%s", (int)p, firing);
+	snprintf(ttl, sizeof(ttl), "%lld", t->claim_ttl_ms);
 	rc = redis_script_run(t->redis, store_claim_script, store_on_done, o,
-	    1, 2, args, NULL);
-	free(key);
+	    2, 3, (const char *[]){ keys[0], keys[1], firing, t->token, ttl },
+	    NULL);
+	free(keys[0]);
+	free(keys[1]);
 	if (rc == -1)
 		free(o);
 	return rc;
 }
 
 static void
-store_on_released(struct redis *r, redisReply *reply, void *arg)
+store_on_marked(struct redis *r, redisReply *reply, void *arg)
 {
-	redis_reply_error(reply, "release firing");
+	redis_reply_error(reply, "mark firing");
 }
 
-/* Gives a claim back so the firing is tried again. */
+/*
+ * Marks the parts of a firing the broker confirmed (EMIT_PART_*); done
+ * when that is all of them, which also gives up the claim. A mark that is
+ * lost leaves the claim to expire, and the firing is sent again with the
+ * same ids, which consumers drop.
+ */
 int
-store_release(struct slatimer *t, int32_t p, const char *id,
-    const char *firing)
+store_mark(struct slatimer *t, int32_t p, const char *id, const char *firing,
+    unsigned sent, bool done)
 {
-	return redis_command(t->redis, store_on_released, NULL,
-	    "SREM sla:{p%d}:f:%s %s", (int)p, id, firing);
+	char	*keys[2], parts[16];
+	int	 rc;
+
+	keys[0] = xasprintf("sla:{p%d}:f:%s", (int)p, id);
+	keys[1] = xasprintf("sla:{p%d}:claim:%s", (int)p, firing);
+	snprintf(parts, sizeof(parts), "%u", sent);
+	rc = redis_script_run(t->redis, store_mark_script, store_on_marked,
+	    NULL, 2, 5, (const char *[]){ keys[0], keys[1], firing, t->token,
+	    parts, done ? "1" : "0", STORE_FIRED_TTL_MS }, NULL);
+	free(keys[0]);
+	free(keys[1]);
+	return rc;
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "cdp/v1/complaint.pb-c.h"
 #include "intake_harness.h"
@@ -428,6 +429,86 @@ test_redis_down_at_assignment_waits_then_resumes(void **state)
 	free(id);
 }
 
+/* Waits up to timeout_ms for the daemon to end by itself; its status. */
+static int
+wait_exit(struct daemon *d, int timeout_ms)
+{
+	int	status, waited;
+
+	for (waited = 0; waited < timeout_ms; waited += 50) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(50000);
+	}
+	testproc_kill(d->pid);
+	return -1;
+}
+
+/* Exactly one event of each of the complaint's firings on the topic. */
+static void
+expect_each_fired_once(const char *id)
+{
+	assert_int_equal(count(id, BODY(SLA_WARNING)), 1);
+	assert_int_equal(count(id, BODY(SLA_BREACHED)), 1);
+	assert_int_equal(count(id, BODY(COMPENSATION_ISSUED)), 1);
+	assert_int_equal(count(id, BODY(ESCALATED)), 1);
+}
+
+/*
+ * The daemon dies between a firing's claim and its events (the test
+ * fault ends it right after the claim of the warning): the claim expires
+ * unmarked, and the restarted daemon fires the warning, then the breach
+ * with its coupon and escalation, each once (counting every copy on the
+ * topic, not only distinct ids).
+ */
+static void
+test_killed_inside_the_claim_window_fires_once_after_restart(void **state)
+{
+	struct daemon	 d;
+	char		*id = testenv_unique("CS");
+	int64_t		 at;
+
+	spawn(&d, "sla-1", POLICY_FILE, NULL, "SLA_TEST_FAULT=exit_after_claim",
+	    "SLA_CLAIM_TTL_MS=2000");
+	assert_true(testproc_wait_http(d.port, "/readyz", 200, 60000));
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	assert_int_equal(wait_exit(&d, 30000), 75);
+	assert_int_equal(count(id, BODY(SLA_WARNING)), 0);
+	spawn(&d, "sla-1", POLICY_FILE, NULL, "SLA_CLAIM_TTL_MS=2000", NULL);
+	expect_breach(id, at, false);
+	sleep(2);
+	expect_each_fired_once(id);
+	stop(&d);
+	free(id);
+}
+
+/*
+ * The broker refuses a breach's coupon: the breach it did take is not sent
+ * again; the coupon and the escalation follow on the next try, once.
+ */
+static void
+test_a_refused_coupon_does_not_resend_the_breach(void **state)
+{
+	Cdp__V1__ComplaintEvent	*evs[4];
+	struct daemon		 d;
+	char			*id = testenv_unique("CS");
+	int64_t			 at;
+	size_t			 n;
+
+	spawn(&d, "sla-1", POLICY_FILE, NULL, "SLA_TEST_FAULT=fail_coupon",
+	    NULL);
+	assert_true(testproc_wait_http(d.port, "/readyz", 200, 60000));
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	expect_breach(id, at, true);
+	n = testenv_wait_events(id, BODY(ESCALATED), 1, 20000, evs, 4);
+	assert_int_equal(n, 1);
+	testenv_free_events(evs, n);
+	sleep(2);
+	expect_each_fired_once(id);
+	stop(&d);
+	free(id);
+}
+
 /* Two instances share the partitions: every breach fires, none twice. */
 static void
 test_two_instances_fire_each_breach_once(void **state)
@@ -556,6 +637,10 @@ main(void)
 		    test_flushall_while_running_rebuilds_and_fires_once),
 		cmocka_unit_test(
 		    test_redis_down_at_assignment_waits_then_resumes),
+		cmocka_unit_test(
+		    test_killed_inside_the_claim_window_fires_once_after_restart),
+		cmocka_unit_test(
+		    test_a_refused_coupon_does_not_resend_the_breach),
 		cmocka_unit_test(test_two_instances_fire_each_breach_once),
 		cmocka_unit_test(test_intake_shows_the_clocks),
 		cmocka_unit_test(
