@@ -32,6 +32,7 @@ static struct daemon_settings	ds;
 static struct {
 	char		*policy_file;
 	long long	 claim_ttl_ms;
+	long long	 retention_s;
 } settings;
 
 static const struct config_setting settings_table[] = {
@@ -40,6 +41,9 @@ static const struct config_setting settings_table[] = {
 	{ "SLA_CLAIM_TTL_MS", CONFIG_INT, "60000", 1000, 3600000, NULL,
 	    "how long a firing's claim outlives a daemon that died holding it",
 	    &settings.claim_ttl_ms },
+	{ "SLA_CLOSED_RETENTION_S", CONFIG_INT, "7776000", 1, 315360000, NULL,
+	    "how long a closed complaint's clocks stay in Redis (90 days)",
+	    &settings.retention_s },
 };
 
 #define NSETTINGS	(sizeof(settings_table) / sizeof(settings_table[0]))
@@ -81,6 +85,7 @@ slatimer_setup(int argc, char **argv)
 	timer.redis_host = ds.redis_host;
 	timer.redis_port = ds.redis_port;
 	timer.claim_ttl_ms = settings.claim_ttl_ms;
+	timer.retention_s = settings.retention_s;
 	snprintf(timer.token, sizeof(timer.token), "%s:%ld:%lld",
 	    ds.instance_id != NULL ? ds.instance_id : "", (long)getpid(),
 	    (long long)meta_now_ms());

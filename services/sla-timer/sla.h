@@ -172,6 +172,7 @@ struct sla_state {
 void	state_init(struct sla_state *s);
 char	*state_encode(const struct sla_state *s);
 int	 state_decode(const char *json, size_t len, struct sla_state *s);
+bool	 state_closed(const struct sla_state *s);
 
 /* The daemon's state, owned by main.c and lent to the I/O modules. */
 #define SLA_PARTITIONS_MAX	256
@@ -188,6 +189,7 @@ struct slatimer {
 	bool			 owned[SLA_PARTITIONS_MAX];
 	uint32_t		 rebuilds[SLA_PARTITIONS_MAX]; /* store_lost */
 	long long		 claim_ttl_ms;	/* SLA_CLAIM_TTL_MS */
+	long long		 retention_s;	/* SLA_CLOSED_RETENTION_S */
 	char			 token[96];	/* this process, in its claims */
 	struct firing		*retrying;	/* firings waiting to retry */
 	struct event		*timer;

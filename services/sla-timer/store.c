@@ -11,6 +11,10 @@
  *   sla:{p<N>}:offset           the last offset applied from partition N
  *   sla:{p<N>}:epoch            present while the partition's state is
  *
+ * A closed complaint's clocks and fired set expire after the retention
+ * (SLA_CLOSED_RETENTION_S, 90 days), counted from its last save; a reopen
+ * within it saves the clocks again, without an expiry (SET drops it).
+ *
  * A save writes the clocks, the due entry and the offset in one script, so
  * they never disagree.
  *
@@ -51,6 +55,10 @@ static const char store_save_lua[] =
     "  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])\n"
     "else redis.call('ZREM', KEYS[2], ARGV[2]) end\n"
     "if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end\n"
+    "if ARGV[5] ~= '' then\n"
+    "  redis.call('PEXPIRE', KEYS[1], ARGV[5])\n"
+    "  redis.call('PEXPIRE', KEYS[5], ARGV[5])\n"
+    "end\n"
     "return 1\n";
 
 /*
@@ -174,15 +182,16 @@ store_on_done(struct redis *r, redisReply *reply, void *arg)
 
 /*
  * Writes the clocks, the complaint's next due time and, when at_offset,
- * s->offset as the partition's offset, together; fn gets 1, -1 on
- * failure, or -2 when the partition's state is gone (store_lost).
+ * s->offset as the partition's offset, together, with the retention's
+ * expiry when the complaint is closed; fn gets 1, -1 on failure, or -2
+ * when the partition's state is gone (store_lost).
  */
 int
 store_save(struct slatimer *t, int32_t p, const char *id,
     const struct sla_state *s, bool at_offset, store_done_fn fn, void *arg)
 {
 	struct op	*o = op_new(NULL, fn, arg);
-	char		*keys[4], due[24], offset[24] = "";
+	char		*keys[5], due[24], offset[24] = "", expire[24] = "";
 	char		*json = state_encode(s);
 	int		 i, rc;
 
@@ -190,13 +199,16 @@ store_save(struct slatimer *t, int32_t p, const char *id,
 	keys[1] = xasprintf("sla:{p%d}:due", (int)p);
 	keys[2] = xasprintf("sla:{p%d}:offset", (int)p);
 	keys[3] = xasprintf("sla:{p%d}:epoch", (int)p);
+	keys[4] = xasprintf("sla:{p%d}:f:%s", (int)p, id);
 	snprintf(due, sizeof(due), "%lld", (long long)clock_next_due(&s->c));
 	if (at_offset)
 		snprintf(offset, sizeof(offset), "%lld", (long long)s->offset);
-	rc = redis_script_run(t->redis, store_save_script, store_on_done, o, 4,
-	    4, (const char *[]){ keys[0], keys[1], keys[2], keys[3], json, id,
-	    due, offset }, NULL);
-	for (i = 0; i < 4; i++)
+	if (state_closed(s))
+		snprintf(expire, sizeof(expire), "%lld", t->retention_s * 1000);
+	rc = redis_script_run(t->redis, store_save_script, store_on_done, o, 5,
+	    5, (const char *[]){ keys[0], keys[1], keys[2], keys[3], keys[4],
+	    json, id, due, offset, expire }, NULL);
+	for (i = 0; i < 5; i++)
 		free(keys[i]);
 	free(json);
 	if (rc == -1)

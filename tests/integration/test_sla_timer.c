@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include <hiredis/hiredis.h>
+
 #include "cdp/v1/complaint.pb-c.h"
 #include "intake_harness.h"
 #include "log.h"
@@ -509,6 +511,136 @@ test_a_refused_coupon_does_not_resend_the_breach(void **state)
 	free(id);
 }
 
+/*
+ * One Redis command on the test Redis; its integer answer (a string's
+ * number, an array's size, 0 for nil). Into key (when not NULL) goes the
+ * first element of an array answer.
+ */
+static long long
+redis_ask(char *key, size_t keysz, const char *fmt, ...)
+{
+	redisContext	*rc;
+	redisReply	*reply;
+	va_list		 ap;
+	char		*host;
+	int		 port;
+	long long	 v = 0;
+
+	testenv_redis(&host, &port);
+	rc = redisConnect(host, port);
+	assert_true(rc != NULL && rc->err == 0);
+	va_start(ap, fmt);
+	reply = redisvCommand(rc, fmt, ap);
+	va_end(ap);
+	assert_non_null(reply);
+	if (reply->type == REDIS_REPLY_INTEGER)
+		v = reply->integer;
+	else if (reply->type == REDIS_REPLY_STRING)
+		v = strtoll(reply->str, NULL, 10);
+	else if (reply->type == REDIS_REPLY_ARRAY) {
+		v = (long long)reply->elements;
+		if (key != NULL && reply->elements > 0)
+			snprintf(key, keysz, "%s", reply->element[0]->str);
+	}
+	freeReplyObject(reply);
+	redisFree(rc);
+	free(host);
+	return v;
+}
+
+/* Waits for the complaint's clocks key (sla:{p<N>}:c:<id>) to be kept. */
+static void
+clocks_key(const char *id, char *key, size_t keysz)
+{
+	int	i;
+
+	for (i = 0; i < 100; i++) {
+		if (redis_ask(key, keysz, "KEYS sla:*:c:%s", id) == 1)
+			return;
+		usleep(100000);
+	}
+	fail_msg("no clocks kept for %s", id);
+}
+
+/* Waits until the key has an expiry (true) or none (false); its PTTL. */
+static long long
+wait_expiry(const char *key, bool expires)
+{
+	long long	ttl = -2;
+	int		i;
+
+	for (i = 0; i < 100; i++) {
+		ttl = redis_ask(NULL, 0, "PTTL %s", key);
+		if (expires ? ttl > 0 : ttl == -1)
+			break;
+		usleep(100000);
+	}
+	return ttl;
+}
+
+#define RETENTION_S	3
+
+/*
+ * A closed complaint's clocks (and the record of what fired) leave Redis
+ * after the retention; a complaint reopened within it keeps its clocks,
+ * without an expiry, and the reopened first contact still breaches. The
+ * bytes each kind of complaint takes are printed (MEMORY USAGE).
+ */
+static void
+test_closed_clocks_leave_redis_after_the_retention(void **state)
+{
+	Cdp__V1__ComplaintEvent	*evs[4];
+	struct daemon		 d;
+	char			*gone = testenv_unique("CS");
+	char			*back = testenv_unique("CS");
+	char			 key[256], fired[300], due[280], more[64];
+	int64_t			 at;
+	long long		 ttl;
+	size_t			 n;
+
+	snprintf(more, sizeof(more), "SLA_CLOSED_RETENTION_S=%d", RETENTION_S);
+	spawn(&d, "sla-1", POLICY_FILE, NULL, more, NULL);
+	assert_true(testproc_wait_http(d.port, "/readyz", 200, 60000));
+	classify(gone, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	expect_breach(gone, at, true);
+	clocks_key(gone, key, sizeof(key));
+	snprintf(fired, sizeof(fired), "%.*s:f:%s",
+	    (int)(strstr(key, ":c:") - key), key, gone);
+	print_message("open, breached: clocks %lld bytes, fired %lld bytes\n",
+	    redis_ask(NULL, 0, "MEMORY USAGE %s", key),
+	    redis_ask(NULL, 0, "MEMORY USAGE %s", fired));
+	snprintf(due, sizeof(due), "%.*s:due", (int)(strstr(key, ":c:") - key),
+	    key);
+	print_message("due set: %lld bytes for %lld complaints\n",
+	    redis_ask(NULL, 0, "MEMORY USAGE %s", due),
+	    redis_ask(NULL, 0, "ZCARD %s", due));
+	assert_int_equal(wait_expiry(key, false), -1);
+	act(gone, CDP__V1__ACTION__ACTION_CLOSED);
+	ttl = wait_expiry(key, true);
+	assert_true(ttl > 0 && ttl <= RETENTION_S * 1000);
+	ttl = redis_ask(NULL, 0, "PTTL %s", fired);
+	assert_true(ttl > 0 && ttl <= RETENTION_S * 1000);
+	print_message("closed: clocks %lld bytes\n",
+	    redis_ask(NULL, 0, "MEMORY USAGE %s", key));
+	sleep(RETENTION_S + 1);
+	assert_int_equal(redis_ask(NULL, 0, "EXISTS %s %s", key, fired), 0);
+
+	classify(back, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	act(back, CDP__V1__ACTION__ACTION_FIRST_CONTACT);
+	act(back, CDP__V1__ACTION__ACTION_CLOSED);
+	clocks_key(back, key, sizeof(key));
+	assert_true(wait_expiry(key, true) > 0);
+	act(back, CDP__V1__ACTION__ACTION_REOPENED);
+	assert_int_equal(wait_expiry(key, false), -1);
+	n = testenv_wait_events(back, BODY(SLA_BREACHED), 1, 30000, evs, 4);
+	assert_int_equal(n, 1);
+	assert_int_equal(evs[0]->sla_breached->cycle, 2);
+	testenv_free_events(evs, n);
+	stop(&d);
+	free(gone);
+	free(back);
+}
+
 /* Two instances share the partitions: every breach fires, none twice. */
 static void
 test_two_instances_fire_each_breach_once(void **state)
@@ -641,6 +773,8 @@ main(void)
 		    test_killed_inside_the_claim_window_fires_once_after_restart),
 		cmocka_unit_test(
 		    test_a_refused_coupon_does_not_resend_the_breach),
+		cmocka_unit_test(
+		    test_closed_clocks_leave_redis_after_the_retention),
 		cmocka_unit_test(test_two_instances_fire_each_breach_once),
 		cmocka_unit_test(test_intake_shows_the_clocks),
 		cmocka_unit_test(
