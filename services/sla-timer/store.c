@@ -9,7 +9,7 @@
  *   sla:{p<N>}:f:<complaint>    warnings and breaches fired (marks)
  *   sla:{p<N>}:claim:<firing>   a firing under way, and by whom (expires)
  *   sla:{p<N>}:offset           the last offset applied from partition N
- *   sla:{p<N>}:epoch            present while the partition's state is
+ *   sla:{p<N>}:epoch            when the partition's state was begun
  *
  * A closed complaint's clocks and fired set expire after the retention
  * (SLA_CLOSED_RETENTION_S, 90 days), counted from its last save; a reopen
