@@ -98,13 +98,17 @@ typedef void (*kafka_handler_fn)(struct kafka_msg *m, void *arg);
 typedef void (*kafka_assign_fn)(void *arg,
     const rd_kafka_topic_partition_list_t *parts, bool assigned);
 /*
- * Where to start reading a newly assigned partition, for a daemon that
- * keeps its progress with its state (a read model in Redis): an offset, or
- * RD_KAFKA_OFFSET_BEGINNING, or RD_KAFKA_OFFSET_STORED for the group's
- * committed offset. Called during the rebalance; it may block briefly.
+ * Asks where to start reading a newly assigned (or restarted) partition,
+ * for a daemon that keeps its progress with its state (a read model in
+ * Redis). It must not block: the daemon answers later, from the loop, with
+ * kafka_consumer_start_at() and the ticket: an offset,
+ * RD_KAFKA_OFFSET_BEGINNING, or KAFKA_START_RETRY when its store did not
+ * answer (it is asked again a second later). Until then the partition
+ * stays paused and kafka_consumer_ready() says why.
  */
-typedef int64_t (*kafka_start_fn)(void *arg, const char *topic,
-    int32_t partition);
+typedef void (*kafka_start_fn)(void *arg, const char *topic,
+    int32_t partition, uint64_t ticket);
+#define KAFKA_START_RETRY	INT64_MIN
 
 struct kafka_consumer_conf {
 	const char		*brokers;
@@ -128,6 +132,11 @@ struct kafka_consumer *kafka_consumer_new(struct event_base *base,
 void		 kafka_consumer_done(struct kafka_msg *m);
 void		 kafka_consumer_dead(struct kafka_msg *m, const char *reason);
 void		 kafka_consumer_retry(struct kafka_msg *m, int delay_ms);
+void		 kafka_consumer_start_at(struct kafka_consumer *c,
+		    const char *topic, int32_t partition, uint64_t ticket,
+		    int64_t offset);
+void		 kafka_consumer_restart(struct kafka_consumer *c,
+		    const char *topic, int32_t partition);
 int		 kafka_consumer_ready(void *c, char *why, size_t whysz);
 int		 kafka_consumer_commit(struct kafka_consumer *c);
 bool		 kafka_consumer_caught_up(struct kafka_consumer *c,

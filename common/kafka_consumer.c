@@ -12,6 +12,11 @@
  * queue grows past max_queued is paused until it drains to half of that.
  * A revoked partition's generation is bumped, so a handler that finishes a
  * message after losing the partition stores nothing.
+ *
+ * A daemon that keeps its progress with its state (start_offset) says
+ * where each assigned partition starts. Until it answers, the partition is
+ * assigned but paused, and the consumer is not ready; the daemon asks its
+ * store from the loop, so a store that does not answer never blocks it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +30,9 @@
 #define CONSUMER_MAX_QUEUED	1000
 #define CONSUMER_POLL_BATCH	500
 #define CONSUMER_DLQ_RETRY_MS	1000
+#define CONSUMER_ASK_AGAIN_MS	1000	/* the daemon's store did not answer */
+#define CONSUMER_SEEK_AGAIN_MS	100	/* the fetcher was not ready to seek */
+#define CONSUMER_SEEK_WAIT_MS	1000	/* in-process: the fetcher's answer */
 
 struct kafka_partition {
 	char			*topic;
@@ -33,6 +41,9 @@ struct kafka_partition {
 	bool			 assigned;
 	bool			 paused;
 	bool			 busy;		/* head is with the handler */
+	bool			 starting;	/* waits for its start offset */
+	int64_t			 start_at;	/* the answer, or KAFKA_START_RETRY */
+	struct event		*start_ev;
 	struct kafka_msg	*head;
 	struct kafka_msg	*tail;
 	size_t			 queued;
@@ -68,6 +79,7 @@ struct kafka_consumer {
 };
 
 static void	consumer_dispatch(struct kafka_consumer *c);
+static void	consumer_on_start(evutil_socket_t fd, short what, void *arg);
 
 static struct kafka_partition *
 partition_find(struct kafka_consumer *c, const char *topic, int32_t partition)
@@ -128,7 +140,8 @@ partition_pop(struct kafka_partition *p)
 		p->tail = NULL;
 	p->queued--;
 	p->busy = false;
-	if (p->paused && p->queued <= p->consumer->max_queued / 2)
+	if (p->paused && !p->starting &&
+	    p->queued <= p->consumer->max_queued / 2)
 		partition_pause(p, false);
 	return m;
 }
@@ -166,7 +179,7 @@ consumer_enqueue(struct kafka_consumer *c, rd_kafka_message_t *rkm)
 	struct kafka_msg	*m;
 
 	p = partition_get(c, rd_kafka_topic_name(rkm->rkt), rkm->partition);
-	if (!p->assigned) {
+	if (!p->assigned || p->starting) {
 		rd_kafka_message_destroy(rkm);
 		return;
 	}
@@ -391,6 +404,7 @@ consumer_assign(struct kafka_consumer *c,
 		    parts->elems[i].partition);
 		p->assigned = assigned;
 		p->paused = false;
+		p->starting = false;
 		/*
 		 * A partition assigned again keeps its struct, so where its
 		 * last ownership ended is forgotten here: the start offset
@@ -428,17 +442,139 @@ consumer_incremental(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
 	}
 }
 
+/* Moves the partition to where the daemon said it starts. */
+static int
+partition_seek(struct kafka_partition *p)
+{
+	rd_kafka_topic_partition_list_t	*list;
+	rd_kafka_error_t		*error;
+	int				 rc = 0;
+
+	list = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(list, p->topic, p->partition)
+	    ->offset = p->start_at;
+	error = rd_kafka_seek_partitions(p->consumer->rk, list,
+	    CONSUMER_SEEK_WAIT_MS);
+	if (error != NULL || list->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		log_debug("kafka: cannot seek %s[%d] yet: %s", p->topic,
+		    p->partition, error != NULL ? rd_kafka_error_string(error) :
+		    rd_kafka_err2str(list->elems[0].err));
+		rc = -1;
+	}
+	if (error != NULL)
+		rd_kafka_error_destroy(error);
+	rd_kafka_topic_partition_list_destroy(list);
+	return rc;
+}
+
 static void
-consumer_start_offsets(struct kafka_consumer *c,
+partition_start_later(struct kafka_partition *p, int delay_ms)
+{
+	struct timeval	tv = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
+
+	evtimer_add(p->start_ev, &tv);
+}
+
+/* Asks the daemon where the partition starts; the answer comes later. */
+static void
+partition_ask(struct kafka_partition *p)
+{
+	struct kafka_consumer	*c = p->consumer;
+
+	if (p->start_ev == NULL && (p->start_ev = evtimer_new(c->base,
+	    consumer_on_start, p)) == NULL)
+		fatalx("kafka: cannot create a start timer");
+	p->starting = true;
+	p->start_at = KAFKA_START_RETRY;
+	c->start_offset(c->arg, p->topic, p->partition, p->generation);
+}
+
+/*
+ * The daemon's answer, acted on from the loop: no answer yet means asking
+ * again; an offset means seeking there and fetching again.
+ */
+static void
+consumer_on_start(evutil_socket_t fd, short what, void *arg)
+{
+	struct kafka_partition	*p = arg;
+
+	if (!p->assigned || !p->starting)
+		return;
+	if (p->start_at == KAFKA_START_RETRY) {
+		partition_ask(p);
+		return;
+	}
+	if (partition_seek(p) == -1) {
+		partition_start_later(p, CONSUMER_SEEK_AGAIN_MS);
+		return;
+	}
+	p->starting = false;
+	p->next_offset = p->start_at >= 0 ? p->start_at : -1;
+	partition_pause(p, false);
+	log_info("kafka: %s[%d] starts at %s", p->topic, p->partition,
+	    p->start_at >= 0 ? "its stored offset" : "the beginning");
+}
+
+/*
+ * The daemon says where a partition it was asked about starts: ticket is
+ * the one it was asked with, so an answer that comes after the partition
+ * was lost or restarted is dropped. KAFKA_START_RETRY asks again later.
+ */
+void
+kafka_consumer_start_at(struct kafka_consumer *c, const char *topic,
+    int32_t partition, uint64_t ticket, int64_t offset)
+{
+	struct kafka_partition	*p = partition_find(c, topic, partition);
+
+	if (p == NULL || !p->assigned || !p->starting ||
+	    p->generation != ticket)
+		return;
+	p->start_at = offset;
+	partition_start_later(p, offset == KAFKA_START_RETRY ?
+	    CONSUMER_ASK_AGAIN_MS : 0);
+}
+
+/*
+ * Newly assigned partitions of a daemon that keeps its progress with its
+ * state wait, paused, until it says where they start.
+ */
+static void
+consumer_ask_starts(struct kafka_consumer *c,
     rd_kafka_topic_partition_list_t *parts)
 {
-	int	i;
+	struct kafka_partition	*p;
+	int			 i;
 
 	if (c->start_offset == NULL)
 		return;
-	for (i = 0; i < parts->cnt; i++)
-		parts->elems[i].offset = c->start_offset(c->arg,
-		    parts->elems[i].topic, parts->elems[i].partition);
+	for (i = 0; i < parts->cnt; i++) {
+		p = partition_get(c, parts->elems[i].topic,
+		    parts->elems[i].partition);
+		partition_pause(p, true);
+		partition_ask(p);
+	}
+}
+
+/*
+ * Reads an assigned partition again from where the daemon says, as if it
+ * were newly assigned: for a daemon whose state was lost under it. What was
+ * queued is dropped, and a message still in the handler's hands stores
+ * nothing when it ends.
+ */
+void
+kafka_consumer_restart(struct kafka_consumer *c, const char *topic,
+    int32_t partition)
+{
+	struct kafka_partition	*p = partition_find(c, topic, partition);
+
+	if (p == NULL || !p->assigned || c->start_offset == NULL)
+		return;
+	p->generation++;
+	partition_drop(p);
+	p->next_offset = -1;
+	partition_pause(p, true);
+	partition_ask(p);
+	log_warnx("kafka: %s[%d] restarts", p->topic, p->partition);
 }
 
 /*
@@ -457,12 +593,12 @@ consumer_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	c->joined = true;
 	switch (err) {
 	case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-		consumer_start_offsets(c, parts);
 		consumer_assign(c, parts, true);
 		if (coop)
 			consumer_incremental(rk, parts, true);
 		else
 			rd_kafka_assign(rk, parts);
+		consumer_ask_starts(c, parts);
 		break;
 	case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
 		if (rd_kafka_assignment_lost(rk))
@@ -609,13 +745,22 @@ int
 kafka_consumer_ready(void *arg, char *why, size_t whysz)
 {
 	struct kafka_consumer	*c = arg;
+	struct kafka_partition	*p;
 
 	if (!c->health.broker_up)
 		snprintf(why, whysz, "no Kafka broker connected");
 	else if (!c->joined)
 		snprintf(why, whysz, "not yet assigned partitions");
-	else
+	else {
+		for (p = c->parts; p != NULL; p = p->next)
+			if (p->assigned && p->starting) {
+				snprintf(why, whysz, "%s[%d] waits for its "
+				    "start offset from the state store",
+				    p->topic, p->partition);
+				return 0;
+			}
 		return 1;
+	}
 	return 0;
 }
 
@@ -632,7 +777,7 @@ kafka_consumer_caught_up(struct kafka_consumer *c, const char *topic,
 	struct kafka_partition	*p = partition_find(c, topic, partition);
 	int64_t			 lo, hi;
 
-	if (p == NULL || !p->assigned || p->head != NULL)
+	if (p == NULL || !p->assigned || p->starting || p->head != NULL)
 		return false;
 	if (rd_kafka_get_watermark_offsets(c->rk, topic, partition, &lo,
 	    &hi) != 0 || hi < 0)
@@ -678,6 +823,8 @@ kafka_consumer_close(struct kafka_consumer *c)
 		partition_drop(p);
 		if (p->retry_ev != NULL)
 			event_free(p->retry_ev);
+		if (p->start_ev != NULL)
+			event_free(p->start_ev);
 		free(p->topic);
 		free(p);
 	}

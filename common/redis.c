@@ -343,44 +343,6 @@ redis_reply_error(const redisReply *reply, const char *what)
 	return false;
 }
 
-/*
- * Reads one integer key on a short-lived blocking connection, for the few
- * moments the event loop may wait (a rebalance asking where to resume).
- * Returns 1 and sets *value when found, 0 when missing, -1 when Redis did
- * not answer within two seconds, answered with an error, or holds
- * something that is not an integer there.
- */
-int
-redis_get_int_sync(const char *host, int port, const char *key,
-    long long *value)
-{
-	struct timeval	 tv = { 2, 0 };
-	redisContext	*rc;
-	redisReply	*reply = NULL;
-	char		*end;
-	long long	 v;
-	int		 found = -1;
-
-	rc = redisConnectWithTimeout(host, port, tv);
-	if (rc != NULL && rc->err == 0 && redisSetTimeout(rc, tv) == REDIS_OK &&
-	    (reply = redisCommand(rc, "GET %s", key)) != NULL) {
-		if (reply->type == REDIS_REPLY_NIL)
-			found = 0;
-		else if (reply->type == REDIS_REPLY_STRING) {
-			errno = 0;
-			v = strtoll(reply->str, &end, 10);
-			if (reply->len > 0 && *end == '\0' && errno == 0) {
-				*value = v;
-				found = 1;
-			}
-		}
-		freeReplyObject(reply);
-	}
-	if (rc != NULL)
-		redisFree(rc);
-	return found;
-}
-
 void
 redis_free(struct redis *r)
 {

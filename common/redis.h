@@ -39,8 +39,6 @@ int		 redis_script_run(struct redis *r, struct redis_script *s,
 		    redis_reply_fn fn, void *arg, int nkeys, int nargs,
 		    const char **args, const size_t *lens);
 bool		 redis_reply_error(const redisReply *reply, const char *what);
-int		 redis_get_int_sync(const char *host, int port,
-		    const char *key, long long *value);
 void		 redis_free(struct redis *r);
 
 #endif

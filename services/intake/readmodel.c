@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "pb.h"
 #include "redis.h"
+#include "startoffset.h"
 #include "xmalloc.h"
 
 #define READMODEL_GROUP		"intake-readmodel"
@@ -225,26 +226,20 @@ readmodel_handle(struct kafka_msg *m, void *arg)
 /*
  * Where to resume a partition: after the offset stored with the state, or
  * from the beginning when there is none (an empty Redis is rebuilt). Asked
- * during a rebalance, synchronously; if Redis cannot answer, the beginning
- * is always correct, only slower.
+ * of Redis from the loop; while Redis does not answer, the partition waits
+ * (startoffset.c).
  */
-static int64_t
-readmodel_start_offset(void *arg, const char *topic, int32_t partition)
+static void
+readmodel_start_offset(void *arg, const char *topic, int32_t partition,
+    uint64_t ticket)
 {
-	struct intake	*in = arg;
-	char		 key[160];
-	long long	 offset;
-	int		 found;
+	struct intake		*in = arg;
+	struct startoffset	*s;
 
-	snprintf(key, sizeof(key), "rm:offset:%s:%d", topic, partition);
-	found = redis_get_int_sync(in->redis_host, in->redis_port, key,
-	    &offset);
-	if (found == -1)
-		log_warnx("readmodel: Redis unavailable; reading %s[%d] from "
-		    "the beginning", topic, partition);
-	log_info("readmodel: %s[%d] from %s", topic, partition, found == 1 ?
-	    "its stored offset" : "the beginning");
-	return found == 1 ? offset + 1 : RD_KAFKA_OFFSET_BEGINNING;
+	s = startoffset_new(&in->consumer, topic, partition, ticket);
+	if (redis_command(in->redis, startoffset_on_reply, s,
+	    "GET rm:offset:%s:%d", topic, (int)partition) == -1)
+		startoffset_refused(s);
 }
 
 void

@@ -29,6 +29,7 @@ struct job {
 	size_t			 n;
 	size_t			 next;
 	bool			 busy;
+	uint32_t		 rebuild;	/* the partition's, when loaded */
 };
 
 static void	apply_emit_next(struct job *j);
@@ -52,7 +53,9 @@ apply_on_saved(void *arg, int rc)
 {
 	struct job	*j = arg;
 
-	if (rc == -1) {
+	if (rc < 0) {
+		if (rc == -2)
+			store_lost(j->t, j->m->partition);
 		job_end(j, APPLY_RETRY_MS);
 		return;
 	}
@@ -60,9 +63,18 @@ apply_on_saved(void *arg, int rc)
 	job_end(j, 0);
 }
 
+/*
+ * Saves the clocks with the event's offset, unless the partition's state
+ * was found lost since they were loaded: the partition is being read
+ * again, and this message is already dropped with its generation.
+ */
 static void
 apply_save(struct job *j)
 {
+	if (j->rebuild != store_rebuilds(j->t, j->m->partition)) {
+		job_end(j, APPLY_RETRY_MS);
+		return;
+	}
 	j->s.offset = j->m->offset;
 	if (store_save(j->t, j->m->partition, j->ev->complaint_id, &j->s, true,
 	    apply_on_saved, j) == -1)
@@ -142,6 +154,7 @@ apply_handle(struct slatimer *t, struct kafka_msg *m)
 		return;
 	}
 	j->busy = true;
+	j->rebuild = store_rebuilds(t, m->partition);
 	if (store_load(t, m->partition, j->ev->complaint_id, apply_on_load,
 	    j) == -1)
 		job_end(j, APPLY_RETRY_MS);

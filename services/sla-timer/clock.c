@@ -306,6 +306,21 @@ clock_policy_of(const struct sla_complaint *c, const struct policy_set *ps,
 	return clock_is_policy(p, k) ? p : now;
 }
 
+/*
+ * The policy a clock runs under, for what its warning and breach set off:
+ * its own (by name), or, when the file no longer has it, the one that now
+ * applies. A later, less urgent classification does not change it.
+ */
+const struct sla_policy *
+clock_policy(const struct sla_complaint *c, const struct policy_set *ps,
+    const struct sla_clock *k)
+{
+	const struct sla_policy	*p;
+
+	p = ps != NULL ? policy_by_name(ps, k->policy) : NULL;
+	return clock_is_policy(p, k) ? p : clock_find(c, ps, k->clock);
+}
+
 static const struct calendar *
 clock_calendar(const struct clock_ctx *x, const struct sla_clock *k)
 {

@@ -21,14 +21,22 @@
 
 /*
  * The sends of one announcement: fn learns once, when the broker has
- * answered for all of them, whether every one was taken. The batch holds
- * a count of its own until every send is queued.
+ * answered for all of them, whether every one was taken, and *sent (when
+ * not NULL) gains the part of each one taken. The batch holds a count of
+ * its own until every send is queued.
  */
 struct batch {
-	emit_fn	 fn;
-	void	*arg;
-	int	 pending;
-	bool	 ok;
+	emit_fn		 fn;
+	void		*arg;
+	int		 pending;
+	bool		 ok;
+	unsigned	*sent;
+};
+
+/* One send of a batch, and the part of a firing it is. */
+struct send {
+	struct batch	*b;
+	unsigned	 part;
 };
 
 /* An event being built on the stack, with its metadata. */
@@ -38,7 +46,7 @@ struct envelope {
 	struct meta_ids		ids;
 };
 
-/* One firing being announced, and the policy its clock falls under. */
+/* One firing being announced, and the policy its clock runs under. */
 struct announcement {
 	struct slatimer		*t;
 	const char		*complaint_id;
@@ -46,11 +54,12 @@ struct announcement {
 	const struct sla_clock	*k;
 	const struct sla_policy	*pol;		/* NULL: none any more */
 	const char		*firing;
+	unsigned		 skip;		/* parts confirmed before */
 	struct batch		*b;
 };
 
 static struct batch *
-batch_new(emit_fn fn, void *arg)
+batch_new(emit_fn fn, void *arg, unsigned *sent)
 {
 	struct batch	*b = xmalloc(sizeof(*b));
 
@@ -58,20 +67,30 @@ batch_new(emit_fn fn, void *arg)
 	b->arg = arg;
 	b->pending = 1;
 	b->ok = true;
+	b->sent = sent;
 	return b;
+}
+
+static void
+batch_answer(struct batch *b, bool ok, unsigned part)
+{
+	if (!ok)
+		b->ok = false;
+	else if (b->sent != NULL)
+		*b->sent |= part;
+	if (--b->pending > 0)
+		return;
+	b->fn(b->arg, b->ok);
+	free(b);
 }
 
 static void
 emit_on_delivery(void *arg, const struct kafka_delivery *d)
 {
-	struct batch	*b = arg;
+	struct send	*sd = arg;
 
-	if (d->err != 0)
-		b->ok = false;
-	if (--b->pending > 0)
-		return;
-	b->fn(b->arg, b->ok);
-	free(b);
+	batch_answer(sd->b, d->err == 0, sd->part);
+	free(sd);
 }
 
 /*
@@ -85,21 +104,27 @@ batch_close(struct batch *b, int rc)
 		free(b);
 		return -1;
 	}
-	emit_on_delivery(b, &(struct kafka_delivery){ .err = rc == -1 });
+	batch_answer(b, rc != -1, 0);
 	return 0;
 }
 
 static int
-emit_send(struct slatimer *t, Cdp__V1__ComplaintEvent *ev, struct batch *b)
+emit_send(struct slatimer *t, Cdp__V1__ComplaintEvent *ev, struct batch *b,
+    unsigned part)
 {
-	int	rc;
+	struct send	*sd = xmalloc(sizeof(*sd));
+	int		 rc;
 
+	sd->b = b;
+	sd->part = part;
 	rc = kafka_producer_send_pb(t->producer, "complaints.events",
-	    ev->complaint_id, &ev->base, emit_on_delivery, b);
+	    ev->complaint_id, &ev->base, emit_on_delivery, sd);
 	if (rc == 0)
 		b->pending++;
-	else
+	else {
 		b->ok = false;
+		free(sd);
+	}
 	return rc;
 }
 
@@ -185,7 +210,7 @@ emit_change(struct slatimer *t, const Cdp__V1__EventMeta *cause,
     const char *complaint_id, const char *merchant_id,
     const struct clock_change *ch, emit_fn fn, void *arg)
 {
-	struct batch		*b = batch_new(fn, arg);
+	struct batch		*b = batch_new(fn, arg, NULL);
 	struct envelope		 e;
 	Cdp__V1__SlaClockChange	 body = CDP__V1__SLA_CLOCK_CHANGE__INIT;
 	char			*purpose;
@@ -197,7 +222,7 @@ emit_change(struct slatimer *t, const Cdp__V1__EventMeta *cause,
 	meta_fill(&e.meta, &e.ids, "sla-timer", cause, purpose);
 	free(purpose);
 	emit_change_body(&e.ev, &body, ch);
-	return batch_close(b, emit_send(t, &e.ev, b));
+	return batch_close(b, emit_send(t, &e.ev, b, 0));
 }
 
 /* "C123:first_contact:1:breach": the one name of one firing. */
@@ -215,6 +240,8 @@ emit_warning(const struct announcement *a)
 	struct envelope		e;
 	Cdp__V1__SlaWarning	w = CDP__V1__SLA_WARNING__INIT;
 
+	if (a->skip & EMIT_PART_EVENT)
+		return 0;
 	emit_fired_envelope(&e, a, "sla_warning");
 	w.clock = a->k->clock;
 	w.cycle = a->k->cycle;
@@ -224,7 +251,7 @@ emit_warning(const struct announcement *a)
 	w.elapsed_percent = a->pol != NULL ? a->pol->warn_permille / 10 : 80;
 	e.ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_SLA_WARNING;
 	e.ev.sla_warning = &w;
-	return emit_send(a->t, &e.ev, a->b);
+	return emit_send(a->t, &e.ev, a->b, EMIT_PART_EVENT);
 }
 
 static int
@@ -236,6 +263,10 @@ emit_compensation(const struct announcement *a)
 	char				 coupon[24], *apology;
 	int				 rc;
 
+	if (fault_hit("fail_coupon")) {
+		a->b->ok = false;	/* as if the broker had refused it */
+		return -1;
+	}
 	emit_fired_envelope(&e, a, "compensation_issued");
 	snprintf(coupon, sizeof(coupon), "CP%.8s%.4s", e.ids.event_id,
 	    e.ids.event_id + 9);
@@ -254,7 +285,7 @@ emit_compensation(const struct announcement *a)
 	ci.reason = "sla_breach";
 	e.ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_COMPENSATION_ISSUED;
 	e.ev.compensation_issued = &ci;
-	rc = emit_send(a->t, &e.ev, a->b);
+	rc = emit_send(a->t, &e.ev, a->b, EMIT_PART_COUPON);
 	free(apology);
 	return rc;
 }
@@ -279,12 +310,15 @@ emit_escalation(const struct announcement *a)
 	esc.cycle = a->k->cycle;
 	e.ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_ESCALATED;
 	e.ev.escalated = &esc;
-	rc = emit_send(a->t, &e.ev, a->b);
+	rc = emit_send(a->t, &e.ev, a->b, EMIT_PART_ESCALATION);
 	free(reason);
 	return rc;
 }
 
-/* The breach, then the coupon and the escalation its policy prescribes. */
+/*
+ * The breach, then the coupon and the escalation its policy prescribes,
+ * leaving out the parts the broker confirmed before.
+ */
 static int
 emit_breach(const struct announcement *a)
 {
@@ -310,34 +344,38 @@ emit_breach(const struct announcement *a)
 	br.actions = &act;
 	e.ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_SLA_BREACHED;
 	e.ev.sla_breached = &br;
-	if (emit_send(a->t, &e.ev, a->b) == -1)
+	if (!(a->skip & EMIT_PART_EVENT) &&
+	    emit_send(a->t, &e.ev, a->b, EMIT_PART_EVENT) == -1)
 		return -1;
 	if (pol == NULL)
 		return 0;
-	if (pol->actions.coupon_fen > 0 && emit_compensation(a) == -1)
+	if (pol->actions.coupon_fen > 0 && !(a->skip & EMIT_PART_COUPON) &&
+	    emit_compensation(a) == -1)
 		return -1;
-	if (pol->actions.escalate && emit_escalation(a) == -1)
+	if (pol->actions.escalate && !(a->skip & EMIT_PART_ESCALATION) &&
+	    emit_escalation(a) == -1)
 		return -1;
 	return 0;
 }
 
 /*
  * Sends what the firing named firing (emit_firing_id) means: a warning,
- * or a breach with the coupon and the escalation its policy prescribes.
- * fn is called once, after the broker answered for all of them; -1 when
- * none could be queued.
+ * or a breach with the coupon and the escalation its policy prescribes,
+ * but not the parts already in *sent; each part the broker confirms is
+ * added to *sent. fn is called once, after the broker answered for all
+ * of them; -1 when none could be queued.
  */
 int
 emit_firing(struct slatimer *t, const char *complaint_id, const char *firing,
-    const struct sla_state *s, const struct clock_due *d, emit_fn fn,
-    void *arg)
+    const struct sla_state *s, const struct clock_due *d, unsigned *sent,
+    emit_fn fn, void *arg)
 {
 	const struct sla_clock	*k = &s->c.clocks[d->index];
 	struct announcement	 a = {
 		.t = t, .complaint_id = complaint_id, .s = s, .k = k,
-		.pol = policy_find(t->policies, s->c.severity, s->c.category,
-		    k->clock),
-		.firing = firing, .b = batch_new(fn, arg),
+		.pol = clock_policy(&s->c, t->policies, k),
+		.firing = firing, .skip = *sent,
+		.b = batch_new(fn, arg, sent),
 	};
 
 	return batch_close(a.b, d->kind == CLOCK_DUE_WARNING ?

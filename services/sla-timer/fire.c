@@ -3,12 +3,20 @@
  * owned partitions and re-armed whenever an earlier one appears. When it
  * goes off, each owned partition that has caught up with the log gives its
  * due complaints; each due warning or breach is claimed in Redis, sent, and
- * marked, one complaint at a time. A partition still replaying the log is
- * left alone: a later event may stop a clock that looks due now.
+ * marked, one complaint at a time (store.c has the claim and the marks).
+ * A firing the broker did not wholly confirm is tried again a second later
+ * by the same process, which keeps its claim and the complaint's lock:
+ * its own breach event, consumed meanwhile, would otherwise mark the clock
+ * breached and the missing coupon or escalation would never go. A
+ * partition still replaying the log is left alone: a later event may stop
+ * a clock that looks due now. Each look
+ * also checks the partition's epoch, so state emptied under the daemon is
+ * rebuilt even when no event comes (store_lost).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kafka.h"
 #include "keylock.h"
@@ -24,7 +32,15 @@
 #define FIRE_BUSY_MS		50
 #define FIRE_CATCH_UP_MS	200
 #define FIRE_IDLE_MS		5000	/* safety net: look at least this often */
+#define FIRE_RETRY_MS		1000	/* a firing not wholly confirmed */
 #define FIRE_DUES_MAX		(2 * SLA_CLOCKS_MAX)
+
+/* The head of a due set, or nil when the partition's epoch is missing. */
+static const char fire_due_lua[] =
+    "if redis.call('EXISTS', KEYS[2]) == 0 then return false end\n"
+    "return redis.call('ZRANGE', KEYS[1], 0, ARGV[1], 'WITHSCORES')\n";
+
+static struct redis_script	*fire_due_script;
 
 struct firing {
 	struct slatimer		*t;
@@ -32,14 +48,20 @@ struct firing {
 	char			*id;
 	int64_t			 now;
 	bool			 failed;	/* a due one is left to retry */
+	uint32_t		 rebuild;	/* the partition's, when loaded */
 	struct sla_state	 s;
 	struct clock_due	 dues[FIRE_DUES_MAX];
 	size_t			 n;
 	size_t			 next;
 	char			 name[192];
+	unsigned		 sent;		/* parts confirmed (EMIT_PART_*) */
+	struct event		*retry_ev;
+	struct firing		*next_retry;	/* in t->retrying */
 };
 
 static void	fire_next_due(struct firing *f);
+static void	fire_retry_later(struct firing *f);
+static void	fire_claim(struct firing *f);
 
 static void
 fire_arm(struct slatimer *t, int64_t at_ms)
@@ -68,6 +90,8 @@ fire_rearm(struct slatimer *t, int64_t at_ms)
 static void
 firing_end(struct firing *f)
 {
+	if (f->retry_ev != NULL)
+		event_free(f->retry_ev);
 	keylock_give(f->t->busy, f->id);
 	free(f->id);
 	free(f);
@@ -82,15 +106,25 @@ fire_on_saved(void *arg, int rc)
 {
 	struct firing	*f = arg;
 
-	if (rc != -1 && !f->failed)
+	if (rc >= 0 && !f->failed)
 		fire_rearm(f->t, clock_next_due(&f->s.c));
+	if (rc == -2)
+		store_lost(f->t, f->p);
 	firing_end(f);
 }
 
-/* Saves the marks; the partition's offset is not the firing's to move. */
+/*
+ * Saves the marks; the partition's offset is not the firing's to move, and
+ * clocks loaded before the partition's state was lost are not saved over
+ * its rebuild (the log has the firing's events).
+ */
 static void
 fire_save(struct firing *f)
 {
+	if (f->rebuild != store_rebuilds(f->t, f->p)) {
+		firing_end(f);
+		return;
+	}
 	if (store_save(f->t, f->p, f->id, &f->s, false, fire_on_saved, f) ==
 	    -1)
 		firing_end(f);
@@ -103,6 +137,20 @@ fire_fail(struct firing *f)
 	fire_save(f);
 }
 
+/*
+ * The firing failed: before any part of it was sent, the next look tries
+ * again (the claim stays this process's); after, the same process goes on
+ * trying (fire_retry_later).
+ */
+static void
+fire_failed(struct firing *f)
+{
+	if (f->sent != 0)
+		fire_retry_later(f);
+	else
+		fire_fail(f);
+}
+
 static void
 fire_on_sent(void *arg, bool ok)
 {
@@ -110,12 +158,13 @@ fire_on_sent(void *arg, bool ok)
 	const struct clock_due	*d = &f->dues[f->next - 1];
 
 	if (!ok) {
-		log_warnx("fire: %s not sent; released for the next try",
-		    f->name);
-		store_release(f->t, f->p, f->id, f->name);
-		fire_fail(f);
+		log_warnx("fire: %s not wholly sent; trying again", f->name);
+		if (f->sent != 0)
+			store_mark(f->t, f->p, f->id, f->name, f->sent, false);
+		fire_failed(f);
 		return;
 	}
+	store_mark(f->t, f->p, f->id, f->name, f->sent, true);
 	clock_mark_fired(&f->s.c, d);
 	metrics_inc(metrics_counter(d->kind == CLOCK_DUE_WARNING ?
 	    "sla_warnings_total" : "sla_breaches_total",
@@ -134,7 +183,11 @@ fire_on_claimed(void *arg, int rc)
 	const struct clock_due	*d = &f->dues[f->next - 1];
 
 	if (rc == -1) {
-		fire_fail(f);
+		fire_failed(f);
+		return;
+	}
+	if (rc == STORE_CLAIM_HELD) {
+		fire_fail(f);	/* the next look tries again */
 		return;
 	}
 	if (rc == 0) {		/* fired before: only the mark was missing */
@@ -142,8 +195,49 @@ fire_on_claimed(void *arg, int rc)
 		fire_next_due(f);
 		return;
 	}
-	if (emit_firing(f->t, f->id, f->name, &f->s, d, fire_on_sent, f) == -1)
+	if (fault_hit("exit_after_claim"))
+		_exit(75);
+	f->sent = (unsigned)rc - 1;
+	if (emit_firing(f->t, f->id, f->name, &f->s, d, &f->sent, fire_on_sent,
+	    f) == -1)
 		fire_on_sent(f, false);
+}
+
+static void
+fire_claim(struct firing *f)
+{
+	if (store_claim(f->t, f->p, f->id, f->name, fire_on_claimed, f) == -1)
+		fire_failed(f);
+}
+
+static void
+fire_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct firing	*f = arg, **pp;
+
+	for (pp = &f->t->retrying; *pp != f; pp = &(*pp)->next_retry)
+		;
+	*pp = f->next_retry;
+	fire_claim(f);
+}
+
+/* Tries the current firing again soon, claim renewed, parts not resent. */
+static void
+fire_retry_later(struct firing *f)
+{
+	struct timeval	tv = { FIRE_RETRY_MS / 1000,
+			    (FIRE_RETRY_MS % 1000) * 1000 };
+
+	if (f->t->stopping) {
+		fire_fail(f);
+		return;
+	}
+	if (f->retry_ev == NULL &&
+	    (f->retry_ev = evtimer_new(f->t->base, fire_on_retry, f)) == NULL)
+		fatalx("fire: cannot create a retry timer");
+	f->next_retry = f->t->retrying;
+	f->t->retrying = f;
+	evtimer_add(f->retry_ev, &tv);
 }
 
 static void
@@ -158,8 +252,8 @@ fire_next_due(struct firing *f)
 	d = &f->dues[f->next++];
 	emit_firing_id(f->id, &f->s.c.clocks[d->index], d->kind, f->name,
 	    sizeof(f->name));
-	if (store_claim(f->t, f->p, f->id, f->name, fire_on_claimed, f) == -1)
-		fire_fail(f);
+	f->sent = 0;
+	fire_claim(f);
 }
 
 static void
@@ -191,6 +285,7 @@ fire_complaint(struct slatimer *t, int32_t p, const char *id)
 	f->p = p;
 	f->id = xstrdup(id);
 	f->now = meta_now_ms();
+	f->rebuild = store_rebuilds(t, p);
 	if (store_load(t, p, id, fire_on_load, f) == -1)
 		firing_end(f);
 }
@@ -215,6 +310,8 @@ fire_on_due(struct redis *r, redisReply *reply, void *arg)
 
 	if (redis_reply_error(reply, "due set") ||
 	    reply->type != REDIS_REPLY_ARRAY) {
+		if (reply != NULL && reply->type == REDIS_REPLY_NIL)
+			store_lost(sc->t, sc->p);
 		free(sc);
 		return;
 	}
@@ -237,6 +334,8 @@ static void
 fire_partition(struct slatimer *t, int32_t p, int64_t now)
 {
 	struct scan	*sc;
+	char		*keys[2], batch[16];
+	int		 rc;
 
 	if (!kafka_consumer_caught_up(t->consumer, "complaints.events", p)) {
 		fire_rearm(t, now + FIRE_CATCH_UP_MS);
@@ -247,8 +346,14 @@ fire_partition(struct slatimer *t, int32_t p, int64_t now)
 	sc->p = p;
 	sc->now = now;
 	/* One more than a batch, to see whether more are due. */
-	if (redis_command(t->redis, fire_on_due, sc,
-	    "ZRANGE sla:{p%d}:due 0 %d WITHSCORES", (int)p, FIRE_BATCH) == -1)
+	keys[0] = xasprintf("sla:{p%d}:due", (int)p);
+	keys[1] = xasprintf("sla:{p%d}:epoch", (int)p);
+	snprintf(batch, sizeof(batch), "%d", FIRE_BATCH);
+	rc = redis_script_run(t->redis, fire_due_script, fire_on_due, sc, 2, 1,
+	    (const char *[]){ keys[0], keys[1], batch }, NULL);
+	free(keys[0]);
+	free(keys[1]);
+	if (rc == -1)
 		free(sc);
 }
 
@@ -273,6 +378,7 @@ fire_start(struct slatimer *t)
 {
 	if ((t->timer = evtimer_new(t->base, fire_on_timer, t)) == NULL)
 		fatalx("fire: cannot create the timer");
+	fire_due_script = redis_script_new(t->redis, fire_due_lua);
 	fire_arm(t, meta_now_ms() + FIRE_CATCH_UP_MS);
 }
 
@@ -288,4 +394,19 @@ fire_assign(struct slatimer *t, int32_t p, bool owned)
 	t->owned[p] = owned;
 	if (owned)
 		fire_rearm(t, meta_now_ms());
+}
+
+/*
+ * At shutdown: firings waiting to be tried again end here; their claims
+ * expire unmarked, and the next owner sends what is missing.
+ */
+void
+fire_stop(struct slatimer *t)
+{
+	struct firing	*f;
+
+	while ((f = t->retrying) != NULL) {
+		t->retrying = f->next_retry;
+		firing_end(f);
+	}
 }

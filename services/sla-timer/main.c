@@ -9,8 +9,10 @@
  * --recompute does the same keeping the record of what fired, to re-time
  * the open clocks of existing complaints under a changed policy file.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -20,6 +22,7 @@
 #include "kafka.h"
 #include "keylock.h"
 #include "log.h"
+#include "meta.h"
 #include "redis.h"
 #include "signals.h"
 #include "sla.h"
@@ -27,12 +30,20 @@
 static struct daemon_settings	ds;
 
 static struct {
-	char	*policy_file;
+	char		*policy_file;
+	long long	 claim_ttl_ms;
+	long long	 retention_s;
 } settings;
 
 static const struct config_setting settings_table[] = {
 	{ "SLA_POLICY_FILE", CONFIG_STRING, "config/sla-policies.conf", 0, 0,
 	    NULL, "SLA policies", &settings.policy_file },
+	{ "SLA_CLAIM_TTL_MS", CONFIG_INT, "60000", 1000, 3600000, NULL,
+	    "how long a firing's claim outlives a daemon that died holding it",
+	    &settings.claim_ttl_ms },
+	{ "SLA_CLOSED_RETENTION_S", CONFIG_INT, "7776000", 1, 315360000, NULL,
+	    "how long a closed complaint's clocks stay in Redis (90 days)",
+	    &settings.retention_s },
 };
 
 #define NSETTINGS	(sizeof(settings_table) / sizeof(settings_table[0]))
@@ -73,6 +84,11 @@ slatimer_setup(int argc, char **argv)
 	    NSETTINGS);
 	timer.redis_host = ds.redis_host;
 	timer.redis_port = ds.redis_port;
+	timer.claim_ttl_ms = settings.claim_ttl_ms;
+	timer.retention_s = settings.retention_s;
+	snprintf(timer.token, sizeof(timer.token), "%s:%ld:%lld",
+	    ds.instance_id != NULL ? ds.instance_id : "", (long)getpid(),
+	    (long long)meta_now_ms());
 	if ((timer.policies = policy_load(settings.policy_file, err,
 	    sizeof(err))) == NULL)
 		fatalx("config: SLA_POLICY_FILE: %s", err);
@@ -82,6 +98,7 @@ slatimer_setup(int argc, char **argv)
 	if (argc > 1 && store_wipe(timer.redis_host, timer.redis_port,
 	    strcmp(argv[1], "--recompute") == 0) == -1)
 		fatalx("%s: Redis %s unavailable", argv[1], ds.redis_addr);
+	fault_init();
 	log_info("policies %s loaded", policy_version(timer.policies));
 }
 
@@ -107,6 +124,7 @@ slatimer_shutdown(struct signals *sig)
 	kafka_consumer_close(timer.consumer);
 	timer.consumer = NULL;	/* jobs still finishing must not end messages */
 	kafka_producer_flush(timer.producer, 10000);
+	fire_stop(&timer);
 	event_free(timer.timer);
 	httpd_free(timer.httpd);
 	kafka_producer_free(timer.producer);

@@ -96,6 +96,8 @@ size_t	clock_due(const struct sla_complaint *c, int64_t now_ms,
 	    struct clock_due *out, size_t max);
 int64_t	clock_next_due(const struct sla_complaint *c);
 void	clock_mark_fired(struct sla_complaint *c, const struct clock_due *d);
+const struct sla_policy *clock_policy(const struct sla_complaint *c,
+	    const struct policy_set *ps, const struct sla_clock *k);
 const char *clock_name(Cdp__V1__SlaClock clock);
 
 /*
@@ -111,6 +113,7 @@ struct sla_state {
 void	state_init(struct sla_state *s);
 char	*state_encode(const struct sla_state *s);
 int	 state_decode(const char *json, size_t len, struct sla_state *s);
+bool	 state_closed(const struct sla_state *s);
 
 /* The daemon's state, owned by main.c and lent to the I/O modules. */
 #define SLA_PARTITIONS_MAX	256
@@ -125,6 +128,11 @@ struct slatimer {
 	char			*redis_host;
 	int			 redis_port;
 	bool			 owned[SLA_PARTITIONS_MAX];
+	uint32_t		 rebuilds[SLA_PARTITIONS_MAX]; /* store_lost */
+	long long		 claim_ttl_ms;	/* SLA_CLAIM_TTL_MS */
+	long long		 retention_s;	/* SLA_CLOSED_RETENTION_S */
+	char			 token[96];	/* this process, in its claims */
+	struct firing		*retrying;	/* firings waiting to retry */
 	struct event		*timer;
 	int64_t			 armed_at;
 	struct keylock		*busy;		/* complaints being changed */
@@ -132,6 +140,7 @@ struct slatimer {
 };
 
 struct kafka_msg;
+struct firing;
 
 /* store.c: clocks, due sets, firings and offsets in Redis, by partition. */
 typedef void (*store_load_fn)(void *arg, int rc, struct sla_state *s);
@@ -143,14 +152,27 @@ int	store_load(struct slatimer *t, int32_t p, const char *id,
 int	store_save(struct slatimer *t, int32_t p, const char *id,
 	    const struct sla_state *s, bool at_offset, store_done_fn fn,
 	    void *arg);
+#define STORE_CLAIM_HELD	(-3)	/* claimed by another, not expired */
+
 int	store_claim(struct slatimer *t, int32_t p, const char *id,
 	    const char *firing, store_done_fn fn, void *arg);
-int	store_release(struct slatimer *t, int32_t p, const char *id,
-	    const char *firing);
-int64_t	store_start_offset(void *arg, const char *topic, int32_t p);
+int	store_mark(struct slatimer *t, int32_t p, const char *id,
+	    const char *firing, unsigned sent, bool done);
+void	store_start_offset(void *arg, const char *topic, int32_t p,
+	    uint64_t ticket);
+void	store_lost(struct slatimer *t, int32_t p);
+uint32_t store_rebuilds(const struct slatimer *t, int32_t p);
 int	store_wipe(const char *host, int port, bool keep_firings);
 
-/* emit.c: SLA events to complaints.events, ids derived from their cause. */
+/*
+ * emit.c: SLA events to complaints.events, ids derived from their cause.
+ * The parts of a firing, as bits: what the broker confirmed is recorded
+ * part by part, so a retry sends only what is missing.
+ */
+#define EMIT_PART_EVENT		1u	/* the SlaWarning or SlaBreached */
+#define EMIT_PART_COUPON	2u	/* its CompensationIssued */
+#define EMIT_PART_ESCALATION	4u	/* its Escalated */
+
 typedef void (*emit_fn)(void *arg, bool ok);
 
 int	emit_change(struct slatimer *t, const Cdp__V1__EventMeta *cause,
@@ -158,16 +180,22 @@ int	emit_change(struct slatimer *t, const Cdp__V1__EventMeta *cause,
 	    const struct clock_change *ch, emit_fn fn, void *arg);
 int	emit_firing(struct slatimer *t, const char *complaint_id,
 	    const char *firing, const struct sla_state *s,
-	    const struct clock_due *d, emit_fn fn, void *arg);
+	    const struct clock_due *d, unsigned *sent, emit_fn fn,
+	    void *arg);
 void	emit_firing_id(const char *complaint_id, const struct sla_clock *k,
 	    enum clock_due_kind kind, char *out, size_t size);
 
 /* apply.c: complaint events into clocks. */
 void	apply_handle(struct slatimer *t, struct kafka_msg *m);
 
+/* fault.c: faults the integration tests inject (test build only). */
+void	fault_init(void);
+bool	fault_hit(const char *point);
+
 /* fire.c: one timer at the earliest due time of the owned partitions. */
 void	fire_start(struct slatimer *t);
 void	fire_rearm(struct slatimer *t, int64_t at_ms);
 void	fire_assign(struct slatimer *t, int32_t p, bool owned);
+void	fire_stop(struct slatimer *t);
 
 #endif

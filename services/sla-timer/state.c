@@ -37,6 +37,23 @@ state_clock(const struct sla_clock *k)
 	    (json_int_t)k->elapsed_ms);
 }
 
+/*
+ * Whether the complaint is done with: closed (or out of scope) and every
+ * clock stopped. Its clocks then leave Redis after the retention.
+ */
+bool
+state_closed(const struct sla_state *s)
+{
+	size_t	i;
+
+	if (!s->c.closed)
+		return false;
+	for (i = 0; i < s->c.nclocks; i++)
+		if (s->c.clocks[i].state != CLOCK_STOPPED)
+			return false;
+	return true;
+}
+
 /* The JSON text of s; the caller frees it. */
 char *
 state_encode(const struct sla_state *s)

@@ -6,12 +6,30 @@
  *
  *   sla:{p<N>}:c:<complaint>    the complaint's clocks (state.c)
  *   sla:{p<N>}:due              complaints by their next due time
- *   sla:{p<N>}:f:<complaint>    warnings and breaches already fired
+ *   sla:{p<N>}:f:<complaint>    warnings and breaches fired (marks)
+ *   sla:{p<N>}:claim:<firing>   a firing under way, and by whom (expires)
  *   sla:{p<N>}:offset           the last offset applied from partition N
+ *   sla:{p<N>}:epoch            when the partition's state was begun
+ *
+ * A closed complaint's clocks and fired set expire after the retention
+ * (SLA_CLOSED_RETENTION_S, 90 days), counted from its last save; a reopen
+ * within it saves the clocks again, without an expiry (SET drops it).
  *
  * A save writes the clocks, the due entry and the offset in one script, so
- * they never disagree. A firing is claimed by adding it to the fired set
- * before its event is produced, and released if the produce fails.
+ * they never disagree.
+ *
+ * A firing (a warning, or a breach with its coupon and escalation) is
+ * claimed before its events are produced, with a key that expires
+ * (SLA_CLAIM_TTL_MS). It is marked fired in the fired set only once the
+ * broker confirmed every one of its events; the parts confirmed before a
+ * failure are marked too ("<firing>#<part>"), so a retry sends only the
+ * rest. A daemon that dies inside the window leaves an unmarked claim,
+ * and once it expires the firing is sent again with the same derived ids.
+ *
+ * The epoch is written when the partition is taken up, and every save
+ * refuses to write without it: a Redis emptied under the running daemon
+ * (FLUSHALL, a lost replica) is noticed, never mistaken for a partition
+ * without clocks, and the partition is read again from the beginning.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,27 +39,75 @@
 
 #include "kafka.h"
 #include "log.h"
+#include "meta.h"
+#include "metrics.h"
 #include "redis.h"
 #include "sla.h"
+#include "startoffset.h"
 #include "xmalloc.h"
 
 #define STORE_FIRED_TTL_MS	"15552000000"	/* 180 days */
 
 static const char store_save_lua[] =
+    "if redis.call('EXISTS', KEYS[4]) == 0 then return -2 end\n"
     "redis.call('SET', KEYS[1], ARGV[1])\n"
     "if tonumber(ARGV[3]) > 0 then\n"
     "  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])\n"
     "else redis.call('ZREM', KEYS[2], ARGV[2]) end\n"
     "if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end\n"
+    "if ARGV[5] ~= '' then\n"
+    "  redis.call('PEXPIRE', KEYS[1], ARGV[5])\n"
+    "  redis.call('PEXPIRE', KEYS[5], ARGV[5])\n"
+    "end\n"
     "return 1\n";
 
+/*
+ * 0: fired before; -3: another process holds the claim; otherwise this
+ * process holds it now, and the answer is 1 + the parts confirmed before.
+ */
 static const char store_claim_lua[] =
-    "local n = redis.call('SADD', KEYS[1], ARGV[1])\n"
-    "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
-    "return n\n";
+    "if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end\n"
+    "local held = redis.call('GET', KEYS[2])\n"
+    "if held and held ~= ARGV[2] then return -3 end\n"
+    "redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])\n"
+    "local sent = 0\n"
+    "for _, bit in ipairs({1, 2, 4}) do\n"
+    "  if redis.call('SISMEMBER', KEYS[1], ARGV[1] .. '#' .. bit) == 1 then\n"
+    "    sent = sent + bit\n"
+    "  end\n"
+    "end\n"
+    "return 1 + sent\n";
+
+/* Records the parts confirmed; when done, the firing and not its parts. */
+static const char store_mark_lua[] =
+    "local sent = tonumber(ARGV[3])\n"
+    "for _, bit in ipairs({1, 2, 4}) do\n"
+    "  local part = ARGV[1] .. '#' .. bit\n"
+    "  if ARGV[4] == '1' then redis.call('SREM', KEYS[1], part)\n"
+    "  elseif sent % (2 * bit) >= bit then\n"
+    "    redis.call('SADD', KEYS[1], part)\n"
+    "  end\n"
+    "end\n"
+    "if ARGV[4] == '1' then\n"
+    "  redis.call('SADD', KEYS[1], ARGV[1])\n"
+    "  if redis.call('GET', KEYS[2]) == ARGV[2] then\n"
+    "    redis.call('DEL', KEYS[2])\n"
+    "  end\n"
+    "end\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[5])\n"
+    "return 1\n";
+
+/* Takes up a partition: its epoch, and the offset to resume after. */
+static const char store_start_lua[] =
+    "if redis.call('EXISTS', KEYS[2]) == 0 then\n"
+    "  redis.call('SET', KEYS[2], ARGV[1])\n"
+    "end\n"
+    "return redis.call('GET', KEYS[1])\n";
 
 static struct redis_script	*store_save_script;
 static struct redis_script	*store_claim_script;
+static struct redis_script	*store_mark_script;
+static struct redis_script	*store_start_script;
 
 struct op {
 	store_load_fn	 load;
@@ -54,6 +120,8 @@ store_start(struct slatimer *t)
 {
 	store_save_script = redis_script_new(t->redis, store_save_lua);
 	store_claim_script = redis_script_new(t->redis, store_claim_lua);
+	store_mark_script = redis_script_new(t->redis, store_mark_lua);
+	store_start_script = redis_script_new(t->redis, store_start_lua);
 }
 
 static struct op *
@@ -114,28 +182,33 @@ store_on_done(struct redis *r, redisReply *reply, void *arg)
 
 /*
  * Writes the clocks, the complaint's next due time and, when at_offset,
- * s->offset as the partition's offset, together; fn gets 1, or -1 on
- * failure.
+ * s->offset as the partition's offset, together, with the retention's
+ * expiry when the complaint is closed; fn gets 1, -1 on failure, or -2
+ * when the partition's state is gone (store_lost).
  */
 int
 store_save(struct slatimer *t, int32_t p, const char *id,
     const struct sla_state *s, bool at_offset, store_done_fn fn, void *arg)
 {
 	struct op	*o = op_new(NULL, fn, arg);
-	char		*keys[3], due[24], offset[24] = "";
+	char		*keys[5], due[24], offset[24] = "", expire[24] = "";
 	char		*json = state_encode(s);
 	int		 i, rc;
 
 	keys[0] = xasprintf("sla:{p%d}:c:%s", (int)p, id);
 	keys[1] = xasprintf("sla:{p%d}:due", (int)p);
 	keys[2] = xasprintf("sla:{p%d}:offset", (int)p);
+	keys[3] = xasprintf("sla:{p%d}:epoch", (int)p);
+	keys[4] = xasprintf("sla:{p%d}:f:%s", (int)p, id);
 	snprintf(due, sizeof(due), "%lld", (long long)clock_next_due(&s->c));
 	if (at_offset)
 		snprintf(offset, sizeof(offset), "%lld", (long long)s->offset);
-	rc = redis_script_run(t->redis, store_save_script, store_on_done, o, 3,
-	    4, (const char *[]){ keys[0], keys[1], keys[2], json, id, due,
-	    offset }, NULL);
-	for (i = 0; i < 3; i++)
+	if (state_closed(s))
+		snprintf(expire, sizeof(expire), "%lld", t->retention_s * 1000);
+	rc = redis_script_run(t->redis, store_save_script, store_on_done, o, 5,
+	    5, (const char *[]){ keys[0], keys[1], keys[2], keys[3], keys[4],
+	    json, id, due, offset, expire }, NULL);
+	for (i = 0; i < 5; i++)
 		free(keys[i]);
 	free(json);
 	if (rc == -1)
@@ -143,60 +216,117 @@ store_save(struct slatimer *t, int32_t p, const char *id,
 	return rc;
 }
 
-/* Claims one firing; fn gets 1 when this caller claimed it, 0 if fired. */
+/*
+ * Claims one firing for this process (again, when it holds the claim
+ * already): fn gets 1 + the parts confirmed before, 0 if it was fired,
+ * STORE_CLAIM_HELD if another process holds an unexpired claim, or -1.
+ */
 int
 store_claim(struct slatimer *t, int32_t p, const char *id, const char *firing,
     store_done_fn fn, void *arg)
 {
 	struct op	*o = op_new(NULL, fn, arg);
-	char		*key = xasprintf("sla:{p%d}:f:%s", (int)p, id);
-	const char	*args[3] = { key, firing, STORE_FIRED_TTL_MS };
+	char		*keys[2], ttl[24];
 	int		 rc;
 
+	keys[0] = xasprintf("sla:{p%d}:f:%s", (int)p, id);
+	keys[1] = xasprintf("sla:{p%d}:claim:%s", (int)p, firing);
+	snprintf(ttl, sizeof(ttl), "%lld", t->claim_ttl_ms);
 	rc = redis_script_run(t->redis, store_claim_script, store_on_done, o,
-	    1, 2, args, NULL);
-	free(key);
+	    2, 3, (const char *[]){ keys[0], keys[1], firing, t->token, ttl },
+	    NULL);
+	free(keys[0]);
+	free(keys[1]);
 	if (rc == -1)
 		free(o);
 	return rc;
 }
 
 static void
-store_on_released(struct redis *r, redisReply *reply, void *arg)
+store_on_marked(struct redis *r, redisReply *reply, void *arg)
 {
-	redis_reply_error(reply, "release firing");
-}
-
-/* Gives a claim back so the firing is tried again. */
-int
-store_release(struct slatimer *t, int32_t p, const char *id,
-    const char *firing)
-{
-	return redis_command(t->redis, store_on_released, NULL,
-	    "SREM sla:{p%d}:f:%s %s", (int)p, id, firing);
+	redis_reply_error(reply, "mark firing");
 }
 
 /*
- * Where a newly assigned partition resumes: after its stored offset, or
- * from the beginning when Redis has none, which rebuilds every clock from
- * the log. Asked synchronously during the rebalance.
+ * Marks the parts of a firing the broker confirmed (EMIT_PART_*); done
+ * when that is all of them, which also gives up the claim. A mark that is
+ * lost leaves the claim to expire, and the firing is sent again with the
+ * same ids, which consumers drop.
  */
-int64_t
-store_start_offset(void *arg, const char *topic, int32_t p)
+int
+store_mark(struct slatimer *t, int32_t p, const char *id, const char *firing,
+    unsigned sent, bool done)
 {
-	struct slatimer	*t = arg;
-	char		 key[64];
-	long long	 offset;
-	int		 found;
+	char	*keys[2], parts[16];
+	int	 rc;
 
-	snprintf(key, sizeof(key), "sla:{p%d}:offset", (int)p);
-	found = redis_get_int_sync(t->redis_host, t->redis_port, key, &offset);
-	if (found == -1)
-		log_warnx("store: Redis unavailable; replaying partition %d",
-		    (int)p);
-	log_info("store: partition %d from %s", (int)p, found == 1 ?
-	    "its stored offset" : "the beginning (rebuild)");
-	return found == 1 ? offset + 1 : RD_KAFKA_OFFSET_BEGINNING;
+	keys[0] = xasprintf("sla:{p%d}:f:%s", (int)p, id);
+	keys[1] = xasprintf("sla:{p%d}:claim:%s", (int)p, firing);
+	snprintf(parts, sizeof(parts), "%u", sent);
+	rc = redis_script_run(t->redis, store_mark_script, store_on_marked,
+	    NULL, 2, 5, (const char *[]){ keys[0], keys[1], firing, t->token,
+	    parts, done ? "1" : "0", STORE_FIRED_TTL_MS }, NULL);
+	free(keys[0]);
+	free(keys[1]);
+	return rc;
+}
+
+/*
+ * Where a newly assigned (or restarted) partition resumes: after its stored
+ * offset, or from the beginning when Redis has none, which rebuilds every
+ * clock from the log. The same script writes the partition's epoch, so its
+ * saves are accepted from now on. Asked from the loop; while Redis does
+ * not answer, the partition waits.
+ */
+void
+store_start_offset(void *arg, const char *topic, int32_t p, uint64_t ticket)
+{
+	struct slatimer		*t = arg;
+	struct startoffset	*s;
+	char			*keys[2], now[24];
+	int			 rc;
+
+	s = startoffset_new(&t->consumer, topic, p, ticket);
+	keys[0] = xasprintf("sla:{p%d}:offset", (int)p);
+	keys[1] = xasprintf("sla:{p%d}:epoch", (int)p);
+	snprintf(now, sizeof(now), "%lld", (long long)meta_now_ms());
+	rc = redis_script_run(t->redis, store_start_script,
+	    startoffset_on_reply, s, 2, 1,
+	    (const char *[]){ keys[0], keys[1], now }, NULL);
+	free(keys[0]);
+	free(keys[1]);
+	if (rc == -1)
+		startoffset_refused(s);
+}
+
+/*
+ * The partition's state is gone from Redis under the running daemon (its
+ * epoch is missing): the partition is read again from the beginning,
+ * and fired only once it has caught up, as at a start on an empty Redis.
+ */
+void
+store_lost(struct slatimer *t, int32_t p)
+{
+	if (p < 0 || p >= SLA_PARTITIONS_MAX || t->consumer == NULL)
+		return;
+	t->rebuilds[p]++;
+	metrics_inc(metrics_counter("sla_state_rebuilds_total",
+	    "Partitions read again from the beginning after their state "
+	    "was found missing in Redis.", ""));
+	log_warnx("store: the state of partition %d is gone from Redis; "
+	    "rebuilding it from the log", (int)p);
+	kafka_consumer_restart(t->consumer, "complaints.events", p);
+}
+
+/*
+ * How often the partition's state was found lost: work loaded before a
+ * loss must not be saved after it.
+ */
+uint32_t
+store_rebuilds(const struct slatimer *t, int32_t p)
+{
+	return p >= 0 && p < SLA_PARTITIONS_MAX ? t->rebuilds[p] : 0;
 }
 
 /*

@@ -13,12 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
+
+#include <hiredis/hiredis.h>
 
 #include "cdp/v1/complaint.pb-c.h"
 #include "intake_harness.h"
 #include "log.h"
 #include "meta.h"
 #include "testenv.h"
+#include "testhttp.h"
 #include "testproc.h"
 #include "xmalloc.h"
 
@@ -45,9 +49,10 @@ write_policy(void)
 	fclose(f);
 }
 
+/* Starts the daemon with up to two more settings, ready or not. */
 static void
-start_with(struct daemon *d, const char *instance, const char *policy,
-    const char *arg)
+spawn(struct daemon *d, const char *instance, const char *policy,
+    const char *arg, const char *more1, const char *more2)
 {
 	char	*listen, *id, *pol;
 
@@ -56,14 +61,23 @@ start_with(struct daemon *d, const char *instance, const char *policy,
 	id = xasprintf("INSTANCE_ID=%s", instance);
 	pol = xasprintf("SLA_POLICY_FILE=%s", policy);
 	{
-		const char *env[] = { listen, id, "LOG_LEVEL=warn", pol, NULL };
+		const char *env[] = { listen, id, "LOG_LEVEL=warn", pol, more1,
+		    more2, NULL };
 
 		d->pid = testproc_spawn_arg("sla-timer", env, arg);
 	}
-	assert_true(testproc_wait_http(d->port, "/readyz", 200, 60000));
+	assert_true(testproc_wait_http(d->port, "/healthz", 200, 30000));
 	free(listen);
 	free(id);
 	free(pol);
+}
+
+static void
+start_with(struct daemon *d, const char *instance, const char *policy,
+    const char *arg)
+{
+	spawn(d, instance, policy, arg, NULL, NULL);
+	assert_true(testproc_wait_http(d->port, "/readyz", 200, 60000));
 }
 
 static void
@@ -236,6 +250,43 @@ test_waiting_on_the_customer_holds_the_clock(void **state)
 	free(id);
 }
 
+/*
+ * A clock keeps the policy it started under when a later classification is
+ * less urgent, and its breach sets off that policy's actions (the urgent
+ * coupon and escalation), not those of the complaint's current severity.
+ */
+static void
+test_breach_actions_come_from_the_clocks_policy(void **state)
+{
+	Cdp__V1__ComplaintEvent	*evs[4];
+	struct daemon		 d;
+	char			*id = testenv_unique("CS");
+	int64_t			 at, later;
+	size_t			 n;
+
+	start(&d, "sla-1");
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	wait_started(id);
+	classify(id, CDP__V1__SEVERITY__SEVERITY_NORMAL, &later);
+	n = testenv_wait_events(id, BODY(SLA_BREACHED), 1, 30000, evs, 4);
+	assert_int_equal(n, 1);
+	assert_string_equal(evs[0]->sla_breached->policy,
+	    "first_contact.urgent");
+	assert_int_equal(evs[0]->sla_breached->actions->coupon_fen, 1000);
+	assert_true(evs[0]->sla_breached->actions->escalate);
+	testenv_free_events(evs, n);
+	n = testenv_wait_events(id, BODY(COMPENSATION_ISSUED), 1, 10000, evs,
+	    4);
+	assert_int_equal(n, 1);
+	assert_int_equal(evs[0]->compensation_issued->amount_fen, 1000);
+	testenv_free_events(evs, n);
+	n = testenv_wait_events(id, BODY(ESCALATED), 1, 10000, evs, 4);
+	assert_int_equal(n, 1);
+	testenv_free_events(evs, n);
+	stop(&d);
+	free(id);
+}
+
 /* SIGKILL before the due time, restart after it: the breach fires once. */
 static void
 test_killed_before_due_fires_once_after_restart(void **state)
@@ -287,6 +338,307 @@ test_flushall_rebuilds_from_kafka_and_fires_once(void **state)
 	stop(&d);
 	free(before);
 	free(id);
+}
+
+/*
+ * Redis emptied under the running daemon: the partition's missing epoch is
+ * noticed, the clocks are rebuilt from the log, and an open clock still
+ * breaches, once; a breach that fired before the flush does not fire again.
+ */
+static void
+test_flushall_while_running_rebuilds_and_fires_once(void **state)
+{
+	struct daemon	 d;
+	char		*before = testenv_unique("CS"), *id = testenv_unique("CS");
+	int64_t		 at;
+
+	start(&d, "sla-1");
+	classify(before, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	expect_breach(before, at, true);
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	wait_started(id);
+	intake_redis("FLUSHALL");
+	expect_breach(id, at, false);
+	sleep(2);
+	assert_int_equal(count(id, BODY(SLA_BREACHED)), 1);
+	assert_int_equal(count(id, BODY(COMPENSATION_ISSUED)), 1);
+	assert_int_equal(count(before, BODY(SLA_BREACHED)), 1);
+	stop(&d);
+	free(before);
+	free(id);
+}
+
+/* A sample's value from the daemon's /metrics, 0 when absent. */
+static double
+metric(const struct daemon *d, const char *sample)
+{
+	struct testhttp_response	 r;
+	const char			*at;
+	double				 v = 0;
+
+	assert_int_equal(testhttp_request(d->port, "GET", "/metrics", NULL,
+	    NULL, &r), 0);
+	if ((at = strstr(r.body, sample)) != NULL)
+		v = strtod(at + strlen(sample), NULL);
+	testhttp_free(&r);
+	return v;
+}
+
+#define CONSUMED	"kafka_consumed_total{group=\"sla-timer\"} "
+#define FILLERS		20
+
+/*
+ * Redis down when the partitions are assigned: they wait, paused, and the
+ * daemon is not ready, saying why; once Redis answers, they resume after
+ * their stored offsets (a handful of messages consumed, not the whole log
+ * again), and an event sent meanwhile is applied.
+ */
+static void
+test_redis_down_at_assignment_waits_then_resumes(void **state)
+{
+	struct testhttp_response	 r;
+	struct daemon			 d;
+	char				*id = testenv_unique("CS"), *f;
+	int64_t				 at;
+	int				 i;
+
+	start(&d, "sla-1");
+	for (i = 0; i < FILLERS; i++) {
+		f = testenv_unique("CF");
+		act(f, CDP__V1__ACTION__ACTION_FIRST_CONTACT);
+		free(f);
+	}
+	for (i = 0; i < 100 && metric(&d, CONSUMED) < FILLERS; i++)
+		usleep(100000);
+	stop(&d);
+	assert_int_equal(testenv_dev("redis stop test"), 0);
+	spawn(&d, "sla-1", POLICY_FILE, NULL, NULL, NULL);
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	sleep(8);	/* joined, assigned, waiting */
+	assert_int_equal(testhttp_request(d.port, "GET", "/readyz", NULL,
+	    NULL, &r), 0);
+	assert_int_equal(r.status, 503);
+	assert_non_null(strstr(r.body, "waits for its start offset"));
+	testhttp_free(&r);
+	assert_true(metric(&d, CONSUMED) == 0);
+	assert_int_equal(testenv_dev("redis start test"), 0);
+	assert_true(testproc_wait_http(d.port, "/readyz", 200, 30000));
+	expect_breach(id, at, false);
+	print_message("consumed after Redis came back: %.0f\n",
+	    metric(&d, CONSUMED));
+	assert_true(metric(&d, CONSUMED) < FILLERS);
+	stop(&d);
+	free(id);
+}
+
+/* Waits up to timeout_ms for the daemon to end by itself; its status. */
+static int
+wait_exit(struct daemon *d, int timeout_ms)
+{
+	int	status, waited;
+
+	for (waited = 0; waited < timeout_ms; waited += 50) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(50000);
+	}
+	testproc_kill(d->pid);
+	return -1;
+}
+
+/* Exactly one event of each of the complaint's firings on the topic. */
+static void
+expect_each_fired_once(const char *id)
+{
+	assert_int_equal(count(id, BODY(SLA_WARNING)), 1);
+	assert_int_equal(count(id, BODY(SLA_BREACHED)), 1);
+	assert_int_equal(count(id, BODY(COMPENSATION_ISSUED)), 1);
+	assert_int_equal(count(id, BODY(ESCALATED)), 1);
+}
+
+/*
+ * The daemon dies between a firing's claim and its events (the test
+ * fault ends it right after the claim of the warning): the claim expires
+ * unmarked, and the restarted daemon fires the warning, then the breach
+ * with its coupon and escalation, each once (counting every copy on the
+ * topic, not only distinct ids).
+ */
+static void
+test_killed_inside_the_claim_window_fires_once_after_restart(void **state)
+{
+	struct daemon	 d;
+	char		*id = testenv_unique("CS");
+	int64_t		 at;
+
+	spawn(&d, "sla-1", POLICY_FILE, NULL, "SLA_TEST_FAULT=exit_after_claim",
+	    "SLA_CLAIM_TTL_MS=2000");
+	assert_true(testproc_wait_http(d.port, "/readyz", 200, 60000));
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	assert_int_equal(wait_exit(&d, 30000), 75);
+	assert_int_equal(count(id, BODY(SLA_WARNING)), 0);
+	spawn(&d, "sla-1", POLICY_FILE, NULL, "SLA_CLAIM_TTL_MS=2000", NULL);
+	expect_breach(id, at, false);
+	sleep(2);
+	expect_each_fired_once(id);
+	stop(&d);
+	free(id);
+}
+
+/*
+ * The broker refuses a breach's coupon: the breach it did take is not sent
+ * again; the coupon and the escalation follow on the next try, once.
+ */
+static void
+test_a_refused_coupon_does_not_resend_the_breach(void **state)
+{
+	Cdp__V1__ComplaintEvent	*evs[4];
+	struct daemon		 d;
+	char			*id = testenv_unique("CS");
+	int64_t			 at;
+	size_t			 n;
+
+	spawn(&d, "sla-1", POLICY_FILE, NULL, "SLA_TEST_FAULT=fail_coupon",
+	    NULL);
+	assert_true(testproc_wait_http(d.port, "/readyz", 200, 60000));
+	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	expect_breach(id, at, true);
+	n = testenv_wait_events(id, BODY(ESCALATED), 1, 20000, evs, 4);
+	assert_int_equal(n, 1);
+	testenv_free_events(evs, n);
+	sleep(2);
+	expect_each_fired_once(id);
+	stop(&d);
+	free(id);
+}
+
+/*
+ * One Redis command on the test Redis; its integer answer (a string's
+ * number, an array's size, 0 for nil). Into key (when not NULL) goes the
+ * first element of an array answer.
+ */
+static long long
+redis_ask(char *key, size_t keysz, const char *fmt, ...)
+{
+	redisContext	*rc;
+	redisReply	*reply;
+	va_list		 ap;
+	char		*host;
+	int		 port;
+	long long	 v = 0;
+
+	testenv_redis(&host, &port);
+	rc = redisConnect(host, port);
+	assert_true(rc != NULL && rc->err == 0);
+	va_start(ap, fmt);
+	reply = redisvCommand(rc, fmt, ap);
+	va_end(ap);
+	assert_non_null(reply);
+	if (reply->type == REDIS_REPLY_INTEGER)
+		v = reply->integer;
+	else if (reply->type == REDIS_REPLY_STRING)
+		v = strtoll(reply->str, NULL, 10);
+	else if (reply->type == REDIS_REPLY_ARRAY) {
+		v = (long long)reply->elements;
+		if (key != NULL && reply->elements > 0)
+			snprintf(key, keysz, "%s", reply->element[0]->str);
+	}
+	freeReplyObject(reply);
+	redisFree(rc);
+	free(host);
+	return v;
+}
+
+/* Waits for the complaint's clocks key (sla:{p<N>}:c:<id>) to be kept. */
+static void
+clocks_key(const char *id, char *key, size_t keysz)
+{
+	int	i;
+
+	for (i = 0; i < 100; i++) {
+		if (redis_ask(key, keysz, "KEYS sla:*:c:%s", id) == 1)
+			return;
+		usleep(100000);
+	}
+	fail_msg("no clocks kept for %s", id);
+}
+
+/* Waits until the key has an expiry (true) or none (false); its PTTL. */
+static long long
+wait_expiry(const char *key, bool expires)
+{
+	long long	ttl = -2;
+	int		i;
+
+	for (i = 0; i < 100; i++) {
+		ttl = redis_ask(NULL, 0, "PTTL %s", key);
+		if (expires ? ttl > 0 : ttl == -1)
+			break;
+		usleep(100000);
+	}
+	return ttl;
+}
+
+#define RETENTION_S	3
+
+/*
+ * A closed complaint's clocks (and the record of what fired) leave Redis
+ * after the retention; a complaint reopened within it keeps its clocks,
+ * without an expiry, and the reopened first contact still breaches. The
+ * bytes each kind of complaint takes are printed (MEMORY USAGE).
+ */
+static void
+test_closed_clocks_leave_redis_after_the_retention(void **state)
+{
+	Cdp__V1__ComplaintEvent	*evs[4];
+	struct daemon		 d;
+	char			*gone = testenv_unique("CS");
+	char			*back = testenv_unique("CS");
+	char			 key[256], fired[300], due[280], more[64];
+	int64_t			 at;
+	long long		 ttl;
+	size_t			 n;
+
+	snprintf(more, sizeof(more), "SLA_CLOSED_RETENTION_S=%d", RETENTION_S);
+	spawn(&d, "sla-1", POLICY_FILE, NULL, more, NULL);
+	assert_true(testproc_wait_http(d.port, "/readyz", 200, 60000));
+	classify(gone, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	expect_breach(gone, at, true);
+	clocks_key(gone, key, sizeof(key));
+	snprintf(fired, sizeof(fired), "%.*s:f:%s",
+	    (int)(strstr(key, ":c:") - key), key, gone);
+	print_message("open, breached: clocks %lld bytes, fired %lld bytes\n",
+	    redis_ask(NULL, 0, "MEMORY USAGE %s", key),
+	    redis_ask(NULL, 0, "MEMORY USAGE %s", fired));
+	snprintf(due, sizeof(due), "%.*s:due", (int)(strstr(key, ":c:") - key),
+	    key);
+	print_message("due set: %lld bytes for %lld complaints\n",
+	    redis_ask(NULL, 0, "MEMORY USAGE %s", due),
+	    redis_ask(NULL, 0, "ZCARD %s", due));
+	assert_int_equal(wait_expiry(key, false), -1);
+	act(gone, CDP__V1__ACTION__ACTION_CLOSED);
+	ttl = wait_expiry(key, true);
+	assert_true(ttl > 0 && ttl <= RETENTION_S * 1000);
+	ttl = redis_ask(NULL, 0, "PTTL %s", fired);
+	assert_true(ttl > 0 && ttl <= RETENTION_S * 1000);
+	print_message("closed: clocks %lld bytes\n",
+	    redis_ask(NULL, 0, "MEMORY USAGE %s", key));
+	sleep(RETENTION_S + 1);
+	assert_int_equal(redis_ask(NULL, 0, "EXISTS %s %s", key, fired), 0);
+
+	classify(back, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
+	act(back, CDP__V1__ACTION__ACTION_FIRST_CONTACT);
+	act(back, CDP__V1__ACTION__ACTION_CLOSED);
+	clocks_key(back, key, sizeof(key));
+	assert_true(wait_expiry(key, true) > 0);
+	act(back, CDP__V1__ACTION__ACTION_REOPENED);
+	assert_int_equal(wait_expiry(key, false), -1);
+	n = testenv_wait_events(back, BODY(SLA_BREACHED), 1, 30000, evs, 4);
+	assert_int_equal(n, 1);
+	assert_int_equal(evs[0]->sla_breached->cycle, 2);
+	testenv_free_events(evs, n);
+	stop(&d);
+	free(gone);
+	free(back);
 }
 
 /* Two instances share the partitions: every breach fires, none twice. */
@@ -408,9 +760,21 @@ main(void)
 		cmocka_unit_test(test_first_contact_in_time_stops_the_clock),
 		cmocka_unit_test(test_waiting_on_the_customer_holds_the_clock),
 		cmocka_unit_test(
+		    test_breach_actions_come_from_the_clocks_policy),
+		cmocka_unit_test(
 		    test_killed_before_due_fires_once_after_restart),
 		cmocka_unit_test(
 		    test_flushall_rebuilds_from_kafka_and_fires_once),
+		cmocka_unit_test(
+		    test_flushall_while_running_rebuilds_and_fires_once),
+		cmocka_unit_test(
+		    test_redis_down_at_assignment_waits_then_resumes),
+		cmocka_unit_test(
+		    test_killed_inside_the_claim_window_fires_once_after_restart),
+		cmocka_unit_test(
+		    test_a_refused_coupon_does_not_resend_the_breach),
+		cmocka_unit_test(
+		    test_closed_clocks_leave_redis_after_the_retention),
 		cmocka_unit_test(test_two_instances_fire_each_breach_once),
 		cmocka_unit_test(test_intake_shows_the_clocks),
 		cmocka_unit_test(

@@ -456,6 +456,26 @@ test_reclassified_keeps_timing(void **state)
 	assert_int_equal(sol->remaining_ms, 11 * HOUR);
 }
 
+/*
+ * A warning or breach acts under its clock's own policy, whatever the
+ * complaint's classification became; only a policy gone from the file
+ * gives way to the one that now applies.
+ */
+static void
+test_clock_policy_is_its_own(void **state)
+{
+	struct fixture		*f = *state;
+	struct sla_clock	 gone;
+
+	start_normal(f);
+	assert_int_equal(classify(f, T0 + HOUR, SEV(LOW), CAT(LOGISTICS)), 0);
+	gone = *must_find(&f->c, CLK(SOLUTION), 1);
+	assert_string_equal(clock_policy(&f->c, f->ps, &gone)->name, "sol");
+	snprintf(gone.policy, sizeof(gone.policy), "sol-retired");
+	assert_string_equal(clock_policy(&f->c, f->ps, &gone)->name,
+	    "sol-logistics");
+}
+
 static void
 test_no_policy_no_clock(void **state)
 {
@@ -1399,6 +1419,7 @@ main(void)
 		cmocka_unit_test(test_classified_starts_clocks),
 		cmocka_unit_test(test_clocks_count_from_receipt),
 		cmocka_unit_test(test_reclassified_keeps_timing),
+		cmocka_unit_test(test_clock_policy_is_its_own),
 		cmocka_unit_test(test_no_policy_no_clock),
 		cmocka_unit_test(test_first_contact_met),
 		cmocka_unit_test(test_first_contact_late_is_breached),
