@@ -62,7 +62,6 @@ static const char *clock_states[] = {
 enum mask_kind {
 	MASK_PHONE,
 	MASK_EMAIL,
-	MASK_TEXT,
 };
 
 /* The members of a new view, in the order they are rendered. */
@@ -1385,7 +1384,21 @@ view_visible(const json_t *view, const struct api_key *key)
 	}
 }
 
-/* Replaces a string member by its masked form (common/mask.c). */
+/* A text with its phone numbers and e-mails masked, as JSON (mask.c). */
+static json_t *
+masked_text(const char *s)
+{
+	size_t	 size = mask_text(s, NULL, 0) + 1;
+	char	*out = xmalloc(size);
+	json_t	*j;
+
+	mask_text(s, out, size);
+	j = jstr(out);
+	free(out);
+	return j;
+}
+
+/* Replaces a phone or e-mail member by its masked form (mask.c). */
 static void
 mask_member(json_t *obj, const char *key, enum mask_kind kind)
 {
@@ -1395,21 +1408,66 @@ mask_member(json_t *obj, const char *key, enum mask_kind kind)
 
 	if (s == NULL)
 		return;
-	if (kind == MASK_PHONE)
-		size = strlen(s) + 1;
-	else if (kind == MASK_EMAIL)
-		size = strlen(s) + 4;	/* "a@b" becomes "a***@b" */
-	else
-		size = mask_text(s, NULL, 0) + 1;
-	out = xmalloc(size);
+	size = kind == MASK_PHONE ? strlen(s) + 1 : strlen(s) + 4;
+	out = xmalloc(size);	/* "a@b" becomes "a***@b" */
 	if (kind == MASK_PHONE)
 		mask_phone(s, out, size);
-	else if (kind == MASK_EMAIL)
-		mask_email(s, out, size);
 	else
-		mask_text(s, out, size);
+		mask_email(s, out, size);
 	put(obj, key, jstr(out));
 	free(out);
+}
+
+/*
+ * Members that hold identifiers, not text a person wrote: a merchant needs
+ * them verbatim to find the order, the parcel or the payment, and an id
+ * that happens to have a phone's shape must not become unusable.
+ */
+static bool
+is_id_member(const char *key)
+{
+	static const char	*ids[] = {
+		"complaint_id", "order_id", "sku", "merchant_id", "shop_id",
+		"user_id", "event_id", "coupon_id", "tracking_number",
+		"reference", "group_key", "group_complaint_ids", "rule_id",
+	};
+	size_t			 i;
+
+	for (i = 0; i < nitems(ids); i++)
+		if (strcmp(key, ids[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Masks phone numbers and e-mails in every string of v, however deep,
+ * except identifiers: free text can sit anywhere in the document (notes,
+ * reasons, comments, apologies, matched words), and new members must not
+ * slip through unmasked.
+ */
+static void
+mask_tree(json_t *v)
+{
+	const char	*k;
+	json_t		*m;
+	size_t		 i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, m) {
+			if (json_is_string(m) && !is_id_member(k))
+				put(v, k, masked_text(json_string_value(m)));
+			else if (!is_id_member(k))
+				mask_tree(m);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m) {
+			if (!json_is_string(m))
+				mask_tree(m);
+			else if (json_array_set_new(v, i, masked_text(
+			    json_string_value(m))) == -1)
+				fatalx("view: cannot mask: out of memory");
+		}
+	}
 }
 
 /* A name as a merchant sees it: the first character and '*' ("张*"). */
@@ -1438,16 +1496,16 @@ shorten_name(json_t *obj, const char *key)
  * What a merchant may see of the customer (domain.md section 8, and the
  * PII rule of docs/events.md): phone and e-mail masked, the name shortened,
  * the delivery address, the channel's reference and the carrier's note
- * withheld (null), and phone numbers and e-mails inside free text masked.
+ * withheld (null), and phone numbers and e-mails inside every free-text
+ * member masked.
  */
 static void
 render_for_merchant(json_t *doc)
 {
-	json_t	*c = json_object_get(doc, "complainant"), *e;
+	json_t	*c = json_object_get(doc, "complainant");
 	json_t	*order = json_object_get(doc, "order");
 	json_t	*facts = json_object_get(json_object_get(doc, "proactive"),
 		    "facts");
-	size_t	 i;
 
 	if (json_is_object(c)) {
 		mask_member(c, "phone", MASK_PHONE);
@@ -1459,15 +1517,7 @@ render_for_merchant(json_t *doc)
 	if (json_is_object(facts))
 		put(facts, "note", json_null());
 	put(doc, "channel_ref", json_null());
-	mask_member(doc, "description", MASK_TEXT);
-	mask_member(json_object_get(doc, "satisfaction"), "comment",
-	    MASK_TEXT);
-	mask_member(json_object_get(doc, "merchant_response"), "explanation",
-	    MASK_TEXT);
-	json_array_foreach(json_object_get(doc, "history"), i, e) {
-		mask_member(e, "comment", MASK_TEXT);
-		mask_member(e, "detail", MASK_TEXT);
-	}
+	mask_tree(doc);
 }
 
 /*

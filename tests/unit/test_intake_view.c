@@ -704,6 +704,93 @@ test_masking_for_merchants(void **state)
 	json_decref(view);
 }
 
+/*
+ * Every free-text member a merchant sees is masked, wherever it sits: the
+ * inspection and QC notes, the escalation's reason, the classifier's
+ * matched words, the coupon's apology, and so on. Identifiers stay.
+ */
+static void
+test_masking_every_free_text(void **state)
+{
+	static const char	*masked[] = {
+		"inspection.note", "qc_result.note", "escalation.reason",
+		"merchant_response.explanation", "merchant_response.rule_cited",
+		"classification.reasons.0.matched", "compensation.0.apology",
+		"compensation.0.reason", "history.2.comment",
+		"history.3.comment",
+	};
+	struct filing			 f;
+	struct classified		 c;
+	struct act			 insp, qc, esc, resp;
+	struct ev			 coupon;
+	Cdp__V1__Inspection		 in = CDP__V1__INSPECTION__INIT;
+	Cdp__V1__MerchantResponse	 mr = CDP__V1__MERCHANT_RESPONSE__INIT;
+	Cdp__V1__CompensationIssued	 ci = CDP__V1__COMPENSATION_ISSUED__INIT;
+	struct api_key			 merchant = key_make(KEY_ROLE_MERCHANT,
+					    "m1", "M1");
+	const char			*phone = "tel１３８１２３４５６７８";
+	json_t				*view = view_new("C1"), *doc;
+	char				 want[128];
+	size_t				 i;
+
+	(void)state;
+	filing_init(&f, 1, T0);
+	f.o.order_id = "13812345678";
+	classified_init(&c, 2, T0 + 1000);
+	c.reason.matched = "(138)1234-5678";
+	act_init(&insp, 3, T0 + 2000, ACTION(INSPECTED),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_MERCHANT, "M1", STATUS(UNSPECIFIED));
+	insp.rec.comment = (char *)phone;
+	insp.rec.detail_case = DETAIL(INSPECTION);
+	insp.rec.inspection = &in;
+	act_init(&qc, 4, T0 + 3000, ACTION(QC_RESULT),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_AGENT, "A7", STATUS(UNSPECIFIED));
+	qc.rec.comment = "138.1234.5678";
+	qc.rec.detail_case = DETAIL(INSPECTION);
+	qc.rec.inspection = &in;
+	act_init(&esc, 5, T0 + 4000, ACTION(ESCALATED),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_AGENT, "A7", STATUS(UNSPECIFIED));
+	esc.escalation.reason = "customer 138 1234 5678 angry";
+	esc.escalation.level = CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_SENIOR_SERVICE;
+	esc.rec.detail_case = DETAIL(ESCALATION);
+	esc.rec.escalation = &esc.escalation;
+	act_init(&resp, 6, T0 + 5000, ACTION(MERCHANT_RESPONSE_RECEIVED),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_MERCHANT, "M1", STATUS(UNSPECIFIED));
+	resp.rec.comment = "reach a@example.com";
+	mr.rule_cited = "per call with 13812345678";
+	resp.rec.detail_case = DETAIL(MERCHANT_RESPONSE);
+	resp.rec.merchant_response = &mr;
+	ev_init(&coupon, 7, T0 + 6000);
+	ci.coupon_id = "13812345678";
+	ci.amount_fen = 500;
+	ci.apology_text = "致电13812345678";
+	ci.reason = "13812345678";
+	coupon.ev.body_case = BODY(COMPENSATION_ISSUED);
+	coupon.ev.compensation_issued = &ci;
+	apply_ok(view, &f.e.ev, 1);
+	apply_ok(view, &c.e.ev, 2);
+	apply_ok(view, &insp.e.ev, 3);
+	apply_ok(view, &qc.e.ev, 4);
+	apply_ok(view, &esc.e.ev, 5);
+	apply_ok(view, &resp.e.ev, 6);
+	apply_ok(view, &coupon.ev, 7);
+
+	doc = rendered(view, &merchant);
+	for (i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+		snprintf(want, sizeof(want), "%s", json_string_value(at(doc,
+		    masked[i])));
+		if (strstr(want, "1234") != NULL || strstr(want, "１２３４") !=
+		    NULL || strstr(want, "a@") != NULL)
+			fail_msg("%s not masked: %s", masked[i], want);
+	}
+	assert_str_at(doc, "inspection.note", "tel１３８****５６７８");
+	assert_str_at(doc, "escalation.reason", "customer 138 **** 5678 angry");
+	assert_str_at(doc, "order.order_id", "13812345678");
+	assert_str_at(doc, "compensation.0.coupon_id", "13812345678");
+	json_decref(doc);
+	json_decref(view);
+}
+
 static void
 test_visibility(void **state)
 {
@@ -932,6 +1019,7 @@ main(void)
 		cmocka_unit_test(test_out_of_scope),
 		cmocka_unit_test(test_sla_breach_and_compensation),
 		cmocka_unit_test(test_masking_for_merchants),
+		cmocka_unit_test(test_masking_every_free_text),
 		cmocka_unit_test(test_visibility),
 		cmocka_unit_test(test_proactive_opened),
 		cmocka_unit_test(test_status_moves),
