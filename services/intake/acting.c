@@ -135,12 +135,16 @@ acting_on_view(void *arg, enum readmodel_result result, json_t *view)
 	struct acting			*a = arg;
 	Cdp__V1__ComplaintStatus	 status, next;
 
-	if (result == READMODEL_FOUND && !view_visible(view, a->s.key))
+	if (result != READMODEL_UNAVAILABLE && !view_visible(view, a->s.key))
 		result = READMODEL_MISSING;
 	if (result != READMODEL_FOUND) {
 		if (result == READMODEL_MISSING)
 			api_fail(a->s.req, 404, "not_found", NULL,
 			    "no such complaint");
+		else if (result == READMODEL_ARCHIVED)
+			api_fail(a->s.req, 410, "archived", NULL, "the "
+			    "complaint was closed and archived; it can no "
+			    "longer be acted on");
 		else
 			api_unavailable(a->s.req, "complaint views are "
 			    "unavailable");

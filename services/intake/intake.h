@@ -201,6 +201,9 @@ char			*view_render(const json_t *view,
 			    const struct api_key *key);
 json_t			*view_summary(const json_t *view,
 			    const struct api_key *key);
+bool			 view_final(const json_t *view);
+int64_t			 view_closed_at_ms(const json_t *view);
+json_t			*view_tombstone(const json_t *view);
 
 /*
  * The daemon's state, owned by main.c and lent to every I/O module.
@@ -216,6 +219,8 @@ struct intake {
 	char			*redis_host;
 	int			 redis_port;
 	int64_t			 first_contact_ms; /* promised at filing */
+	int64_t			 retention_ms;	/* final views stay */
+	int64_t			 tombstone_ms;	/* tombstones stay after */
 	size_t			 in_flight;	/* requests awaiting Kafka */
 };
 
@@ -289,6 +294,7 @@ enum readmodel_result {
 	READMODEL_FOUND,
 	READMODEL_MISSING,
 	READMODEL_UNAVAILABLE,
+	READMODEL_ARCHIVED,	/* evicted: the view given is its tombstone */
 };
 struct list_query {
 	const char	*index_key;	/* chosen by listing.c */
@@ -307,6 +313,17 @@ int	readmodel_get(struct intake *in, const char *id, readmodel_get_fn fn,
 int	readmodel_list(struct intake *in, const struct list_query *q,
 	    readmodel_list_fn fn, void *arg);
 char	*readmodel_index_key(const char *kind, const char *value);
+
+/*
+ * retention.c: final complaints leave Redis after the retention; a
+ * tombstone (rm:t:<id>) stays. fn gets 0, or -1 when Redis failed.
+ */
+typedef void (*retention_fn)(void *arg, int rc);
+
+void	retention_start(struct intake *in);
+void	retention_stop(void);
+void	retention_track(struct intake *in, const json_t *view,
+	    retention_fn fn, void *arg);
 
 /*
  * submit.c: a request that records one complaint event, from its body and

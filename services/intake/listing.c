@@ -23,6 +23,26 @@ struct one {
 	struct api_key		*key;
 };
 
+/*
+ * 410 for a complaint whose view left Redis after its retention: its
+ * history is in the archive, complaints.events, under its id.
+ */
+static void
+listing_archived(struct evhttp_request *req, const json_t *tomb)
+{
+	const char	*id = json_string_value(json_object_get(tomb,
+			    "complaint_id"));
+
+	api_reply(req, 410, json_pack("{s:s, s:O, s:O, s:O, s:{s:s, s:s, "
+	    "s:s}}", "error", "archived", "complaint_id", json_object_get(tomb,
+	    "complaint_id"), "status", json_object_get(tomb, "status"),
+	    "closed_at", json_object_get(tomb, "closed_at"), "archive",
+	    "topic", "complaints.events", "key", id != NULL ? id : "",
+	    "how", "the complaint's full history is the events of "
+	    "complaints.events with this key (the complaint id); the operator "
+	    "tool prints them"));
+}
+
 static void
 listing_on_view(void *arg, enum readmodel_result result, json_t *view)
 {
@@ -33,6 +53,8 @@ listing_on_view(void *arg, enum readmodel_result result, json_t *view)
 		api_unavailable(o->req, "complaint views are unavailable");
 	else if (result == READMODEL_MISSING || !view_visible(view, o->key))
 		api_fail(o->req, 404, "not_found", NULL, "no such complaint");
+	else if (result == READMODEL_ARCHIVED)
+		listing_archived(o->req, view);
 	else {
 		text = view_render(view, o->key);
 		httpd_reply_json(o->req, 200, text);

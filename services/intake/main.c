@@ -29,6 +29,8 @@ static struct {
 	char		*keys_file;
 	long long	 publish_timeout_ms;
 	long long	 first_contact_minutes;
+	long long	 retention_s;
+	long long	 tombstone_s;
 } settings;
 
 static const struct config_setting settings_table[] = {
@@ -40,6 +42,12 @@ static const struct config_setting settings_table[] = {
 	{ "INTAKE_FIRST_CONTACT_MINUTES", CONFIG_INT, "1440", 1, 10080, NULL,
 	    "first contact promised to the customer at filing",
 	    &settings.first_contact_minutes },
+	{ "INTAKE_RETENTION_S", CONFIG_INT, "7776000", 1, 315360000, NULL,
+	    "how long a closed complaint's view stays in Redis after the close",
+	    &settings.retention_s },
+	{ "INTAKE_TOMBSTONE_RETENTION_S", CONFIG_INT, "31536000", 1, 315360000,
+	    NULL, "how long an archived complaint answers 410 rather than 404",
+	    &settings.tombstone_s },
 };
 
 #define NSETTINGS	nitems(settings_table)
@@ -87,6 +95,8 @@ intake_setup(void)
 	intake.redis_port = ds.redis_port;
 	intake.topic = "complaints.events";
 	intake.first_contact_ms = settings.first_contact_minutes * 60 * 1000;
+	intake.retention_ms = settings.retention_s * 1000;
+	intake.tombstone_ms = settings.tombstone_s * 1000;
 }
 
 /*
@@ -99,6 +109,7 @@ intake_setup(void)
 static void
 intake_shutdown(struct signals *sig)
 {
+	retention_stop();
 	kafka_producer_flush(intake.producer, INTAKE_DRAIN_MAX_MS);
 	kafka_producer_free(intake.producer);
 	redis_free(intake.redis);
@@ -127,6 +138,7 @@ main(int argc, char **argv)
 	    intake.redis_port);
 	intake.httpd = httpd_start(intake.base, ds.listen, "intake");
 	readmodel_start(&intake, ds.brokers, ds.instance_id);
+	retention_start(&intake);
 	httpd_ready_check(intake.httpd, "kafka", kafka_producer_ready,
 	    intake.producer);
 	httpd_ready_check(intake.httpd, "redis", redis_ready, intake.redis);

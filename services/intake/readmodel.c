@@ -7,6 +7,8 @@
  *   rm:idx:all, rm:idx:m:<merchant>, rm:idx:k:<api key>, rm:idx:s:<status>,
  *   rm:idx:v:<severity>          sorted sets of "<filed_at_ms>:<id>" members
  *                                (all scores 0, read newest first by lex)
+ *   rm:t:<id>, rm:expiring       the retention of final complaints
+ *                                (retention.c)
  *
  * A view, its partition's offset and its index entries change together in
  * one script. The offsets live with the state rather than in the consumer
@@ -73,6 +75,30 @@ apply_retry(struct apply *a)
 }
 
 static void
+apply_on_tracked(void *arg, int rc)
+{
+	struct apply	*a = arg;
+
+	if (rc == -1) {
+		apply_retry(a);
+		return;
+	}
+	kafka_consumer_done(a->m);
+	apply_free(a);
+}
+
+/*
+ * The event's effects on the complaint's retention (retention.c), after
+ * the view is written; also for a duplicate, since the first delivery may
+ * have stopped between the two.
+ */
+static void
+apply_track(struct apply *a)
+{
+	retention_track(a->in, a->view, apply_on_tracked, a);
+}
+
+static void
 apply_on_written(struct redis *r, redisReply *reply, void *arg)
 {
 	struct apply	*a = arg;
@@ -81,8 +107,7 @@ apply_on_written(struct redis *r, redisReply *reply, void *arg)
 		apply_retry(a);
 		return;
 	}
-	kafka_consumer_done(a->m);
-	apply_free(a);
+	apply_track(a);
 }
 
 /*
@@ -146,6 +171,53 @@ apply_write(struct apply *a, const char *old_status, const char *old_sev)
 	free(text);
 }
 
+static void
+apply_event(struct apply *a, const char *old_status, const char *old_sev)
+{
+	if (view_apply(a->view, a->ev, a->m->offset) == VIEW_DUPLICATE)
+		apply_track(a);
+	else
+		apply_write(a, old_status, old_sev);
+}
+
+/*
+ * A complaint without a view is new, or was archived (retention.c): then
+ * its tombstone is there, and a late event (a notification, a clock) must
+ * not bring back a partial view. It is skipped and counted.
+ */
+static void
+apply_on_tombstone(struct redis *r, redisReply *reply, void *arg)
+{
+	static struct metric	*skipped;
+	struct apply		*a = arg;
+
+	if (redis_reply_error(reply, "read model tombstone")) {
+		apply_retry(a);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
+		if (skipped == NULL)
+			skipped = metrics_counter(
+			    "intake_readmodel_archived_events_total",
+			    "events of archived complaints, not applied",
+			    NULL);
+		metrics_inc(skipped);
+		kafka_consumer_done(a->m);
+		apply_free(a);
+		return;
+	}
+	a->view = view_new(a->ev->complaint_id);
+	apply_event(a, NULL, NULL);
+}
+
+static void
+apply_unless_archived(struct apply *a)
+{
+	if (redis_command(a->in->redis, apply_on_tombstone, a,
+	    "EXISTS rm:t:%s", a->ev->complaint_id) == -1)
+		apply_retry(a);
+}
+
 /*
  * The view's status and severity before the event are what its index
  * entries say; the status name is static, the severity is copied out of
@@ -164,18 +236,14 @@ apply_on_view(struct redis *r, redisReply *reply, void *arg)
 	}
 	if (reply->type == REDIS_REPLY_STRING)
 		a->view = json_loadb(reply->str, reply->len, 0, NULL);
-	if (a->view == NULL)
-		a->view = view_new(a->ev->complaint_id);
-	else {
-		old_status = lifecycle_status_name(view_status(a->view));
-		if ((sev = view_severity(a->view)) != NULL)
-			old_sev = xstrdup(sev);
+	if (a->view == NULL) {
+		apply_unless_archived(a);
+		return;
 	}
-	if (view_apply(a->view, a->ev, a->m->offset) == VIEW_DUPLICATE) {
-		kafka_consumer_done(a->m);
-		apply_free(a);
-	} else
-		apply_write(a, old_status, old_sev);
+	old_status = lifecycle_status_name(view_status(a->view));
+	if ((sev = view_severity(a->view)) != NULL)
+		old_sev = xstrdup(sev);
+	apply_event(a, old_status, old_sev);
 	free(old_sev);
 }
 
@@ -251,7 +319,32 @@ readmodel_start(struct intake *in, const char *brokers,
 struct get {
 	readmodel_get_fn	 fn;
 	void			*arg;
+	char			*id;
 };
+
+static void
+get_free(struct get *g)
+{
+	free(g->id);
+	free(g);
+}
+
+/* A complaint without a view: archived if its tombstone is there. */
+static void
+readmodel_on_tombstone(struct redis *r, redisReply *reply, void *arg)
+{
+	struct get	*g = arg;
+	json_t		*tomb = NULL;
+
+	if (redis_reply_error(reply, "tombstone read"))
+		g->fn(g->arg, READMODEL_UNAVAILABLE, NULL);
+	else if (reply->type != REDIS_REPLY_STRING ||
+	    (tomb = json_loadb(reply->str, reply->len, 0, NULL)) == NULL)
+		g->fn(g->arg, READMODEL_MISSING, NULL);
+	else
+		g->fn(g->arg, READMODEL_ARCHIVED, tomb);
+	get_free(g);
+}
 
 static void
 readmodel_on_get(struct redis *r, redisReply *reply, void *arg)
@@ -261,15 +354,23 @@ readmodel_on_get(struct redis *r, redisReply *reply, void *arg)
 
 	if (redis_reply_error(reply, "view read"))
 		g->fn(g->arg, READMODEL_UNAVAILABLE, NULL);
-	else if (reply->type != REDIS_REPLY_STRING ||
+	else if (reply->type == REDIS_REPLY_NIL) {
+		if (redis_command(r, readmodel_on_tombstone, g,
+		    "GET rm:t:%s", g->id) == 0)
+			return;
+		g->fn(g->arg, READMODEL_UNAVAILABLE, NULL);
+	} else if (reply->type != REDIS_REPLY_STRING ||
 	    (view = json_loadb(reply->str, reply->len, 0, NULL)) == NULL)
 		g->fn(g->arg, READMODEL_MISSING, NULL);
 	else
 		g->fn(g->arg, READMODEL_FOUND, view);
-	free(g);
+	get_free(g);
 }
 
-/* Reads one view; fn owns the view it is given. -1: Redis unavailable. */
+/*
+ * Reads one view; fn owns the view it is given (the tombstone when
+ * READMODEL_ARCHIVED). -1: Redis unavailable.
+ */
 int
 readmodel_get(struct intake *in, const char *id, readmodel_get_fn fn,
     void *arg)
@@ -278,9 +379,10 @@ readmodel_get(struct intake *in, const char *id, readmodel_get_fn fn,
 
 	g->fn = fn;
 	g->arg = arg;
+	g->id = xstrdup(id);
 	if (redis_command(in->redis, readmodel_on_get, g, "GET rm:c:%s",
 	    id) == -1) {
-		free(g);
+		get_free(g);
 		return -1;
 	}
 	return 0;

@@ -112,6 +112,9 @@ static const struct {
 	{ "history_truncated", JSON_INTEGER },
 };
 
+static void	copy_member(json_t *, const json_t *, const char *);
+static void	closed_at_track(json_t *, const Cdp__V1__ComplaintEvent *);
+
 /* A jansson allocation failure is fatal, like malloc's (xmalloc.h). */
 static json_t *
 jcheck(json_t *value)
@@ -464,6 +467,7 @@ view_new(const char *complaint_id)
 	put(view, "_offset", json_integer(-1));
 	put(view, "_filed_by_key", json_null());
 	put(view, "_filed_at_ms", json_integer(0));
+	put(view, "_closed_at_ms", json_integer(0));
 	return view;
 }
 
@@ -1304,6 +1308,62 @@ view_dispatch(json_t *view, const Cdp__V1__ComplaintEvent *ev)
 }
 
 /*
+ * Whether the complaint is in a final status: closed, or out of scope
+ * (which is answered and closed at once). Final complaints leave Redis
+ * after the retention (retention.c); a reopen makes it open again.
+ */
+bool
+view_final(const json_t *view)
+{
+	Cdp__V1__ComplaintStatus	st = view_status(view);
+
+	return st == STATUS(CLOSED) || st == STATUS(OUT_OF_SCOPE);
+}
+
+/*
+ * _closed_at_ms: when the complaint last became final (the event's time),
+ * 0 while it is open, so the retention counts from the close and a reopen
+ * forgets it.
+ */
+static void
+closed_at_track(json_t *view, const Cdp__V1__ComplaintEvent *ev)
+{
+	if (!view_final(view))
+		put(view, "_closed_at_ms", json_integer(0));
+	else if (view_closed_at_ms(view) == 0)
+		put(view, "_closed_at_ms", json_integer(ev_at(ev)));
+}
+
+/* When the complaint became final, in ms since the epoch; 0 if open. */
+int64_t
+view_closed_at_ms(const json_t *view)
+{
+	return json_integer_value(json_object_get(view, "_closed_at_ms"));
+}
+
+/*
+ * The small record that stays once a final complaint's view has left
+ * Redis: enough to tell who may know it existed (view_visible() works on
+ * it), where its index entries were, and when it was closed. A new
+ * reference the caller releases.
+ */
+json_t *
+view_tombstone(const json_t *view)
+{
+	json_t	*t = jcheck(json_object()), *m = jcheck(json_object());
+
+	copy_member(t, view, "complaint_id");
+	copy_member(t, view, "status");
+	copy_member(t, view, "severity");
+	put_time(t, "closed_at", view_closed_at_ms(view));
+	put_str(m, "merchant_id", view_merchant_id(view));
+	put(t, "merchant", m);
+	copy_member(t, view, "_filed_by_key");
+	copy_member(t, view, "_filed_at_ms");
+	return t;
+}
+
+/*
  * Applies one event of the complaint at its Kafka offset. One complaint's
  * events share a partition, so offsets grow: an event at or before the
  * last applied offset, or one whose id is already in the history, is a
@@ -1318,6 +1378,7 @@ view_apply(json_t *view, const Cdp__V1__ComplaintEvent *ev, int64_t offset)
 	put(view, "_offset", json_integer(offset));
 	if (view_dispatch(view, ev) && ev_at(ev) > 0)
 		put_time(view, "updated_at", ev_at(ev));
+	closed_at_track(view, ev);
 	return VIEW_APPLIED;
 }
 

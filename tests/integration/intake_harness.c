@@ -191,3 +191,24 @@ intake_redis_set(const char *key, const void *value, size_t len)
 {
 	intake_redis("SET %s %b", key, value, len);
 }
+
+/* An integer answer of the test Redis (EXISTS, STRLEN, EVAL ...); nil is -1. */
+long long
+intake_redis_int(const char *fmt, ...)
+{
+	redisContext	*rc = harness_redis();
+	redisReply	*reply;
+	va_list		 ap;
+	long long	 n;
+
+	va_start(ap, fmt);
+	reply = redisvCommand(rc, fmt, ap);
+	va_end(ap);
+	assert_non_null(reply);
+	if (reply->type == REDIS_REPLY_ERROR)
+		fail_msg("redis: %s", reply->str);
+	n = reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
+	freeReplyObject(reply);
+	redisFree(rc);
+	return n;
+}

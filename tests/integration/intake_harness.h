@@ -28,5 +28,6 @@ json_t	*intake_wait_view(struct intake_proc *p, const char *key,
 	    const char *id, const char *status, int timeout_ms);
 void	intake_redis(const char *fmt, ...);
 void	intake_redis_set(const char *key, const void *value, size_t len);
+long long intake_redis_int(const char *fmt, ...);
 
 #endif

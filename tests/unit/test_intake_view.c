@@ -791,6 +791,53 @@ test_masking_every_free_text(void **state)
 	json_decref(view);
 }
 
+/*
+ * A final complaint remembers when it became final, a reopen forgets it,
+ * and its tombstone is small and keeps who may see it.
+ */
+static void
+test_closed_at_and_tombstone(void **state)
+{
+	struct story	 s;
+	struct act	 reopen;
+	struct api_key	 m1 = key_make(KEY_ROLE_MERCHANT, "m1", "M1");
+	struct api_key	 m2 = key_make(KEY_ROLE_MERCHANT, "m2", "M2");
+	json_t		*view = view_new("C1"), *tomb;
+	char		*text, *full;
+	size_t		 i;
+
+	(void)state;
+	story_init(&s);
+	for (i = 0; i < 8; i++)
+		apply_ok(view, s.evs[i], (int64_t)i);
+	assert_false(view_final(view));
+	assert_int_equal(view_closed_at_ms(view), 0);
+	apply_ok(view, s.evs[8], 8);
+	assert_true(view_final(view));
+	assert_int_equal(view_closed_at_ms(view), T0 + 181 * MINUTE);
+
+	tomb = view_tombstone(view);
+	assert_str_at(tomb, "complaint_id", "C1");
+	assert_str_at(tomb, "status", "closed");
+	assert_str_at(tomb, "closed_at", "2025-11-25T11:01:00Z");
+	assert_true(view_visible(tomb, &m1));
+	assert_false(view_visible(tomb, &m2));
+	assert_int_equal(view_filed_at_ms(tomb), T0);
+	text = json_dumps(tomb, JSON_COMPACT);
+	full = json_dumps(view, JSON_COMPACT);
+	assert_true(strlen(text) * 5 < strlen(full));
+	free(text);
+	free(full);
+	json_decref(tomb);
+
+	act_init(&reopen, 20, T0 + 300 * MINUTE, ACTION(REOPENED),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_CUSTOMER, "U1", STATUS(REOPENED));
+	apply_ok(view, &reopen.e.ev, 20);
+	assert_false(view_final(view));
+	assert_int_equal(view_closed_at_ms(view), 0);
+	json_decref(view);
+}
+
 static void
 test_visibility(void **state)
 {
@@ -1020,6 +1067,7 @@ main(void)
 		cmocka_unit_test(test_sla_breach_and_compensation),
 		cmocka_unit_test(test_masking_for_merchants),
 		cmocka_unit_test(test_masking_every_free_text),
+		cmocka_unit_test(test_closed_at_and_tombstone),
 		cmocka_unit_test(test_visibility),
 		cmocka_unit_test(test_proactive_opened),
 		cmocka_unit_test(test_status_moves),
