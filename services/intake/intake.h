@@ -182,6 +182,12 @@ int			 lifecycle_status_parse(const char *name,
  * complaint's events in log order, and rendered for one reader. Internal
  * members start with '_' and are never rendered.
  */
+/* Limits of one complaint's view (INTAKE_NOTES_MAX, INTAKE_VIEW_BYTES_MAX). */
+struct view_limits {
+	size_t	notes_max;	/* notes per complaint; 0: none */
+	size_t	bytes_max;	/* bytes of the stored view; 0: none */
+};
+
 enum view_apply_result {
 	VIEW_APPLIED,
 	VIEW_DUPLICATE,		/* at or before the last applied offset */
@@ -201,6 +207,13 @@ char			*view_render(const json_t *view,
 			    const struct api_key *key);
 json_t			*view_summary(const json_t *view,
 			    const struct api_key *key);
+size_t			 view_notes(const json_t *view);
+void			 view_bound(json_t *view,
+			    const struct view_limits *lim);
+int			 view_admit(const json_t *view,
+			    const Cdp__V1__ActionRecorded *rec,
+			    const struct view_limits *lim,
+			    struct api_error *err);
 bool			 view_final(const json_t *view);
 int64_t			 view_closed_at_ms(const json_t *view);
 json_t			*view_tombstone(const json_t *view);
@@ -221,6 +234,8 @@ struct intake {
 	int64_t			 first_contact_ms; /* promised at filing */
 	int64_t			 retention_ms;	/* final views stay */
 	int64_t			 tombstone_ms;	/* tombstones stay after */
+	struct view_limits	 limits;	/* of one complaint's view */
+	size_t			 response_max;	/* bytes of a list page */
 	size_t			 in_flight;	/* requests awaiting Kafka */
 };
 

@@ -91,6 +91,7 @@ struct many {
 	struct evhttp_request	*req;
 	struct api_key		*key;
 	struct filters		 f;
+	size_t			 max;	/* bytes of the page's items */
 };
 
 static void
@@ -246,17 +247,26 @@ listing_on_page(void *arg, enum readmodel_result result, json_t **views,
     const char **members, size_t n, bool more)
 {
 	struct many	*m = arg;
-	json_t		*items = json_array();
-	size_t		 i;
+	json_t		*items = json_array(), *item;
+	size_t		 i, bytes = 0;
 
 	if (result == READMODEL_UNAVAILABLE) {
 		api_unavailable(m->req, "complaint views are unavailable");
 		json_decref(items);
 	} else {
-		for (i = 0; i < n; i++)
-			if (views[i] != NULL && listing_match(views[i], m))
-				json_array_append_new(items,
-				    view_summary(views[i], m->key));
+		for (i = 0; i < n; i++) {
+			if (views[i] == NULL || !listing_match(views[i], m))
+				continue;
+			item = view_summary(views[i], m->key);
+			if ((bytes += json_dumpb(item, NULL, 0,
+			    JSON_COMPACT) + 1) > m->max && i > 0) {
+				json_decref(item);
+				more = true;	/* the page ends early */
+				n = i;
+				break;
+			}
+			json_array_append_new(items, item);
+		}
 		api_reply(m->req, 200, json_pack("{s:o, s:o}", "items", items,
 		    "next_cursor", more ? json_string(members[n - 1]) :
 		    json_null()));
@@ -276,6 +286,7 @@ listing_list(struct intake *in, struct evhttp_request *req,
 
 	m->req = req;
 	m->key = key;
+	m->max = in->response_max;
 	if (filters_parse(req, &m->f, &e) == -1) {
 		api_reply_error(req, &e);
 		filters_free(&m->f);

@@ -31,6 +31,9 @@ static struct {
 	long long	 first_contact_minutes;
 	long long	 retention_s;
 	long long	 tombstone_s;
+	long long	 notes_max;
+	long long	 view_bytes_max;
+	long long	 response_bytes_max;
 } settings;
 
 static const struct config_setting settings_table[] = {
@@ -48,6 +51,13 @@ static const struct config_setting settings_table[] = {
 	{ "INTAKE_TOMBSTONE_RETENTION_S", CONFIG_INT, "31536000", 1, 315360000,
 	    NULL, "how long an archived complaint answers 410 rather than 404",
 	    &settings.tombstone_s },
+	{ "INTAKE_NOTES_MAX", CONFIG_INT, "100", 1, 100000, NULL,
+	    "notes one complaint may hold", &settings.notes_max },
+	{ "INTAKE_VIEW_BYTES_MAX", CONFIG_INT, "262144", 16384, 16777216, NULL,
+	    "bytes one complaint's view may take in Redis",
+	    &settings.view_bytes_max },
+	{ "INTAKE_RESPONSE_BYTES_MAX", CONFIG_INT, "1048576", 1024, 67108864,
+	    NULL, "bytes of one list page", &settings.response_bytes_max },
 };
 
 #define NSETTINGS	nitems(settings_table)
@@ -97,6 +107,9 @@ intake_setup(void)
 	intake.first_contact_ms = settings.first_contact_minutes * 60 * 1000;
 	intake.retention_ms = settings.retention_s * 1000;
 	intake.tombstone_ms = settings.tombstone_s * 1000;
+	intake.limits.notes_max = (size_t)settings.notes_max;
+	intake.limits.bytes_max = (size_t)settings.view_bytes_max;
+	intake.response_max = (size_t)settings.response_bytes_max;
 }
 
 /*

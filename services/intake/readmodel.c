@@ -176,8 +176,10 @@ apply_event(struct apply *a, const char *old_status, const char *old_sev)
 {
 	if (view_apply(a->view, a->ev, a->m->offset) == VIEW_DUPLICATE)
 		apply_track(a);
-	else
+	else {
+		view_bound(a->view, &a->in->limits);
 		apply_write(a, old_status, old_sev);
+	}
 }
 
 /*

@@ -992,6 +992,102 @@ test_unknown_body(void **state)
 	json_decref(view);
 }
 
+/*
+ * A view bounds itself: beyond the notes limit the oldest notes go, beyond
+ * the bytes limit the oldest entries, and both are counted.
+ */
+static void
+test_view_bound(void **state)
+{
+	struct filing		 f;
+	struct act		 note;
+	struct view_limits	 lim = { 5, 0 };
+	char			 text[3001], *s;
+	json_t			*view = view_new("C1"), *doc;
+	int			 i;
+
+	(void)state;
+	filing_init(&f, 1, T0);
+	apply_ok(view, &f.e.ev, 0);
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	for (i = 1; i <= 8; i++) {
+		act_init(&note, 100 + i, T0 + i * MINUTE, ACTION(NOTE),
+		    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_MERCHANT, "M1",
+		    STATUS(UNSPECIFIED));
+		note.rec.comment = text;
+		apply_ok(view, &note.e.ev, i);
+		view_bound(view, &lim);
+	}
+	assert_int_equal(view_notes(view), 8);
+	doc = rendered(view, NULL);
+	assert_int_equal(json_array_size(at(doc, "history")), 6);
+	assert_str_at(doc, "history.0.event", "filed");
+	assert_str_at(doc, "history.1.event_id",
+	    "00000000-0000-4000-8000-000000000104");
+	assert_int_at(doc, "notes_truncated", 3);
+	assert_int_at(doc, "history_truncated", 3);
+	json_decref(doc);
+
+	lim.bytes_max = 10000;
+	view_bound(view, &lim);
+	s = json_dumps(view, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_true(strlen(s) <= 10000);
+	free(s);
+	assert_int_equal(view_notes(view), 8);
+	doc = rendered(view, NULL);
+	assert_int_equal(json_array_size(at(doc, "history")), 2);
+	assert_int_at(doc, "history_truncated", 7);
+	json_decref(doc);
+	json_decref(view);
+}
+
+/* The API refuses a note beyond the limit, and text that does not fit. */
+static void
+test_view_admit(void **state)
+{
+	struct filing		 f;
+	struct act		 note, close;
+	struct view_limits	 lim = { 2, 16384 };
+	struct api_error	 e;
+	char			 big[12001];
+	json_t			*view = view_new("C1");
+	int			 i;
+
+	(void)state;
+	filing_init(&f, 1, T0);
+	apply_ok(view, &f.e.ev, 0);
+	act_init(&note, 100, T0 + MINUTE, ACTION(NOTE),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_MERCHANT, "M1", STATUS(UNSPECIFIED));
+	note.rec.comment = "short";
+	for (i = 1; i <= 2; i++) {
+		assert_int_equal(view_admit(view, &note.rec, &lim, &e), 0);
+		note.e.meta.event_id = i == 1 ? "n-1" : "n-2";
+		apply_ok(view, &note.e.ev, i);
+	}
+	assert_int_equal(view_admit(view, &note.rec, &lim, &e), -1);
+	assert_int_equal(e.status, 422);
+	assert_string_equal(e.error, "too_many_notes");
+	assert_string_equal(e.field, "action");
+
+	act_init(&close, 200, T0 + 2 * MINUTE, ACTION(CLOSED),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_AGENT, "A7", STATUS(CLOSED));
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	close.rec.comment = big;
+	assert_int_equal(view_admit(view, &close.rec, &lim, &e), 0);
+	big[4000] = '\0';
+	apply_ok(view, &close.e.ev, 3);
+	big[4000] = 'x';
+	close.rec.comment = big;
+	assert_int_equal(view_admit(view, &close.rec, &lim, &e), -1);
+	assert_int_equal(e.status, 413);
+	assert_string_equal(e.field, "comment");
+	close.rec.comment = "";
+	assert_int_equal(view_admit(view, &close.rec, &lim, &e), 0);
+	json_decref(view);
+}
+
 /* Only the newest 500 history entries are kept; the rest are counted. */
 static void
 test_history_cap(void **state)
@@ -1068,6 +1164,8 @@ main(void)
 		cmocka_unit_test(test_masking_for_merchants),
 		cmocka_unit_test(test_masking_every_free_text),
 		cmocka_unit_test(test_closed_at_and_tombstone),
+		cmocka_unit_test(test_view_bound),
+		cmocka_unit_test(test_view_admit),
 		cmocka_unit_test(test_visibility),
 		cmocka_unit_test(test_proactive_opened),
 		cmocka_unit_test(test_status_moves),
