@@ -207,6 +207,8 @@ char			*view_render(const json_t *view,
 			    const struct api_key *key);
 json_t			*view_summary(const json_t *view,
 			    const struct api_key *key);
+json_t			*view_summary_record(const json_t *view);
+json_t			*view_summary_item(const json_t *record);
 size_t			 view_notes(const json_t *view);
 void			 view_bound(json_t *view,
 			    const struct view_limits *lim);
@@ -318,8 +320,9 @@ struct list_query {
 };
 typedef void (*readmodel_get_fn)(void *arg, enum readmodel_result result,
     json_t *view);
+/* A page: the summary records of its members (NULL where there is none). */
 typedef void (*readmodel_list_fn)(void *arg, enum readmodel_result result,
-    json_t **views, const char **members, size_t n, bool more);
+    json_t **records, const char **members, size_t n, bool more);
 
 void	readmodel_start(struct intake *in, const char *brokers,
 	    const char *instance_id);

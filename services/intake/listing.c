@@ -243,7 +243,7 @@ listing_match(const json_t *view, const struct many *m)
 }
 
 static void
-listing_on_page(void *arg, enum readmodel_result result, json_t **views,
+listing_on_page(void *arg, enum readmodel_result result, json_t **records,
     const char **members, size_t n, bool more)
 {
 	struct many	*m = arg;
@@ -255,9 +255,9 @@ listing_on_page(void *arg, enum readmodel_result result, json_t **views,
 		json_decref(items);
 	} else {
 		for (i = 0; i < n; i++) {
-			if (views[i] == NULL || !listing_match(views[i], m))
+			if (records[i] == NULL || !listing_match(records[i], m))
 				continue;
-			item = view_summary(views[i], m->key);
+			item = view_summary_item(records[i]);
 			if ((bytes += json_dumpb(item, NULL, 0,
 			    JSON_COMPACT) + 1) > m->max && i > 0) {
 				json_decref(item);

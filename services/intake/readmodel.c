@@ -7,6 +7,7 @@
  *   rm:idx:all, rm:idx:m:<merchant>, rm:idx:k:<api key>, rm:idx:s:<status>,
  *   rm:idx:v:<severity>          sorted sets of "<filed_at_ms>:<id>" members
  *                                (all scores 0, read newest first by lex)
+ *   rm:s:<complaint id>          the summary record list pages read
  *   rm:t:<id>, rm:expiring       the retention of final complaints
  *                                (retention.c)
  *
@@ -99,6 +100,36 @@ apply_track(struct apply *a)
 }
 
 static void
+apply_on_summary(struct redis *r, redisReply *reply, void *arg)
+{
+	struct apply	*a = arg;
+
+	if (redis_reply_error(reply, "summary write")) {
+		apply_retry(a);
+		return;
+	}
+	apply_track(a);
+}
+
+/*
+ * The complaint's summary record (rm:s:<id>), which list pages read
+ * instead of whole views; written after the view, and again for a
+ * duplicate, like the retention.
+ */
+static void
+apply_summary(struct apply *a)
+{
+	json_t	*rec = view_summary_record(a->view);
+	char	*text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	if (redis_command(a->in->redis, apply_on_summary, a, "SET rm:s:%s %s",
+	    a->ev->complaint_id, text) == -1)
+		apply_retry(a);
+	free(text);
+	json_decref(rec);
+}
+
+static void
 apply_on_written(struct redis *r, redisReply *reply, void *arg)
 {
 	struct apply	*a = arg;
@@ -107,7 +138,7 @@ apply_on_written(struct redis *r, redisReply *reply, void *arg)
 		apply_retry(a);
 		return;
 	}
-	apply_track(a);
+	apply_summary(a);
 }
 
 /*
@@ -175,7 +206,7 @@ static void
 apply_event(struct apply *a, const char *old_status, const char *old_sev)
 {
 	if (view_apply(a->view, a->ev, a->m->offset) == VIEW_DUPLICATE)
-		apply_track(a);
+		apply_summary(a);
 	else {
 		view_bound(a->view, &a->in->limits);
 		apply_write(a, old_status, old_sev);
@@ -397,6 +428,7 @@ struct list {
 	size_t			 limit;
 	size_t			 n;
 	char			**members;
+	json_t			**records;
 	bool			 more;
 };
 
@@ -408,59 +440,120 @@ list_free(struct list *l)
 	for (i = 0; i < l->n; i++)
 		free(l->members[i]);
 	free(l->members);
+	free(l->records);
 	free(l);
 }
 
+/* Hands the page's summary records to the caller. */
+static void
+list_deliver(struct list *l)
+{
+	size_t	i;
+
+	l->fn(l->arg, READMODEL_FOUND, l->records, (const char **)l->members,
+	    l->n, l->more);
+	for (i = 0; i < l->n; i++)
+		json_decref(l->records[i]);
+	list_free(l);
+}
+
+static void
+list_fail(struct list *l)
+{
+	size_t	i;
+
+	l->fn(l->arg, READMODEL_UNAVAILABLE, NULL, NULL, 0, false);
+	for (i = 0; l->records != NULL && i < l->n; i++)
+		json_decref(l->records[i]);
+	list_free(l);
+}
+
+static json_t *
+list_load(const redisReply *e)
+{
+	if (e->type != REDIS_REPLY_STRING)
+		return NULL;
+	return json_loadb(e->str, e->len, 0, NULL);
+}
+
+/* The views of members without a summary record, summarised here. */
 static void
 list_on_views(struct redis *r, redisReply *reply, void *arg)
 {
 	struct list	*l = arg;
-	json_t		**views;
-	size_t		 i;
+	json_t		*view;
+	size_t		 i, k = 0;
 
 	if (redis_reply_error(reply, "list views") ||
-	    reply->type != REDIS_REPLY_ARRAY || reply->elements != l->n) {
-		l->fn(l->arg, READMODEL_UNAVAILABLE, NULL, NULL, 0, false);
-		list_free(l);
+	    reply->type != REDIS_REPLY_ARRAY) {
+		list_fail(l);
 		return;
 	}
-	views = xcalloc(l->n, sizeof(*views));
-	for (i = 0; i < l->n; i++)
-		if (reply->element[i]->type == REDIS_REPLY_STRING)
-			views[i] = json_loadb(reply->element[i]->str,
-			    reply->element[i]->len, 0, NULL);
-	l->fn(l->arg, READMODEL_FOUND, views, (const char **)l->members, l->n,
-	    l->more);
-	for (i = 0; i < l->n; i++)
-		json_decref(views[i]);
-	free(views);
-	list_free(l);
+	for (i = 0; i < l->n && k < reply->elements; i++) {
+		if (l->records[i] != NULL)
+			continue;
+		if ((view = list_load(reply->element[k++])) != NULL)
+			l->records[i] = view_summary_record(view);
+		json_decref(view);
+	}
+	list_deliver(l);
 }
 
-/* Fetches the views of the index page's members with one MGET. */
+/*
+ * One MGET of the members' keys of a kind ("rm:s", "rm:c"), or only of
+ * the members that have no record yet.
+ */
+static int
+list_mget(struct list *l, const char *kind, bool missing_only,
+    redis_reply_fn fn)
+{
+	const char	**argv = xcalloc(l->n + 1, sizeof(*argv));
+	size_t		  i, n = 0;
+	int		  rc;
+
+	argv[n++] = "MGET";
+	for (i = 0; i < l->n; i++)
+		if (!missing_only || l->records[i] == NULL)
+			argv[n++] = xasprintf("%s:%s", kind,
+			    strchr(l->members[i], ':') + 1);
+	rc = redis_command_argv(l->in->redis, fn, l, (int)n, argv, NULL);
+	for (i = 1; i < n; i++)
+		free((char *)argv[i]);
+	free(argv);
+	return rc;
+}
+
+/*
+ * The summary records of the page. A complaint whose record is missing
+ * (written by an older intake) is summarised from its view instead.
+ */
+static void
+list_on_records(struct redis *r, redisReply *reply, void *arg)
+{
+	struct list	*l = arg;
+	size_t		 i, missing = 0;
+
+	if (redis_reply_error(reply, "list summaries") ||
+	    reply->type != REDIS_REPLY_ARRAY || reply->elements != l->n) {
+		list_fail(l);
+		return;
+	}
+	l->records = xcalloc(l->n, sizeof(*l->records));
+	for (i = 0; i < l->n; i++)
+		if ((l->records[i] = list_load(reply->element[i])) == NULL)
+			missing++;
+	if (missing == 0)
+		list_deliver(l);
+	else if (list_mget(l, "rm:c", true, list_on_views) == -1)
+		list_fail(l);
+}
+
+/* Fetches the summary records of the index page's members. */
 static void
 list_fetch(struct list *l)
 {
-	const char	**argv = xcalloc(l->n + 1, sizeof(*argv));
-	char		**keys = xcalloc(l->n, sizeof(*keys));
-	size_t		  i;
-	int		  rc;
-
-	argv[0] = "MGET";
-	for (i = 0; i < l->n; i++) {
-		keys[i] = xasprintf("rm:c:%s", strchr(l->members[i], ':') + 1);
-		argv[i + 1] = keys[i];
-	}
-	rc = redis_command_argv(l->in->redis, list_on_views, l, (int)l->n + 1,
-	    argv, NULL);
-	for (i = 0; i < l->n; i++)
-		free(keys[i]);
-	free(keys);
-	free(argv);
-	if (rc == -1) {
-		l->fn(l->arg, READMODEL_UNAVAILABLE, NULL, NULL, 0, false);
-		list_free(l);
-	}
+	if (list_mget(l, "rm:s", false, list_on_records) == -1)
+		list_fail(l);
 }
 
 static void

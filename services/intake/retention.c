@@ -1,8 +1,8 @@
 /*
  * Retention of final complaints in Redis (docs/operations.md, "Redis
  * sizing"). A closed or out-of-scope complaint keeps its view for
- * INTAKE_RETENTION_S after its close; then its view and its index entries
- * leave Redis, and a small tombstone stays so that GET answers 410
+ * INTAKE_RETENTION_S after its close; then its view, its summary record
+ * and its index entries leave Redis, and a small tombstone stays so that GET answers 410
  * "archived" with where to read its history (complaints.events, kept
  * forever, is the archive). Keys:
  *
@@ -47,8 +47,9 @@ static const char retention_track_lua[] =
     "return 1\n";
 
 /*
- * KEYS: the view, rm:expiring, then the index keys; ARGV: the id, the
- * index member. A view that is no longer final (reopened) stays.
+ * KEYS: the view, the summary record, rm:expiring, then the index keys;
+ * ARGV: the id, the index member. A view that is no longer final
+ * (reopened) stays.
  */
 static const char retention_evict_lua[] =
     "local v = redis.call('GET', KEYS[1])\n"
@@ -56,13 +57,13 @@ static const char retention_evict_lua[] =
     "  local ok, doc = pcall(cjson.decode, v)\n"
     "  if ok and doc.status ~= 'closed' and doc.status ~= 'out_of_scope'"
     " then\n"
-    "    redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "    redis.call('ZREM', KEYS[3], ARGV[1])\n"
     "    return 0\n"
     "  end\n"
     "end\n"
-    "redis.call('DEL', KEYS[1])\n"
-    "for i = 3, #KEYS do redis.call('ZREM', KEYS[i], ARGV[2]) end\n"
-    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "redis.call('DEL', KEYS[1], KEYS[2])\n"
+    "for i = 4, #KEYS do redis.call('ZREM', KEYS[i], ARGV[2]) end\n"
+    "redis.call('ZREM', KEYS[3], ARGV[1])\n"
     "return 1\n";
 
 static struct redis_script	*track_script, *evict_script;
@@ -178,7 +179,7 @@ retention_on_evicted(struct redis *r, redisReply *reply, void *arg)
 static void
 retention_evict(const char *id, const redisReply *tomb_text)
 {
-	const char	*args[2 + RETENTION_IDX + 2];
+	const char	*args[3 + RETENTION_IDX + 2];
 	char		*keys[RETENTION_IDX], member[96];
 	json_t		*tomb = NULL;
 	size_t		 n = 0, i;
@@ -190,14 +191,16 @@ retention_evict(const char *id, const redisReply *tomb_text)
 	snprintf(member, sizeof(member), "%013lld:%s", tomb != NULL ?
 	    (long long)view_filed_at_ms(tomb) : 0LL, id);
 	args[0] = xasprintf("rm:c:%s", id);
-	args[1] = "rm:expiring";
+	args[1] = xasprintf("rm:s:%s", id);
+	args[2] = "rm:expiring";
 	for (i = 0; i < n; i++)
-		args[2 + i] = keys[i];
-	args[2 + n] = id;
-	args[3 + n] = member;
+		args[3 + i] = keys[i];
+	args[3 + n] = id;
+	args[4 + n] = member;
 	redis_script_run(retention_in->redis, evict_script,
-	    retention_on_evicted, NULL, (int)n + 2, 2, args, NULL);
+	    retention_on_evicted, NULL, (int)n + 3, 2, args, NULL);
 	free((char *)args[0]);
+	free((char *)args[1]);
 	for (i = 0; i < n; i++)
 		free(keys[i]);
 	json_decref(tomb);

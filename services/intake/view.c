@@ -1526,11 +1526,17 @@ view_status(const json_t *view)
 	return (Cdp__V1__ComplaintStatus)v;
 }
 
-/* The respondent merchant's id, or NULL when there is none. */
+/*
+ * The respondent merchant's id, or NULL when there is none. It also reads
+ * a summary record (view_summary_record()), which holds it at the top.
+ */
 const char *
 view_merchant_id(const json_t *view)
 {
-	return str_member(json_object_get(view, "merchant"), "merchant_id");
+	const char	*m = str_member(json_object_get(view, "merchant"),
+			    "merchant_id");
+
+	return m != NULL ? m : str_member(view, "merchant_id");
 }
 
 /* The id of the API key that filed the complaint, or NULL (proactive). */
@@ -1779,4 +1785,34 @@ view_summary(const json_t *view, const struct api_key *key)
 	copy_member(s, view, "first_contact_due");
 	put(s, "breached", json_boolean(view_breached(view)));
 	return s;
+}
+
+/*
+ * The record readmodel.c keeps beside the view (rm:s:<id>) so that a list
+ * page reads a few hundred bytes per complaint, not whole views: the
+ * summary line, and the filing key that view_visible() needs. A new
+ * reference the caller releases.
+ */
+json_t *
+view_summary_record(const json_t *view)
+{
+	json_t	*r = view_summary(view, NULL);
+
+	copy_member(r, view, "_filed_by_key");
+	return r;
+}
+
+/* A summary record as a list page shows it: without its '_' members. */
+json_t *
+view_summary_item(const json_t *record)
+{
+	json_t		*item = jcheck(json_deep_copy(record)), *v;
+	const char	*k;
+	void		*tmp;
+
+	json_object_foreach_safe(item, tmp, k, v) {
+		if (k[0] == '_')
+			json_object_del(item, k);
+	}
+	return item;
 }

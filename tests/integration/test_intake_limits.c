@@ -1,8 +1,9 @@
 /*
  * A complaint is bounded: a note beyond INTAKE_NOTES_MAX is answered 422,
  * text that would take the view past INTAKE_VIEW_BYTES_MAX 413, each with
- * the field and the reason, and neither is recorded. A list page ends
- * early rather than pass INTAKE_RESPONSE_BYTES_MAX.
+ * the field and the reason, and neither is recorded. A list page reads
+ * small summary records, not views, and ends early rather than pass
+ * INTAKE_RESPONSE_BYTES_MAX.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,6 +192,67 @@ test_list_page_is_capped_in_bytes(void **state)
 		free(ids[i]);
 }
 
+/* The newest complaint's line on the first page, as a new reference. */
+static json_t *
+newest_item(void)
+{
+	struct testhttp_response	 r;
+	json_t				*item;
+
+	assert_int_equal(intake_call(&intake, "GET", "/v1/complaints?limit=1",
+	    "dev-agent", NULL, NULL, &r), 200);
+	item = json_incref(json_array_get(json_object_get(r.json, "items"),
+	    0));
+	testhttp_free(&r);
+	assert_non_null(item);
+	return item;
+}
+
+/*
+ * A list page reads each complaint's small summary record, not its view;
+ * a complaint without a record (an older intake wrote it) is summarised
+ * from its view.
+ */
+static void
+test_list_reads_summary_records(void **state)
+{
+	char		*id = file_one("O-LIM-S"), *rec, *key;
+	long long	 view_bytes, rec_bytes;
+	json_t		*item;
+
+	view_bytes = intake_redis_int("STRLEN rm:c:%s", id);
+	rec_bytes = intake_redis_int("STRLEN rm:s:%s", id);
+	assert_true(rec_bytes > 0 && rec_bytes * 4 < view_bytes);
+	item = newest_item();
+	assert_string_equal(json_string_value(json_object_get(item,
+	    "complaint_id")), id);
+	assert_string_equal(json_string_value(json_object_get(item,
+	    "channel")), "app");
+	assert_null(json_object_get(item, "_filed_by_key"));
+	json_decref(item);
+
+	rec = xasprintf("{\"complaint_id\":\"%s\",\"status\":\"received\","
+	    "\"merchant_id\":\"M1001\",\"channel\":\"from-record\","
+	    "\"_filed_by_key\":\"dev-app\"}", id);
+	key = xasprintf("rm:s:%s", id);
+	intake_redis_set(key, rec, strlen(rec));
+	item = newest_item();
+	assert_string_equal(json_string_value(json_object_get(item,
+	    "channel")), "from-record");
+	json_decref(item);
+
+	intake_redis("DEL rm:s:%s", id);
+	item = newest_item();
+	assert_string_equal(json_string_value(json_object_get(item,
+	    "complaint_id")), id);
+	assert_string_equal(json_string_value(json_object_get(item,
+	    "channel")), "app");
+	json_decref(item);
+	free(key);
+	free(rec);
+	free(id);
+}
+
 int
 main(void)
 {
@@ -198,6 +260,7 @@ main(void)
 		cmocka_unit_test(test_notes_beyond_the_limit_are_refused),
 		cmocka_unit_test(test_text_beyond_the_bytes_limit_is_refused),
 		cmocka_unit_test(test_list_page_is_capped_in_bytes),
+		cmocka_unit_test(test_list_reads_summary_records),
 	};
 
 	log_init("test", LOG_LEVEL_WARN);

@@ -122,6 +122,7 @@ test_closed_complaint_is_archived(void **state)
 	testhttp_free(&r);
 
 	assert_int_equal(intake_redis_int("EXISTS rm:c:%s", id), 0);
+	assert_int_equal(intake_redis_int("EXISTS rm:s:%s", id), 0);
 	assert_int_equal(intake_redis_int("ZSCORE rm:expiring %s", id), -1);
 	assert_int_equal(intake_redis_int("EVAL %s 1 rm:idx:all %s",
 	    index_count_lua, suffix), 0);
