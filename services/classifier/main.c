@@ -136,7 +136,7 @@ main(int argc, char **argv)
 	    ds.brokers, "classifier", 30000);
 	classifier.redis = redis_new(classifier.base, ds.redis_host,
 	    ds.redis_port);
-	classifier.httpd = httpd_start(classifier.base, ds.listen,
+	classifier.httpd = daemon_httpd_start(classifier.base, &ds,
 	    "classifier");
 	classifier.orders = keylock_new();
 	grouping_start(&classifier);

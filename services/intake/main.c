@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	    "intake", (int)settings.publish_timeout_ms);
 	intake.redis = redis_new(intake.base, intake.redis_host,
 	    intake.redis_port);
-	intake.httpd = httpd_start(intake.base, ds.listen, "intake");
+	intake.httpd = daemon_httpd_start(intake.base, &ds, "intake");
 	readmodel_start(&intake, ds.brokers, ds.instance_id);
 	retention_start(&intake);
 	httpd_ready_check(intake.httpd, "kafka", kafka_producer_ready,

@@ -63,22 +63,25 @@ harness_keys_file(struct intake_proc *p)
 void
 intake_start(struct intake_proc *p, const char *publish_timeout_ms)
 {
-	char	*listen, *keys, *timeout;
+	char	*listen, *admin, *keys, *timeout;
 
 	if (p->keys_file[0] == '\0')
 		harness_keys_file(p);
 	p->port = testproc_free_port();
+	p->admin_port = testproc_free_port();
 	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", p->port);
+	admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d", p->admin_port);
 	keys = xasprintf("API_KEYS_FILE=%s", p->keys_file);
 	timeout = xasprintf("INTAKE_PUBLISH_TIMEOUT_MS=%s", publish_timeout_ms);
 	{
-		const char *env[] = { listen, keys, timeout, "LOG_LEVEL=warn",
-		    NULL };
+		const char *env[] = { listen, admin, keys, timeout,
+		    "LOG_LEVEL=warn", NULL };
 
 		p->pid = testproc_spawn("intake", env);
 	}
-	assert_true(testproc_wait_http(p->port, "/readyz", 200, 60000));
+	assert_true(testproc_wait_http(p->admin_port, "/readyz", 200, 60000));
 	free(listen);
+	free(admin);
 	free(keys);
 	free(timeout);
 }

@@ -14,6 +14,7 @@
 struct intake_proc {
 	pid_t	 pid;
 	int	 port;
+	int	 admin_port;	/* /readyz, /metrics */
 	char	 keys_file[64];
 };
 

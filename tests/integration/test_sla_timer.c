@@ -49,19 +49,23 @@ static void
 start_with(struct daemon *d, const char *instance, const char *policy,
     const char *arg)
 {
-	char	*listen, *id, *pol;
+	char	*listen, *admin, *id, *pol;
+	int	 admin_port = testproc_free_port();
 
 	d->port = testproc_free_port();
 	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", d->port);
+	admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d", admin_port);
 	id = xasprintf("INSTANCE_ID=%s", instance);
 	pol = xasprintf("SLA_POLICY_FILE=%s", policy);
 	{
-		const char *env[] = { listen, id, "LOG_LEVEL=warn", pol, NULL };
+		const char *env[] = { listen, admin, id, "LOG_LEVEL=warn", pol,
+		    NULL };
 
 		d->pid = testproc_spawn_arg("sla-timer", env, arg);
 	}
-	assert_true(testproc_wait_http(d->port, "/readyz", 200, 60000));
+	assert_true(testproc_wait_http(admin_port, "/readyz", 200, 60000));
 	free(listen);
+	free(admin);
 	free(id);
 	free(pol);
 }
