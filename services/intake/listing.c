@@ -33,7 +33,7 @@ listing_archived(struct evhttp_request *req, const json_t *tomb)
 	const char	*id = json_string_value(json_object_get(tomb,
 			    "complaint_id"));
 
-	api_reply(req, 410, json_pack("{s:s, s:O, s:O, s:O, s:{s:s, s:s, "
+	api_reply(req, 410, json_pack("{s:s, s:O?, s:O?, s:O?, s:{s:s, s:s, "
 	    "s:s}}", "error", "archived", "complaint_id", json_object_get(tomb,
 	    "complaint_id"), "status", json_object_get(tomb, "status"),
 	    "closed_at", json_object_get(tomb, "closed_at"), "archive",
