@@ -8,7 +8,7 @@
  * action_json, lifecycle, view. I/O modules: api (HTTP handlers), publish
  * (Kafka writes awaited for the broker's answer), idempotency, orders
  * (order snapshots), readmodel (the complaints.events consumer and the Redis
- * documents it keeps), submit (the course of a request that records an
+ * documents it keeps), retention (final complaints leaving Redis), submit (the course of a request that records an
  * event, which filing and acting follow).
  */
 #ifndef CDP_INTAKE_H
