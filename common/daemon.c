@@ -2,10 +2,12 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "httpd.h"
 #include "log.h"
 #include "xmalloc.h"
 
-#define DAEMON_COMMON_SETTINGS	5
+#define DAEMON_COMMON_SETTINGS	6
+#define DAEMON_ADMIN_OFFSET	1000	/* admin port: HTTP port + 1000 */
 
 static void
 daemon_common(struct config_setting *t, struct daemon_settings *ds,
@@ -17,8 +19,10 @@ daemon_common(struct config_setting *t, struct daemon_settings *ds,
 		{ "REDIS_ADDR", CONFIG_HOSTPORT, "127.0.0.1:6380", 0, 0, NULL,
 		    "Redis of the daemon's state", &ds->redis_addr },
 		{ "HTTP_LISTEN", CONFIG_HOSTPORT, default_listen, 0, 0, NULL,
-		    "address of /healthz, /readyz, /metrics (and the API)",
-		    &ds->listen },
+		    "address of /healthz (and the API)", &ds->listen },
+		{ "ADMIN_LISTEN", CONFIG_STRING, "", 0, 0, NULL,
+		    "address of /readyz, /metrics (default 127.0.0.1 and "
+		    "HTTP_LISTEN's port + 1000)", &ds->admin_listen },
 		{ "LOG_LEVEL", CONFIG_ENUM, "info", 0, 0,
 		    "error|warn|info|debug", "least important level logged",
 		    &ds->log_level },
@@ -28,6 +32,48 @@ daemon_common(struct config_setting *t, struct daemon_settings *ds,
 	};
 
 	memcpy(t, common, sizeof(common));
+}
+
+/*
+ * ADMIN_LISTEN, when unset: loopback, at HTTP_LISTEN's port + 1000 (an
+ * ephemeral HTTP port gives an ephemeral admin port).
+ */
+static void
+daemon_admin_listen(struct daemon_settings *ds)
+{
+	char	*host;
+	int	 port;
+
+	if (ds->admin_listen[0] != '\0') {
+		if (config_listen(ds->admin_listen, &host, &port) == -1)
+			fatalx("config: ADMIN_LISTEN: expected host:port "
+			    "(found \"%s\")", ds->admin_listen);
+		free(host);
+		return;
+	}
+	if (config_listen(ds->listen, &host, &port) == -1)
+		fatalx("config: HTTP_LISTEN: expected host:port");
+	free(host);
+	if (port != 0 && (port += DAEMON_ADMIN_OFFSET) > 65535)
+		fatalx("config: ADMIN_LISTEN: HTTP_LISTEN's port + %d is no "
+		    "port; set ADMIN_LISTEN", DAEMON_ADMIN_OFFSET);
+	free(ds->admin_listen);
+	ds->admin_listen = xasprintf("127.0.0.1:%d", port);
+}
+
+/*
+ * The daemon's HTTP servers: the public one on HTTP_LISTEN (/healthz and
+ * the daemon's routes) and the admin one on ADMIN_LISTEN (/healthz,
+ * /readyz, /metrics).
+ */
+struct httpd *
+daemon_httpd_start(struct event_base *base, const struct daemon_settings *ds,
+    const char *service)
+{
+	struct httpd	*h = httpd_start(base, ds->listen, service);
+
+	httpd_admin(h, ds->admin_listen);
+	return h;
 }
 
 /*
@@ -54,6 +100,7 @@ daemon_configure(const char *service, const char *default_listen,
 	if (config_hostport(ds->redis_addr, &ds->redis_host,
 	    &ds->redis_port) == -1)
 		fatalx("config: REDIS_ADDR: expected host:port");
+	daemon_admin_listen(ds);
 }
 
 void
@@ -63,6 +110,7 @@ daemon_settings_free(struct daemon_settings *ds,
 	free(ds->brokers);
 	free(ds->redis_addr);
 	free(ds->listen);
+	free(ds->admin_listen);
 	free(ds->log_level);
 	free(ds->instance_id);
 	free(ds->redis_host);

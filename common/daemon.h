@@ -1,7 +1,8 @@
 /*
  * What every daemon reads from its environment before anything else: the
- * Kafka brokers, the Redis address, the HTTP address of its health, metrics
- * (and API), the log level and its instance name. A daemon adds its own
+ * Kafka brokers, the Redis address, the HTTP address of its health check
+ * (and API), the admin address of its readiness and metrics, the log level
+ * and its instance name. A daemon adds its own
  * settings; all are checked together, so the first bad one stops start-up
  * with one line naming it.
  */
@@ -16,6 +17,7 @@ struct daemon_settings {
 	char	*brokers;
 	char	*redis_addr;
 	char	*listen;
+	char	*admin_listen;	/* /readyz, /metrics */
 	char	*log_level;
 	char	*instance_id;
 	char	*redis_host;	/* redis_addr split */
@@ -25,6 +27,11 @@ struct daemon_settings {
 void	daemon_configure(const char *service, const char *default_listen,
 	    struct daemon_settings *ds, const struct config_setting *own,
 	    size_t nown);
+struct event_base;
+struct httpd;
+
+struct httpd	*daemon_httpd_start(struct event_base *base,
+		    const struct daemon_settings *ds, const char *service);
 void	daemon_settings_free(struct daemon_settings *ds,
 	    const struct config_setting *own, size_t nown);
 

@@ -105,6 +105,8 @@ struct httpd {
 	TAILQ_HEAD(, httpd_pending)	 pending;
 	TAILQ_HEAD(httpd_reqs, httpd_req) reqs;
 	LIST_ENTRY(httpd)		 entry;
+	struct httpd			*admin;	/* serves /readyz, /metrics */
+	struct httpd			*parent; /* of an admin server */
 };
 
 /*
@@ -114,12 +116,17 @@ struct httpd {
  */
 static LIST_HEAD(, httpd) httpd_all = LIST_HEAD_INITIALIZER(httpd_all);
 
-/* Keeps the open-connections gauge equal to the count. */
+/* Keeps the open-connections gauge equal to the count, admin's included. */
 static void
 httpd_conns_changed(struct httpd *h)
 {
+	const struct httpd	*top = h->parent != NULL ? h->parent : h;
+	int			 n = top->nconns;
+
+	if (top->admin != NULL)
+		n += top->admin->nconns;
 	metrics_set(metrics_gauge("http_connections_open",
-	    "HTTP connections open now.", ""), (double)h->nconns);
+	    "HTTP connections open now.", ""), (double)n);
 }
 
 /*
@@ -374,12 +381,17 @@ httpd_check_run(const struct httpd_check *c, json_t *checks)
 	return ready;
 }
 
+/* An admin server answers for the checks and the state of its parent. */
 static void
 httpd_serve_ready(struct httpd *h, struct evhttp_request *req)
 {
 	json_t	*root, *checks;
 	size_t	 i;
-	int	 ready = !h->draining;
+	int	 ready;
+
+	if (h->parent != NULL)
+		h = h->parent;
+	ready = !h->draining;
 
 	checks = json_object();
 	for (i = 0; i < h->nchecks; i++) {
@@ -430,16 +442,20 @@ httpd_route_match(struct httpd *h, const char *path)
 	return best;
 }
 
-/* The three built-in endpoints; returns the route label, NULL if none. */
+/*
+ * The built-in endpoints; returns the route label, NULL if none. A server
+ * with an admin server beside it keeps only /healthz: readiness details
+ * and metrics are for operators, not for the public port.
+ */
 static const char *
-httpd_builtin(const char *path)
+httpd_builtin(const struct httpd *h, const char *path)
 {
 	static const char *const builtins[] = {
 		"/healthz", "/readyz", "/metrics",
 	};
-	size_t	i;
+	size_t	i, n = h->admin != NULL ? 1 : 3;
 
-	for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+	for (i = 0; i < n; i++)
 		if (strcmp(path, builtins[i]) == 0)
 			return builtins[i];
 	return NULL;
@@ -495,10 +511,11 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 	const char			*path = httpd_path(req), *route;
 	const struct httpd_route	*r;
 
-	if ((route = httpd_builtin(path)) != NULL) {
+	if ((route = httpd_builtin(h, path)) != NULL) {
 		httpd_req_track(h, req, route);
 		httpd_serve_builtin(h, req, route);
-	} else if ((r = httpd_route_match(h, path)) != NULL) {
+	} else if (h->parent == NULL &&
+	    (r = httpd_route_match(h, path)) != NULL) {
 		httpd_req_track(h, req, r->prefix);
 		r->fn(req, r->arg);
 	} else {
@@ -585,6 +602,25 @@ httpd_start(struct event_base *base, const char *listen, const char *service)
 	return h;
 }
 
+/*
+ * Starts the admin server on listen: from now on /readyz and /metrics are
+ * served there (with /healthz), and the public server keeps /healthz and
+ * the daemon's routes. Failing to listen ends the process.
+ */
+void
+httpd_admin(struct httpd *h, const char *listen)
+{
+	h->admin = httpd_start(h->base, listen, h->service);
+	h->admin->parent = h;
+}
+
+/* The admin server's port, or -1 when there is none. */
+int
+httpd_admin_port(const struct httpd *h)
+{
+	return h->admin != NULL ? h->admin->port : -1;
+}
+
 void
 httpd_ready_check(struct httpd *h, const char *name, httpd_ready_fn fn,
     void *arg)
@@ -667,6 +703,7 @@ httpd_free(struct httpd *h)
 
 	if (h == NULL)
 		return;
+	httpd_free(h->admin);
 	LIST_REMOVE(h, entry);
 	evhttp_free(h->http);
 	while ((p = TAILQ_FIRST(&h->pending)) != NULL) {

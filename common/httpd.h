@@ -2,7 +2,9 @@
  * The HTTP server every daemon runs on its event base: /healthz (the event
  * loop answers), /readyz (every readiness check passes), /metrics (the
  * Prometheus registry), and routes for the daemon's own API, matched by
- * longest path prefix. Requests are counted in http_requests_total{route,
+ * longest path prefix. With httpd_admin(), /readyz and /metrics move to a
+ * second, admin listener (with its own /healthz), and the public one
+ * keeps /healthz and the routes. Requests are counted in http_requests_total{route,
  * code} and timed in http_request_duration_seconds{route} when the answer
  * has been written, so handlers that answer later (after a broker confirms
  * a write) are measured to the real end.
@@ -27,6 +29,8 @@ typedef void	(*httpd_route_fn)(struct evhttp_request *req, void *arg);
 
 struct httpd	*httpd_start(struct event_base *base, const char *listen,
 		    const char *service);
+void		 httpd_admin(struct httpd *, const char *listen);
+int		 httpd_admin_port(const struct httpd *);
 void		 httpd_ready_check(struct httpd *, const char *name,
 		    httpd_ready_fn fn, void *arg);
 void		 httpd_route(struct httpd *, const char *prefix,

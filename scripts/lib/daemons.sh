@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # The platform's daemons in the dev environment: each one whose binary is
 # built runs from build/services/<name>/<name> with config/dev.env, its HTTP
-# server (healthz, readyz, metrics) on its own port, its log in
+# server (healthz, and intake's API) on its own port, its admin server
+# (healthz, readyz, metrics) on that port + 1000, its log in
 # .local/dev/logs/<name>.log and its pid in .local/dev/run/<name>.pid.
 
 DAEMONS=(intake classifier sla-timer notifier penalty analytics)
@@ -9,6 +10,7 @@ declare -A DAEMON_PORT=(
 	[intake]=8080 [classifier]=8081 [sla-timer]=8082
 	[notifier]=8083 [penalty]=8084 [analytics]=8085
 )
+DAEMON_ADMIN_OFFSET=1000 # common/daemon.c: ADMIN_LISTEN's default port
 DAEMON_READY_TIMEOUT=30
 DAEMON_STOP_GRACE=15
 
@@ -16,6 +18,9 @@ daemon_bin() { printf '%s/services/%s/%s' "$BUILD_DIR" "$1" "$1"; }
 daemon_pidfile() { printf '%s/run/%s.pid' "$STATE_DIR" "$1"; }
 daemon_log() { printf '%s/logs/%s.log' "$STATE_DIR" "$1"; }
 daemon_listen() { printf '127.0.0.1:%s' "${DAEMON_PORT[$1]}"; }
+daemon_admin_listen() {
+	printf '127.0.0.1:%s' "$((DAEMON_PORT[$1] + DAEMON_ADMIN_OFFSET))"
+}
 daemon_running() { pid_alive "$(daemon_pidfile "$1")" "$(daemon_bin "$1")"; }
 daemon_healthy() {
 	curl -fsS -o /dev/null --max-time 2 "http://$(daemon_listen "$1")/healthz" \
@@ -37,16 +42,20 @@ daemon_wait_healthy() {
 	done
 }
 
-# Starts one daemon with config/dev.env plus its HTTP_LISTEN.
+# Starts one daemon with config/dev.env plus its HTTP_LISTEN and
+# ADMIN_LISTEN.
 daemon_start() {
 	local name=$1
 	daemon_running "$name" && return 0
 	port_free_or_die "${DAEMON_PORT[$name]}" "$name"
+	port_free_or_die "$((DAEMON_PORT[$name] + DAEMON_ADMIN_OFFSET))" \
+		"$name (admin)"
 	(
 		set -a
 		# shellcheck source=/dev/null
 		. "$ROOT/config/dev.env"
 		HTTP_LISTEN=$(daemon_listen "$name")
+		ADMIN_LISTEN=$(daemon_admin_listen "$name")
 		set +a
 		spawn "$(daemon_pidfile "$name")" "$(daemon_log "$name")" \
 			"$(daemon_bin "$name")"

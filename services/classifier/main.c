@@ -141,7 +141,7 @@ main(int argc, char **argv)
 	    ds.brokers, "classifier", 30000);
 	classifier.redis = redis_new(classifier.base, ds.redis_host,
 	    ds.redis_port);
-	classifier.httpd = httpd_start(classifier.base, ds.listen,
+	classifier.httpd = daemon_httpd_start(classifier.base, &ds,
 	    "classifier");
 	snapshot_start(&classifier);
 	grouping_start(&classifier);

@@ -5,10 +5,11 @@
  * The action is checked against the complaint's current view: an invisible
  * complaint is 404, a role that may never take the action is 403, and an
  * action not allowed in the current status is 409 with the status and the
- * actions that are allowed. An allowed action then reserves the complaint
- * against the view it was checked with (reservation.c): if another action
- * got there first, it is 409 conflict. 202 follows the broker's
- * confirmation.
+ * actions that are allowed; a note beyond INTAKE_NOTES_MAX is 422, free
+ * text that would take the view past INTAKE_VIEW_BYTES_MAX is 413. An
+ * allowed action then reserves the complaint against the view it was
+ * checked with (reservation.c): if another action got there first, it is
+ * 409 conflict. 202 follows the broker's confirmation.
  */
 #include <stdlib.h>
 
@@ -199,13 +200,19 @@ acting_on_view(void *arg, enum readmodel_result result, json_t *view)
 {
 	struct acting			*a = arg;
 	Cdp__V1__ComplaintStatus	 status, next;
+	struct api_error		 e;
+	int				 admit;
 
-	if (result == READMODEL_FOUND && !view_visible(view, a->s.key))
+	if (result != READMODEL_UNAVAILABLE && !view_visible(view, a->s.key))
 		result = READMODEL_MISSING;
 	if (result != READMODEL_FOUND) {
 		if (result == READMODEL_MISSING)
 			api_fail(a->s.req, 404, "not_found", NULL,
 			    "no such complaint");
+		else if (result == READMODEL_ARCHIVED)
+			api_fail(a->s.req, 410, "archived", NULL, "the "
+			    "complaint was closed and archived; it can no "
+			    "longer be acted on");
 		else
 			api_unavailable(a->s.req, "complaint views are "
 			    "unavailable");
@@ -216,9 +223,14 @@ acting_on_view(void *arg, enum readmodel_result result, json_t *view)
 	status = a->seen_status = view_status(view);
 	a->seen_offset = json_integer_value(json_object_get(view, "_offset"));
 	acting_parties(a, view);
+	admit = view_admit(view, &a->areq.rec, &a->s.in->limits, &e);
 	json_decref(view);
 	switch (lifecycle_check(status, a->s.key->role, &a->areq.rec, &next)) {
 	case LIFECYCLE_OK:
+		if (admit == -1) {
+			api_reply_error(a->s.req, &e);
+			break;
+		}
 		a->areq.rec.resulting_status = next;
 		a->status = next != STATUS_UNCHANGED ? next : status;
 		acting_publish(a);

@@ -9,8 +9,8 @@
  * (Kafka writes awaited for the broker's answer), idempotency, orders
  * (order snapshots), readmodel (the complaints.events consumer and the Redis
  * documents it keeps), reservation (one action at a time per complaint),
- * submit (the course of a request that records an event, which filing and
- * acting follow).
+ * retention (final complaints leaving Redis), submit (the course of a
+ * request that records an event, which filing and acting follow).
  */
 #ifndef CDP_INTAKE_H
 #define CDP_INTAKE_H
@@ -186,6 +186,12 @@ int			 lifecycle_status_parse(const char *name,
  * complaint's events in log order, and rendered for one reader. Internal
  * members start with '_' and are never rendered.
  */
+/* Limits of one complaint's view (INTAKE_NOTES_MAX, INTAKE_VIEW_BYTES_MAX). */
+struct view_limits {
+	size_t	notes_max;	/* notes per complaint; 0: none */
+	size_t	bytes_max;	/* bytes of the stored view; 0: none */
+};
+
 enum view_apply_result {
 	VIEW_APPLIED,
 	VIEW_DUPLICATE,		/* at or before the last applied offset */
@@ -205,6 +211,18 @@ char			*view_render(const json_t *view,
 			    const struct api_key *key);
 json_t			*view_summary(const json_t *view,
 			    const struct api_key *key);
+json_t			*view_summary_record(const json_t *view);
+json_t			*view_summary_item(const json_t *record);
+size_t			 view_notes(const json_t *view);
+void			 view_bound(json_t *view,
+			    const struct view_limits *lim);
+int			 view_admit(const json_t *view,
+			    const Cdp__V1__ActionRecorded *rec,
+			    const struct view_limits *lim,
+			    struct api_error *err);
+bool			 view_final(const json_t *view);
+int64_t			 view_closed_at_ms(const json_t *view);
+json_t			*view_tombstone(const json_t *view);
 
 /*
  * The daemon's state, owned by main.c and lent to every I/O module.
@@ -222,6 +240,10 @@ struct intake {
 	char			*redis_host;
 	int			 redis_port;
 	struct policy_set	*policies;	/* SLA: what filing promises */
+	int64_t			 retention_ms;	/* final views stay */
+	int64_t			 tombstone_ms;	/* tombstones stay after */
+	struct view_limits	 limits;	/* of one complaint's view */
+	size_t			 response_max;	/* bytes of a list page */
 	size_t			 in_flight;	/* requests awaiting Kafka */
 };
 
@@ -323,6 +345,7 @@ enum readmodel_result {
 	READMODEL_FOUND,
 	READMODEL_MISSING,
 	READMODEL_UNAVAILABLE,
+	READMODEL_ARCHIVED,	/* evicted: the view given is its tombstone */
 };
 struct list_query {
 	const char	*index_key;	/* chosen by listing.c */
@@ -331,8 +354,9 @@ struct list_query {
 };
 typedef void (*readmodel_get_fn)(void *arg, enum readmodel_result result,
     json_t *view);
+/* A page: the summary records of its members (NULL where there is none). */
 typedef void (*readmodel_list_fn)(void *arg, enum readmodel_result result,
-    json_t **views, const char **members, size_t n, bool more);
+    json_t **records, const char **members, size_t n, bool more);
 
 void	readmodel_start(struct intake *in, const char *brokers,
 	    const char *instance_id);
@@ -341,6 +365,17 @@ int	readmodel_get(struct intake *in, const char *id, readmodel_get_fn fn,
 int	readmodel_list(struct intake *in, const struct list_query *q,
 	    readmodel_list_fn fn, void *arg);
 char	*readmodel_index_key(const char *kind, const char *value);
+
+/*
+ * retention.c: final complaints leave Redis after the retention; a
+ * tombstone (rm:t:<id>) stays. fn gets 0, or -1 when Redis failed.
+ */
+typedef void (*retention_fn)(void *arg, int rc);
+
+void	retention_start(struct intake *in);
+void	retention_stop(void);
+void	retention_track(struct intake *in, const json_t *view,
+	    retention_fn fn, void *arg);
 
 /*
  * submit.c: a request that records one complaint event, from its body and

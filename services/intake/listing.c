@@ -23,6 +23,26 @@ struct one {
 	struct api_key		*key;
 };
 
+/*
+ * 410 for a complaint whose view left Redis after its retention: its
+ * history is in the archive, complaints.events, under its id.
+ */
+static void
+listing_archived(struct evhttp_request *req, const json_t *tomb)
+{
+	const char	*id = json_string_value(json_object_get(tomb,
+			    "complaint_id"));
+
+	api_reply(req, 410, json_pack("{s:s, s:O?, s:O?, s:O?, s:{s:s, s:s, "
+	    "s:s}}", "error", "archived", "complaint_id", json_object_get(tomb,
+	    "complaint_id"), "status", json_object_get(tomb, "status"),
+	    "closed_at", json_object_get(tomb, "closed_at"), "archive",
+	    "topic", "complaints.events", "key", id != NULL ? id : "",
+	    "how", "the complaint's full history is the events of "
+	    "complaints.events with this key (the complaint id); the operator "
+	    "tool prints them"));
+}
+
 static void
 listing_on_view(void *arg, enum readmodel_result result, json_t *view)
 {
@@ -33,6 +53,8 @@ listing_on_view(void *arg, enum readmodel_result result, json_t *view)
 		api_unavailable(o->req, "complaint views are unavailable");
 	else if (result == READMODEL_MISSING || !view_visible(view, o->key))
 		api_fail(o->req, 404, "not_found", NULL, "no such complaint");
+	else if (result == READMODEL_ARCHIVED)
+		listing_archived(o->req, view);
 	else {
 		text = view_render(view, o->key);
 		httpd_reply_json(o->req, 200, text);
@@ -69,6 +91,7 @@ struct many {
 	struct evhttp_request	*req;
 	struct api_key		*key;
 	struct filters		 f;
+	size_t			 max;	/* bytes of the page's items */
 };
 
 static void
@@ -220,21 +243,30 @@ listing_match(const json_t *view, const struct many *m)
 }
 
 static void
-listing_on_page(void *arg, enum readmodel_result result, json_t **views,
+listing_on_page(void *arg, enum readmodel_result result, json_t **records,
     const char **members, size_t n, bool more)
 {
 	struct many	*m = arg;
-	json_t		*items = json_array();
-	size_t		 i;
+	json_t		*items = json_array(), *item;
+	size_t		 i, bytes = 0;
 
 	if (result == READMODEL_UNAVAILABLE) {
 		api_unavailable(m->req, "complaint views are unavailable");
 		json_decref(items);
 	} else {
-		for (i = 0; i < n; i++)
-			if (views[i] != NULL && listing_match(views[i], m))
-				json_array_append_new(items,
-				    view_summary(views[i], m->key));
+		for (i = 0; i < n; i++) {
+			if (records[i] == NULL || !listing_match(records[i], m))
+				continue;
+			item = view_summary_item(records[i]);
+			if ((bytes += json_dumpb(item, NULL, 0,
+			    JSON_COMPACT) + 1) > m->max && i > 0) {
+				json_decref(item);
+				more = true;	/* the page ends early */
+				n = i;
+				break;
+			}
+			json_array_append_new(items, item);
+		}
 		api_reply(m->req, 200, json_pack("{s:o, s:o}", "items", items,
 		    "next_cursor", more ? json_string(members[n - 1]) :
 		    json_null()));
@@ -254,6 +286,7 @@ listing_list(struct intake *in, struct evhttp_request *req,
 
 	m->req = req;
 	m->key = key;
+	m->max = in->response_max;
 	if (filters_parse(req, &m->f, &e) == -1) {
 		api_reply_error(req, &e);
 		filters_free(&m->f);

@@ -31,6 +31,11 @@ static struct {
 	bool		 dev_mode;
 	long long	 publish_timeout_ms;
 	char		*sla_policy_file;
+	long long	 retention_s;
+	long long	 tombstone_s;
+	long long	 notes_max;
+	long long	 view_bytes_max;
+	long long	 response_bytes_max;
 } settings;
 
 static const struct config_setting settings_table[] = {
@@ -45,6 +50,19 @@ static const struct config_setting settings_table[] = {
 	{ "SLA_POLICY_FILE", CONFIG_STRING, "config/sla-policies.conf", 0, 0,
 	    NULL, "SLA policies: the first contact promised at filing",
 	    &settings.sla_policy_file },
+	{ "INTAKE_RETENTION_S", CONFIG_INT, "7776000", 1, 315360000, NULL,
+	    "how long a closed complaint's view stays in Redis after the close",
+	    &settings.retention_s },
+	{ "INTAKE_TOMBSTONE_RETENTION_S", CONFIG_INT, "31536000", 1, 315360000,
+	    NULL, "how long an archived complaint answers 410 rather than 404",
+	    &settings.tombstone_s },
+	{ "INTAKE_NOTES_MAX", CONFIG_INT, "100", 1, 100000, NULL,
+	    "notes one complaint may hold", &settings.notes_max },
+	{ "INTAKE_VIEW_BYTES_MAX", CONFIG_INT, "262144", 16384, 16777216, NULL,
+	    "bytes one complaint's view may take in Redis",
+	    &settings.view_bytes_max },
+	{ "INTAKE_RESPONSE_BYTES_MAX", CONFIG_INT, "1048576", 1024, 67108864,
+	    NULL, "bytes of one list page", &settings.response_bytes_max },
 };
 
 #define NSETTINGS	nitems(settings_table)
@@ -132,6 +150,11 @@ intake_setup(void)
 	intake.redis_port = ds.redis_port;
 	intake.topic = "complaints.events";
 	intake_policies();
+	intake.retention_ms = settings.retention_s * 1000;
+	intake.tombstone_ms = settings.tombstone_s * 1000;
+	intake.limits.notes_max = (size_t)settings.notes_max;
+	intake.limits.bytes_max = (size_t)settings.view_bytes_max;
+	intake.response_max = (size_t)settings.response_bytes_max;
 }
 
 /*
@@ -144,6 +167,7 @@ intake_setup(void)
 static void
 intake_shutdown(struct signals *sig)
 {
+	retention_stop();
 	kafka_producer_flush(intake.producer, INTAKE_DRAIN_MAX_MS);
 	kafka_producer_free(intake.producer);
 	redis_free(intake.redis);
@@ -172,8 +196,9 @@ main(int argc, char **argv)
 	intake.redis = redis_new(intake.base, intake.redis_host,
 	    intake.redis_port);
 	reservation_start(&intake);
-	intake.httpd = httpd_start(intake.base, ds.listen, "intake");
+	intake.httpd = daemon_httpd_start(intake.base, &ds, "intake");
 	readmodel_start(&intake, ds.brokers, ds.instance_id);
+	retention_start(&intake);
 	httpd_ready_check(intake.httpd, "kafka", kafka_producer_ready,
 	    intake.producer);
 	httpd_ready_check(intake.httpd, "redis", redis_ready, intake.redis);

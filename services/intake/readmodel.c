@@ -7,6 +7,9 @@
  *   rm:idx:all, rm:idx:m:<merchant>, rm:idx:k:<api key>, rm:idx:s:<status>,
  *   rm:idx:v:<severity>          sorted sets of "<filed_at_ms>:<id>" members
  *                                (all scores 0, read newest first by lex)
+ *   rm:s:<complaint id>          the summary record list pages read
+ *   rm:t:<id>, rm:expiring       the retention of final complaints
+ *                                (retention.c)
  *
  * A view, its partition's offset and its index entries change together in
  * one script. The offsets live with the state rather than in the consumer
@@ -87,6 +90,61 @@ apply_release(struct apply *a)
 }
 
 static void
+apply_on_tracked(void *arg, int rc)
+{
+	struct apply	*a = arg;
+
+	if (rc == -1) {
+		apply_retry(a);
+		return;
+	}
+	apply_release(a);
+	kafka_consumer_done(a->m);
+	apply_free(a);
+}
+
+/*
+ * The event's effects on the complaint's retention (retention.c), after
+ * the view is written; also for a duplicate, since the first delivery may
+ * have stopped between the two.
+ */
+static void
+apply_track(struct apply *a)
+{
+	retention_track(a->in, a->view, apply_on_tracked, a);
+}
+
+static void
+apply_on_summary(struct redis *r, redisReply *reply, void *arg)
+{
+	struct apply	*a = arg;
+
+	if (redis_reply_error(reply, "summary write")) {
+		apply_retry(a);
+		return;
+	}
+	apply_track(a);
+}
+
+/*
+ * The complaint's summary record (rm:s:<id>), which list pages read
+ * instead of whole views; written after the view, and again for a
+ * duplicate, like the retention.
+ */
+static void
+apply_summary(struct apply *a)
+{
+	json_t	*rec = view_summary_record(a->view);
+	char	*text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	if (redis_command(a->in->redis, apply_on_summary, a, "SET rm:s:%s %s",
+	    a->ev->complaint_id, text) == -1)
+		apply_retry(a);
+	free(text);
+	json_decref(rec);
+}
+
+static void
 apply_on_written(struct redis *r, redisReply *reply, void *arg)
 {
 	struct apply	*a = arg;
@@ -95,9 +153,7 @@ apply_on_written(struct redis *r, redisReply *reply, void *arg)
 		apply_retry(a);
 		return;
 	}
-	apply_release(a);
-	kafka_consumer_done(a->m);
-	apply_free(a);
+	apply_summary(a);
 }
 
 /*
@@ -161,6 +217,55 @@ apply_write(struct apply *a, const char *old_status, const char *old_sev)
 	free(text);
 }
 
+static void
+apply_event(struct apply *a, const char *old_status, const char *old_sev)
+{
+	if (view_apply(a->view, a->ev, a->m->offset) == VIEW_DUPLICATE)
+		apply_summary(a);
+	else {
+		view_bound(a->view, &a->in->limits);
+		apply_write(a, old_status, old_sev);
+	}
+}
+
+/*
+ * A complaint without a view is new, or was archived (retention.c): then
+ * its tombstone is there, and a late event (a notification, a clock) must
+ * not bring back a partial view. It is skipped and counted.
+ */
+static void
+apply_on_tombstone(struct redis *r, redisReply *reply, void *arg)
+{
+	static struct metric	*skipped;
+	struct apply		*a = arg;
+
+	if (redis_reply_error(reply, "read model tombstone")) {
+		apply_retry(a);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
+		if (skipped == NULL)
+			skipped = metrics_counter(
+			    "intake_readmodel_archived_events_total",
+			    "events of archived complaints, not applied",
+			    NULL);
+		metrics_inc(skipped);
+		kafka_consumer_done(a->m);
+		apply_free(a);
+		return;
+	}
+	a->view = view_new(a->ev->complaint_id);
+	apply_event(a, NULL, NULL);
+}
+
+static void
+apply_unless_archived(struct apply *a)
+{
+	if (redis_command(a->in->redis, apply_on_tombstone, a,
+	    "EXISTS rm:t:%s", a->ev->complaint_id) == -1)
+		apply_retry(a);
+}
+
 /*
  * The view's status and severity before the event are what its index
  * entries say; the status name is static, the severity is copied out of
@@ -179,19 +284,14 @@ apply_on_view(struct redis *r, redisReply *reply, void *arg)
 	}
 	if (reply->type == REDIS_REPLY_STRING)
 		a->view = json_loadb(reply->str, reply->len, 0, NULL);
-	if (a->view == NULL)
-		a->view = view_new(a->ev->complaint_id);
-	else {
-		old_status = lifecycle_status_name(view_status(a->view));
-		if ((sev = view_severity(a->view)) != NULL)
-			old_sev = xstrdup(sev);
+	if (a->view == NULL) {
+		apply_unless_archived(a);
+		return;
 	}
-	if (view_apply(a->view, a->ev, a->m->offset) == VIEW_DUPLICATE) {
-		apply_release(a);
-		kafka_consumer_done(a->m);
-		apply_free(a);
-	} else
-		apply_write(a, old_status, old_sev);
+	old_status = lifecycle_status_name(view_status(a->view));
+	if ((sev = view_severity(a->view)) != NULL)
+		old_sev = xstrdup(sev);
+	apply_event(a, old_status, old_sev);
 	free(old_sev);
 }
 
@@ -263,7 +363,32 @@ readmodel_start(struct intake *in, const char *brokers,
 struct get {
 	readmodel_get_fn	 fn;
 	void			*arg;
+	char			*id;
 };
+
+static void
+get_free(struct get *g)
+{
+	free(g->id);
+	free(g);
+}
+
+/* A complaint without a view: archived if its tombstone is there. */
+static void
+readmodel_on_tombstone(struct redis *r, redisReply *reply, void *arg)
+{
+	struct get	*g = arg;
+	json_t		*tomb = NULL;
+
+	if (redis_reply_error(reply, "tombstone read"))
+		g->fn(g->arg, READMODEL_UNAVAILABLE, NULL);
+	else if (reply->type != REDIS_REPLY_STRING ||
+	    (tomb = json_loadb(reply->str, reply->len, 0, NULL)) == NULL)
+		g->fn(g->arg, READMODEL_MISSING, NULL);
+	else
+		g->fn(g->arg, READMODEL_ARCHIVED, tomb);
+	get_free(g);
+}
 
 static void
 readmodel_on_get(struct redis *r, redisReply *reply, void *arg)
@@ -273,15 +398,23 @@ readmodel_on_get(struct redis *r, redisReply *reply, void *arg)
 
 	if (redis_reply_error(reply, "view read"))
 		g->fn(g->arg, READMODEL_UNAVAILABLE, NULL);
-	else if (reply->type != REDIS_REPLY_STRING ||
+	else if (reply->type == REDIS_REPLY_NIL) {
+		if (redis_command(r, readmodel_on_tombstone, g,
+		    "GET rm:t:%s", g->id) == 0)
+			return;
+		g->fn(g->arg, READMODEL_UNAVAILABLE, NULL);
+	} else if (reply->type != REDIS_REPLY_STRING ||
 	    (view = json_loadb(reply->str, reply->len, 0, NULL)) == NULL)
 		g->fn(g->arg, READMODEL_MISSING, NULL);
 	else
 		g->fn(g->arg, READMODEL_FOUND, view);
-	free(g);
+	get_free(g);
 }
 
-/* Reads one view; fn owns the view it is given. -1: Redis unavailable. */
+/*
+ * Reads one view; fn owns the view it is given (the tombstone when
+ * READMODEL_ARCHIVED). -1: Redis unavailable.
+ */
 int
 readmodel_get(struct intake *in, const char *id, readmodel_get_fn fn,
     void *arg)
@@ -290,9 +423,10 @@ readmodel_get(struct intake *in, const char *id, readmodel_get_fn fn,
 
 	g->fn = fn;
 	g->arg = arg;
+	g->id = xstrdup(id);
 	if (redis_command(in->redis, readmodel_on_get, g, "GET rm:c:%s",
 	    id) == -1) {
-		free(g);
+		get_free(g);
 		return -1;
 	}
 	return 0;
@@ -305,6 +439,7 @@ struct list {
 	size_t			 limit;
 	size_t			 n;
 	char			**members;
+	json_t			**records;
 	bool			 more;
 };
 
@@ -316,59 +451,120 @@ list_free(struct list *l)
 	for (i = 0; i < l->n; i++)
 		free(l->members[i]);
 	free(l->members);
+	free(l->records);
 	free(l);
 }
 
+/* Hands the page's summary records to the caller. */
+static void
+list_deliver(struct list *l)
+{
+	size_t	i;
+
+	l->fn(l->arg, READMODEL_FOUND, l->records, (const char **)l->members,
+	    l->n, l->more);
+	for (i = 0; i < l->n; i++)
+		json_decref(l->records[i]);
+	list_free(l);
+}
+
+static void
+list_fail(struct list *l)
+{
+	size_t	i;
+
+	l->fn(l->arg, READMODEL_UNAVAILABLE, NULL, NULL, 0, false);
+	for (i = 0; l->records != NULL && i < l->n; i++)
+		json_decref(l->records[i]);
+	list_free(l);
+}
+
+static json_t *
+list_load(const redisReply *e)
+{
+	if (e->type != REDIS_REPLY_STRING)
+		return NULL;
+	return json_loadb(e->str, e->len, 0, NULL);
+}
+
+/* The views of members without a summary record, summarised here. */
 static void
 list_on_views(struct redis *r, redisReply *reply, void *arg)
 {
 	struct list	*l = arg;
-	json_t		**views;
-	size_t		 i;
+	json_t		*view;
+	size_t		 i, k = 0;
 
 	if (redis_reply_error(reply, "list views") ||
-	    reply->type != REDIS_REPLY_ARRAY || reply->elements != l->n) {
-		l->fn(l->arg, READMODEL_UNAVAILABLE, NULL, NULL, 0, false);
-		list_free(l);
+	    reply->type != REDIS_REPLY_ARRAY) {
+		list_fail(l);
 		return;
 	}
-	views = xcalloc(l->n, sizeof(*views));
-	for (i = 0; i < l->n; i++)
-		if (reply->element[i]->type == REDIS_REPLY_STRING)
-			views[i] = json_loadb(reply->element[i]->str,
-			    reply->element[i]->len, 0, NULL);
-	l->fn(l->arg, READMODEL_FOUND, views, (const char **)l->members, l->n,
-	    l->more);
-	for (i = 0; i < l->n; i++)
-		json_decref(views[i]);
-	free(views);
-	list_free(l);
+	for (i = 0; i < l->n && k < reply->elements; i++) {
+		if (l->records[i] != NULL)
+			continue;
+		if ((view = list_load(reply->element[k++])) != NULL)
+			l->records[i] = view_summary_record(view);
+		json_decref(view);
+	}
+	list_deliver(l);
 }
 
-/* Fetches the views of the index page's members with one MGET. */
+/*
+ * One MGET of the members' keys of a kind ("rm:s", "rm:c"), or only of
+ * the members that have no record yet.
+ */
+static int
+list_mget(struct list *l, const char *kind, bool missing_only,
+    redis_reply_fn fn)
+{
+	const char	**argv = xcalloc(l->n + 1, sizeof(*argv));
+	size_t		  i, n = 0;
+	int		  rc;
+
+	argv[n++] = "MGET";
+	for (i = 0; i < l->n; i++)
+		if (!missing_only || l->records[i] == NULL)
+			argv[n++] = xasprintf("%s:%s", kind,
+			    strchr(l->members[i], ':') + 1);
+	rc = redis_command_argv(l->in->redis, fn, l, (int)n, argv, NULL);
+	for (i = 1; i < n; i++)
+		free((char *)argv[i]);
+	free(argv);
+	return rc;
+}
+
+/*
+ * The summary records of the page. A complaint whose record is missing
+ * (written by an older intake) is summarised from its view instead.
+ */
+static void
+list_on_records(struct redis *r, redisReply *reply, void *arg)
+{
+	struct list	*l = arg;
+	size_t		 i, missing = 0;
+
+	if (redis_reply_error(reply, "list summaries") ||
+	    reply->type != REDIS_REPLY_ARRAY || reply->elements != l->n) {
+		list_fail(l);
+		return;
+	}
+	l->records = xcalloc(l->n, sizeof(*l->records));
+	for (i = 0; i < l->n; i++)
+		if ((l->records[i] = list_load(reply->element[i])) == NULL)
+			missing++;
+	if (missing == 0)
+		list_deliver(l);
+	else if (list_mget(l, "rm:c", true, list_on_views) == -1)
+		list_fail(l);
+}
+
+/* Fetches the summary records of the index page's members. */
 static void
 list_fetch(struct list *l)
 {
-	const char	**argv = xcalloc(l->n + 1, sizeof(*argv));
-	char		**keys = xcalloc(l->n, sizeof(*keys));
-	size_t		  i;
-	int		  rc;
-
-	argv[0] = "MGET";
-	for (i = 0; i < l->n; i++) {
-		keys[i] = xasprintf("rm:c:%s", strchr(l->members[i], ':') + 1);
-		argv[i + 1] = keys[i];
-	}
-	rc = redis_command_argv(l->in->redis, list_on_views, l, (int)l->n + 1,
-	    argv, NULL);
-	for (i = 0; i < l->n; i++)
-		free(keys[i]);
-	free(keys);
-	free(argv);
-	if (rc == -1) {
-		l->fn(l->arg, READMODEL_UNAVAILABLE, NULL, NULL, 0, false);
-		list_free(l);
-	}
+	if (list_mget(l, "rm:s", false, list_on_records) == -1)
+		list_fail(l);
 }
 
 static void

@@ -29,6 +29,7 @@
 
 #define VIEW_NAME_MAX		64	/* an enum value's API name */
 #define VIEW_DETAIL_MAX		256	/* a history entry's detail */
+#define VIEW_ENTRY_OVERHEAD	512	/* an action's entry besides its text */
 
 /*
  * Significant digits of rendered numbers: every amount in CNY to the fen,
@@ -62,7 +63,6 @@ static const char *clock_states[] = {
 enum mask_kind {
 	MASK_PHONE,
 	MASK_EMAIL,
-	MASK_TEXT,
 };
 
 /* The members of a new view, in the order they are rendered. */
@@ -111,7 +111,13 @@ static const struct {
 	{ "audit", JSON_NULL },
 	{ "history", JSON_ARRAY },
 	{ "history_truncated", JSON_INTEGER },
+	{ "notes_truncated", JSON_INTEGER },
 };
+
+static void	copy_member(json_t *, const json_t *, const char *);
+static void	count_add(json_t *, const char *, json_int_t);
+static bool	is_note(const json_t *);
+static void	closed_at_track(json_t *, const Cdp__V1__ComplaintEvent *);
 
 /* A jansson allocation failure is fatal, like malloc's (xmalloc.h). */
 static json_t *
@@ -399,6 +405,8 @@ history_add(json_t *view, const Cdp__V1__ComplaintEvent *ev,
 	put_str(e, "detail", detail);
 	append(history, e);
 	while (json_array_size(history) > VIEW_HISTORY_MAX) {
+		if (is_note(json_array_get(history, 0)))
+			count_add(view, "notes_truncated", 1);
 		json_array_remove(history, 0);
 		dropped = json_integer_value(json_object_get(view,
 		    "history_truncated"));
@@ -465,6 +473,7 @@ view_new(const char *complaint_id)
 	put(view, "_offset", json_integer(-1));
 	put(view, "_filed_by_key", json_null());
 	put(view, "_filed_at_ms", json_integer(0));
+	put(view, "_closed_at_ms", json_integer(0));
 	return view;
 }
 
@@ -1309,6 +1318,188 @@ view_dispatch(json_t *view, const Cdp__V1__ComplaintEvent *ev)
 	}
 }
 
+/* Adds n to an integer member (history_truncated, notes_truncated). */
+static void
+count_add(json_t *view, const char *key, json_int_t n)
+{
+	put(view, key, json_integer(json_integer_value(json_object_get(view,
+	    key)) + n));
+}
+
+static bool
+is_note(const json_t *entry)
+{
+	return same_str(str_member(entry, "event"), "action.note");
+}
+
+/* How many notes the complaint has had, kept or dropped. */
+size_t
+view_notes(const json_t *view)
+{
+	const json_t	*e;
+	size_t		 i, n = 0;
+
+	json_array_foreach(json_object_get(view, "history"), i, e)
+		if (is_note(e))
+			n++;
+	return n + (size_t)json_integer_value(json_object_get(view,
+	    "notes_truncated"));
+}
+
+/* The size of a value as the read model stores it. */
+static size_t
+stored_size(const json_t *v)
+{
+	return json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
+}
+
+/* Drops the oldest notes beyond notes_max, counting them. */
+static void
+bound_notes(json_t *view, size_t notes_max)
+{
+	json_t	*history = json_object_get(view, "history");
+	size_t	 kept = 0, i;
+
+	for (i = json_array_size(history); i > 0; i--) {
+		if (!is_note(json_array_get(history, i - 1)))
+			continue;
+		if (++kept <= notes_max)
+			continue;
+		json_array_remove(history, i - 1);
+		count_add(view, "notes_truncated", 1);
+		count_add(view, "history_truncated", 1);
+	}
+}
+
+/* The bytes of an action's free text: its comment and evidence URLs. */
+static size_t
+action_text_size(const Cdp__V1__ActionRecorded *rec)
+{
+	size_t	n = rec->comment != NULL ? strlen(rec->comment) : 0, i;
+
+	for (i = 0; i < rec->n_evidence_urls; i++)
+		n += strlen(rec->evidence_urls[i]);
+	return n;
+}
+
+/*
+ * Whether intake's API may record an action on this complaint: a note
+ * beyond the notes limit is 422, free text that would take the view past
+ * the bytes limit is 413, with the field and the reason in err. Actions
+ * without free text always pass, so a full complaint can still be closed.
+ */
+int
+view_admit(const json_t *view, const Cdp__V1__ActionRecorded *rec,
+    const struct view_limits *lim, struct api_error *err)
+{
+	size_t	text = action_text_size(rec), size;
+
+	if (rec->action == CDP__V1__ACTION__ACTION_NOTE && lim->notes_max > 0 &&
+	    view_notes(view) >= lim->notes_max) {
+		*err = (struct api_error){ .status = 422,
+		    .error = "too_many_notes", .field = "action" };
+		snprintf(err->reason, sizeof(err->reason), "a complaint holds "
+		    "at most %zu notes, and this one has them all",
+		    lim->notes_max);
+		return -1;
+	}
+	if (text == 0 || lim->bytes_max == 0 || (size = stored_size(view)) +
+	    text + VIEW_ENTRY_OVERHEAD <= lim->bytes_max)
+		return 0;
+	*err = (struct api_error){ .status = 413,
+	    .error = "complaint_too_large" };
+	snprintf(err->field, sizeof(err->field), "%s", rec->comment != NULL &&
+	    *rec->comment != '\0' ? "comment" : "evidence");
+	snprintf(err->reason, sizeof(err->reason), "the complaint's record "
+	    "holds %zu of at most %zu bytes; %zu more bytes of text do not "
+	    "fit", size, lim->bytes_max, text);
+	return -1;
+}
+
+/*
+ * Keeps a view within the limits, whatever the log brings (intake's API
+ * refuses actions beyond them, but other producers write to the topic
+ * too): the oldest notes beyond notes_max go first, then the oldest
+ * history entries while the document is larger than bytes_max. What is
+ * dropped is counted, and the full record stays on the topic.
+ */
+void
+view_bound(json_t *view, const struct view_limits *lim)
+{
+	json_t	*history = json_object_get(view, "history"), *e;
+	size_t	 size;
+
+	if (lim->notes_max > 0)
+		bound_notes(view, lim->notes_max);
+	if (lim->bytes_max == 0 || (size = stored_size(view)) <=
+	    lim->bytes_max)
+		return;
+	while (size > lim->bytes_max && json_array_size(history) > 0) {
+		e = json_array_get(history, 0);
+		size -= stored_size(e) + 1;	/* the comma */
+		if (is_note(e))
+			count_add(view, "notes_truncated", 1);
+		count_add(view, "history_truncated", 1);
+		json_array_remove(history, 0);
+	}
+}
+
+/*
+ * Whether the complaint is in a final status: closed, or out of scope
+ * (which is answered and closed at once). Final complaints leave Redis
+ * after the retention (retention.c); a reopen makes it open again.
+ */
+bool
+view_final(const json_t *view)
+{
+	Cdp__V1__ComplaintStatus	st = view_status(view);
+
+	return st == STATUS(CLOSED) || st == STATUS(OUT_OF_SCOPE);
+}
+
+/*
+ * _closed_at_ms: when the complaint last became final (the event's time),
+ * 0 while it is open, so the retention counts from the close and a reopen
+ * forgets it.
+ */
+static void
+closed_at_track(json_t *view, const Cdp__V1__ComplaintEvent *ev)
+{
+	if (!view_final(view))
+		put(view, "_closed_at_ms", json_integer(0));
+	else if (view_closed_at_ms(view) == 0)
+		put(view, "_closed_at_ms", json_integer(ev_at(ev)));
+}
+
+/* When the complaint became final, in ms since the epoch; 0 if open. */
+int64_t
+view_closed_at_ms(const json_t *view)
+{
+	return json_integer_value(json_object_get(view, "_closed_at_ms"));
+}
+
+/*
+ * The small record that stays once a final complaint's view has left
+ * Redis: enough to tell who may know it existed (view_visible() works on
+ * it), where its index entries were, and when it was closed. A new
+ * reference the caller releases.
+ */
+json_t *
+view_tombstone(const json_t *view)
+{
+	json_t	*t = jcheck(json_object()), *m = jcheck(json_object());
+
+	copy_member(t, view, "complaint_id");
+	copy_member(t, view, "status");
+	copy_member(t, view, "severity");
+	put_time(t, "closed_at", view_closed_at_ms(view));
+	put_str(m, "merchant_id", view_merchant_id(view));
+	put(t, "merchant", m);
+	copy_member(t, view, "_filed_by_key");
+	copy_member(t, view, "_filed_at_ms");
+	return t;
+}
+
 /*
  * Applies one event of the complaint at its Kafka offset. One complaint's
  * events share a partition, so offsets grow: an event at or before the
@@ -1324,6 +1515,7 @@ view_apply(json_t *view, const Cdp__V1__ComplaintEvent *ev, int64_t offset)
 	put(view, "_offset", json_integer(offset));
 	if (view_dispatch(view, ev) && ev_at(ev) > 0)
 		put_time(view, "updated_at", ev_at(ev));
+	closed_at_track(view, ev);
 	return VIEW_APPLIED;
 }
 
@@ -1339,11 +1531,17 @@ view_status(const json_t *view)
 	return (Cdp__V1__ComplaintStatus)v;
 }
 
-/* The respondent merchant's id, or NULL when there is none. */
+/*
+ * The respondent merchant's id, or NULL when there is none. It also reads
+ * a summary record (view_summary_record()), which holds it at the top.
+ */
 const char *
 view_merchant_id(const json_t *view)
 {
-	return str_member(json_object_get(view, "merchant"), "merchant_id");
+	const char	*m = str_member(json_object_get(view, "merchant"),
+			    "merchant_id");
+
+	return m != NULL ? m : str_member(view, "merchant_id");
 }
 
 /* The id of the API key that filed the complaint, or NULL (proactive). */
@@ -1390,7 +1588,21 @@ view_visible(const json_t *view, const struct api_key *key)
 	}
 }
 
-/* Replaces a string member by its masked form (common/mask.c). */
+/* A text with its phone numbers and e-mails masked, as JSON (mask.c). */
+static json_t *
+masked_text(const char *s)
+{
+	size_t	 size = mask_text(s, NULL, 0) + 1;
+	char	*out = xmalloc(size);
+	json_t	*j;
+
+	mask_text(s, out, size);
+	j = jstr(out);
+	free(out);
+	return j;
+}
+
+/* Replaces a phone or e-mail member by its masked form (mask.c). */
 static void
 mask_member(json_t *obj, const char *key, enum mask_kind kind)
 {
@@ -1400,21 +1612,66 @@ mask_member(json_t *obj, const char *key, enum mask_kind kind)
 
 	if (s == NULL)
 		return;
-	if (kind == MASK_PHONE)
-		size = strlen(s) + 1;
-	else if (kind == MASK_EMAIL)
-		size = strlen(s) + 4;	/* "a@b" becomes "a***@b" */
-	else
-		size = mask_text(s, NULL, 0) + 1;
-	out = xmalloc(size);
+	size = kind == MASK_PHONE ? strlen(s) + 1 : strlen(s) + 4;
+	out = xmalloc(size);	/* "a@b" becomes "a***@b" */
 	if (kind == MASK_PHONE)
 		mask_phone(s, out, size);
-	else if (kind == MASK_EMAIL)
-		mask_email(s, out, size);
 	else
-		mask_text(s, out, size);
+		mask_email(s, out, size);
 	put(obj, key, jstr(out));
 	free(out);
+}
+
+/*
+ * Members that hold identifiers, not text a person wrote: a merchant needs
+ * them verbatim to find the order, the parcel or the payment, and an id
+ * that happens to have a phone's shape must not become unusable.
+ */
+static bool
+is_id_member(const char *key)
+{
+	static const char	*ids[] = {
+		"complaint_id", "order_id", "sku", "merchant_id", "shop_id",
+		"user_id", "event_id", "coupon_id", "tracking_number",
+		"reference", "group_key", "group_complaint_ids", "rule_id",
+	};
+	size_t			 i;
+
+	for (i = 0; i < nitems(ids); i++)
+		if (strcmp(key, ids[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Masks phone numbers and e-mails in every string of v, however deep,
+ * except identifiers: free text can sit anywhere in the document (notes,
+ * reasons, comments, apologies, matched words), and new members must not
+ * slip through unmasked.
+ */
+static void
+mask_tree(json_t *v)
+{
+	const char	*k;
+	json_t		*m;
+	size_t		 i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, m) {
+			if (json_is_string(m) && !is_id_member(k))
+				put(v, k, masked_text(json_string_value(m)));
+			else if (!is_id_member(k))
+				mask_tree(m);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m) {
+			if (!json_is_string(m))
+				mask_tree(m);
+			else if (json_array_set_new(v, i, masked_text(
+			    json_string_value(m))) == -1)
+				fatalx("view: cannot mask: out of memory");
+		}
+	}
 }
 
 /* A name as a merchant sees it: the first character and '*' ("张*"). */
@@ -1443,16 +1700,16 @@ shorten_name(json_t *obj, const char *key)
  * What a merchant may see of the customer (domain.md section 8, and the
  * PII rule of docs/events.md): phone and e-mail masked, the name shortened,
  * the delivery address, the channel's reference and the carrier's note
- * withheld (null), and phone numbers and e-mails inside free text masked.
+ * withheld (null), and phone numbers and e-mails inside every free-text
+ * member masked.
  */
 static void
 render_for_merchant(json_t *doc)
 {
-	json_t	*c = json_object_get(doc, "complainant"), *e;
+	json_t	*c = json_object_get(doc, "complainant");
 	json_t	*order = json_object_get(doc, "order");
 	json_t	*facts = json_object_get(json_object_get(doc, "proactive"),
 		    "facts");
-	size_t	 i;
 
 	if (json_is_object(c)) {
 		mask_member(c, "phone", MASK_PHONE);
@@ -1464,15 +1721,7 @@ render_for_merchant(json_t *doc)
 	if (json_is_object(facts))
 		put(facts, "note", json_null());
 	put(doc, "channel_ref", json_null());
-	mask_member(doc, "description", MASK_TEXT);
-	mask_member(json_object_get(doc, "satisfaction"), "comment",
-	    MASK_TEXT);
-	mask_member(json_object_get(doc, "merchant_response"), "explanation",
-	    MASK_TEXT);
-	json_array_foreach(json_object_get(doc, "history"), i, e) {
-		mask_member(e, "comment", MASK_TEXT);
-		mask_member(e, "detail", MASK_TEXT);
-	}
+	mask_tree(doc);
 }
 
 /*
@@ -1541,4 +1790,34 @@ view_summary(const json_t *view, const struct api_key *key)
 	copy_member(s, view, "first_contact_due");
 	put(s, "breached", json_boolean(view_breached(view)));
 	return s;
+}
+
+/*
+ * The record readmodel.c keeps beside the view (rm:s:<id>) so that a list
+ * page reads a few hundred bytes per complaint, not whole views: the
+ * summary line, and the filing key that view_visible() needs. A new
+ * reference the caller releases.
+ */
+json_t *
+view_summary_record(const json_t *view)
+{
+	json_t	*r = view_summary(view, NULL);
+
+	copy_member(r, view, "_filed_by_key");
+	return r;
+}
+
+/* A summary record as a list page shows it: without its '_' members. */
+json_t *
+view_summary_item(const json_t *record)
+{
+	json_t		*item = jcheck(json_deep_copy(record)), *v;
+	const char	*k;
+	void		*tmp;
+
+	json_object_foreach_safe(item, tmp, k, v) {
+		if (k[0] == '_')
+			json_object_del(item, k);
+	}
+	return item;
 }

@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	    "sla-timer", 30000);
 	timer.redis = redis_new(timer.base, timer.redis_host,
 	    timer.redis_port);
-	timer.httpd = httpd_start(timer.base, ds.listen, "sla-timer");
+	timer.httpd = daemon_httpd_start(timer.base, &ds, "sla-timer");
 	timer.busy = keylock_new();
 	store_start(&timer);
 	fire_start(&timer);

@@ -47,7 +47,11 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 LOG_LEVELS = ("error", "warn", "info", "debug")
 # What every daemon reads; INSTANCE_ID is optional.
-DAEMON_ENV = ("KAFKA_BROKERS", "REDIS_ADDR", "HTTP_LISTEN", "LOG_LEVEL")
+DAEMON_ENV = ("KAFKA_BROKERS", "REDIS_ADDR", "HTTP_LISTEN", "ADMIN_LISTEN",
+              "LOG_LEVEL")
+# common/daemon.c: the admin listener (/readyz, /metrics) is on the HTTP
+# port + ADMIN_PORT_OFFSET unless ADMIN_LISTEN says otherwise.
+ADMIN_PORT_OFFSET = 1000
 TOPICS_TOOL = "cdp-topics"
 COMPOSE_CONDITIONS = ("service_started", "service_healthy",
                       "service_completed_successfully")
@@ -552,10 +556,17 @@ def check_compose(repo, checks, daemons, ports, binaries):
             checks.check(listen[0] in ("0.0.0.0", "[::]"), w,
                          "HTTP_LISTEN listens on every interface (other "
                          "containers and the published port reach it)")
+            admin = hostport(env.get("ADMIN_LISTEN"))
+            checks.check(admin is not None and
+                         admin[1] == port + ADMIN_PORT_OFFSET, w,
+                         f"ADMIN_LISTEN's port is HTTP_LISTEN's port + "
+                         f"{ADMIN_PORT_OFFSET} (found "
+                         f"{env.get('ADMIN_LISTEN')})")
             cports = compose_container_ports(svc)
             for p in cports:
-                checks.check(p == port, w, f"published container port {p} "
-                             f"is HTTP_LISTEN's port {port}")
+                checks.check(p in (port, port + ADMIN_PORT_OFFSET), w,
+                             f"published container port {p} is "
+                             f"HTTP_LISTEN's port {port} or ADMIN_LISTEN's")
             if program == "intake":
                 checks.check(port in cports, w,
                              f"publishes the public API port {port}")
@@ -896,17 +907,27 @@ def check_deployment(repo, checks, where, obj, objects, daemons, ports,
             checks.check(port in [p.get("containerPort")
                                   for p in c.get("ports") or []], cw,
                          f"declares containerPort {port} (HTTP_LISTEN)")
-            for probe, path in (("livenessProbe", "/healthz"),
-                                ("readinessProbe", "/readyz")):
+            admin = hostport(env_value(env.get("ADMIN_LISTEN") or {},
+                                       objects))
+            aport = admin[1] if admin is not None else None
+            checks.check(aport == port + ADMIN_PORT_OFFSET, cw,
+                         f"ADMIN_LISTEN's port is HTTP_LISTEN's port + "
+                         f"{ADMIN_PORT_OFFSET} (found {aport})")
+            checks.check(aport in [p.get("containerPort")
+                                   for p in c.get("ports") or []], cw,
+                         f"declares containerPort {aport} (ADMIN_LISTEN)")
+            for probe, path, want, var in (
+                    ("livenessProbe", "/healthz", port, "HTTP_LISTEN"),
+                    ("readinessProbe", "/readyz", aport, "ADMIN_LISTEN")):
                 get = (c.get(probe) or {}).get("httpGet")
                 if not checks.check(get is not None, cw,
                                     f"has a {probe} (httpGet)"):
                     continue
                 checks.check(get.get("path") == path, cw,
                              f"{probe} asks {path} (found {get.get('path')})")
-                checks.check(container_port(c, get.get("port")) == port, cw,
+                checks.check(container_port(c, get.get("port")) == want, cw,
                              f"{probe} asks port {get.get('port')}, "
-                             f"HTTP_LISTEN's {port}")
+                             f"{var}'s {want}")
         lifecycle = c.get("lifecycle") or {}
         checks.check("preStop" not in lifecycle, cw,
                      "has no preStop hook (the daemon handles SIGTERM)")

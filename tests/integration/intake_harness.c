@@ -63,22 +63,25 @@ harness_keys_file(struct intake_proc *p)
 void
 intake_start(struct intake_proc *p, const char *publish_timeout_ms)
 {
-	char	*listen, *keys, *timeout;
+	char	*listen, *admin, *keys, *timeout;
 
 	if (p->keys_file[0] == '\0')
 		harness_keys_file(p);
 	p->port = testproc_free_port();
+	p->admin_port = testproc_free_port();
 	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", p->port);
+	admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d", p->admin_port);
 	keys = xasprintf("API_KEYS_FILE=%s", p->keys_file);
 	timeout = xasprintf("INTAKE_PUBLISH_TIMEOUT_MS=%s", publish_timeout_ms);
 	{
-		const char *env[] = { listen, keys, timeout, "LOG_LEVEL=warn",
-		    "CDP_DEV_MODE=1", NULL };
+		const char *env[] = { listen, admin, keys, timeout,
+		    "LOG_LEVEL=warn", "CDP_DEV_MODE=1", NULL };
 
 		p->pid = testproc_spawn("intake", env);
 	}
-	assert_true(testproc_wait_http(p->port, "/readyz", 200, 60000));
+	assert_true(testproc_wait_http(p->admin_port, "/readyz", 200, 60000));
 	free(listen);
+	free(admin);
 	free(keys);
 	free(timeout);
 }
@@ -190,4 +193,25 @@ void
 intake_redis_set(const char *key, const void *value, size_t len)
 {
 	intake_redis("SET %s %b", key, value, len);
+}
+
+/* An integer answer of the test Redis (EXISTS, STRLEN, EVAL ...); nil is -1. */
+long long
+intake_redis_int(const char *fmt, ...)
+{
+	redisContext	*rc = harness_redis();
+	redisReply	*reply;
+	va_list		 ap;
+	long long	 n;
+
+	va_start(ap, fmt);
+	reply = redisvCommand(rc, fmt, ap);
+	va_end(ap);
+	assert_non_null(reply);
+	if (reply->type == REDIS_REPLY_ERROR)
+		fail_msg("redis: %s", reply->str);
+	n = reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
+	freeReplyObject(reply);
+	redisFree(rc);
+	return n;
 }

@@ -14,6 +14,7 @@
 struct intake_proc {
 	pid_t	 pid;
 	int	 port;
+	int	 admin_port;	/* /readyz, /metrics */
 	char	 keys_file[64];
 };
 
@@ -28,5 +29,6 @@ json_t	*intake_wait_view(struct intake_proc *p, const char *key,
 	    const char *id, const char *status, int timeout_ms);
 void	intake_redis(const char *fmt, ...);
 void	intake_redis_set(const char *key, const void *value, size_t len);
+long long intake_redis_int(const char *fmt, ...);
 
 #endif

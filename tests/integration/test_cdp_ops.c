@@ -88,13 +88,16 @@ test_dead_letter_list_show_replay(void **state)
 	len = strlen(payload);
 	{
 		char		*listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d",
+				    testproc_free_port());
+		char		*admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d",
 				    port);
-		const char	*env[] = { listen, "INSTANCE_ID=ops-1",
+		const char	*env[] = { listen, admin, "INSTANCE_ID=ops-1",
 				    "LOG_LEVEL=error", NULL };
 
 		pid = testproc_spawn("classifier", env);
 		assert_true(testproc_wait_http(port, "/readyz", 200, 60000));
 		free(listen);
+		free(admin);
 	}
 	testenv_produce("orders.events", key, payload, len);
 	for (i = 0; i < 100 && !found; i++) {

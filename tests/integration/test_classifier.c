@@ -39,13 +39,16 @@ setup(void **state)
 {
 	char	*listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d",
 	    testproc_free_port());
-	const char *env[] = { listen, "LOG_LEVEL=warn",
+	char	*admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d",
+	    testproc_free_port());
+	const char *env[] = { listen, admin, "LOG_LEVEL=warn",
 	    "PROACTIVE_SHIP_GRACE_MS=0", "PROACTIVE_NO_SCAN_MS=3000", NULL };
-	int	port = atoi(strrchr(listen, ':') + 1);
+	int	port = atoi(strrchr(admin, ':') + 1);
 
 	classifier_pid = testproc_spawn("classifier", env);
 	assert_true(testproc_wait_http(port, "/readyz", 200, 60000));
 	free(listen);
+	free(admin);
 	return 0;
 }
 

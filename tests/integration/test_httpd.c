@@ -478,6 +478,60 @@ never_route(struct evhttp_request *req, void *arg)
  * Freeing the server with requests still held frees what was kept for
  * them (ASan checks); the teardown does the freeing.
  */
+/*
+ * With an admin listener, the public port keeps /healthz and the routes;
+ * /readyz (with the same checks and draining) and /metrics are on the
+ * admin port, which serves no routes.
+ */
+static void
+test_admin_listener(void **state)
+{
+	struct fixture	*f = *state;
+	struct dep	 kafka = { 0, "connecting" };
+	struct reply	 r;
+	int		 public = f->port;
+
+	httpd_route(f->httpd, "/v1/", echo_route, "v1");
+	httpd_ready_check(f->httpd, "kafka", dep_ready, &kafka);
+	assert_int_equal(httpd_admin_port(f->httpd), -1);
+	httpd_admin(f->httpd, "127.0.0.1:0");
+	assert_true(httpd_admin_port(f->httpd) > 0);
+	get(f, "/metrics", &r);
+	assert_int_equal(r.code, 404);
+	free(r.raw);
+	get(f, "/readyz", &r);
+	assert_int_equal(r.code, 404);
+	free(r.raw);
+	get(f, "/healthz", &r);
+	assert_int_equal(r.code, 200);
+	free(r.raw);
+
+	f->port = httpd_admin_port(f->httpd);
+	get(f, "/metrics", &r);
+	assert_int_equal(r.code, 200);
+	free(r.raw);
+	get(f, "/healthz", &r);
+	assert_int_equal(r.code, 200);
+	free(r.raw);
+	get(f, "/v1/x", &r);
+	assert_int_equal(r.code, 404);
+	free(r.raw);
+	get(f, "/readyz", &r);
+	assert_int_equal(r.code, 503);
+	assert_contains(&r, "\"kafka\":\"connecting\"");
+	free(r.raw);
+	kafka.up = 1;
+	get(f, "/readyz", &r);
+	assert_int_equal(r.code, 200);
+	free(r.raw);
+	httpd_drain(f->httpd);
+	get(f, "/readyz", &r);
+	assert_int_equal(r.code, 503);
+	assert_contains(&r, "\"draining\":true");
+	free(r.raw);
+	f->port = public;
+}
+
 static void
 test_unanswered_at_free(void **state)
 {
@@ -659,6 +713,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_healthz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readyz, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_listener, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_async_route, setup,

@@ -533,6 +533,34 @@ test_idempotency_key_is_scoped_by_complaint(void **state)
 	free(idem);
 }
 
+static int
+get_status(int port, const char *path)
+{
+	struct testhttp_response	r;
+	int				status;
+
+	assert_int_equal(testhttp_request(port, "GET", path, "", NULL, &r), 0);
+	status = r.status;
+	testhttp_free(&r);
+	return status;
+}
+
+/*
+ * Readiness details and metrics are for operators: the public port keeps
+ * only /healthz, the admin port (ADMIN_LISTEN) serves all three.
+ */
+static void
+test_metrics_and_readiness_only_on_the_admin_port(void **state)
+{
+	assert_int_equal(get_status(intake.port, "/healthz"), 200);
+	assert_int_equal(get_status(intake.port, "/metrics"), 404);
+	assert_int_equal(get_status(intake.port, "/readyz"), 404);
+	assert_int_equal(get_status(intake.admin_port, "/metrics"), 200);
+	assert_int_equal(get_status(intake.admin_port, "/readyz"), 200);
+	assert_int_equal(get_status(intake.admin_port, "/healthz"), 200);
+	assert_int_equal(get_status(intake.admin_port, "/v1/complaints"), 404);
+}
+
 int
 main(void)
 {
@@ -547,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_each_role_sees_what_it_may),
 		cmocka_unit_test(test_actions_follow_the_lifecycle),
 		cmocka_unit_test(test_idempotency_key_is_scoped_by_complaint),
+		cmocka_unit_test(test_metrics_and_readiness_only_on_the_admin_port),
 	};
 
 	log_init("test", LOG_LEVEL_WARN);

@@ -37,20 +37,22 @@ static int
 stack_up(void **state)
 {
 	static struct stack	 s;
-	char			*listen;
+	char			*listen, *admin;
 	int			 port = testproc_free_port();
 
 	memset(&s, 0, sizeof(s));
 	snprintf(s.merchant, sizeof(s.merchant), "MFC%d", (int)getpid());
 	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", port);
+	admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d", testproc_free_port());
 	{
-		const char *env[] = { listen, "INSTANCE_ID=fc-1",
+		const char *env[] = { listen, admin, "INSTANCE_ID=fc-1",
 		    "LOG_LEVEL=warn", NULL };
 
 		s.sla_pid = testproc_spawn("sla-timer", env);
 	}
 	assert_true(testproc_wait_http(port, "/healthz", 200, 60000));
 	free(listen);
+	free(admin);
 	intake_start(&s.intake, "5000");
 	*state = &s;
 	return 0;

@@ -89,7 +89,7 @@ test_kafka_down_answers_503_and_writes_nothing_later(void **state)
 	assert_non_null(testhttp_header(&r, "Retry-After"));
 	testhttp_free(&r);
 	assert_int_equal(testenv_dev("kafka start test"), 0);
-	assert_true(testproc_wait_http(p.port, "/readyz", 200, 60000));
+	assert_true(testproc_wait_http(p.admin_port, "/readyz", 200, 60000));
 	sleep(3);	/* time for anything left behind to be sent */
 	assert_int_equal(events_with(marker), 0);
 

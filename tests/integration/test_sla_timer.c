@@ -33,6 +33,7 @@
 struct daemon {
 	pid_t	pid;
 	int	port;
+	int	admin_port;	/* /readyz and /metrics (ADMIN_LISTEN) */
 };
 
 static const char *const test_policy =
@@ -54,20 +55,23 @@ static void
 spawn(struct daemon *d, const char *instance, const char *policy,
     const char *arg, const char *more1, const char *more2)
 {
-	char	*listen, *id, *pol;
+	char	*listen, *admin, *id, *pol;
 
 	d->port = testproc_free_port();
+	d->admin_port = testproc_free_port();
 	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", d->port);
+	admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d", d->admin_port);
 	id = xasprintf("INSTANCE_ID=%s", instance);
 	pol = xasprintf("SLA_POLICY_FILE=%s", policy);
 	{
-		const char *env[] = { listen, id, "LOG_LEVEL=warn", pol, more1,
-		    more2, NULL };
+		const char *env[] = { listen, admin, id, "LOG_LEVEL=warn", pol,
+		    more1, more2, NULL };
 
 		d->pid = testproc_spawn_arg("sla-timer", env, arg);
 	}
 	assert_true(testproc_wait_http(d->port, "/healthz", 200, 30000));
 	free(listen);
+	free(admin);
 	free(id);
 	free(pol);
 }
@@ -77,7 +81,7 @@ start_with(struct daemon *d, const char *instance, const char *policy,
     const char *arg)
 {
 	spawn(d, instance, policy, arg, NULL, NULL);
-	assert_true(testproc_wait_http(d->port, "/readyz", 200, 60000));
+	assert_true(testproc_wait_http(d->admin_port, "/readyz", 200, 60000));
 }
 
 static void
@@ -376,7 +380,7 @@ metric(const struct daemon *d, const char *sample)
 	const char			*at;
 	double				 v = 0;
 
-	assert_int_equal(testhttp_request(d->port, "GET", "/metrics", NULL,
+	assert_int_equal(testhttp_request(d->admin_port, "GET", "/metrics", NULL,
 	    NULL, &r), 0);
 	if ((at = strstr(r.body, sample)) != NULL)
 		v = strtod(at + strlen(sample), NULL);
@@ -415,14 +419,14 @@ test_redis_down_at_assignment_waits_then_resumes(void **state)
 	spawn(&d, "sla-1", POLICY_FILE, NULL, NULL, NULL);
 	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
 	sleep(8);	/* joined, assigned, waiting */
-	assert_int_equal(testhttp_request(d.port, "GET", "/readyz", NULL,
+	assert_int_equal(testhttp_request(d.admin_port, "GET", "/readyz", NULL,
 	    NULL, &r), 0);
 	assert_int_equal(r.status, 503);
 	assert_non_null(strstr(r.body, "waits for its start offset"));
 	testhttp_free(&r);
 	assert_true(metric(&d, CONSUMED) == 0);
 	assert_int_equal(testenv_dev("redis start test"), 0);
-	assert_true(testproc_wait_http(d.port, "/readyz", 200, 30000));
+	assert_true(testproc_wait_http(d.admin_port, "/readyz", 200, 30000));
 	expect_breach(id, at, false);
 	print_message("consumed after Redis came back: %.0f\n",
 	    metric(&d, CONSUMED));
@@ -472,7 +476,7 @@ test_killed_inside_the_claim_window_fires_once_after_restart(void **state)
 
 	spawn(&d, "sla-1", POLICY_FILE, NULL, "SLA_TEST_FAULT=exit_after_claim",
 	    "SLA_CLAIM_TTL_MS=2000");
-	assert_true(testproc_wait_http(d.port, "/readyz", 200, 60000));
+	assert_true(testproc_wait_http(d.admin_port, "/readyz", 200, 60000));
 	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
 	assert_int_equal(wait_exit(&d, 30000), 75);
 	assert_int_equal(count(id, BODY(SLA_WARNING)), 0);
@@ -499,7 +503,7 @@ test_a_refused_coupon_does_not_resend_the_breach(void **state)
 
 	spawn(&d, "sla-1", POLICY_FILE, NULL, "SLA_TEST_FAULT=fail_coupon",
 	    NULL);
-	assert_true(testproc_wait_http(d.port, "/readyz", 200, 60000));
+	assert_true(testproc_wait_http(d.admin_port, "/readyz", 200, 60000));
 	classify(id, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
 	expect_breach(id, at, true);
 	n = testenv_wait_events(id, BODY(ESCALATED), 1, 20000, evs, 4);
@@ -600,7 +604,7 @@ test_closed_clocks_leave_redis_after_the_retention(void **state)
 
 	snprintf(more, sizeof(more), "SLA_CLOSED_RETENTION_S=%d", RETENTION_S);
 	spawn(&d, "sla-1", POLICY_FILE, NULL, more, NULL);
-	assert_true(testproc_wait_http(d.port, "/readyz", 200, 60000));
+	assert_true(testproc_wait_http(d.admin_port, "/readyz", 200, 60000));
 	classify(gone, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
 	expect_breach(gone, at, true);
 	clocks_key(gone, key, sizeof(key));

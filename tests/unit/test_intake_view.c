@@ -704,6 +704,140 @@ test_masking_for_merchants(void **state)
 	json_decref(view);
 }
 
+/*
+ * Every free-text member a merchant sees is masked, wherever it sits: the
+ * inspection and QC notes, the escalation's reason, the classifier's
+ * matched words, the coupon's apology, and so on. Identifiers stay.
+ */
+static void
+test_masking_every_free_text(void **state)
+{
+	static const char	*masked[] = {
+		"inspection.note", "qc_result.note", "escalation.reason",
+		"merchant_response.explanation", "merchant_response.rule_cited",
+		"classification.reasons.0.matched", "compensation.0.apology",
+		"compensation.0.reason", "history.2.comment",
+		"history.3.comment",
+	};
+	struct filing			 f;
+	struct classified		 c;
+	struct act			 insp, qc, esc, resp;
+	struct ev			 coupon;
+	Cdp__V1__Inspection		 in = CDP__V1__INSPECTION__INIT;
+	Cdp__V1__MerchantResponse	 mr = CDP__V1__MERCHANT_RESPONSE__INIT;
+	Cdp__V1__CompensationIssued	 ci = CDP__V1__COMPENSATION_ISSUED__INIT;
+	struct api_key			 merchant = key_make(KEY_ROLE_MERCHANT,
+					    "m1", "M1");
+	const char			*phone = "tel１３８１２３４５６７８";
+	json_t				*view = view_new("C1"), *doc;
+	char				 want[128];
+	size_t				 i;
+
+	(void)state;
+	filing_init(&f, 1, T0);
+	f.o.order_id = "13812345678";
+	classified_init(&c, 2, T0 + 1000);
+	c.reason.matched = "(138)1234-5678";
+	act_init(&insp, 3, T0 + 2000, ACTION(INSPECTED),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_MERCHANT, "M1", STATUS(UNSPECIFIED));
+	insp.rec.comment = (char *)phone;
+	insp.rec.detail_case = DETAIL(INSPECTION);
+	insp.rec.inspection = &in;
+	act_init(&qc, 4, T0 + 3000, ACTION(QC_RESULT),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_AGENT, "A7", STATUS(UNSPECIFIED));
+	qc.rec.comment = "138.1234.5678";
+	qc.rec.detail_case = DETAIL(INSPECTION);
+	qc.rec.inspection = &in;
+	act_init(&esc, 5, T0 + 4000, ACTION(ESCALATED),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_AGENT, "A7", STATUS(UNSPECIFIED));
+	esc.escalation.reason = "customer 138 1234 5678 angry";
+	esc.escalation.level = CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_SENIOR_SERVICE;
+	esc.rec.detail_case = DETAIL(ESCALATION);
+	esc.rec.escalation = &esc.escalation;
+	act_init(&resp, 6, T0 + 5000, ACTION(MERCHANT_RESPONSE_RECEIVED),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_MERCHANT, "M1", STATUS(UNSPECIFIED));
+	resp.rec.comment = "reach a@example.com";
+	mr.rule_cited = "per call with 13812345678";
+	resp.rec.detail_case = DETAIL(MERCHANT_RESPONSE);
+	resp.rec.merchant_response = &mr;
+	ev_init(&coupon, 7, T0 + 6000);
+	ci.coupon_id = "13812345678";
+	ci.amount_fen = 500;
+	ci.apology_text = "致电13812345678";
+	ci.reason = "13812345678";
+	coupon.ev.body_case = BODY(COMPENSATION_ISSUED);
+	coupon.ev.compensation_issued = &ci;
+	apply_ok(view, &f.e.ev, 1);
+	apply_ok(view, &c.e.ev, 2);
+	apply_ok(view, &insp.e.ev, 3);
+	apply_ok(view, &qc.e.ev, 4);
+	apply_ok(view, &esc.e.ev, 5);
+	apply_ok(view, &resp.e.ev, 6);
+	apply_ok(view, &coupon.ev, 7);
+
+	doc = rendered(view, &merchant);
+	for (i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+		snprintf(want, sizeof(want), "%s", json_string_value(at(doc,
+		    masked[i])));
+		if (strstr(want, "1234") != NULL || strstr(want, "１２３４") !=
+		    NULL || strstr(want, "a@") != NULL)
+			fail_msg("%s not masked: %s", masked[i], want);
+	}
+	assert_str_at(doc, "inspection.note", "tel１３８****５６７８");
+	assert_str_at(doc, "escalation.reason", "customer 138 **** 5678 angry");
+	assert_str_at(doc, "order.order_id", "13812345678");
+	assert_str_at(doc, "compensation.0.coupon_id", "13812345678");
+	json_decref(doc);
+	json_decref(view);
+}
+
+/*
+ * A final complaint remembers when it became final, a reopen forgets it,
+ * and its tombstone is small and keeps who may see it.
+ */
+static void
+test_closed_at_and_tombstone(void **state)
+{
+	struct story	 s;
+	struct act	 reopen;
+	struct api_key	 m1 = key_make(KEY_ROLE_MERCHANT, "m1", "M1");
+	struct api_key	 m2 = key_make(KEY_ROLE_MERCHANT, "m2", "M2");
+	json_t		*view = view_new("C1"), *tomb;
+	char		*text, *full;
+	size_t		 i;
+
+	(void)state;
+	story_init(&s);
+	for (i = 0; i < 8; i++)
+		apply_ok(view, s.evs[i], (int64_t)i);
+	assert_false(view_final(view));
+	assert_int_equal(view_closed_at_ms(view), 0);
+	apply_ok(view, s.evs[8], 8);
+	assert_true(view_final(view));
+	assert_int_equal(view_closed_at_ms(view), T0 + 181 * MINUTE);
+
+	tomb = view_tombstone(view);
+	assert_str_at(tomb, "complaint_id", "C1");
+	assert_str_at(tomb, "status", "closed");
+	assert_str_at(tomb, "closed_at", "2025-11-25T11:01:00Z");
+	assert_true(view_visible(tomb, &m1));
+	assert_false(view_visible(tomb, &m2));
+	assert_int_equal(view_filed_at_ms(tomb), T0);
+	text = json_dumps(tomb, JSON_COMPACT);
+	full = json_dumps(view, JSON_COMPACT);
+	assert_true(strlen(text) * 5 < strlen(full));
+	free(text);
+	free(full);
+	json_decref(tomb);
+
+	act_init(&reopen, 20, T0 + 300 * MINUTE, ACTION(REOPENED),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_CUSTOMER, "U1", STATUS(REOPENED));
+	apply_ok(view, &reopen.e.ev, 20);
+	assert_false(view_final(view));
+	assert_int_equal(view_closed_at_ms(view), 0);
+	json_decref(view);
+}
+
 static void
 test_visibility(void **state)
 {
@@ -858,6 +992,102 @@ test_unknown_body(void **state)
 	json_decref(view);
 }
 
+/*
+ * A view bounds itself: beyond the notes limit the oldest notes go, beyond
+ * the bytes limit the oldest entries, and both are counted.
+ */
+static void
+test_view_bound(void **state)
+{
+	struct filing		 f;
+	struct act		 note;
+	struct view_limits	 lim = { 5, 0 };
+	char			 text[3001], *s;
+	json_t			*view = view_new("C1"), *doc;
+	int			 i;
+
+	(void)state;
+	filing_init(&f, 1, T0);
+	apply_ok(view, &f.e.ev, 0);
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	for (i = 1; i <= 8; i++) {
+		act_init(&note, 100 + i, T0 + i * MINUTE, ACTION(NOTE),
+		    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_MERCHANT, "M1",
+		    STATUS(UNSPECIFIED));
+		note.rec.comment = text;
+		apply_ok(view, &note.e.ev, i);
+		view_bound(view, &lim);
+	}
+	assert_int_equal(view_notes(view), 8);
+	doc = rendered(view, NULL);
+	assert_int_equal(json_array_size(at(doc, "history")), 6);
+	assert_str_at(doc, "history.0.event", "filed");
+	assert_str_at(doc, "history.1.event_id",
+	    "00000000-0000-4000-8000-000000000104");
+	assert_int_at(doc, "notes_truncated", 3);
+	assert_int_at(doc, "history_truncated", 3);
+	json_decref(doc);
+
+	lim.bytes_max = 10000;
+	view_bound(view, &lim);
+	s = json_dumps(view, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_true(strlen(s) <= 10000);
+	free(s);
+	assert_int_equal(view_notes(view), 8);
+	doc = rendered(view, NULL);
+	assert_int_equal(json_array_size(at(doc, "history")), 2);
+	assert_int_at(doc, "history_truncated", 7);
+	json_decref(doc);
+	json_decref(view);
+}
+
+/* The API refuses a note beyond the limit, and text that does not fit. */
+static void
+test_view_admit(void **state)
+{
+	struct filing		 f;
+	struct act		 note, close;
+	struct view_limits	 lim = { 2, 16384 };
+	struct api_error	 e;
+	char			 big[12001];
+	json_t			*view = view_new("C1");
+	int			 i;
+
+	(void)state;
+	filing_init(&f, 1, T0);
+	apply_ok(view, &f.e.ev, 0);
+	act_init(&note, 100, T0 + MINUTE, ACTION(NOTE),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_MERCHANT, "M1", STATUS(UNSPECIFIED));
+	note.rec.comment = "short";
+	for (i = 1; i <= 2; i++) {
+		assert_int_equal(view_admit(view, &note.rec, &lim, &e), 0);
+		note.e.meta.event_id = i == 1 ? "n-1" : "n-2";
+		apply_ok(view, &note.e.ev, i);
+	}
+	assert_int_equal(view_admit(view, &note.rec, &lim, &e), -1);
+	assert_int_equal(e.status, 422);
+	assert_string_equal(e.error, "too_many_notes");
+	assert_string_equal(e.field, "action");
+
+	act_init(&close, 200, T0 + 2 * MINUTE, ACTION(CLOSED),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_AGENT, "A7", STATUS(CLOSED));
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	close.rec.comment = big;
+	assert_int_equal(view_admit(view, &close.rec, &lim, &e), 0);
+	big[4000] = '\0';
+	apply_ok(view, &close.e.ev, 3);
+	big[4000] = 'x';
+	close.rec.comment = big;
+	assert_int_equal(view_admit(view, &close.rec, &lim, &e), -1);
+	assert_int_equal(e.status, 413);
+	assert_string_equal(e.field, "comment");
+	close.rec.comment = "";
+	assert_int_equal(view_admit(view, &close.rec, &lim, &e), 0);
+	json_decref(view);
+}
+
 /* Only the newest 500 history entries are kept; the rest are counted. */
 static void
 test_history_cap(void **state)
@@ -932,6 +1162,10 @@ main(void)
 		cmocka_unit_test(test_out_of_scope),
 		cmocka_unit_test(test_sla_breach_and_compensation),
 		cmocka_unit_test(test_masking_for_merchants),
+		cmocka_unit_test(test_masking_every_free_text),
+		cmocka_unit_test(test_closed_at_and_tombstone),
+		cmocka_unit_test(test_view_bound),
+		cmocka_unit_test(test_view_admit),
 		cmocka_unit_test(test_visibility),
 		cmocka_unit_test(test_proactive_opened),
 		cmocka_unit_test(test_status_moves),

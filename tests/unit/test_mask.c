@@ -55,6 +55,39 @@ test_ids_amounts_and_times_stay(void **state)
 	expect_masked("12345678901", "12345678901");
 }
 
+/* The forms customers really type (issue 8, item 9). */
+static void
+test_common_phone_forms(void **state)
+{
+	expect_masked("电话１３８１２３４５６７８谢谢", "电话１３８****５６７８谢谢");
+	expect_masked("tel13812345678", "tel138****5678");
+	expect_masked("TEL:13812345678", "TEL:138****5678");
+	expect_masked("mobile13812345678 ok", "mobile138****5678 ok");
+	expect_masked("(138)1234-5678", "(138)****-5678");
+	expect_masked("call (138) 1234 5678", "call (138) **** 5678");
+	expect_masked("138.1234.5678", "138.****.5678");
+	expect_masked("138 1234 5678", "138 **** 5678");
+	expect_masked("138-1234-5678", "138-****-5678");
+	expect_masked("(010)12345678", "(010)******78");
+	expect_masked("＋86 13812345678", "＋86 138****5678");
+}
+
+/* Things that look a little like phone numbers but are not. */
+static void
+test_non_phones_stay(void **state)
+{
+	expect_masked("order O13812345678", "order O13812345678");
+	expect_masked("SKU13812345678", "SKU13812345678");
+	expect_masked("paid 1381.50 CNY", "paid 1381.50 CNY");
+	expect_masked("on 2026.11.25 at 10.30", "on 2026.11.25 at 10.30");
+	expect_masked("2026-11-25T08:00:00Z", "2026-11-25T08:00:00Z");
+	expect_masked("amount 0.12345678901", "amount 0.12345678901");
+	expect_masked("hotel13812345678", "hotel13812345678");
+	expect_masked("ip 192.168.100.111", "ip 192.168.100.111");
+	expect_masked("１２３４５", "１２３４５");
+	expect_masked("(see 13)", "(see 13)");
+}
+
 static void
 test_phone_followed_by_other_digits(void **state)
 {
@@ -95,6 +128,8 @@ main(void)
 		cmocka_unit_test(test_landline_and_international),
 		cmocka_unit_test(test_emails),
 		cmocka_unit_test(test_ids_amounts_and_times_stay),
+		cmocka_unit_test(test_common_phone_forms),
+		cmocka_unit_test(test_non_phones_stay),
 		cmocka_unit_test(test_phone_followed_by_other_digits),
 		cmocka_unit_test(test_truncation_reports_full_length),
 		cmocka_unit_test(test_single_values),
