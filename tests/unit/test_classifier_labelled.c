@@ -306,12 +306,15 @@ print_stats(const struct stats *st)
 /*
  * Floors, just under what the rules reach today: labelled.jsonl 300/304
  * category (98.7%) and 304/304 severity; tuning2.jsonl 92.5% category and
- * 27/27 urgent recall.
+ * 27/27 urgent recall; heldout.jsonl, measured once on 2026-12-04, 191/227
+ * category (84.1%) and 33/37 urgent recall (89.2%).
  */
 #define LABELLED_CATEGORY_FLOOR		98.5
 #define LABELLED_SEVERITY_FLOOR		99.5
 #define TUNING2_CATEGORY_FLOOR		92.0
 #define TUNING2_URGENT_RECALL_FLOOR	100
+#define HELDOUT_CATEGORY_FLOOR		84.0
+#define HELDOUT_URGENT_RECALL_FLOOR	89
 
 /* The path of a file of the source tree (ctest sets CDP_SOURCE_DIR). */
 static void
@@ -380,6 +383,25 @@ test_labelled(void **state)
 	assert_int_equal(st.urgent_found, st.urgent_expected);
 	assert_true(pct(&st.category) >= LABELLED_CATEGORY_FLOOR);
 	assert_true(pct(&st.sev) >= LABELLED_SEVERITY_FLOOR);
+}
+
+/*
+ * The held-out set (tests/data/classifier/heldout.jsonl, HELDOUT.md): 227
+ * complaints written by another hand from the labelling guide alone, never
+ * seen by anyone changing the rules. Its figures were measured once, when
+ * it arrived, and are in docs/classification.md; the rules are never
+ * changed for one of its misses. The floors sit just under that one
+ * measurement, so that a rules change that generalises worse fails here.
+ */
+static void
+test_heldout(void **state)
+{
+	struct stats	st;
+
+	evaluate("tests/data/classifier/heldout.jsonl", &st);
+	assert_true(pct(&st.category) >= HELDOUT_CATEGORY_FLOOR);
+	assert_true(st.urgent_found * 100 >= st.urgent_expected *
+	    HELDOUT_URGENT_RECALL_FLOOR);
 }
 
 /*
@@ -475,6 +497,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_labelled),
 		cmocka_unit_test(test_tuning2),
+		cmocka_unit_test(test_heldout),
 		cmocka_unit_test(test_offline_deals),
 	};
 
