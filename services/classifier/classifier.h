@@ -287,7 +287,6 @@ typedef void (*emit_fn)(void *arg, bool ok);
 
 int	emit_event(struct classifier *c, Cdp__V1__ComplaintEvent *ev,
 	    emit_fn fn, void *arg);
-void	emit_complaint_id(const char *seed, char out[14]);
 
 /*
  * snapshot.c: order snapshots from orders.events and logistics.events, a

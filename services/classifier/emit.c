@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "classifier.h"
 #include "kafka.h"
 #include "log.h"
@@ -47,23 +45,3 @@ emit_event(struct classifier *c, Cdp__V1__ComplaintEvent *ev, emit_fn fn,
 	return rc;
 }
 
-/*
- * A complaint id the platform opens itself: "P" and 12 Crockford base32
- * characters of SHA-256(seed), so the same order and cause always give the
- * same complaint.
- */
-void
-emit_complaint_id(const char *seed, char out[14])
-{
-	static const char	b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-	unsigned char		d[EVP_MAX_MD_SIZE];
-	unsigned int		n;
-	int			i;
-
-	if (EVP_Digest(seed, strlen(seed), d, &n, EVP_sha256(), NULL) != 1)
-		fatalx("emit: SHA-256 failed");
-	out[0] = 'P';
-	for (i = 0; i < 12; i++)
-		out[i + 1] = b32[d[i] & 31];
-	out[13] = '\0';
-}

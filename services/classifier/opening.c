@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "classifier.h"
+#include "complaint_id.h"
 #include "log.h"
 #include "meta.h"
 #include "metrics.h"
@@ -38,7 +39,7 @@ struct open {
 	struct classifier		*c;
 	Cdp__V1__ProactiveCause		 cause;
 	char				*claim;
-	char				 complaint_id[14];
+	char				 complaint_id[COMPLAINT_ID_LEN + 1];
 	char				 event_id[META_ID_LEN + 1];
 	Cdp__V1__OrderSnapshot		*snap;	/* packed copy's owner */
 };
@@ -216,7 +217,7 @@ opening_claim(struct classifier *c, const Cdp__V1__OrderSnapshot *snap,
 	o->cause = cause;
 	o->snap = cdp__v1__order_snapshot__unpack(NULL, len, packed);
 	seed = xasprintf("%s/%s", snap->order_id, opening_cause_name(cause));
-	emit_complaint_id(seed, o->complaint_id);
+	complaint_id_derive(COMPLAINT_ID_PROACTIVE, seed, o->complaint_id);
 	free(seed);
 	o->claim = xasprintf("cls:opened:%s:%s", snap->order_id,
 	    opening_cause_name(cause));

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
+#include "complaint_id.h"
 #include "intake.h"
 #include "log.h"
 #include "meta.h"
@@ -21,12 +21,11 @@
 #include "timefmt.h"
 #include "xmalloc.h"
 
-#define COMPLAINT_ID_CHARS	12
 
 struct filing {
 	struct submit		 s;	/* first: the request's course */
 	struct complaint_req	 creq;
-	char			 complaint_id[COMPLAINT_ID_CHARS + 2];
+	char			 complaint_id[COMPLAINT_ID_LEN + 1];
 	char			 event_id[META_ID_LEN + 1];
 	Cdp__V1__EventMeta	 meta;
 	Cdp__V1__ComplaintEvent	 ev;
@@ -64,11 +63,7 @@ filing_free(struct submit *s)
 static void
 filing_complaint_id(struct filing *f)
 {
-	static const char	 b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-	unsigned char		 d[EVP_MAX_MD_SIZE];
-	char			 seed[META_ID_LEN + 1], *src;
-	unsigned int		 n;
-	int			 i;
+	char	 seed[META_ID_LEN + 1], *src;
 
 	/* Key names never contain '/', so the pair is unambiguous. */
 	if (f->s.idem_key != NULL)
@@ -77,13 +72,8 @@ filing_complaint_id(struct filing *f)
 		meta_random_id(seed);
 		src = xstrdup(seed);
 	}
-	if (EVP_Digest(src, strlen(src), d, &n, EVP_sha256(), NULL) != 1)
-		fatalx("filing: SHA-256 failed");
+	complaint_id_derive(COMPLAINT_ID_FILED, src, f->complaint_id);
 	free(src);
-	f->complaint_id[0] = 'C';
-	for (i = 0; i < COMPLAINT_ID_CHARS; i++)
-		f->complaint_id[i + 1] = b32[d[i] & 31];
-	f->complaint_id[COMPLAINT_ID_CHARS + 1] = '\0';
 }
 
 /* Once the broker confirmed the Filed event: logs it, and the 202 body. */
