@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "mask.h"
 #include "notifier.h"
 #include "timefmt.h"
 #include "xmalloc.h"
@@ -139,4 +140,18 @@ job_body(const struct job *j)
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	return s;
+}
+
+/* s with its phone numbers and e-mail addresses masked; caller frees. */
+char *
+job_masked(const char *s)
+{
+	size_t	 size = strlen(s) + 1, need;
+	char	*out = xmalloc(size);
+
+	if ((need = mask_text(s, out, size)) >= size) {
+		out = xreallocarray(out, need + 1, 1);
+		mask_text(s, out, need + 1);
+	}
+	return out;
 }

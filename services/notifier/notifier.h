@@ -186,6 +186,7 @@ void	job_init(struct job *j);
 char	*job_encode(const struct job *j);
 int	 job_decode(const char *json, size_t len, struct job *j);
 char	*job_body(const struct job *j);
+char	*job_masked(const char *s);
 void	 job_clear(struct job *j);
 
 /* The daemon's state, owned by main.c and lent to the I/O modules. */
@@ -243,10 +244,11 @@ int	store_update(struct notifier *n, const char *shard,
 	    const struct job *j, store_done_fn fn, void *arg);
 int	store_finish(struct notifier *n, const char *shard, const char *id,
 	    store_done_fn fn, void *arg);
-int	store_contact_save(struct notifier *n, const char *complaint_id,
-	    const char *json, store_done_fn fn, void *arg);
-int	store_contact_load(struct notifier *n, const char *complaint_id,
-	    store_text_fn fn, void *arg);
+int	store_contact_save(struct notifier *n, const char *shard,
+	    const char *complaint_id, const char *json, store_done_fn fn,
+	    void *arg);
+int	store_contact_load(struct notifier *n, const char *shard,
+	    const char *complaint_id, store_text_fn fn, void *arg);
 
 /* consume.c: events in, notifications scheduled. */
 void	consume_handle(struct notifier *n, struct kafka_msg *m);
@@ -256,6 +258,7 @@ void	consume_handle(struct notifier *n, struct kafka_msg *m);
  * multi interface driven by the daemon's event base.
  */
 struct deliver;
+#define DELIVER_ABANDONED	(-1L)	/* status: the daemon is stopping */
 struct deliver_result {
 	long	 status;		/* HTTP status; 0: no answer */
 	char	 error[128];		/* curl's reason when no answer */
