@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <hiredis/hiredis.h>
 #include <jansson.h>
 
 #include "cdp/v1/complaint.pb-c.h"
@@ -39,6 +40,7 @@
 #define LOGS_MAX	4
 #define WAIT_MS		90000
 #define SLOW_MS		8000	/* the slow merchant's answers take this */
+#define RESTART_BACKOFF_MS	12000	/* first wait: 6 to 12 s */
 
 /* The merchants of this test, each with its own receiver. */
 enum { M1001, M_FLAKY, M_FAILING, M_SLOW, M_FAST, M_RESTART, NMERCHANTS };
@@ -84,10 +86,11 @@ write_merchants(void)
 	fclose(f);
 }
 
+/* Starts the daemon; backoff_ms is its first wait after a failure. */
 static void
-start(void)
+start(int backoff_ms)
 {
-	char	*listen, *merchants, *provider, *log;
+	char	*listen, *merchants, *provider, *log, *base, *max;
 
 	assert_true(t.nlogs < LOGS_MAX);
 	t.port = testproc_free_port();
@@ -95,6 +98,8 @@ start(void)
 	merchants = xasprintf("NOTIFIER_MERCHANTS_FILE=%s", t.merchants_file);
 	provider = xasprintf("NOTIFIER_PROVIDER_URL=http://127.0.0.1:%d/send",
 	    testrecv_port(t.provider));
+	base = xasprintf("NOTIFIER_BACKOFF_BASE_MS=%d", backoff_ms);
+	max = xasprintf("NOTIFIER_BACKOFF_MAX_MS=%d", 2 * backoff_ms);
 	log = xasprintf("/tmp/cdp-notifier-%d-%zu.log", (int)getpid(),
 	    t.nlogs);
 	t.logs[t.nlogs++] = log;
@@ -102,8 +107,7 @@ start(void)
 		const char *env[] = { listen, merchants, provider,
 		    "NOTIFIER_PROVIDER_SECRET=" PROVIDER_SECRET,
 		    "NOTIFIER_ALLOW_LOOPBACK_HTTP=true", "NOTIFIER_ATTEMPTS=3",
-		    "NOTIFIER_BACKOFF_BASE_MS=2000",
-		    "NOTIFIER_BACKOFF_MAX_MS=4000", "NOTIFIER_TIMEOUT_MS=15000",
+		    base, max, "NOTIFIER_TIMEOUT_MS=15000",
 		    "INSTANCE_ID=notifier-test", "LOG_LEVEL=debug", NULL };
 
 		t.pid = testproc_spawn_logged("notifier", env, log);
@@ -112,6 +116,8 @@ start(void)
 	free(listen);
 	free(merchants);
 	free(provider);
+	free(base);
+	free(max);
 }
 
 static int
@@ -127,7 +133,7 @@ setup(void **state)
 	}
 	t.provider = testrecv_start(PROVIDER_SECRET);
 	write_merchants();
-	start();
+	start(2000);
 	return 0;
 }
 
@@ -321,6 +327,21 @@ test_flaky_receiver_gets_it_once_after_two_retries(void **state)
 	free(id);
 }
 
+/* The complaint's dead letters, once there is one (it follows the event). */
+static size_t
+wait_dead_letters(const char *id, struct testenv_record **dl)
+{
+	int64_t	deadline = meta_now_ms() + WAIT_MS;
+	size_t	n;
+
+	while ((n = testenv_read_key("dlq.notifier", id, 10000, dl)) == 0 &&
+	    meta_now_ms() < deadline) {
+		testenv_records_free(*dl, n);
+		usleep(200000);
+	}
+	return n;
+}
+
 static void
 test_failing_receiver_gives_up_with_dead_letter(void **state)
 {
@@ -342,7 +363,7 @@ test_failing_receiver_gives_up_with_dead_letter(void **state)
 	assert_int_equal(i, 2);		/* the third is the last */
 	assert_string_equal(evs[2]->notification_failed->error, "HTTP 500");
 	testenv_free_events(evs, n);
-	n = testenv_read_key("dlq.notifier", id, WAIT_MS, &dl);
+	n = wait_dead_letters(id, &dl);
 	assert_int_equal(n, 1);
 	assert_string_equal(testenv_header(&dl[0], "dlq.reason"), "HTTP 500");
 	testenv_records_free(dl, n);
@@ -461,24 +482,69 @@ test_customer_gets_coupon_after_first_contact_breach(void **state)
 	free(id);
 }
 
+/*
+ * When the notification id is due again, from the schedule in Redis (the
+ * shard is whichever partition the event landed on); 0 if not scheduled.
+ */
+static int64_t
+scheduled_at(const char *id)
+{
+	redisContext	*c;
+	redisReply	*keys, *score;
+	char		*host, *due;
+	int		 port;
+	int64_t		 at = 0;
+
+	testenv_redis(&host, &port);
+	assert_non_null(c = redisConnect(host, port));
+	keys = redisCommand(c, "KEYS ntf:{*}:job:%s", id);
+	if (keys != NULL && keys->type == REDIS_REPLY_ARRAY &&
+	    keys->elements == 1) {
+		due = xasprintf("%.*s:due", (int)(strstr(keys->element[0]->str,
+		    "}:job:") + 1 - keys->element[0]->str),
+		    keys->element[0]->str);
+		score = redisCommand(c, "ZSCORE %s %s", due, id);
+		if (score != NULL && score->type == REDIS_REPLY_STRING)
+			at = atoll(score->str);
+		freeReplyObject(score);
+		free(due);
+	}
+	freeReplyObject(keys);
+	redisFree(c);
+	free(host);
+	return at;
+}
+
 static void
 test_kill_during_backoff_still_delivers_once(void **state)
 {
-	char			*id = testenv_unique("CK");
+	char			*id = testenv_unique("CK"), ev_id[META_ID_LEN + 1];
+	char			 nid[META_ID_LEN + 1];
 	struct testrecv_req	 q[4];
 	json_t			*b[4];
 	Cdp__V1__ComplaintEvent	*evs[4];
+	int64_t			 at;
 	size_t			 n;
 
+	/* A long backoff, so the kill surely falls within it. */
+	assert_int_equal(testproc_stop(t.pid, 15000), 0);
+	start(RESTART_BACKOFF_MS);
 	testrecv_script(t.recv[M_RESTART], 1, 503, 0);
-	request_evidence(id, M_RESTART, NULL);
+	request_evidence(id, M_RESTART, ev_id);
+	meta_derive_id(ev_id, "notification/1/M9005/merchant_evidence_request",
+	    nid);
 	/* The failure is announced after the retry is in Redis. */
 	n = testenv_wait_events(id, BODY(NOTIFICATION_FAILED), 1, WAIT_MS, evs,
 	    4);
 	assert_int_equal(n, 1);
 	testenv_free_events(evs, n);
 	testproc_kill(t.pid);
-	start();
+	at = scheduled_at(nid);
+	print_message("killed %lld ms before the retry\n",
+	    (long long)(at - meta_now_ms()));
+	assert_true(at > meta_now_ms());	/* in backoff, kept in Redis */
+	assert_int_equal(testrecv_count(t.recv[M_RESTART]) > 0, 1);
+	start(RESTART_BACKOFF_MS);
 	n = testenv_wait_events(id, BODY(NOTIFICATION_SENT), 1, WAIT_MS, evs,
 	    4);
 	assert_int_equal(n, 1);
@@ -489,8 +555,10 @@ test_kill_during_backoff_still_delivers_once(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(q[0].status, 503);
 	assert_int_equal(q[1].status, 200);
-	assert_string_equal(jstr(b[0], "notification_id"),
-	    jstr(b[1], "notification_id"));
+	assert_true(q[1].at_ms >= at - 50);	/* not before its time */
+	assert_string_equal(jstr(b[0], "notification_id"), nid);
+	assert_string_equal(jstr(b[1], "notification_id"), nid);
+	assert_int_equal(scheduled_at(nid), 0);	/* done: off the schedule */
 	requests_free(q, b, n);
 	free(id);
 }
