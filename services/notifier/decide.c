@@ -142,9 +142,6 @@ decide_complaint(const Cdp__V1__ComplaintEvent *ev, struct decision *out,
 {
 	struct key	k;
 
-	if (ev->body_case == BODY(SLA_CLOCK_STARTED) &&
-	    ev->sla_clock_started == NULL)
-		return 0;
 	complaint_key(ev, &k);
 	return decide_rows(complaint_rules, NITEMS(complaint_rules),
 	    ev->body_case, &k, out, max);
