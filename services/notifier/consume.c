@@ -302,6 +302,19 @@ work_start(struct work *w)
 		work_end(w, CONSUME_RETRY_MS);
 }
 
+/* Too old an event is counted and tells no one (decide_fresh()). */
+static bool
+fresh(struct work *w)
+{
+	if (w->nd == 0 || decide_fresh(w->meta->occurred_at_ms, meta_now_ms(),
+	    w->n->set->max_age_ms))
+		return true;
+	metrics_inc(metrics_counter("notifier_stale_events_total",
+	    "Events too old to notify about (NOTIFIER_MAX_EVENT_AGE_MS).",
+	    ""));
+	return false;
+}
+
 static bool
 unpack(struct work *w)
 {
@@ -314,6 +327,7 @@ unpack(struct work *w)
 			return false;
 		w->meta = w->mev->meta;
 		w->nd = decide_merchant(w->mev, w->d, DECIDE_MAX);
+		w->nd = fresh(w) ? w->nd : 0;
 		log_ctx_set(complaint_of(w), w->meta->event_id,
 		    w->mev->merchant_id);
 		return true;
@@ -324,6 +338,7 @@ unpack(struct work *w)
 	w->meta = w->cev->meta;
 	pb_body_unknown(m->topic, w->cev->body_case);
 	w->nd = decide_complaint(w->cev, w->d, DECIDE_MAX);
+	w->nd = fresh(w) ? w->nd : 0;
 	log_ctx_set(w->cev->complaint_id, w->meta->event_id,
 	    w->cev->merchant_id);
 	return true;

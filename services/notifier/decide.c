@@ -181,3 +181,16 @@ decide_merchant_event_name(const Cdp__V1__MerchantEvent *ev)
 	    &cdp__v1__merchant_event__descriptor, ev->body_case);
 	return f != NULL ? f->name : "unknown";
 }
+
+/*
+ * Whether an event is recent enough to tell anyone about. A new consumer
+ * group reads complaints.events from its beginning (the topic is kept
+ * forever), and nobody should get years-old messages; an event without a
+ * time counts as recent. max_age_ms 0 turns the check off.
+ */
+bool
+decide_fresh(int64_t occurred_at_ms, int64_t now_ms, int64_t max_age_ms)
+{
+	return max_age_ms == 0 || occurred_at_ms <= 0 ||
+	    now_ms - occurred_at_ms <= max_age_ms;
+}

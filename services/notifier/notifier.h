@@ -44,6 +44,8 @@ size_t	decide_merchant(const Cdp__V1__MerchantEvent *ev,
 	    struct decision *out, size_t max);
 const char *decide_event_name(const Cdp__V1__ComplaintEvent *ev);
 const char *decide_merchant_event_name(const Cdp__V1__MerchantEvent *ev);
+bool	decide_fresh(int64_t occurred_at_ms, int64_t now_ms,
+	    int64_t max_age_ms);
 
 /*
  * facts.c: the named values of an event that templates may use
@@ -204,6 +206,7 @@ struct notifier_settings {
 	long long	 connect_timeout_ms;
 	long long	 timeout_ms;
 	long long	 provider_concurrency;
+	long long	 max_age_ms;
 	bool		 allow_loopback_http;
 };
 

@@ -140,6 +140,17 @@ test_merchant_events(void **state)
 	assert_false(facts_known("phone"));
 }
 
+static void
+test_stale_events_tell_no_one(void **state)
+{
+	int64_t	week = INT64_C(604800000);
+
+	assert_true(decide_fresh(DUE, DUE + week, week));
+	assert_false(decide_fresh(DUE, DUE + week + 1, week));
+	assert_true(decide_fresh(0, DUE, week));	/* no time: recent */
+	assert_true(decide_fresh(DUE, DUE + 10 * week, 0));	/* no limit */
+}
+
 int
 main(void)
 {
@@ -149,6 +160,7 @@ main(void)
 		    test_breach_tells_the_merchant_only_on_its_own_clock),
 		cmocka_unit_test(test_customer_messages),
 		cmocka_unit_test(test_merchant_events),
+		cmocka_unit_test(test_stale_events_tell_no_one),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
