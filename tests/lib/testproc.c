@@ -53,6 +53,14 @@ testproc_spawn_arg(const char *daemon, const char *const *env, const char *arg)
 	return testproc_start(daemon, env, NULL, arg);
 }
 
+/* The same, with the daemon's standard error (its log) into stderr_path. */
+pid_t
+testproc_spawn_logged(const char *daemon, const char *const *env,
+    const char *stderr_path)
+{
+	return testproc_start(daemon, env, stderr_path, NULL);
+}
+
 /*
  * Runs a daemon that is expected to stop by itself (a start-up error),
  * its standard error into stderr_path; returns its exit status, or -1 if

@@ -12,6 +12,8 @@ int	testproc_free_port(void);
 pid_t	testproc_spawn(const char *daemon, const char *const *env);
 pid_t	testproc_spawn_arg(const char *daemon, const char *const *env,
 	    const char *arg);
+pid_t	testproc_spawn_logged(const char *daemon, const char *const *env,
+	    const char *stderr_path);
 bool	testproc_wait_http(int port, const char *path, int want_status,
 	    int timeout_ms);
 int	testproc_stop(pid_t pid, int timeout_ms);
