@@ -172,4 +172,77 @@ char	*state_encode(const struct ledger *l, const struct pen_rules *r);
 int	 state_decode(const char *json, size_t len, const struct pen_rules *r,
 	    struct ledger *l);
 
+/* The daemon's state, owned by main.c and lent to the I/O modules. */
+#define PEN_PARTITIONS_MAX	256
+
+struct penalty {
+	struct event_base	*base;
+	struct kafka_producer	*producer;
+	struct kafka_consumer	*records;	/* stage 1: complaints.events */
+	struct kafka_consumer	*ledgers;	/* stage 2: merchants.events */
+	struct redis		*redis;
+	struct httpd		*httpd;
+	struct pen_rules	*rules;
+	char			*redis_host;
+	int			 redis_port;
+	bool			 owned[PEN_PARTITIONS_MAX];
+	struct event		*timer;
+	int64_t			 armed_at;
+	bool			 stopping;
+};
+
+struct kafka_msg;
+
+/* What folding one merchants.events event did, for emit.c to announce. */
+enum fold_kind {
+	FOLD_NONE,		/* nothing to announce (skipped, duplicate) */
+	FOLD_APPLIED,		/* a violation became a penalty */
+	FOLD_REVERSED,		/* an appeal overturned a penalty */
+	FOLD_CLOSED,		/* an appeal was filed, or upheld */
+	FOLD_LIFTED,		/* restrictions reached their end */
+};
+
+struct fold {
+	enum fold_kind		 kind;
+	char			 penalty_id[PEN_ID_MAX];
+	const char		*appeal_id;
+	const char		*reason;	/* the reviewer's, reversed */
+	struct ledger_change	 ch;
+};
+
+/* record.c: stage 1, complaint events into ViolationRecorded. */
+void	record_handle(struct penalty *pd, struct kafka_msg *m);
+
+/* apply.c: stage 2, merchants.events into ledgers. */
+void	apply_handle(struct penalty *pd, struct kafka_msg *m);
+
+/* emit.c: penalty's events, ids derived from their cause. */
+typedef void (*emit_fn)(void *arg, bool ok);
+
+int	emit_violation(struct penalty *pd, const Cdp__V1__ComplaintEvent *cause,
+	    const struct pen_violation_rule *v, emit_fn fn, void *arg);
+int	emit_fold(struct penalty *pd, const Cdp__V1__EventMeta *cause,
+	    const struct ledger *l, const struct fold *f, emit_fn fn,
+	    void *arg);
+int	emit_lift(struct penalty *pd, const struct ledger *l, emit_fn fn,
+	    void *arg);
+
+/* store.c: ledgers, due times and offsets in Redis, by partition. */
+typedef void (*store_load_fn)(void *arg, int rc, struct ledger *l);
+typedef void (*store_done_fn)(void *arg, int rc);
+
+void	store_start(struct penalty *pd);
+int	store_load(struct penalty *pd, int32_t p, const char *merchant,
+	    store_load_fn fn, void *arg);
+int	store_save(struct penalty *pd, int32_t p, const struct ledger *l,
+	    store_done_fn fn, void *arg);
+int	store_due(struct penalty *pd, int32_t p, const char *merchant,
+	    int64_t at_ms);
+int64_t	store_start_offset(void *arg, const char *topic, int32_t p);
+
+/* fire.c: one timer at the earliest restriction end of owned partitions. */
+void	fire_start(struct penalty *pd);
+void	fire_rearm(struct penalty *pd, int64_t at_ms);
+void	fire_assign(struct penalty *pd, int32_t p, bool owned);
+
 #endif
