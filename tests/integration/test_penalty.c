@@ -50,6 +50,8 @@ struct sent {
 
 static char	*merchant;
 
+static Cdp__V1__MerchantState	*latest_state(void);
+
 static void
 start(struct daemon *d)
 {
@@ -309,6 +311,87 @@ latest_state(void)
 	return s;
 }
 
+/* Waits until the merchant's latest view has these points and level. */
+static bool
+wait_state(unsigned points, const char *level)
+{
+	Cdp__V1__MerchantState	*ms;
+	int64_t			 deadline = meta_now_ms() + WAIT_MS;
+	bool			 ok = false;
+
+	while (!ok && meta_now_ms() < deadline) {
+		if ((ms = latest_state()) != NULL) {
+			ok = ms->points_total == points &&
+			    strcmp(ms->level, level) == 0;
+			cdp__v1__merchant_state__free_unpacked(ms, NULL);
+		}
+		if (!ok)
+			usleep(200 * 1000);
+	}
+	return ok;
+}
+
+/* The merchant's records on a topic: how many, and the last one's bytes. */
+static size_t
+records(const char *topic, void **last, size_t *last_len)
+{
+	struct testenv_record	*recs;
+	size_t			 n;
+
+	n = testenv_read_key(topic, merchant, 15000, &recs);
+	if (last != NULL) {
+		*last = NULL;
+		*last_len = 0;
+		if (n > 0) {
+			*last = xmalloc(recs[n - 1].len + 1);
+			memcpy(*last, recs[n - 1].payload, recs[n - 1].len);
+			*last_len = recs[n - 1].len;
+		}
+	}
+	testenv_records_free(recs, n);
+	return n;
+}
+
+/* Deletes every penalty key of the test Redis, as if it had lost them. */
+static void
+redis_forget_penalty(void)
+{
+	char		*host;
+	int		 port;
+	redisContext	*rc;
+	redisReply	*keys;
+	size_t		 i;
+
+	testenv_redis(&host, &port);
+	rc = redisConnect(host, port);
+	assert_true(rc != NULL && rc->err == 0);
+	keys = redisCommand(rc, "KEYS pen:*");
+	assert_non_null(keys);
+	assert_true(keys->elements > 0);
+	for (i = 0; i < keys->elements; i++)
+		freeReplyObject(redisCommand(rc, "DEL %s",
+		    keys->element[i]->str));
+	freeReplyObject(keys);
+	redisFree(rc);
+	free(host);
+}
+
+/* The value of one series on the daemon's /metrics, or -1. */
+static double
+metric(struct daemon *d, const char *series)
+{
+	struct testhttp_response	 r;
+	const char			*at;
+	double				 v = -1;
+
+	assert_int_equal(testhttp_request(d->port, "GET", "/metrics", NULL,
+	    NULL, &r), 0);
+	if ((at = strstr(r.body, series)) != NULL)
+		v = strtod(at + strlen(series), NULL);
+	testhttp_free(&r);
+	return v;
+}
+
 /* The violations of the story, their points and the total after each. */
 static const struct {
 	int		 clock;		/* or 0: a decision */
@@ -438,6 +521,116 @@ test_climb_replay_appeal_lift(void **state)
 	assert_int_equal(ms->n_active_penalties, NSTORY - 1);
 	cdp__v1__merchant_state__free_unpacked(ms, NULL);
 	stop(&d);
+	for (n = 0; n < NSTORY; n++)
+		free(sent[n].buf);
+	free(merchant);
+}
+
+/*
+ * A reversal of a penalty the merchant never had is skipped and counted;
+ * bytes that are no event go to dlq.penalty with the reason.
+ */
+static void
+test_nonsense_and_garbage(void **state)
+{
+	Cdp__V1__MerchantEvent	*evs[EVENTS_MAX];
+	struct testenv_record	*recs;
+	struct daemon		 d;
+	struct sent		 s;
+	char			*key;
+	size_t			 n;
+	int64_t			 deadline;
+
+	merchant = testenv_unique("M");
+	start(&d);
+	decide("AP9", "no-such-penalty", true);
+	breach(CLK(MERCHANT_RESPONSE), &s);	/* folded after the decision */
+	n = wait_events(MBODY(PENALTY_APPLIED), 1, evs);
+	assert_int_equal(n, 1);
+	assert_int_equal(evs[0]->penalty_applied->points_total, 2);
+	events_free(evs, n);
+	free(s.buf);
+	n = events(MBODY(PENALTY_REVERSED), evs);
+	assert_int_equal(n, 0);
+	assert_true(metric(&d, "penalty_events_skipped_total{reason=\""
+	    "unknown_penalty\"} ") >= 1);
+
+	key = testenv_unique("garbage");
+	testenv_produce("merchants.events", key, "\xff\xff\xff\xff", 4);
+	deadline = meta_now_ms() + WAIT_MS;
+	while ((n = testenv_read_key("dlq.penalty", key, 15000, &recs)) == 0 &&
+	    meta_now_ms() < deadline) {
+		testenv_records_free(recs, n);
+		usleep(200 * 1000);
+	}
+	assert_int_equal(n, 1);
+	assert_string_equal(testenv_header(&recs[0], "dlq.reason"),
+	    "undecodable MerchantEvent");
+	assert_string_equal(testenv_header(&recs[0], "dlq.topic"),
+	    "merchants.events");
+	testenv_records_free(recs, n);
+	free(key);
+	stop(&d);
+	free(merchant);
+}
+
+/*
+ * Redis loses the ledgers while the daemon is down: the daemon reads
+ * merchants.events from the beginning and folds the same events into the
+ * same ledger, announcing the same ids again and, at the end, the very
+ * same merchant view, byte for byte.
+ */
+static void
+test_rebuild_from_log(void **state)
+{
+	Cdp__V1__MerchantEvent	*evs[EVENTS_MAX];
+	struct daemon		 d;
+	struct sent		 s[3];
+	void			*before, *after;
+	size_t			 n, nstates, len_before, len_after, applied;
+	int64_t			 deadline;
+
+	merchant = testenv_unique("M");
+	start(&d);
+	breach(CLK(MERCHANT_RESPONSE), &s[0]);			/* warning */
+	assert_int_equal(wait_events(MBODY(PENALTY_APPLIED), 1, evs), 1);
+	events_free(evs, 1);
+	decided("counterfeit", &s[1]);				/* restricted */
+	decided("false_advertising", &s[2]);
+	n = wait_events(MBODY(PENALTY_APPLIED), 3, evs);
+	assert_int_equal(n, 3);
+	appeal("AP2", evs[1]->penalty_applied->penalty_id);
+	decide("AP2", evs[1]->penalty_applied->penalty_id, true);
+	events_free(evs, n);
+	assert_int_equal(wait_events(MBODY(PENALTY_REVERSED), 1, evs), 1);
+	events_free(evs, 1);
+	assert_true(wait_state(6, "warning"));	/* the reversal's view */
+	nstates = records("merchants.state", &before, &len_before);
+	applied = distinct(MBODY(PENALTY_APPLIED));
+	assert_int_equal(applied, 3);
+	stop(&d);
+
+	redis_forget_penalty();
+	start(&d);
+	deadline = meta_now_ms() + WAIT_MS;
+	while (records("merchants.state", NULL, NULL) < 2 * nstates &&
+	    meta_now_ms() < deadline)
+		usleep(200 * 1000);
+	assert_int_equal(records("merchants.state", &after, &len_after),
+	    2 * nstates);
+	assert_int_equal(len_after, len_before);
+	assert_memory_equal(after, before, len_before);
+	n = events(MBODY(PENALTY_APPLIED), evs);
+	assert_int_equal(n, 6);		/* announced again... */
+	events_free(evs, n);
+	assert_int_equal(distinct(MBODY(PENALTY_APPLIED)), 3); /* same ids */
+	assert_int_equal(distinct(MBODY(PENALTY_REVERSED)), 1);
+	free(before);
+	free(after);
+	for (n = 0; n < 3; n++)
+		free(s[n].buf);
+	stop(&d);
+	free(merchant);
 }
 
 int
@@ -445,6 +638,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_climb_replay_appeal_lift),
+		cmocka_unit_test(test_nonsense_and_garbage),
+		cmocka_unit_test(test_rebuild_from_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
