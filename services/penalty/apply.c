@@ -268,8 +268,10 @@ apply_handle(struct penalty *pd, struct kafka_msg *m)
 	}
 	log_ctx_set(NULL, j->ev->meta->event_id, j->ev->merchant_id);
 	pb_body_unknown(m->topic, j->ev->body_case);
-	if (!apply_folds(j->ev))
+	if (!apply_folds(j->ev)) {
+		store_offset(pd, m->partition, m->offset);
 		job_end(j, 0);
+	}
 	else if (store_load(pd, m->partition, j->ev->merchant_id,
 	    apply_on_load, j) == -1)
 		job_end(j, APPLY_RETRY_MS);

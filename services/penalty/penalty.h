@@ -238,6 +238,7 @@ int	store_save(struct penalty *pd, int32_t p, const struct ledger *l,
 	    store_done_fn fn, void *arg);
 int	store_due(struct penalty *pd, int32_t p, const char *merchant,
 	    int64_t at_ms);
+int	store_offset(struct penalty *pd, int32_t p, int64_t offset);
 int64_t	store_start_offset(void *arg, const char *topic, int32_t p);
 
 /* fire.c: one timer at the earliest restriction end of owned partitions. */

@@ -149,6 +149,25 @@ store_due(struct penalty *pd, int32_t p, const char *merchant, int64_t at_ms)
 	    merchant);
 }
 
+static void
+store_on_offset(struct redis *r, redisReply *reply, void *arg)
+{
+	redis_reply_error(reply, "partition offset");
+}
+
+/*
+ * Moves a partition's offset past an event that changed no ledger (an
+ * announcement passing by), so a restart does not read it again. A dead
+ * letter does not move it: its write to the DLQ is not confirmed yet. Commands on one connection run in order, so a later save cannot
+ * be overtaken; a lost write only means reading the event again.
+ */
+int
+store_offset(struct penalty *pd, int32_t p, int64_t offset)
+{
+	return redis_command(pd->redis, store_on_offset, NULL,
+	    "SET pen:{p%d}:offset %lld", (int)p, (long long)offset);
+}
+
 /*
  * Where a newly assigned partition of merchants.events resumes: after its
  * stored offset, or from the beginning when Redis has none, which rebuilds

@@ -49,6 +49,7 @@ struct sent {
 };
 
 static char	*merchant;
+static int64_t	 backdate_ms;	/* complaint events happened this long ago */
 
 static Cdp__V1__MerchantState	*latest_state(void);
 
@@ -89,6 +90,7 @@ send_complaint(Cdp__V1__ComplaintEvent *ev, const char *producer,
 	char			*id = testenv_unique("C");
 
 	meta_fill(&meta, &ids, producer, NULL, NULL);
+	meta.occurred_at_ms -= backdate_ms;
 	ev->meta = &meta;
 	ev->complaint_id = id;
 	ev->merchant_id = merchant;
@@ -633,12 +635,86 @@ test_rebuild_from_log(void **state)
 	free(merchant);
 }
 
+/*
+ * Appeals: one filed after the penalty's deadline is skipped and counted;
+ * one in time shows in the merchant's view until it is decided; upheld
+ * (the appeal rejected), the penalty and its points stand.
+ */
+static void
+test_appeal_deadline_and_upheld(void **state)
+{
+	Cdp__V1__MerchantEvent	*evs[EVENTS_MAX];
+	Cdp__V1__MerchantState	*ms = NULL;
+	struct daemon		 d;
+	struct sent		 s[2];
+	char			 old[64], recent[64];
+	int64_t			 deadline;
+	size_t			 n;
+
+	merchant = testenv_unique("M");
+	start(&d);
+	backdate_ms = INT64_C(8) * 86400000;	/* beyond the 7-day window */
+	breach(CLK(MERCHANT_RESPONSE), &s[0]);
+	backdate_ms = 0;
+	assert_int_equal(wait_events(MBODY(PENALTY_APPLIED), 1, evs), 1);
+	snprintf(old, sizeof(old), "%s", evs[0]->penalty_applied->penalty_id);
+	assert_true(evs[0]->penalty_applied->appeal_deadline_ms <
+	    meta_now_ms());
+	events_free(evs, 1);
+	breach(CLK(EXECUTION), &s[1]);
+	n = wait_events(MBODY(PENALTY_APPLIED), 2, evs);
+	assert_int_equal(n, 2);
+	snprintf(recent, sizeof(recent), "%s",
+	    evs[1]->penalty_applied->penalty_id);
+	events_free(evs, n);
+
+	appeal("AP-late", old);
+	appeal("AP-ok", recent);
+	deadline = meta_now_ms() + WAIT_MS;
+	while (meta_now_ms() < deadline) {
+		if ((ms = latest_state()) != NULL && ms->n_open_appeals == 1)
+			break;
+		if (ms != NULL)
+			cdp__v1__merchant_state__free_unpacked(ms, NULL);
+		ms = NULL;
+		usleep(200 * 1000);
+	}
+	assert_non_null(ms);
+	assert_string_equal(ms->open_appeals[0]->appeal_id, "AP-ok");
+	assert_string_equal(ms->open_appeals[0]->penalty_id, recent);
+	cdp__v1__merchant_state__free_unpacked(ms, NULL);
+	assert_true(metric(&d, "penalty_events_skipped_total{reason=\""
+	    "appeal_too_late\"} ") >= 1);
+
+	decide("AP-ok", recent, false);
+	deadline = meta_now_ms() + WAIT_MS;
+	while (meta_now_ms() < deadline) {
+		if ((ms = latest_state()) != NULL && ms->n_open_appeals == 0)
+			break;
+		if (ms != NULL)
+			cdp__v1__merchant_state__free_unpacked(ms, NULL);
+		ms = NULL;
+		usleep(200 * 1000);
+	}
+	assert_non_null(ms);
+	assert_int_equal(ms->points_total, 8);
+	assert_int_equal(ms->n_active_penalties, 2);
+	cdp__v1__merchant_state__free_unpacked(ms, NULL);
+	n = events(MBODY(PENALTY_REVERSED), evs);
+	assert_int_equal(n, 0);
+	free(s[0].buf);
+	free(s[1].buf);
+	stop(&d);
+	free(merchant);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_climb_replay_appeal_lift),
 		cmocka_unit_test(test_nonsense_and_garbage),
+		cmocka_unit_test(test_appeal_deadline_and_upheld),
 		cmocka_unit_test(test_rebuild_from_log),
 	};
 
