@@ -7,8 +7,8 @@
  * that, and an event at or before the ledger's offset is skipped, so a
  * replay changes nothing.
  *
- * Folded: ViolationRecorded, AppealFiled, AppealDecided and
- * RestrictionsLifted. penalty's own announcements (PenaltyApplied, ...)
+ * Folded: ViolationRecorded, AppealFiled, AppealDecided,
+ * RestrictionsLifted and PointsExpired. penalty's own announcements (PenaltyApplied, ...)
  * are outputs and pass by; so do bodies this build does not know.
  */
 #include <stdlib.h>
@@ -160,6 +160,20 @@ fold_lift(struct job *j, const Cdp__V1__RestrictionsLifted *x)
 	return FOLD_LIFTED;
 }
 
+static enum fold_kind
+fold_expiry(struct job *j, const Cdp__V1__PointsExpired *x)
+{
+	if (ledger_expire(&j->l, j->pd->rules, x->expired_at_ms, &j->f.ch) !=
+	    LEDGER_OK) {
+		count("penalty_duplicates_total",
+		    "Violations, appeals or lifts folded before.");
+		return FOLD_NONE;
+	}
+	count("penalty_points_expired_total",
+	    "Points that left the window, announced by the timer.");
+	return FOLD_EXPIRED;
+}
+
 /* One dispatch: each body penalty folds, to its handler. */
 static enum fold_kind
 apply_fold(struct job *j)
@@ -175,6 +189,8 @@ apply_fold(struct job *j)
 		return fold_decision(j, ev->appeal_decided);
 	case CDP__V1__MERCHANT_EVENT__BODY_RESTRICTIONS_LIFTED:
 		return fold_lift(j, ev->restrictions_lifted);
+	case CDP__V1__MERCHANT_EVENT__BODY_POINTS_EXPIRED:
+		return fold_expiry(j, ev->points_expired);
 	default:
 		return FOLD_NONE;
 	}
@@ -241,6 +257,7 @@ apply_folds(const Cdp__V1__MerchantEvent *ev)
 	case CDP__V1__MERCHANT_EVENT__BODY_APPEAL_FILED:
 	case CDP__V1__MERCHANT_EVENT__BODY_APPEAL_DECIDED:
 	case CDP__V1__MERCHANT_EVENT__BODY_RESTRICTIONS_LIFTED:
+	case CDP__V1__MERCHANT_EVENT__BODY_POINTS_EXPIRED:
 		return true;
 	default:
 		return false;

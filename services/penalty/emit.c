@@ -4,7 +4,8 @@
  * and what it is for, so folding the same event again (a replay, a
  * rebuild) announces the same ids, which consumers drop. A violation's id
  * is derived from its complaint event and type, and is the penalty's id;
- * a lift's id from the merchant, the level and the end time.
+ * a lift's id from the merchant, the level and the end time; an expiry's
+ * from the merchant and the time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +227,8 @@ change_reason(const struct fold *f)
 		return "penalty_reversed";
 	case FOLD_LIFTED:
 		return "restrictions_lifted";
+	case FOLD_EXPIRED:
+		return "points_aged_out";
 	default:
 		return f->ch.lifted ? "restrictions_lifted" : "points_aged_out";
 	}
@@ -249,7 +252,7 @@ emit_standing(struct penalty *pd, const Cdp__V1__EventMeta *cause,
 	body.new_level = (char *)level_name(pd->rules, f->ch.new_level);
 	body.n_restrictions = restrictions(l, pd->rules, rs);
 	body.restrictions = rs;
-	body.restricted_until_ms = ledger_next_due(l, pd->rules);
+	body.restricted_until_ms = ledger_next_lift(l, pd->rules);
 	e.ev.body_case = CDP__V1__MERCHANT_EVENT__BODY_STANDING_CHANGED;
 	e.ev.standing_changed = &body;
 	emit_send(pd, "merchants.events", l->merchant_id, &e.ev.base, b);
@@ -319,7 +322,7 @@ emit_state(struct penalty *pd, const struct ledger *l, struct batch *b)
 	s.level = (char *)level_name(pd->rules, l->level);
 	s.n_restrictions = restrictions(l, pd->rules, rs);
 	s.restrictions = rs;
-	s.restricted_until_ms = ledger_next_due(l, pd->rules);
+	s.restricted_until_ms = ledger_next_lift(l, pd->rules);
 	emit_send(pd, "merchants.state", l->merchant_id, &s.base, b);
 	free(ap);
 	free(app);
@@ -350,6 +353,41 @@ emit_fold(struct penalty *pd, const Cdp__V1__EventMeta *cause,
 	return batch_close(b);
 }
 
+/* The envelope of a timer's event: its id from the merchant and purpose. */
+static void
+timer_envelope(struct envelope *e, const struct ledger *l,
+    const char *purpose, int64_t at_ms)
+{
+	envelope_init(e, l->merchant_id, NULL, NULL);
+	meta_derive_id(l->merchant_id, purpose, e->ids.event_id);
+	snprintf(e->ids.trace_id, sizeof(e->ids.trace_id), "%s",
+	    e->ids.event_id);
+	e->meta.occurred_at_ms = at_ms;
+}
+
+/*
+ * Says that points of the ledger leave the window at at_ms. The id
+ * depends only on the merchant and the time, so firing twice expires once.
+ */
+int
+emit_expiry(struct penalty *pd, const struct ledger *l, int64_t at_ms,
+    emit_fn fn, void *arg)
+{
+	struct batch		*b = batch_new(fn, arg);
+	struct envelope		 e;
+	Cdp__V1__PointsExpired	 body = CDP__V1__POINTS_EXPIRED__INIT;
+	char			 purpose[48];
+
+	snprintf(purpose, sizeof(purpose), "points_expired/%lld",
+	    (long long)at_ms);
+	timer_envelope(&e, l, purpose, at_ms);
+	body.expired_at_ms = at_ms;
+	e.ev.body_case = CDP__V1__MERCHANT_EVENT__BODY_POINTS_EXPIRED;
+	e.ev.points_expired = &body;
+	emit_send(pd, "merchants.events", l->merchant_id, &e.ev.base, b);
+	return batch_close(b);
+}
+
 /*
  * Says that the ledger's restrictions reached their end. The id depends
  * only on the merchant, level and end, so firing twice lifts once.
@@ -363,14 +401,10 @@ emit_lift(struct penalty *pd, const struct ledger *l, emit_fn fn, void *arg)
 					    CDP__V1__RESTRICTIONS_LIFTED__INIT;
 	char				*rs[PEN_RESTRICTIONS_MAX], *purpose;
 
-	envelope_init(&e, l->merchant_id, NULL, NULL);
 	purpose = xasprintf("restrictions_lifted/%s/%lld",
 	    level_name(pd->rules, l->level), (long long)l->until_ms);
-	meta_derive_id(l->merchant_id, purpose, e.ids.event_id);
-	snprintf(e.ids.trace_id, sizeof(e.ids.trace_id), "%s",
-	    e.ids.event_id);
+	timer_envelope(&e, l, purpose, l->until_ms);
 	free(purpose);
-	e.meta.occurred_at_ms = l->until_ms;
 	body.level = (char *)level_name(pd->rules, l->level);
 	body.n_restrictions = restrictions(l, pd->rules, rs);
 	body.restrictions = rs;

@@ -1,11 +1,12 @@
 /*
- * Restrictions that end by themselves: one libevent timer, armed to the
- * earliest restriction end across the owned partitions and re-armed
- * whenever an earlier one appears. When it goes off, each owned partition
- * that has caught up with merchants.events gives its merchants whose end
- * has come, and each one's RestrictionsLifted is announced. The ledger is
- * not changed here: the lift is folded like any other event when it comes
- * back on merchants.events, so a rebuild sees it too. Until then the
+ * What changes by itself: restrictions that end and points that leave the
+ * window. One libevent timer, armed to the earliest such time across the
+ * owned partitions and re-armed whenever an earlier one appears. When it
+ * goes off, each owned partition that has caught up with merchants.events
+ * gives its merchants whose time has come, and each one's
+ * RestrictionsLifted or PointsExpired is announced. The ledger is not
+ * changed here: the event is folded like any other when it comes back on
+ * merchants.events, so a rebuild sees it too. Until then the
  * merchant's due entry is put off a little, so the timer does not announce
  * it again and again; the save that folds the lift removes it.
  */
@@ -73,18 +74,22 @@ fire_on_sent(void *arg, bool ok)
 	struct firing	*f = arg;
 
 	if (ok) {
-		metrics_inc(metrics_counter("penalty_lifts_announced_total",
-		    "RestrictionsLifted events announced by the timer.", ""));
+		metrics_inc(metrics_counter("penalty_timer_events_total",
+		    "RestrictionsLifted and PointsExpired announced by the "
+		    "timer.", ""));
 		store_due(f->pd, f->p, f->l.merchant_id, f->now +
 		    FIRE_AGAIN_MS);
 	} else
-		log_warnx("fire: lift of %s not sent; tried again later",
+		log_warnx("fire: timer event of %s not sent; tried again later",
 		    f->l.merchant_id);
 	fire_rearm(f->pd, f->now + FIRE_AGAIN_MS);
 	firing_end(f);
 }
 
-/* A ledger whose restrictions ended is lifted; a stale entry is fixed. */
+/*
+ * A ledger whose restrictions ended is lifted, one whose points leave the
+ * window expires them; a stale entry is fixed.
+ */
 static void
 fire_on_load(void *arg, int rc, struct ledger *l)
 {
@@ -103,7 +108,9 @@ fire_on_load(void *arg, int rc, struct ledger *l)
 		firing_end(f);
 		return;
 	}
-	if (emit_lift(f->pd, &f->l, fire_on_sent, f) == -1)
+	if ((due == ledger_next_lift(&f->l, f->pd->rules) ?
+	    emit_lift(f->pd, &f->l, fire_on_sent, f) :
+	    emit_expiry(f->pd, &f->l, due, fire_on_sent, f)) == -1)
 		fire_on_sent(f, false);
 }
 

@@ -148,9 +148,41 @@ ledger_appeal_deadline(const struct pen_rules *r, const struct pen_entry *e)
 
 /* When the restrictions in force lift by themselves; 0 if never or none. */
 int64_t
-ledger_next_due(const struct ledger *l, const struct pen_rules *r)
+ledger_next_lift(const struct ledger *l, const struct pen_rules *r)
 {
 	return ledger_restricted(l, r) ? l->until_ms : 0;
+}
+
+/*
+ * When the next points still counting at the ledger's time leave the
+ * window; 0 when none count.
+ */
+int64_t
+ledger_next_expiry(const struct ledger *l, const struct pen_rules *r)
+{
+	int64_t	at, next = 0;
+	size_t	i;
+
+	for (i = 0; i < l->nentries; i++) {
+		if (l->entries[i].reversed)
+			continue;
+		at = l->entries[i].at_ms + r->window_ms;
+		if (at > l->now_ms && (next == 0 || at < next))
+			next = at;
+	}
+	return next;
+}
+
+/* The next time the ledger changes by itself: a lift or an expiry. */
+int64_t
+ledger_next_due(const struct ledger *l, const struct pen_rules *r)
+{
+	int64_t	lift = ledger_next_lift(l, r);
+	int64_t	expiry = ledger_next_expiry(l, r);
+
+	if (lift == 0 || (expiry != 0 && expiry < lift))
+		return expiry;
+	return lift;
 }
 
 bool
@@ -327,6 +359,18 @@ ledger_reverse(struct ledger *l, const struct pen_rules *r,
 	e->appeal_open = false;
 	e->reversed = overturned;
 	change_end(l, r, t, ch);
+	return LEDGER_OK;
+}
+
+/* Points leave the window at at_ms; an expiry already passed is stale. */
+enum ledger_result
+ledger_expire(struct ledger *l, const struct pen_rules *r, int64_t at_ms,
+    struct ledger_change *ch)
+{
+	if (at_ms <= l->now_ms)
+		return LEDGER_NOT_DUE;
+	change_begin(l, r, ch);
+	change_end(l, r, at_ms, ch);
 	return LEDGER_OK;
 }
 

@@ -163,6 +163,12 @@ enum ledger_result ledger_lift(struct ledger *l, const struct pen_rules *r,
 		    int64_t until_ms, struct ledger_change *ch);
 void		 ledger_settle(struct ledger *l, const struct pen_rules *r,
 		    int64_t t, struct ledger_change *ch);
+enum ledger_result ledger_expire(struct ledger *l, const struct pen_rules *r,
+		    int64_t at_ms, struct ledger_change *ch);
+int64_t		 ledger_next_lift(const struct ledger *l,
+		    const struct pen_rules *r);
+int64_t		 ledger_next_expiry(const struct ledger *l,
+		    const struct pen_rules *r);
 int64_t		 ledger_next_due(const struct ledger *l,
 		    const struct pen_rules *r);
 bool		 ledger_changed(const struct ledger_change *ch);
@@ -200,6 +206,7 @@ enum fold_kind {
 	FOLD_REVERSED,		/* an appeal overturned a penalty */
 	FOLD_CLOSED,		/* an appeal was filed, or upheld */
 	FOLD_LIFTED,		/* restrictions reached their end */
+	FOLD_EXPIRED,		/* points left the window */
 };
 
 struct fold {
@@ -226,6 +233,8 @@ int	emit_fold(struct penalty *pd, const Cdp__V1__EventMeta *cause,
 	    void *arg);
 int	emit_lift(struct penalty *pd, const struct ledger *l, emit_fn fn,
 	    void *arg);
+int	emit_expiry(struct penalty *pd, const struct ledger *l, int64_t at_ms,
+	    emit_fn fn, void *arg);
 
 /* store.c: ledgers, due times and offsets in Redis, by partition. */
 typedef void (*store_load_fn)(void *arg, int rc, struct ledger *l);

@@ -4,7 +4,7 @@
  * slot, and a rebalance hands over the partition and its state together):
  *
  *   pen:{p<N>}:m:<merchant>    the merchant's ledger (state.c)
- *   pen:{p<N>}:due             merchants by the end of their restrictions
+ *   pen:{p<N>}:due             merchants by their next lift or expiry
  *   pen:{p<N>}:offset          the last offset folded from partition N
  *
  * A save writes the ledger, its due entry and the offset in one script,

@@ -6,8 +6,9 @@
  * them. One merchant climbs from a warning to expulsion, a replayed breach
  * adds nothing, an upheld appeal brings it back down a level, the
  * restriction of that level lifts by itself at its end time, nonsense is
- * skipped and garbage dead-lettered, and a Redis emptied while the daemon
- * is down is rebuilt from merchants.events to the very same ledger.
+ * skipped and garbage dead-lettered, a Redis emptied while the daemon is
+ * down is rebuilt from merchants.events to the very same ledger, and
+ * points leave the window by themselves.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,16 +54,20 @@ static int64_t	 backdate_ms;	/* complaint events happened this long ago */
 
 static Cdp__V1__MerchantState	*latest_state(void);
 
+/* Starts penalty with a rules file (NULL: the shipped fast one). */
 static void
-start(struct daemon *d)
+start_with(struct daemon *d, const char *rules_file)
 {
 	const char	*root = getenv("CDP_SOURCE_DIR");
 	char		*listen, *rules;
 
 	d->port = testproc_free_port();
 	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", d->port);
-	rules = xasprintf("PENALTY_RULES_FILE=%s/config/penalty-rules-fast.conf",
-	    root != NULL ? root : ".");
+	if (rules_file != NULL)
+		rules = xasprintf("PENALTY_RULES_FILE=%s", rules_file);
+	else
+		rules = xasprintf("PENALTY_RULES_FILE=%s/config/"
+		    "penalty-rules-fast.conf", root != NULL ? root : ".");
 	{
 		const char *env[] = { listen, rules, "LOG_LEVEL=warn",
 		    "INSTANCE_ID=penalty-test", NULL };
@@ -72,6 +77,12 @@ start(struct daemon *d)
 	assert_true(testproc_wait_http(d->port, "/readyz", 200, WAIT_MS));
 	free(listen);
 	free(rules);
+}
+
+static void
+start(struct daemon *d)
+{
+	start_with(d, NULL);
 }
 
 static void
@@ -708,6 +719,69 @@ test_appeal_deadline_and_upheld(void **state)
 	free(merchant);
 }
 
+/* Rules whose points count for 6 seconds, for watching them age out. */
+static const char ageing_rules[] =
+    "[penalty]\nwindow = 6s\nrepeat_window = 3s\nrepeat_factor = 2\n"
+    "appeal_window = 7d\n"
+    "[violation counterfeit_upheld]\npoints = 12\ndecision = counterfeit\n"
+    "[level warning]\npoints = 1\nstanding = warned\n"
+    "[level restricted]\npoints = 12\nstanding = restricted\n"
+    "restrictions = no_new_listings\nduration = 2s\n";
+
+/*
+ * Points leave the window by themselves: the timer announces
+ * PointsExpired at the violation's time plus the window, and the merchant
+ * falls back to good standing without any other event.
+ */
+static void
+test_points_age_out(void **state)
+{
+	Cdp__V1__MerchantEvent	*evs[EVENTS_MAX];
+	struct daemon		 d;
+	struct sent		 s;
+	char			 path[128];
+	int64_t			 committed_at, expired_at, seen;
+	FILE			*f;
+	size_t			 n;
+
+	snprintf(path, sizeof(path), "/tmp/cdp-penalty-ageing.%d.conf",
+	    (int)getpid());
+	assert_non_null(f = fopen(path, "w"));
+	fputs(ageing_rules, f);
+	fclose(f);
+	merchant = testenv_unique("M");
+	start_with(&d, path);
+	decided("counterfeit", &s);
+	n = wait_events(MBODY(VIOLATION_RECORDED), 1, evs);
+	assert_int_equal(n, 1);
+	committed_at = evs[0]->violation_recorded->committed_at_ms;
+	events_free(evs, n);
+	n = wait_events(MBODY(POINTS_EXPIRED), 1, evs);
+	assert_int_equal(n, 1);
+	seen = meta_now_ms();
+	expired_at = evs[0]->points_expired->expired_at_ms;
+	events_free(evs, n);
+	assert_int_equal(expired_at, committed_at + 6000);
+	assert_true(seen >= expired_at);
+	assert_true(wait_state(0, ""));
+	n = events(MBODY(STANDING_CHANGED), evs);
+	assert_true(n >= 2);
+	{
+		Cdp__V1__StandingChanged *sc = evs[n - 1]->standing_changed;
+
+		assert_string_equal(sc->reason, "points_aged_out");
+		assert_string_equal(sc->old_level, "restricted");
+		assert_string_equal(sc->new_level, "");
+		assert_int_equal(sc->new_standing, STANDING(GOOD));
+		assert_int_equal(sc->points_total, 0);
+	}
+	events_free(evs, n);
+	free(s.buf);
+	stop(&d);
+	unlink(path);
+	free(merchant);
+}
+
 int
 main(void)
 {
@@ -716,6 +790,7 @@ main(void)
 		cmocka_unit_test(test_nonsense_and_garbage),
 		cmocka_unit_test(test_appeal_deadline_and_upheld),
 		cmocka_unit_test(test_rebuild_from_log),
+		cmocka_unit_test(test_points_age_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

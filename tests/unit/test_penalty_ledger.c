@@ -91,7 +91,7 @@ test_first_violation_is_a_warning(void **state)
 	assert_int_equal(ch.new_total, 2);
 	assert_true(ledger_changed(&ch));
 	assert_false(ledger_restricted(&l, rules));
-	assert_int_equal(ledger_next_due(&l, rules), 0);
+	assert_int_equal(ledger_next_lift(&l, rules), 0);
 	/* A second violation stays on the warning level: no change. */
 	add_ok(&l, "p2", NOT_DONE, T0 + DAY, &ch);
 	assert_int_equal(ch.new_total, 8);
@@ -170,7 +170,7 @@ test_ladder_climbs(void **state)
 	assert_int_equal(ch.new_level, EXPELLED);
 	assert_int_equal(ch.new_standing, STANDING(EXPELLED));
 	assert_int_equal(l.until_ms, 0);
-	assert_int_equal(ledger_next_due(&l, rules), 0);
+	assert_int_equal(ledger_next_lift(&l, rules), 0);
 	assert_true(ledger_restricted(&l, rules));
 	ledger_free(&l);
 }
@@ -295,7 +295,7 @@ test_restriction_end(void **state)
 	assert_int_equal(ch.new_standing, STANDING(WARNED));
 	assert_int_equal(ch.new_level, RESTRICTED);	/* points still 12 */
 	assert_false(ledger_restricted(&l, rules));
-	assert_int_equal(ledger_next_due(&l, rules), 0);
+	assert_int_equal(ledger_next_lift(&l, rules), 0);
 	/* The same lift again does nothing. */
 	assert_int_equal(ledger_lift(&l, rules, end, &ch), LEDGER_NOT_DUE);
 	/* More points on the same level impose nothing new... */
@@ -305,7 +305,7 @@ test_restriction_end(void **state)
 	/* Reaching the next level imposes its restrictions from then. */
 	add_ok(&l, "c", FAKE, end + 2 * DAY, &ch);	/* 2 + 12 + 24 */
 	assert_int_equal(ch.new_level, SUSPENDED);
-	assert_int_equal(ledger_next_due(&l, rules), end + 2 * DAY + 30 * DAY);
+	assert_int_equal(ledger_next_lift(&l, rules), end + 2 * DAY + 30 * DAY);
 	ledger_free(&l);
 }
 
@@ -482,6 +482,51 @@ test_state_roundtrip(void **state)
 	ledger_free(&l);
 }
 
+/*
+ * The timer's next time is the sooner of a lift and an expiry; an expiry
+ * moves the ledger to its time, and one already passed is stale.
+ */
+static void
+test_next_due_and_expiry(void **state)
+{
+	struct ledger		l;
+	struct ledger_change	ch;
+	int64_t			year = 365 * DAY;
+
+	ledger_init(&l, "M1");
+	assert_int_equal(ledger_next_due(&l, rules), 0);
+	add_ok(&l, "a", LATE, T0, &ch);
+	assert_int_equal(ledger_next_lift(&l, rules), 0);
+	assert_int_equal(ledger_next_expiry(&l, rules), T0 + year);
+	assert_int_equal(ledger_next_due(&l, rules), T0 + year);
+	add_ok(&l, "b", FAKE, T0 + DAY, &ch);
+	assert_int_equal(ledger_next_due(&l, rules), T0 + 8 * DAY);
+	assert_int_equal(ledger_lift(&l, rules, T0 + 8 * DAY, &ch),
+	    LEDGER_OK);
+	assert_int_equal(ledger_next_due(&l, rules), T0 + year);
+	/* The first points leave: 12 left, still restricted by points. */
+	assert_int_equal(ledger_expire(&l, rules, T0 + year, &ch), LEDGER_OK);
+	assert_int_equal(ch.old_total, 14);
+	assert_int_equal(ch.new_total, 12);
+	assert_false(ledger_changed(&ch));
+	assert_int_equal(ledger_expire(&l, rules, T0 + year, &ch),
+	    LEDGER_NOT_DUE);
+	assert_int_equal(ledger_next_due(&l, rules), T0 + DAY + year);
+	/* The last ones leave: good standing, nothing more to do. */
+	assert_int_equal(ledger_expire(&l, rules, T0 + DAY + year, &ch),
+	    LEDGER_OK);
+	assert_int_equal(ch.new_total, 0);
+	assert_int_equal(ch.new_standing, STANDING(GOOD));
+	assert_true(ledger_changed(&ch));
+	assert_int_equal(ledger_next_due(&l, rules), 0);
+	/* A reversed penalty has no expiry. */
+	add_ok(&l, "c", LATE, T0 + 2 * year, &ch);
+	assert_int_equal(ledger_reverse(&l, rules, "c", "", true,
+	    T0 + 2 * year, &ch), LEDGER_OK);
+	assert_int_equal(ledger_next_due(&l, rules), 0);
+	ledger_free(&l);
+}
+
 int
 main(void)
 {
@@ -498,6 +543,7 @@ main(void)
 		cmocka_unit_test(test_restriction_end_passed_by_a_later_step),
 		cmocka_unit_test(test_fall_after_lift),
 		cmocka_unit_test(test_points_age_out),
+		cmocka_unit_test(test_next_due_and_expiry),
 		cmocka_unit_test(test_time_only_forward),
 		cmocka_unit_test(test_duplicate_adds_nothing),
 		cmocka_unit_test(test_appeals),
