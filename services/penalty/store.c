@@ -56,10 +56,15 @@ store_on_load(struct redis *r, redisReply *reply, void *arg)
 	if (redis_reply_error(reply, "load ledger"))
 		o->load(o->arg, -1, NULL);
 	else {
-		if (reply->type != REDIS_REPLY_STRING ||
-		    state_decode(reply->str, reply->len, o->pd->rules, &l) ==
-		    -1)
+		if (reply->type != REDIS_REPLY_STRING)
 			ledger_init(&l, o->merchant);
+		else if (state_decode(reply->str, reply->len, o->pd->rules,
+		    &l) == -1) {
+			log_warnx("store: ledger of %s unreadable; starting "
+			    "afresh (deleting the partition's offset key "
+			    "rebuilds it from the log)", o->merchant);
+			ledger_init(&l, o->merchant);
+		}
 		o->load(o->arg, 0, &l);	/* takes the entries */
 	}
 	free(o);
