@@ -1,0 +1,83 @@
+/*
+ * Stage 1: complaint events into violations. complaints.events is keyed
+ * by complaint, so no one instance sees all of a merchant's complaints;
+ * each violation found here is re-published on merchants.events, keyed by
+ * the merchant, for the one owner of the merchant's partition to fold.
+ * Nothing is kept: the violation's id is derived from the complaint event,
+ * so handling an event twice records the same violation, which the ledger
+ * drops. The event is done once the broker took the violation.
+ */
+#include <stdlib.h>
+
+#include "kafka.h"
+#include "log.h"
+#include "metrics.h"
+#include "pb.h"
+#include "penalty.h"
+#include "xmalloc.h"
+
+#define RECORD_RETRY_MS		1000
+
+struct job {
+	struct penalty		*pd;
+	struct kafka_msg	*m;
+	Cdp__V1__ComplaintEvent	*ev;
+};
+
+static void
+job_end(struct job *j, int retry_ms)
+{
+	if (j->pd->records != NULL && retry_ms == 0)
+		kafka_consumer_done(j->m);
+	else if (j->pd->records != NULL)
+		kafka_consumer_retry(j->m, retry_ms);
+	cdp__v1__complaint_event__free_unpacked(j->ev, NULL);
+	free(j);
+}
+
+static void
+record_on_sent(void *arg, bool ok)
+{
+	struct job	*j = arg;
+
+	if (!ok) {
+		log_warnx("record: violation not taken by the broker; retrying");
+		job_end(j, RECORD_RETRY_MS);
+		return;
+	}
+	metrics_inc(metrics_counter("penalty_violations_recorded_total",
+	    "Merchant violations found on complaints.events.", ""));
+	job_end(j, 0);
+}
+
+void
+record_handle(struct penalty *pd, struct kafka_msg *m)
+{
+	const struct pen_violation_rule	*v;
+	struct job			*j = xcalloc(1, sizeof(*j));
+
+	j->pd = pd;
+	j->m = m;
+	j->ev = cdp__v1__complaint_event__unpack(NULL, m->len, m->payload);
+	if (j->ev == NULL || j->ev->meta == NULL ||
+	    j->ev->complaint_id[0] == '\0') {
+		kafka_consumer_dead(m, j->ev == NULL ?
+		    "undecodable ComplaintEvent" :
+		    "ComplaintEvent without metadata or complaint id");
+		if (j->ev != NULL)
+			cdp__v1__complaint_event__free_unpacked(j->ev, NULL);
+		free(j);
+		return;
+	}
+	log_ctx_set(j->ev->complaint_id, j->ev->meta->event_id,
+	    j->ev->merchant_id);
+	pb_body_unknown(m->topic, j->ev->body_case);
+	if ((v = cause_violation(pd->rules, j->ev)) == NULL)
+		job_end(j, 0);
+	else {
+		log_info("record: %s", v->name);
+		if (emit_violation(pd, j->ev, v, record_on_sent, j) == -1)
+			job_end(j, RECORD_RETRY_MS);
+	}
+	log_ctx_clear();
+}
