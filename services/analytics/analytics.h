@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <librdkafka/rdkafka.h>
 
 #include "cdp/v1/analytics.pb-c.h"
 #include "cdp/v1/complaint.pb-c.h"
@@ -207,7 +208,11 @@ json_t		*agg_encode(const struct agg *a);
 int		agg_decode(const json_t *j, struct agg *a);
 
 /*
- * fold.c: the whole aggregate state. Events are folded in one at a time:
+ * fold.c: the whole aggregate state. The watermark is the latest event
+ * time seen, held back to hold_ms, which the caller sets to the latest
+ * event time of the slowest partition still being read (so that a replay,
+ * which reads partitions at different speeds, closes windows only when
+ * every partition has reached them). Events are folded in one at a time:
  * the facts of each complaint (when filed, category, severity, lead team,
  * status) are kept so that later events can be attributed; figures go to
  * the running totals and to the event time's window of each width.
@@ -246,11 +251,14 @@ struct fold_settings {
 struct fold_offsets {
 	char		topic[128];
 	int64_t		next[FOLD_PARTITIONS_MAX];	/* -1: none yet */
+	int64_t		maxt[FOLD_PARTITIONS_MAX];	/* latest event time */
 };
 
 struct fold {
 	struct fold_settings	 set;
 	int64_t			 watermark_ms;
+	int64_t			 latest_ms;	/* latest event time seen */
+	int64_t			 hold_ms;	/* the watermark's ceiling */
 	uint64_t		 late;		/* behind a closed window */
 	struct agg		 totals;
 	struct agg		 open[WINDOW_NWIDTHS][FOLD_OPEN_MAX];
@@ -278,6 +286,11 @@ size_t		fold_close(struct fold *f, struct agg *closed, size_t max);
 void		fold_evict(struct fold *f);
 void		fold_offset_set(struct fold *f, const char *topic,
 		    int32_t partition, int64_t offset);
+void		fold_observe(struct fold *f, const char *topic,
+		    int32_t partition, int64_t t_ms);
+int64_t		fold_partition_latest(const struct fold *f, const char *topic,
+		    int32_t partition);
+void		fold_hold(struct fold *f, int64_t hold_ms);
 int64_t		fold_offset_next(const struct fold *f, const char *topic,
 		    int32_t partition);
 const struct agg *fold_current(const struct fold *f, enum window_width w);
@@ -315,6 +328,13 @@ struct kafka_msg;
 struct kafka_producer;
 struct redis;
 
+#define ANALYTICS_PARTS_MAX	(2 * FOLD_PARTITIONS_MAX)
+
+struct analytics_part {
+	const char	*topic;		/* one of the topic settings */
+	int32_t		 partition;
+};
+
 struct analytics {
 	struct event_base	*base;
 	struct kafka_producer	*producer;
@@ -332,6 +352,8 @@ struct analytics {
 	const char		*group;
 	const char		*www_dir;
 	long long		 checkpoint_ms;
+	struct analytics_part	 parts[ANALYTICS_PARTS_MAX];	/* assigned */
+	size_t			 nparts;
 	size_t			 in_flight;	/* outputs awaiting the broker */
 	bool			 dirty;		/* folded since the checkpoint */
 	bool			 saving;
@@ -353,6 +375,9 @@ void		emit_audit(struct analytics *a,
 
 /* consume.c: Kafka messages into the fold. */
 void		consume_handle(struct kafka_msg *m, void *arg);
+void		consume_assign(void *arg,
+		    const rd_kafka_topic_partition_list_t *parts, bool assigned);
+void		consume_tick(struct analytics *a);
 
 /* web.c: the summary and the dashboard's files. */
 void		web_start(struct analytics *a);

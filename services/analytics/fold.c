@@ -39,6 +39,7 @@ fold_init(struct fold *f, const struct fold_settings *s)
 	f->table = xcalloc(f->tablesz, sizeof(*f->table));
 	for (i = 0; i < 2; i++)
 		memset(f->offsets[i].next, 0xff, sizeof(f->offsets[i].next));
+	f->hold_ms = INT64_MAX;
 }
 
 void
@@ -131,8 +132,9 @@ fold_targets(struct fold *f, int64_t t, struct targets *tg)
 {
 	int	w;
 
-	if (t > f->watermark_ms)
-		f->watermark_ms = t;
+	if (t > f->latest_ms)
+		f->latest_ms = t;
+	fold_hold(f, f->hold_ms);
 	tg->n = 0;
 	tg->a[tg->n++] = &f->totals;
 	for (w = 0; w < WINDOW_NWIDTHS && t > 0; w++)
@@ -402,6 +404,8 @@ fold_complaint_event(struct fold *f, const Cdp__V1__ComplaintEvent *ev,
 	struct targets		 tg;
 
 	memset(out, 0, sizeof(*out));
+	if (ev->body_case == BODY(SAMPLED_FOR_AUDIT))
+		return;		/* our own output, counted when sampled */
 	fold_targets(f, t, &tg);
 	if (t > c->last_ms)
 		c->last_ms = t;
@@ -579,6 +583,47 @@ fold_offset_set(struct fold *f, const char *topic, int32_t partition,
 
 	if (o != NULL && partition >= 0 && partition < FOLD_PARTITIONS_MAX)
 		o->next[partition] = offset + 1;
+}
+
+/* Notes the event time of the message about to be folded from partition. */
+void
+fold_observe(struct fold *f, const char *topic, int32_t partition,
+    int64_t t_ms)
+{
+	struct fold_offsets	*o = fold_offsets_of(f, topic);
+
+	if (o != NULL && partition >= 0 && partition < FOLD_PARTITIONS_MAX &&
+	    t_ms > o->maxt[partition])
+		o->maxt[partition] = t_ms;
+}
+
+/* The latest event time seen on a partition; 0 when none. */
+int64_t
+fold_partition_latest(const struct fold *f, const char *topic,
+    int32_t partition)
+{
+	int	i;
+
+	if (partition < 0 || partition >= FOLD_PARTITIONS_MAX)
+		return 0;
+	for (i = 0; i < 2; i++)
+		if (strcmp(f->offsets[i].topic, topic) == 0)
+			return f->offsets[i].maxt[partition];
+	return 0;
+}
+
+/*
+ * Sets the watermark's ceiling and moves the watermark up to the latest
+ * event time under it; it never moves back.
+ */
+void
+fold_hold(struct fold *f, int64_t hold_ms)
+{
+	int64_t	wm = f->latest_ms < hold_ms ? f->latest_ms : hold_ms;
+
+	f->hold_ms = hold_ms;
+	if (wm > f->watermark_ms)
+		f->watermark_ms = wm;
 }
 
 /* The next offset to read, or -1 when nothing of it is folded in. */

@@ -51,8 +51,9 @@ state_offsets(const struct fold *f)
 			if (f->offsets[i].next[k] < 0)
 				continue;
 			snprintf(key, sizeof(key), "%zu", k);
-			json_object_set_new(p, key,
-			    json_integer(f->offsets[i].next[k]));
+			json_object_set_new(p, key, json_pack("[II]",
+			    (json_int_t)f->offsets[i].next[k],
+			    (json_int_t)f->offsets[i].maxt[k]));
 		}
 		json_object_set_new(o, f->offsets[i].topic, p);
 	}
@@ -86,8 +87,9 @@ state_encode(const struct fold *f)
 	json_t	*j;
 	char	*s;
 
-	j = json_pack("{sisIsIsosososo}", "v", STATE_VERSION, "watermark",
-	    (json_int_t)f->watermark_ms, "late", (json_int_t)f->late,
+	j = json_pack("{sisIsIsIsosososo}", "v", STATE_VERSION, "watermark",
+	    (json_int_t)f->watermark_ms, "latest", (json_int_t)f->latest_ms,
+	    "late", (json_int_t)f->late,
 	    "totals", agg_encode(&f->totals), "windows", state_windows(f),
 	    "complaints", state_complaints(f), "offsets", state_offsets(f));
 	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL)
@@ -131,12 +133,16 @@ static int
 state_decode_offsets(struct fold *f, json_t *o)
 {
 	const char	*topic, *part;
+	json_int_t	 next, maxt;
 	json_t		*p, *v;
 
 	json_object_foreach(o, topic, p)
-		json_object_foreach(p, part, v)
-			fold_offset_set(f, topic, atoi(part),
-			    json_integer_value(v) - 1);
+		json_object_foreach(p, part, v) {
+			if (json_unpack(v, "[II]", &next, &maxt) == -1)
+				return -1;
+			fold_offset_set(f, topic, atoi(part), next - 1);
+			fold_observe(f, topic, atoi(part), maxt);
+		}
 	return 0;
 }
 
@@ -177,17 +183,19 @@ int
 state_decode(const char *text, size_t len, struct fold *f)
 {
 	json_t		*j, *cs;
-	json_int_t	 wm, late;
+	json_int_t	 wm, latest, late;
 	size_t		 i;
 	int		 v, rc = -1;
 
 	if ((j = json_loadb(text, len, 0, NULL)) == NULL)
 		return -1;
-	if (json_unpack(j, "{sisIsIso}", "v", &v, "watermark", &wm, "late",
-	    &late, "complaints", &cs) == -1 || v != STATE_VERSION ||
+	if (json_unpack(j, "{sisIsIsIso}", "v", &v, "watermark", &wm,
+	    "latest", &latest, "late", &late, "complaints", &cs) == -1 ||
+	    v != STATE_VERSION ||
 	    !json_is_array(cs))
 		goto done;
 	f->watermark_ms = wm;
+	f->latest_ms = latest;
 	f->late = (uint64_t)late;
 	if (agg_decode(json_object_get(j, "totals"), &f->totals) == -1 ||
 	    state_decode_windows(f, json_object_get(j, "windows")) == -1 ||

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,35 @@ test_event_time_grace_and_close(void **state)
 	free(closed);
 }
 
+/*
+ * A ceiling holds the watermark back (a partition still being read), so
+ * an event far ahead on another partition closes nothing until it lifts.
+ */
+static void
+test_hold_back(void **state)
+{
+	struct fold	*f = malloc(sizeof(*f));
+	struct agg	*closed = calloc(8, sizeof(*closed));
+
+	fold_init(f, &settings);
+	file(f, "C1", T0 + 1000);
+	fold_hold(f, T0 + 1000);
+	file(f, "C2", T0 + 3 * MIN);
+	assert_int_equal(f->watermark_ms, T0 + 1000);
+	assert_int_equal(fold_close(f, closed, 8), 0);
+	file(f, "C3", T0 + 2000);		/* not late: held back */
+	assert_int_equal(f->late, 0);
+	fold_hold(f, INT64_MAX);
+	assert_int_equal(f->watermark_ms, T0 + 3 * MIN);
+	assert_int_equal(fold_close(f, closed, 8), 1);
+	assert_int_equal(closed[0].filed, 2);
+	fold_hold(f, T0);			/* never moves back */
+	assert_int_equal(f->watermark_ms, T0 + 3 * MIN);
+	fold_free(f);
+	free(f);
+	free(closed);
+}
+
 static void
 test_handling_times_and_checkpoint(void **state)
 {
@@ -136,6 +166,7 @@ test_handling_times_and_checkpoint(void **state)
 	assert_int_equal(f->totals.durations[AGG_FIRST_CONTACT].max, 5000);
 	assert_int_equal(f->totals.durations[AGG_CLOSE].max, 9000);
 	fold_offset_set(f, "complaints.events", 3, 41);
+	fold_observe(f, "complaints.events", 3, T0 + 9500);
 	a = state_encode(f);
 	fold_init(g, &settings);
 	assert_int_equal(state_decode(a, strlen(a), g), 0);
@@ -143,6 +174,8 @@ test_handling_times_and_checkpoint(void **state)
 	assert_string_equal(a, b);
 	assert_int_equal(fold_offset_next(g, "complaints.events", 3), 42);
 	assert_int_equal(fold_offset_next(g, "complaints.events", 4), -1);
+	assert_int_equal(fold_partition_latest(g, "complaints.events", 3),
+	    T0 + 9500);
 	assert_non_null(fold_find(g, "C1"));
 	assert_true(fold_find(g, "C1")->contacted);
 	free(a);
@@ -159,6 +192,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_window_math),
 		cmocka_unit_test(test_event_time_grace_and_close),
+		cmocka_unit_test(test_hold_back),
 		cmocka_unit_test(test_handling_times_and_checkpoint),
 	};
 
