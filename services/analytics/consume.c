@@ -100,16 +100,42 @@ consume_merchant(struct analytics *a, struct kafka_msg *m)
 	return 0;
 }
 
+/* A spike is an alert: logged and counted, besides its snapshot flag. */
+static void
+consume_spikes(const struct agg *w, const char *window)
+{
+	const struct agg_spike	*s;
+	char			 labels[128];
+	size_t			 i;
+
+	for (i = 0; i < w->nspikes; i++) {
+		s = &w->spikes[i];
+		log_warnx("spike: %s %s: %llu complaints in the %s window from "
+		    "%lld, baseline %.1f", agg_hot_name(s->dim), s->key,
+		    (unsigned long long)s->count, window,
+		    (long long)w->start_ms, s->baseline);
+		metrics_labels(labels, sizeof(labels), "dimension",
+		    agg_hot_name(s->dim), "window", window, NULL);
+		metrics_inc(metrics_counter("analytics_spikes_total",
+		    "Hot spots above their baseline by the spike factor.",
+		    labels));
+	}
+}
+
 /* Writes the snapshots of the windows this message closed. */
 static void
 consume_close(struct analytics *a)
 {
-	size_t	i, n;
+	const char	*window;
+	size_t		 i, n;
 
 	n = fold_close(a->fold, a->closing, CONSUME_CLOSE_MAX);
-	for (i = 0; i < n; i++)
-		emit_snapshot(a, &a->closing[i], window_name_of(
-		    a->closing[i].end_ms - a->closing[i].start_ms));
+	for (i = 0; i < n; i++) {
+		window = window_name_of(a->closing[i].end_ms -
+		    a->closing[i].start_ms);
+		consume_spikes(&a->closing[i], window);
+		emit_snapshot(a, &a->closing[i], window);
+	}
 	if (n > 0)
 		fold_evict(a->fold);
 }

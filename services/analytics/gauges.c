@@ -174,6 +174,22 @@ gauges_agg(const char *scope, const struct agg *a)
 	gauges_hot_spots(scope, a);
 }
 
+static void
+gauges_age(const uint64_t by_age[4])
+{
+	static const char *const ages[4] = {
+		"under_1h", "under_24h", "under_72h", "older",
+	};
+	char	labels[64];
+	size_t	i;
+
+	for (i = 0; i < 4; i++) {
+		metrics_labels(labels, sizeof(labels), "age", ages[i], NULL);
+		gauges_set("analytics_backlog_by_age", "Open complaints by age "
+		    "at the watermark.", labels, (double)by_age[i]);
+	}
+}
+
 void
 gauges_update(const struct analytics *a)
 {
@@ -191,6 +207,7 @@ gauges_update(const struct analytics *a)
 	gauges_enum("analytics_backlog_open", "Open complaints by status.",
 	    "now", "status", &cdp__v1__complaint_status__descriptor,
 	    by_status, AGG_STATUSES);
+	gauges_age(by_age);
 	gauges_set("analytics_watermark_seconds", "Latest event time folded.",
 	    "", (double)a->fold->watermark_ms / 1000.0);
 	gauges_set("analytics_late_events", "Events behind a closed window.",

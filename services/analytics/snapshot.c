@@ -33,6 +33,8 @@ struct snapshot_buf {
 	uint64_t			 dist[5];
 	char				 window[8];
 	struct topk_entry		 sorted[AGG_NHOT][TOPK_MAX];
+	struct topk_entry		 subs[TOPK_MAX];
+	Cdp__V1__SubcategoryCount	 sub[TOPK_MAX], *psub[TOPK_MAX];
 };
 
 /* "1m:<start>:<end>": the window's width and bounds. */
@@ -134,6 +136,22 @@ snapshot_hot(struct snapshot_buf *b, const struct agg *a,
 			snapshot_hot_one(b, a, d, &sorted[d][i]);
 	}
 	b->s.hot_spots = b->phot;
+}
+
+static void
+snapshot_subcategories(struct snapshot_buf *b, const struct agg *a)
+{
+	size_t	i, n = topk_sorted(&a->by_subcategory, b->subs);
+
+	for (i = 0; i < n; i++) {
+		cdp__v1__subcategory_count__init(&b->sub[i]);
+		b->sub[i].subcategory = b->subs[i].key;
+		b->sub[i].count = b->subs[i].count;
+		b->sub[i].error = b->subs[i].err;
+		b->psub[i] = &b->sub[i];
+	}
+	b->s.n_by_subcategory = n;
+	b->s.by_subcategory = b->psub;
 }
 
 static void
@@ -277,6 +295,7 @@ snapshot_build(const struct agg *a, const char *window,
 	snapshot_scalars(&b->s, a);
 	snapshot_counts(b, a);
 	snapshot_hot(b, a, b->sorted);
+	snapshot_subcategories(b, a);
 	snapshot_durations(b, a);
 	snapshot_sla(b, a);
 	snapshot_ratings(b, a);

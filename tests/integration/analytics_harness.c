@@ -524,6 +524,11 @@ ah_check_minute0(const Cdp__V1__AnalyticsSnapshot *s)
 	assert_int_equal(s->n_satisfaction_by_team, 1);
 	assert_int_equal(s->satisfaction_by_team[0]->sum, 5);
 	check_hot(s);
+	assert_int_equal(s->n_by_subcategory, 2);
+	assert_string_equal(s->by_subcategory[0]->subcategory, "late");
+	assert_int_equal(s->by_subcategory[0]->count, 2);
+	assert_string_equal(s->by_subcategory[1]->subcategory, "counterfeit");
+	assert_int_equal(s->by_subcategory[1]->count, 1);
 	assert_int_equal(s->sampled_for_audit, 1);
 }
 
@@ -597,4 +602,36 @@ ah_check_summary(json_t *j)
 	ah_expect_near(json_integer_value(json_object_get(fc, "p50")), 3000);
 	ah_expect_near(json_integer_value(json_object_get(fc, "p90")), 9000);
 	ah_expect_near(json_integer_value(json_object_get(fc, "p99")), 9000);
+}
+
+/*
+ * Waits until /metrics has every line of want (the gauges are refreshed
+ * on the daemon's tick).
+ */
+bool
+ah_wait_metrics(struct ah *h, const char *const *want, int timeout_ms)
+{
+	struct testhttp_response	r;
+	int64_t				deadline = meta_now_ms() + timeout_ms;
+	size_t				i;
+	bool				ok = false;
+
+	while (!ok && meta_now_ms() < deadline) {
+		if (testhttp_request(h->port, "GET", "/metrics", NULL, NULL,
+		    &r) != 0) {
+			usleep(200000);
+			continue;
+		}
+		for (ok = true, i = 0; ok && want[i] != NULL; i++)
+			if (strstr(r.body, want[i]) == NULL) {
+				ok = false;
+				if (meta_now_ms() + 300 >= deadline)
+					fprintf(stderr, "no metric %s\n",
+					    want[i]);
+			}
+		testhttp_free(&r);
+		if (!ok)
+			usleep(200000);
+	}
+	return ok;
 }

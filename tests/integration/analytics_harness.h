@@ -45,6 +45,7 @@ void	ah_check_summary(json_t *j);
 void	ah_expect_near(int64_t got, int64_t exact);
 void	ah_expect_subset(json_t *want, json_t *got, const char *path);
 char	*ah_id(struct ah *h, const char *c);
+bool	ah_wait_metrics(struct ah *h, const char *const *want, int timeout_ms);
 void	ah_free(struct ah *h);
 
 #endif
