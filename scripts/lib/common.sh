@@ -61,6 +61,8 @@ env_load() {
 	esac
 	ENV_NAME=$1
 	STATE_DIR=$ROOT/.local/$1
+	# A moved test environment keeps its state apart too.
+	[[ $1 == test && ${off:-0} != 0 ]] && STATE_DIR=$ROOT/.local/test-$off
 	KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 	REDIS_ADDR=127.0.0.1:$REDIS_PORT
 }

@@ -8,7 +8,7 @@
 DAEMONS=(intake classifier sla-timer notifier penalty analytics)
 declare -A DAEMON_PORT=(
 	[intake]=8080 [classifier]=8081 [sla-timer]=8082
-	[notifier]=8083 [penalty]=8084 [analytics]=8085
+	[notifier]=8083 [penalty]=8084 [analytics]=8090
 )
 DAEMON_ADMIN_OFFSET=1000 # common/daemon.c: ADMIN_LISTEN's default port
 DAEMON_READY_TIMEOUT=30

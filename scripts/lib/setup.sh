@@ -8,6 +8,7 @@ SETUP_PACKAGES=(
 	libevent-dev libjansson-dev libcurl4-openssl-dev libssl-dev
 	libcmocka-dev kcat redis-server redis-tools jq python3-yaml
 	openjdk-17-jre-headless maven
+	chromium
 )
 KAFKA_POM=$ROOT/deploy/local/kafka/pom.xml
 KAFKA_STAMP=$ROOT/.local/kafka/libs.stamp
