@@ -79,7 +79,9 @@ intake_start(struct intake_proc *p, const char *publish_timeout_ms)
 
 		p->pid = testproc_spawn("intake", env);
 	}
-	assert_true(testproc_wait_http(p->admin_port, "/readyz", 200, 60000));
+	/* Ready once its read model caught up with the topic: generous, as a
+	 * late test in a run meets a long topic on a busy machine. */
+	assert_true(testproc_wait_http(p->admin_port, "/readyz", 200, 180000));
 	free(listen);
 	free(admin);
 	free(keys);
