@@ -197,6 +197,8 @@ struct rule_group {
 };
 
 struct rules	*rules_load(const char *path, char *err, size_t errsz);
+struct rules	*rules_load_text(const char *path, char *text, size_t len,
+		    char *err, size_t errsz);
 const char	*rules_version(const struct rules *r);
 const struct rule_settings *rules_settings(const struct rules *r);
 size_t		 rules_count(const struct rules *r);
