@@ -97,6 +97,21 @@ resolve_refs(struct rules_parser *p)
 	return rc;
 }
 
+/* Says which value of the enum (1 to n - 1) has no [kind <name>] section. */
+static int
+check_seen(struct rules_parser *p, const ProtobufCEnumDescriptor *d,
+    const char *kind, const bool *seen, int n)
+{
+	char	name[RULES_NAME_MAX];
+	int	i;
+
+	for (i = 1; i < n; i++)
+		if (!seen[i] && vocab_name(d, i, name, sizeof(name)))
+			return conffile_error(&p->cf, "no [%s %s] section",
+			    kind, name);
+	return 0;
+}
+
 /*
  * Checks that every category and severity of the contract has its
  * section, and names each by the name its section gave.
@@ -105,24 +120,18 @@ static int
 check_complete(struct rules_parser *p)
 {
 	struct rules	*r = p->r;
-	char		 name[RULES_NAME_MAX];
 	int		 i;
 
 	p->cf.line = 0;
-	for (i = 1; i < RULES_NCATS; i++) {
-		if (!p->cat_seen[i] && vocab_name(
-		    &cdp__v1__category__descriptor, i, name, sizeof(name)))
-			return conffile_error(&p->cf, "no [category %s] "
-			    "section", name);
+	if (check_seen(p, &cdp__v1__category__descriptor, "category",
+	    p->cat_seen, RULES_NCATS) == -1 ||
+	    check_seen(p, &cdp__v1__severity__descriptor, "severity",
+	    p->sev_seen, RULES_NSEVS) == -1)
+		return -1;
+	for (i = 1; i < RULES_NCATS; i++)
 		r->cats[i].name = r->cat_names[i];
-	}
-	for (i = 1; i < RULES_NSEVS; i++) {
-		if (!p->sev_seen[i] && vocab_name(
-		    &cdp__v1__severity__descriptor, i, name, sizeof(name)))
-			return conffile_error(&p->cf, "no [severity %s] "
-			    "section", name);
+	for (i = 1; i < RULES_NSEVS; i++)
 		r->sevs[i].name = r->sev_names[i];
-	}
 	return 0;
 }
 
