@@ -40,9 +40,10 @@ void		 matcher_free(struct matcher *m);
 
 /*
  * rules.c: the classification rules file (config/classifier-rules.conf;
- * its format is described in rules.c and docs/classification.md). A loaded
- * file is read-only: classify() reads its rules, patterns and settings
- * through the structures below.
+ * its format is described in rules.c and docs/classification.md; the
+ * parser's other files are listed in rules_parser.h). A loaded file is
+ * read-only: classify() reads its rules, patterns and settings through the
+ * structures below.
  */
 struct rules;
 
