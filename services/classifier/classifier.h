@@ -40,9 +40,10 @@ void		 matcher_free(struct matcher *m);
 
 /*
  * rules.c: the classification rules file (config/classifier-rules.conf;
- * its format is described in rules.c and docs/classification.md). A loaded
- * file is read-only: classify() reads its rules, patterns and settings
- * through the structures below.
+ * its format is described in rules.c and docs/classification.md; the
+ * parser's other files are listed in rules_parser.h). A loaded file is
+ * read-only: classify() reads its rules, patterns and settings through the
+ * structures below.
  */
 struct rules;
 
@@ -197,6 +198,8 @@ struct rule_group {
 };
 
 struct rules	*rules_load(const char *path, char *err, size_t errsz);
+struct rules	*rules_load_text(const char *path, char *text, size_t len,
+		    char *err, size_t errsz);
 const char	*rules_version(const struct rules *r);
 const struct rule_settings *rules_settings(const struct rules *r);
 size_t		 rules_count(const struct rules *r);

@@ -5,10 +5,12 @@
  * Pure: no I/O. Whether the caller may take the action in the complaint's
  * status is lifecycle.c's question; this file checks only the body.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "intake.h"
+#include "vocab.h"
 
 #define A(x)			CDP__V1__ACTION__ACTION_##x
 #define OUTCOME(x)		CDP__V1__OUTCOME__OUTCOME_##x
@@ -93,31 +95,9 @@ static const struct action_def {
 	[A(NOTE)] = { "note", { NULL }, NULL, NEED_COMMENT },
 };
 
-/* API names of the detail enums, indexed by value. */
-static const char *const stance_names[] = {
-	NULL, "accept", "reject", "counter_proposal",
-};
-static const char *const outcome_names[] = {
-	NULL, "refund_with_return", "exchange", "partial_refund", "reship",
-	"repair", "apology", "compensation", "rejected",
-	"refund_without_return",
-};
-static const char *const party_names[] = {
-	NULL, "merchant", "carrier", "platform", "customer",
-};
-static const char *const result_names[] = {
-	NULL, "passed", "failed",
-};
-static const char *const survey_names[] = {
-	NULL, NULL, "sms", "email",
-};
-static const char *const level_names[] = {
-	NULL, "senior_service", "management", "emergency",
-};
-static const char *const close_names[] = {
-	NULL, "resolved", "withdrawn", "out_of_scope", "no_response",
-	"duplicate", "rejected",
-};
+/* The survey channels a rating may name: webhooks reach merchants only. */
+#define SURVEYS_REFUSED \
+	(UINT64_C(1) << CDP__V1__NOTIFY_CHANNEL__NOTIFY_CHANNEL_WEBHOOK)
 
 /* Whether an outcome moves money, and so takes an amount. */
 enum amount_rule {
@@ -166,14 +146,15 @@ missing(struct api_error *err, const char *field, const char *reason)
  * error if required and leaves *out alone otherwise.
  */
 static int
-get_enum(struct action_req *req, const char *key, const char *const *names,
-    size_t n, bool required, int *out, struct api_error *err)
+get_enum(struct action_req *req, const char *key,
+    const ProtobufCEnumDescriptor *d, uint64_t refused, bool required,
+    int *out, struct api_error *err)
 {
 	json_t	*v = json_object_get(req->root, key);
 
 	if (v == NULL)
 		return (required ? missing(err, key, "required") : 0);
-	return (complaint_json_enum(v, key, names, n, out, err));
+	return (complaint_json_enum(v, key, d, refused, out, err));
 }
 
 /*
@@ -208,19 +189,21 @@ get_outcome_amount(struct action_req *req, int outcome, int64_t *fen,
 {
 	json_t		*v = json_object_get(req->root, "amount");
 	enum amount_rule rule = AMOUNT_NONE;
+	char		 name[64];
 
 	if ((size_t)outcome < nitems(outcome_amount))
 		rule = outcome_amount[outcome];
+	vocab_name(&cdp__v1__outcome__descriptor, outcome, name, sizeof(name));
 	if (v == NULL) {
 		if (rule != AMOUNT_REQUIRED)
 			return (0);
 		complaint_json_error(err, "missing_field", "amount",
-		    "required for outcome %s", outcome_names[outcome]);
+		    "required for outcome %s", name);
 		return (-1);
 	}
 	if (rule == AMOUNT_NONE) {
 		complaint_json_error(err, "invalid_field", "amount",
-		    "does not apply to outcome %s", outcome_names[outcome]);
+		    "does not apply to outcome %s", name);
 		return (-1);
 	}
 	if (complaint_json_amount(v, "amount", fen, err) == -1)
@@ -237,8 +220,8 @@ detail_merchant_response(struct action_req *req, struct api_error *err)
 	Cdp__V1__MerchantResponse	*mr = &req->merchant_response;
 	int				 stance = 0;
 
-	if (get_enum(req, "stance", stance_names, nitems(stance_names), true,
-	    &stance, err) == -1 ||
+	if (get_enum(req, "stance", &cdp__v1__merchant_stance__descriptor, 0,
+	    true, &stance, err) == -1 ||
 	    get_text(req, "return_address", SHORT_TEXT_MAX, false,
 	    &mr->return_address, err) == -1 ||
 	    get_text(req, "rule_cited", SHORT_TEXT_MAX,
@@ -262,15 +245,15 @@ resolution(struct action_req *req, bool decision, struct api_error *err)
 	int			 outcome = 0, party = 0, shipping = 0;
 	json_t			*mediated;
 
-	if (get_enum(req, "outcome", outcome_names, nitems(outcome_names),
+	if (get_enum(req, "outcome", &cdp__v1__outcome__descriptor, 0,
 	    true, &outcome, err) == -1 ||
 	    get_outcome_amount(req, outcome, &r->amount_fen, err) == -1 ||
 	    get_text(req, "rule_cited", SHORT_TEXT_MAX,
 	    outcome == OUTCOME(REJECTED), &r->rule_cited, err) == -1 ||
-	    get_enum(req, "responsible_party", party_names,
-	    nitems(party_names), decision, &party, err) == -1 ||
-	    get_enum(req, "shipping_cost_party", party_names,
-	    nitems(party_names), false, &shipping, err) == -1 ||
+	    get_enum(req, "responsible_party",
+	    &cdp__v1__party__descriptor, 0, decision, &party, err) == -1 ||
+	    get_enum(req, "shipping_cost_party",
+	    &cdp__v1__party__descriptor, 0, false, &shipping, err) == -1 ||
 	    get_text(req, "return_address", SHORT_TEXT_MAX, false,
 	    &r->return_address, err) == -1)
 		return (-1);
@@ -305,7 +288,7 @@ detail_execution(struct action_req *req, struct api_error *err)
 	Cdp__V1__Execution	*ex = &req->execution;
 	int			 outcome = 0;
 
-	if (get_enum(req, "outcome", outcome_names, nitems(outcome_names),
+	if (get_enum(req, "outcome", &cdp__v1__outcome__descriptor, 0,
 	    true, &outcome, err) == -1)
 		return (-1);
 	if (outcome == OUTCOME(REJECTED))
@@ -363,8 +346,8 @@ detail_inspection(struct action_req *req, struct api_error *err)
 {
 	int	result;
 
-	if (get_enum(req, "result", result_names, nitems(result_names), true,
-	    &result, err) == -1)
+	if (get_enum(req, "result", &cdp__v1__inspection_result__descriptor,
+	    0, true, &result, err) == -1)
 		return (-1);
 	req->inspection.result = result;
 	req->rec.detail_case = DETAIL(INSPECTION);
@@ -386,8 +369,9 @@ detail_satisfaction(struct action_req *req, struct api_error *err)
 	    rating > 5)
 		return (invalid(err, "rating",
 		    "must be an integer from 1 to 5"));
-	if (get_enum(req, "survey_channel", survey_names,
-	    nitems(survey_names), false, &survey, err) == -1)
+	if (get_enum(req, "survey_channel",
+	    &cdp__v1__notify_channel__descriptor, SURVEYS_REFUSED, false,
+	    &survey, err) == -1)
 		return (-1);
 	req->satisfaction.rating = (uint32_t)rating;
 	req->satisfaction.survey_channel = survey;
@@ -403,8 +387,8 @@ detail_escalation(struct action_req *req, struct api_error *err)
 	int	level;
 
 	level = CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_SENIOR_SERVICE;
-	if (get_enum(req, "level", level_names, nitems(level_names), false,
-	    &level, err) == -1 ||
+	if (get_enum(req, "level", &cdp__v1__escalation_level__descriptor, 0,
+	    false, &level, err) == -1 ||
 	    get_text(req, "reason", SHORT_TEXT_MAX, false,
 	    &req->escalation.reason, err) == -1)
 		return (-1);
@@ -419,8 +403,8 @@ detail_closure(struct action_req *req, struct api_error *err)
 {
 	int	reason;
 
-	if (get_enum(req, "reason", close_names, nitems(close_names), true,
-	    &reason, err) == -1)
+	if (get_enum(req, "reason", &cdp__v1__close_reason__descriptor, 0,
+	    true, &reason, err) == -1)
 		return (-1);
 	req->closure.reason = reason;
 	req->rec.detail_case = DETAIL(CLOSURE);

@@ -9,12 +9,14 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "intake.h"
 #include "log.h"
+#include "vocab.h"
 
 #define AMOUNT_MAX_CNY		100000000	/* one hundred million CNY */
 #define NAME_MAX_CHARS		64
@@ -76,17 +78,9 @@ static const struct {
 	{ "evidence",		parse_evidence },
 };
 
-/* API names of enum values, indexed by value; NULL where none is accepted. */
-static const char *const channel_names[] = {
-	NULL, "app", "web", "chat", "hotline", "email", "social", "offline",
-};
-static const char *const tier_names[] = {
-	NULL, "regular", "silver", "gold", "platinum", "diamond",
-};
-static const char *const demand_names[] = {
-	NULL, "refund", "return", "exchange", "repair", "compensation",
-	"explanation", "apology", "reship",
-};
+/* The channels a complaint body may name: the system opens its own. */
+#define CHANNELS_REFUSED \
+	(UINT64_C(1) << CDP__V1__CHANNEL__CHANNEL_SYSTEM)
 
 /*
  * Copies src into dst, cutting it to fit and replacing any byte that is
@@ -237,25 +231,35 @@ complaint_json_text(const json_t *v, const char *field, size_t max,
 	return (0);
 }
 
+/* Whether the API accepts value of an enum (refused: a mask of values). */
+static bool
+enum_accepted(int value, uint64_t refused)
+{
+	return (value > 0 && value < 64 &&
+	    (refused & (UINT64_C(1) << value)) == 0);
+}
+
 /*
- * Answers an unknown enum name with the accepted ones, or with a pointer
- * to the documentation when the list does not fit in a reason.
+ * Answers an unknown enum name with the accepted ones (the enum's public
+ * names, vocab.c, but the refused), or with a pointer to the
+ * documentation when the list does not fit in a reason.
  */
 static int
 enum_error(struct api_error *err, const char *field,
-    const char *const *names, size_t n)
+    const ProtobufCEnumDescriptor *d, uint64_t refused)
 {
-	char		 list[sizeof(err->reason)];
+	char		 list[sizeof(err->reason)], name[64];
 	const char	*sep = "";
 	size_t		 i, len;
 	int		 w;
 
 	len = (size_t)snprintf(list, sizeof(list), "must be one of: ");
-	for (i = 0; i < n; i++) {
-		if (names[i] == NULL)
+	for (i = 0; i < d->n_values; i++) {
+		if (!enum_accepted(d->values[i].value, refused) ||
+		    !vocab_name(d, d->values[i].value, name, sizeof(name)))
 			continue;
 		w = snprintf(list + len, sizeof(list) - len, "%s%s", sep,
-		    names[i]);
+		    name);
 		if (w < 0 || (size_t)w >= sizeof(list) - len)
 			return (invalid(err, field,
 			    "is not a known value (see docs/api.md)"));
@@ -266,26 +270,23 @@ enum_error(struct api_error *err, const char *field,
 }
 
 /*
- * Looks the string v up in names, which holds the API name of each enum
- * value at the value's index (NULL for values the API does not accept).
+ * Reads the string v as one of the enum's public names (vocab.c) that the
+ * API accepts: refused is a mask of the values it does not.
  */
 int
 complaint_json_enum(const json_t *v, const char *field,
-    const char *const *names, size_t n, int *out, struct api_error *err)
+    const ProtobufCEnumDescriptor *d, uint64_t refused, int *out,
+    struct api_error *err)
 {
-	const char	*s;
-	size_t		 i;
+	int	value;
 
 	if (!json_is_string(v))
 		return (invalid(err, field, "must be a string"));
-	s = json_string_value(v);
-	for (i = 0; i < n; i++) {
-		if (names[i] != NULL && strcmp(names[i], s) == 0) {
-			*out = (int)i;
-			return (0);
-		}
-	}
-	return (enum_error(err, field, names, n));
+	if (vocab_value(d, json_string_value(v), &value) == -1 ||
+	    !enum_accepted(value, refused))
+		return (enum_error(err, field, d, refused));
+	*out = value;
+	return (0);
 }
 
 /*
@@ -438,8 +439,8 @@ parse_channel(struct complaint_req *req, const struct api_key *key,
 		req->filed.channel = key->channel;
 		return (0);
 	}
-	if (complaint_json_enum(v, "channel", channel_names,
-	    nitems(channel_names), &c, err) == -1)
+	if (complaint_json_enum(v, "channel",
+	    &cdp__v1__channel__descriptor, CHANNELS_REFUSED, &c, err) == -1)
 		return (-1);
 	if (key->role == KEY_ROLE_CHANNEL && c != (int)key->channel)
 		return (invalid(err, "channel",
@@ -584,7 +585,7 @@ parse_user(struct complaint_req *req, const struct api_key *key, json_t *v,
 	if (json_object_get(v, "member_tier") == NULL)
 		return (0);
 	if (complaint_json_enum(json_object_get(v, "member_tier"),
-	    "user.member_tier", tier_names, nitems(tier_names), &tier,
+	    "user.member_tier", &cdp__v1__member_tier__descriptor, 0, &tier,
 	    err) == -1)
 		return (-1);
 	c->member_tier = tier;
@@ -616,8 +617,8 @@ parse_demand(struct complaint_req *req, const struct api_key *key,
 
 	if (v == NULL)
 		return (missing(err, "demand", "required"));
-	if (complaint_json_enum(v, "demand", demand_names,
-	    nitems(demand_names), &d, err) == -1)
+	if (complaint_json_enum(v, "demand",
+	    &cdp__v1__demand__descriptor, 0, &d, err) == -1)
 		return (-1);
 	req->filed.demand = d;
 	return (0);

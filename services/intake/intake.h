@@ -126,7 +126,7 @@ int	complaint_json_error(struct api_error *err, const char *error,
 int	complaint_json_text(const json_t *v, const char *field, size_t max,
 	    const char **out, struct api_error *err);
 int	complaint_json_enum(const json_t *v, const char *field,
-	    const char *const *names, size_t n, int *out,
+	    const ProtobufCEnumDescriptor *d, uint64_t refused, int *out,
 	    struct api_error *err);
 int	complaint_json_amount(const json_t *v, const char *field,
 	    int64_t *fen, struct api_error *err);

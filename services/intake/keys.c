@@ -36,6 +36,7 @@
 #include <openssl/evp.h>
 
 #include "intake.h"
+#include "vocab.h"
 #include "xmalloc.h"
 
 #define KEYS_FIELDS	5
@@ -55,19 +56,6 @@ struct keys {
 	struct key_entry	*v;
 	size_t			 n;
 	size_t			 cap;
-};
-
-static const struct {
-	const char		*name;
-	Cdp__V1__Channel	 channel;
-} keys_channels[] = {
-	{ "app",	CDP__V1__CHANNEL__CHANNEL_APP },
-	{ "web",	CDP__V1__CHANNEL__CHANNEL_WEB },
-	{ "chat",	CDP__V1__CHANNEL__CHANNEL_CHAT },
-	{ "hotline",	CDP__V1__CHANNEL__CHANNEL_HOTLINE },
-	{ "email",	CDP__V1__CHANNEL__CHANNEL_EMAIL },
-	{ "social",	CDP__V1__CHANNEL__CHANNEL_SOCIAL },
-	{ "offline",	CDP__V1__CHANNEL__CHANNEL_OFFLINE },
 };
 
 /* Returns the name of a role as the API and the key file spell it. */
@@ -100,18 +88,20 @@ keys_parse_id(const char *s, char out[INTAKE_ID_MAX + 1])
 	return 0;
 }
 
+/*
+ * A channel by its public name (vocab.c); a key never files for the
+ * system channel, on which the platform opens complaints itself.
+ */
 static int
 keys_parse_channel(const char *s, Cdp__V1__Channel *out)
 {
-	size_t	i;
+	int	c;
 
-	for (i = 0; i < nitems(keys_channels); i++) {
-		if (strcmp(s, keys_channels[i].name) == 0) {
-			*out = keys_channels[i].channel;
-			return 0;
-		}
-	}
-	return -1;
+	if (vocab_value(&cdp__v1__channel__descriptor, s, &c) == -1 ||
+	    c == CDP__V1__CHANNEL__CHANNEL_SYSTEM)
+		return -1;
+	*out = c;
+	return 0;
 }
 
 /* Reads the qualifier of the channel role: which channel the key is. */

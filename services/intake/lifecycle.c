@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "intake.h"
+#include "vocab.h"
 
 #define A(x)		CDP__V1__ACTION__ACTION_##x
 #define ST(x)		CDP__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_##x
@@ -134,23 +135,7 @@ static const struct transition {
 	    UNCHANGED, WHEN_ALWAYS },
 };
 
-/* API names of the statuses, indexed by value. */
-static const char *const status_names[] = {
-	[ST(RECEIVED)] = "received",
-	[ST(CLASSIFIED)] = "classified",
-	[ST(OUT_OF_SCOPE)] = "out_of_scope",
-	[ST(AWAITING_MERCHANT)] = "awaiting_merchant",
-	[ST(AWAITING_CUSTOMER)] = "awaiting_customer",
-	[ST(INVESTIGATING)] = "investigating",
-	[ST(RESOLUTION_PROPOSED)] = "resolution_proposed",
-	[ST(DECIDED)] = "decided",
-	[ST(EXECUTING)] = "executing",
-	[ST(RETURN_IN_TRANSIT)] = "return_in_transit",
-	[ST(INSPECTING)] = "inspecting",
-	[ST(RESOLVED)] = "resolved",
-	[ST(CLOSED)] = "closed",
-	[ST(REOPENED)] = "reopened",
-};
+#define STATUS_BITS	32	/* statuses fit the rows' from masks */
 
 /* The rows a role's key matches: an admin's also match the agent's. */
 static unsigned
@@ -165,7 +150,9 @@ role_bits(enum key_role role)
 static unsigned
 status_bit(Cdp__V1__ComplaintStatus status)
 {
-	if (status <= ST(UNSPECIFIED) || (size_t)status >= nitems(status_names))
+	if (status <= ST(UNSPECIFIED) || status >= STATUS_BITS ||
+	    protobuf_c_enum_descriptor_get_value(
+	    &cdp__v1__complaint_status__descriptor, status) == NULL)
 		return (0);
 	return (1u << status);
 }
@@ -264,27 +251,32 @@ lifecycle_allowed(Cdp__V1__ComplaintStatus status, enum key_role role,
 	return (n);
 }
 
-/* The API name of a status: "unspecified" for 0 and unknown values. */
+/*
+ * The API name of a status (its public name, vocab.c): "unspecified" for 0
+ * and unknown values. The names live as long as the process.
+ */
 const char *
 lifecycle_status_name(Cdp__V1__ComplaintStatus s)
 {
+	static char	names[STATUS_BITS][32];
+
 	if (status_bit(s) == 0)
 		return ("unspecified");
-	return (status_names[s]);
+	if (names[s][0] == '\0')
+		vocab_name(&cdp__v1__complaint_status__descriptor, s, names[s],
+		    sizeof(names[s]));
+	return (names[s]);
 }
 
 /* Parses an API status name; -1 if it names none. */
 int
 lifecycle_status_parse(const char *name, Cdp__V1__ComplaintStatus *out)
 {
-	size_t	i;
+	int	v;
 
-	for (i = 0; i < nitems(status_names); i++) {
-		if (status_names[i] != NULL &&
-		    strcmp(status_names[i], name) == 0) {
-			*out = (Cdp__V1__ComplaintStatus)i;
-			return (0);
-		}
-	}
-	return (-1);
+	if (vocab_value(&cdp__v1__complaint_status__descriptor, name, &v) ==
+	    -1 || status_bit((Cdp__V1__ComplaintStatus)v) == 0)
+		return (-1);
+	*out = (Cdp__V1__ComplaintStatus)v;
+	return (0);
 }

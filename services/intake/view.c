@@ -6,13 +6,12 @@
  *
  * Every member of the document exists from view_new() on and is null (or
  * an empty array) until an event sets it, so readers always see one shape.
- * Enum values are shown by their proto names without the enum's prefix, in
- * lower case ("awaiting_merchant"); money in CNY as a number (89900 fen is
- * 899.0); times in RFC 3339, UTC. Members whose names start with '_' are the
- * read model's bookkeeping and are never rendered. docs/read-model.md
- * describes the document.
+ * Enum values are shown by their public names (vocab.c: the proto name
+ * without the enum's prefix, in lower case, "awaiting_merchant"); money in
+ * CNY as a number (89900 fen is 899.0); times in RFC 3339, UTC. Members
+ * whose names start with '_' are the read model's bookkeeping and are never
+ * rendered. docs/read-model.md describes the document.
  */
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "log.h"
 #include "mask.h"
 #include "timefmt.h"
+#include "vocab.h"
 #include "xmalloc.h"
 
 /* The newest history entries kept; older ones are dropped and counted. */
@@ -200,74 +200,12 @@ put_num(json_t *obj, const char *key, int64_t n)
 	put(obj, key, n == 0 ? json_null() : json_integer(n));
 }
 
-/* The length of the enum's value prefix: "SEVERITY_" of SEVERITY_URGENT. */
-static size_t
-enum_prefix_len(const ProtobufCEnumDescriptor *d)
-{
-	static const char	 unspec[] = "UNSPECIFIED";
-	const char		*zero;
-	size_t			 n;
-
-	if (d->n_values == 0 || d->values[0].value != 0)
-		return 0;
-	zero = d->values[0].name;
-	n = strlen(zero);
-	if (n < sizeof(unspec) - 1 ||
-	    strcmp(zero + n - (sizeof(unspec) - 1), unspec) != 0)
-		return 0;
-	return n - (sizeof(unspec) - 1);
-}
-
-/*
- * The API name of an enum value: its proto name without the prefix, in
- * lower case (SEVERITY_URGENT is "urgent"). False for UNSPECIFIED and for a
- * value this build does not know (a newer schema), both shown as null.
- */
-static bool
-enum_name(const ProtobufCEnumDescriptor *d, int value, char *buf, size_t size)
-{
-	const ProtobufCEnumValue	*v;
-	const char			*s;
-	size_t				 i;
-
-	if (value == 0 || (v = protobuf_c_enum_descriptor_get_value(d,
-	    value)) == NULL)
-		return false;
-	s = v->name + enum_prefix_len(d);
-	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
-		buf[i] = (char)tolower((unsigned char)s[i]);
-	buf[i] = '\0';
-	return true;
-}
-
-/* The reverse of enum_name(): "awaiting_merchant" to its value. */
-static int
-enum_parse(const ProtobufCEnumDescriptor *d, const char *name, int *out)
-{
-	const ProtobufCEnumValue	*v;
-	char				 buf[VIEW_NAME_MAX];
-	size_t				 skip = enum_prefix_len(d), n, i;
-
-	n = strlen(name);
-	if (n == 0 || skip + n >= sizeof(buf))
-		return -1;
-	memcpy(buf, d->values[0].name, skip);
-	for (i = 0; i < n; i++)
-		buf[skip + i] = (char)toupper((unsigned char)name[i]);
-	buf[skip + n] = '\0';
-	if ((v = protobuf_c_enum_descriptor_get_value_by_name(d, buf)) ==
-	    NULL || v->value == 0)
-		return -1;
-	*out = v->value;
-	return 0;
-}
-
 static json_t *
 enum_json(const ProtobufCEnumDescriptor *d, int value)
 {
 	char	name[VIEW_NAME_MAX];
 
-	if (!enum_name(d, value, name, sizeof(name)))
+	if (!vocab_name(d, value, name, sizeof(name)))
 		return jcheck(json_null());
 	return jcheck(json_string(name));
 }
@@ -283,7 +221,7 @@ put_enum(json_t *obj, const char *key, const ProtobufCEnumDescriptor *d,
 static const char *
 enum_text(const ProtobufCEnumDescriptor *d, int value, char *buf, size_t size)
 {
-	if (!enum_name(d, value, buf, size))
+	if (!vocab_name(d, value, buf, size))
 		snprintf(buf, size, "unknown");
 	return buf;
 }
@@ -638,7 +576,7 @@ teams_json(const Cdp__V1__Team *teams, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		if (enum_name(ENUM(team), teams[i], name, sizeof(name)))
+		if (vocab_name(ENUM(team), teams[i], name, sizeof(name)))
 			append(arr, json_string(name));
 	return arr;
 }
@@ -651,7 +589,7 @@ flags_json(const Cdp__V1__UrgencyFlag *flags, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		if (enum_name(ENUM(urgency_flag), flags[i], name, sizeof(name)))
+		if (vocab_name(ENUM(urgency_flag), flags[i], name, sizeof(name)))
 			append(arr, json_string(name));
 	return arr;
 }
@@ -881,7 +819,7 @@ escalation_apply(json_t *view, const Cdp__V1__ComplaintEvent *ev,
 	json_t		*o;
 
 	cur = str_member(json_object_get(view, "escalation"), "level");
-	if (cur != NULL && enum_parse(ENUM(escalation_level), cur, &level) ==
+	if (cur != NULL && vocab_value(ENUM(escalation_level), cur, &level) ==
 	    0 && (int)e->level < level)
 		return;
 	o = jcheck(json_object());
@@ -1054,7 +992,7 @@ clock_get(json_t *view, int clock, uint32_t cycle)
 	json_t	*clocks = member(view, "sla_clocks", JSON_ARRAY), *c;
 	size_t	 i;
 
-	if (!enum_name(ENUM(sla_clock), clock, name, sizeof(name)))
+	if (!vocab_name(ENUM(sla_clock), clock, name, sizeof(name)))
 		return NULL;
 	json_array_foreach(clocks, i, c) {
 		if (same_str(str_member(c, "clock"), name) &&
@@ -1526,7 +1464,7 @@ view_status(const json_t *view)
 	const char	*s = str_member(view, "status");
 	int		 v;
 
-	if (s == NULL || enum_parse(ENUM(complaint_status), s, &v) == -1)
+	if (s == NULL || vocab_value(ENUM(complaint_status), s, &v) == -1)
 		return STATUS(UNSPECIFIED);
 	return (Cdp__V1__ComplaintStatus)v;
 }

@@ -6,7 +6,7 @@
  * gets the urgent severity's SLA policy, priority base and teams and the
  * group flag, each once.
  */
-/* cdp-test-sources: services/classifier/group.c services/classifier/rules.c services/classifier/classify.c services/classifier/matcher.c */
+/* cdp-test-sources: services/classifier/group.c services/classifier/rules.c services/classifier/rules_sections.c services/classifier/rule_keys.c services/classifier/rule_conditions.c services/classifier/rule_patterns.c services/classifier/rules_values.c services/classifier/rules_resolve.c services/classifier/classify.c services/classifier/matcher.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -12,7 +12,7 @@
  * category and severity are those of the best-effort assessment behind the
  * OutOfScope (classification_classified()).
  */
-/* cdp-test-sources: services/classifier/rules.c services/classifier/classify.c services/classifier/matcher.c */
+/* cdp-test-sources: services/classifier/rules.c services/classifier/rules_sections.c services/classifier/rule_keys.c services/classifier/rule_conditions.c services/classifier/rule_patterns.c services/classifier/rules_values.c services/classifier/rules_resolve.c services/classifier/classify.c services/classifier/matcher.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -5,7 +5,7 @@
  * SHA-256 prefix of the content, stable for the same content. Files are
  * written to temporary files.
  */
-/* cdp-test-sources: services/classifier/rules.c services/classifier/classify.c services/classifier/matcher.c */
+/* cdp-test-sources: services/classifier/rules.c services/classifier/rules_sections.c services/classifier/rule_keys.c services/classifier/rule_conditions.c services/classifier/rule_patterns.c services/classifier/rules_values.c services/classifier/rules_resolve.c services/classifier/classify.c services/classifier/matcher.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -451,19 +451,23 @@ test_error_sections(void **state)
 	assert_string_equal(err, want);
 	assert_null(load_text("[category product]\nteams = cooks\n", err,
 	    sizeof(err)));
-	assert_non_null(strstr(err, ":2: unknown team \"cooks\""));
+	assert_non_null(strstr(err,
+	    ":2: [category product] unknown team \"cooks\""));
 	assert_null(load_text("[category product]\nparty = nobody\n", err,
 	    sizeof(err)));
-	assert_non_null(strstr(err, ":2: unknown party \"nobody\""));
+	assert_non_null(strstr(err,
+	    ":2: [category product] unknown party \"nobody\""));
 	assert_null(load_text("[category product]\nteams = supplier, "
 	    "supplier\n", err, sizeof(err)));
-	assert_non_null(strstr(err, ":2: team supplier is listed twice"));
+	assert_non_null(strstr(err,
+	    ":2: [category product] team supplier is listed twice"));
 	assert_null(load_text("[category product]\nsubcategories = a, a\n",
 	    err, sizeof(err)));
-	assert_non_null(strstr(err, ":2: subcategory a is listed twice"));
+	assert_non_null(strstr(err, ":2: [category product] subcategory a is "
+	    "listed twice"));
 	assert_null(load_text("[severity low]\nsla_policy = Not Valid\n", err,
 	    sizeof(err)));
-	assert_non_null(strstr(err, ":2: bad sla_policy"));
+	assert_non_null(strstr(err, ":2: [severity low] bad sla_policy"));
 }
 
 /* Bad weights: zero, negative, too large, too precise, not a number. */
