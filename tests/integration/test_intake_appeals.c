@@ -42,6 +42,59 @@ struct daemon {
 
 static struct intake_proc	intake;
 static struct daemon		pen;
+static struct daemon		slatimer;
+
+#define CBODY(x)	CDP__V1__COMPLAINT_EVENT__BODY_##x
+#define APPEAL_REVIEW	CDP__V1__SLA_CLOCK__SLA_CLOCK_APPEAL_REVIEW
+
+static void
+slatimer_start(struct daemon *d)
+{
+	const char	*root = getenv("CDP_SOURCE_DIR");
+	char		*listen, *admin, *pol;
+
+	d->admin_port = testproc_free_port();
+	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", testproc_free_port());
+	admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d", d->admin_port);
+	pol = xasprintf("SLA_POLICY_FILE=%s/config/sla-policies-fast.conf",
+	    root != NULL ? root : ".");
+	{
+		const char *env[] = { listen, admin, pol, "LOG_LEVEL=warn",
+		    "INSTANCE_ID=sla-appeals-test", NULL };
+
+		d->pid = testproc_spawn("sla-timer", env);
+	}
+	assert_true(testproc_wait_http(d->admin_port, "/readyz", 200,
+	    WAIT_MS));
+	free(listen);
+	free(admin);
+	free(pol);
+}
+
+/*
+ * Waits for the complaint's clock change of a body on the appeal_review
+ * clock; returns it (the caller frees it with testenv_free_events).
+ */
+static Cdp__V1__ComplaintEvent *
+wait_appeal_clock(const char *complaint, int body)
+{
+	Cdp__V1__ComplaintEvent	*evs[8];
+	size_t			 n, i;
+
+	n = testenv_wait_events(complaint, body, 1, WAIT_MS, evs, 8);
+	if (n == 0)
+		fail_msg("no event %d on %s", body, complaint);
+	for (i = 1; i < n; i++)
+		testenv_free_events(&evs[i], 1);
+	return evs[0];
+}
+
+static const Cdp__V1__SlaClockChange *
+change_of(const Cdp__V1__ComplaintEvent *ev)
+{
+	return ev->body_case == CBODY(SLA_CLOCK_STARTED) ?
+	    ev->sla_clock_started : ev->sla_clock_stopped;
+}
 
 static void
 penalty_start(struct daemon *d)
@@ -213,6 +266,7 @@ test_standing_and_appeals(void **state)
 	char				*idemd1 = testenv_unique("decide-1-");
 	char				*idemd2 = testenv_unique("decide-2-");
 	json_t				*view;
+	Cdp__V1__ComplaintEvent		*ev;
 	long long			 points;
 
 	/* The late one first: the ledger's time only moves forward. */
@@ -306,6 +360,12 @@ test_standing_and_appeals(void **state)
 	free(body);
 	view = wait_standing(has_appeal, appeal);
 	json_decref(view);
+	ev = wait_appeal_clock(fresh_c, CBODY(SLA_CLOCK_STARTED));
+	assert_int_equal(change_of(ev)->clock, APPEAL_REVIEW);
+	assert_int_equal(change_of(ev)->responsible_party,
+	    CDP__V1__PARTY__PARTY_PLATFORM);
+	assert_string_equal(change_of(ev)->reason, "appeal_filed");
+	testenv_free_events(&ev, 1);
 	body = appeal_body(fresh_p);
 	expect(KEY_A, idem3, body, 409, "appeal_exists", "penalty_id");
 	free(body);
@@ -335,6 +395,12 @@ test_standing_and_appeals(void **state)
 	assert_int_equal(r.status, 409);
 	testhttp_free(&r);
 
+	ev = wait_appeal_clock(fresh_c, CBODY(SLA_CLOCK_STOPPED));
+	assert_int_equal(change_of(ev)->clock, APPEAL_REVIEW);
+	assert_int_equal(change_of(ev)->result,
+	    CDP__V1__SLA_RESULT__SLA_RESULT_MET);
+	testenv_free_events(&ev, 1);
+
 	/* Reversed: the penalty and its points are gone, the appeal closed. */
 	view = wait_standing(lacks_penalty, fresh_c);
 	assert_false(has_appeal(view, appeal));
@@ -359,10 +425,60 @@ test_standing_and_appeals(void **state)
 	(void)state;
 }
 
+/*
+ * An appeal nobody decides: its appeal_review clock (12 s in the fast
+ * policies) breaches, and the breach escalates to senior service.
+ */
+static void
+test_appeal_review_breach(void **state)
+{
+	Cdp__V1__MerchantEvent	 mev = CDP__V1__MERCHANT_EVENT__INIT;
+	Cdp__V1__AppealFiled	 a = CDP__V1__APPEAL_FILED__INIT;
+	Cdp__V1__Actor		 who = CDP__V1__ACTOR__INIT;
+	Cdp__V1__EventMeta	 meta;
+	Cdp__V1__ComplaintEvent	*ev;
+	struct meta_ids		 ids;
+	char			*complaint = testenv_unique("C");
+	char			*appeal = testenv_unique("A");
+	uint8_t			*buf;
+	size_t			 len;
+
+	meta_fill(&meta, &ids, "intake", NULL, NULL);
+	who.role = CDP__V1__ACTOR_ROLE__ACTOR_ROLE_MERCHANT;
+	who.actor_id = "MAPL-B";
+	a.appeal_id = appeal;
+	a.appellant = &who;
+	a.subject = CDP__V1__APPEAL_SUBJECT__APPEAL_SUBJECT_PENALTY;
+	a.penalty_id = "P-none";
+	a.complaint_id = complaint;
+	a.text = "无人审核";
+	mev.meta = &meta;
+	mev.merchant_id = "MAPL-B";
+	mev.body_case = CDP__V1__MERCHANT_EVENT__BODY_APPEAL_FILED;
+	mev.appeal_filed = &a;
+	buf = pb_pack(&mev.base, &len);
+	testenv_produce("merchants.events", "MAPL-B", buf, len);
+	free(buf);
+
+	ev = wait_appeal_clock(complaint, CBODY(SLA_CLOCK_STARTED));
+	assert_int_equal(change_of(ev)->clock, APPEAL_REVIEW);
+	testenv_free_events(&ev, 1);
+	ev = wait_appeal_clock(complaint, CBODY(SLA_BREACHED));
+	assert_int_equal(ev->sla_breached->clock, APPEAL_REVIEW);
+	assert_string_equal(ev->complaint_id, complaint);
+	testenv_free_events(&ev, 1);
+	ev = wait_appeal_clock(complaint, CBODY(ESCALATED));
+	testenv_free_events(&ev, 1);
+	free(complaint);
+	free(appeal);
+	(void)state;
+}
+
 static int
 setup(void **state)
 {
 	penalty_start(&pen);
+	slatimer_start(&slatimer);
 	intake_start(&intake, "5000");
 	(void)state;
 	return 0;
@@ -373,6 +489,7 @@ teardown(void **state)
 {
 	intake_stop(&intake);
 	assert_int_equal(testproc_stop(pen.pid, 15000), 0);
+	assert_int_equal(testproc_stop(slatimer.pid, 15000), 0);
 	(void)state;
 	return 0;
 }
@@ -382,6 +499,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_standing_and_appeals),
+		cmocka_unit_test(test_appeal_review_breach),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
