@@ -123,7 +123,8 @@ appeals_end(struct appeal *a)
 
 /*
  * An id derived from the API key and the Idempotency-Key ("<key>/<idem>",
- * key names never hold '/') and a purpose, or random without one.
+ * key names never hold '/'; a decision's prefixed with its appeal, the
+ * scope of its key) and a purpose, or random without one.
  */
 static void
 appeals_derive(struct appeal *a, const char *purpose, char *out)
@@ -134,7 +135,11 @@ appeals_derive(struct appeal *a, const char *purpose, char *out)
 		meta_random_id(out);
 		return;
 	}
-	src = xasprintf("%s/%s", a->s.key->name, a->s.idem_key);
+	if (a->deciding)
+		src = xasprintf("%s/%s/%s", a->appeal_id, a->s.key->name,
+		    a->s.idem_key);
+	else
+		src = xasprintf("%s/%s", a->s.key->name, a->s.idem_key);
 	meta_derive_id(src, purpose, out);
 	free(src);
 }
@@ -371,7 +376,8 @@ appeals_new(struct intake *in, struct evhttp_request *req,
 	snprintf(a->merchant_id, sizeof(a->merchant_id), "%s", merchant_id);
 	if (submit_start(&a->s, ops, in, req, key) == -1)
 		return NULL;
-	a->s.complaint_id = a->merchant_id;	/* scopes the idempotency key */
+	/* Scopes the Idempotency-Key (with the key and the route). */
+	a->s.complaint_id = a->merchant_id;
 	return a;
 }
 
@@ -427,6 +433,7 @@ appeals_decide(struct intake *in, struct evhttp_request *req,
 		return;
 	a->deciding = true;
 	snprintf(a->appeal_id, sizeof(a->appeal_id), "%s", appeal_id);
+	a->s.complaint_id = a->appeal_id;	/* one decision per appeal */
 	if (appeal_json_parse_decision(a->s.body, a->s.len, &a->dreq,
 	    &e) == -1) {
 		api_reply_error(req, &e);
