@@ -212,16 +212,45 @@ api_actions(struct intake *in, struct evhttp_request *req,
 }
 
 /*
- * Merchant standing and appeals are served from the penalty engine's
- * merchants.state, which arrives with the penalty issue; until then the
- * routes say so plainly.
+ * GET /v1/merchants/{id}, POST /v1/merchants/{id}/appeals and
+ * POST /v1/merchants/{id}/appeals/{appeal_id}/decision (merchants.c,
+ * appeals.c); seg[0] is "merchants".
  */
 static void
-api_merchants(struct intake *in, struct evhttp_request *req)
+api_merchants(struct intake *in, struct evhttp_request *req,
+    struct api_key *key, enum evhttp_cmd_type cmd,
+    char seg[][INTAKE_ID_MAX + 2], int n)
 {
-	httpd_route_label(in->httpd, req, "/v1/merchants");
-	api_fail(req, 501, "not_implemented", NULL,
-	    "merchant standing and appeals arrive with the penalty engine");
+	const char	*id = seg[1];
+
+	if (n == 2) {
+		httpd_route_label(in->httpd, req, "GET /v1/merchants/{id}");
+		if (cmd != EVHTTP_REQ_GET)
+			api_method_not_allowed(req, "GET");
+		else
+			merchants_show(in, req, key, id);
+	} else if (!complaint_json_id_valid(id) ||
+	    strcmp(seg[2], "appeals") != 0 || n == 4 ||
+	    (n == 5 && strcmp(seg[4], "decision") != 0))
+		api_fail(req, 404, "not_found", NULL, "no such route");
+	else if (n == 3) {
+		httpd_route_label(in->httpd, req,
+		    "POST /v1/merchants/{id}/appeals");
+		if (cmd != EVHTTP_REQ_POST)
+			api_method_not_allowed(req, "POST");
+		else if (api_require_json(req))
+			appeals_file(in, req, key, id);
+	} else {
+		httpd_route_label(in->httpd, req,
+		    "POST /v1/merchants/{id}/appeals/{appeal_id}/decision");
+		if (cmd != EVHTTP_REQ_POST)
+			api_method_not_allowed(req, "POST");
+		else if (!complaint_json_id_valid(seg[3]))
+			api_fail(req, 404, "not_found", NULL,
+			    "no such appeal");
+		else if (api_require_json(req))
+			appeals_decide(in, req, key, id, seg[3]);
+	}
 }
 
 static void
@@ -232,13 +261,13 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	    evhttp_request_get_evhttp_uri(req));
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 	struct api_key		*key;
-	char			 seg[3][INTAKE_ID_MAX + 2];
+	char			 seg[5][INTAKE_ID_MAX + 2];
 	int			 n;
 
 	if ((key = api_admit(in, req)) == NULL)
 		return;
-	n = path != NULL ? api_segments(path, seg, 3) : -1;
-	if (n >= 1 && strcmp(seg[0], "complaints") == 0) {
+	n = path != NULL ? api_segments(path, seg, 5) : -1;
+	if (n >= 1 && n <= 3 && strcmp(seg[0], "complaints") == 0) {
 		if (n == 1)
 			api_complaints(in, req, key, cmd);
 		else if (n == 2)
@@ -248,7 +277,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		else
 			api_fail(req, 404, "not_found", NULL, "no such route");
 	} else if (n >= 2 && strcmp(seg[0], "merchants") == 0)
-		api_merchants(in, req);
+		api_merchants(in, req, key, cmd, seg, n);
 	else
 		api_fail(req, 404, "not_found", NULL, "no such route");
 }

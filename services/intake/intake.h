@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "cdp/v1/complaint.pb-c.h"
+#include "cdp/v1/merchant.pb-c.h"
 #include "cdp/v1/order.pb-c.h"
 
 #define INTAKE_ID_MAX		64	/* ids match [A-Za-z0-9._:-]{1,64} */
@@ -240,6 +241,7 @@ struct intake {
 	char			*redis_host;
 	int			 redis_port;
 	struct policy_set	*policies;	/* SLA: what filing promises */
+	const char		*merchants_topic;	/* merchants.events */
 	int64_t			 retention_ms;	/* final views stay */
 	int64_t			 tombstone_ms;	/* tombstones stay after */
 	struct view_limits	 limits;	/* of one complaint's view */
@@ -273,6 +275,8 @@ typedef void (*publish_fn)(void *arg, enum publish_result result);
 
 int	publish_event(struct intake *in, const Cdp__V1__ComplaintEvent *ev,
 	    publish_fn fn, void *arg);
+int	publish_pb(struct intake *in, const char *topic, const char *key,
+	    const ProtobufCMessage *msg, publish_fn fn, void *arg);
 
 /*
  * idempotency.c: Idempotency-Key handling in Redis. A first request claims
@@ -412,6 +416,8 @@ int	submit_start(struct submit *s, const struct submit_ops *ops,
 	    struct api_key *key);
 void	submit_claim(struct submit *s);
 void	submit_publish(struct submit *s, const Cdp__V1__ComplaintEvent *ev);
+void	submit_publish_pb(struct submit *s, const char *topic,
+	    const char *key, const ProtobufCMessage *msg);
 void	submit_end(struct submit *s);
 
 /* filing.c: POST /v1/complaints. */
@@ -427,5 +433,64 @@ void	listing_get(struct intake *in, struct evhttp_request *req,
 	    struct api_key *key, const char *complaint_id);
 void	listing_list(struct intake *in, struct evhttp_request *req,
 	    struct api_key *key);
+
+/*
+ * appeal_json.c: bodies of POST /v1/merchants/{id}/appeals and of its
+ * decision. A parsed body owns its JSON document (root); the strings point
+ * into it. Pure.
+ */
+struct appeal_req {
+	json_t		*root;
+	const char	*penalty_id;
+	const char	*reason;
+	char		*evidence[INTAKE_EVIDENCE_MAX];
+	size_t		 n_evidence;
+};
+struct appeal_decision_req {
+	json_t			*root;
+	Cdp__V1__AppealVerdict	 verdict;
+	const char		*reason;
+};
+
+int	appeal_json_parse(const char *body, size_t len,
+	    struct appeal_req *req, struct api_error *err);
+int	appeal_json_parse_decision(const char *body, size_t len,
+	    struct appeal_decision_req *req, struct api_error *err);
+void	appeal_json_free(json_t *root);
+
+/* merchant_view.c: a merchant's standing as the API shows it. Pure. */
+json_t	*merchant_view_render(const char *merchant_id,
+	    const Cdp__V1__MerchantState *st);
+const Cdp__V1__ActivePenalty *merchant_view_penalty_find(
+	    const Cdp__V1__MerchantState *st, const char *id);
+const Cdp__V1__OpenAppeal *merchant_view_appeal_find(
+	    const Cdp__V1__MerchantState *st, const char *appeal_id,
+	    const char *penalty_id);
+
+/*
+ * merchants.c: merchants.state kept in Redis (rm:m:<id>) by the read
+ * model's consumer, and GET /v1/merchants/{id}.
+ */
+struct kafka_msg;
+typedef void (*merchants_fn)(void *arg, int rc,
+    const Cdp__V1__MerchantState *st);
+
+void	merchants_start(struct intake *in);
+void	merchants_apply(struct intake *in, struct kafka_msg *m);
+int	merchants_get(struct intake *in, const char *merchant_id,
+	    merchants_fn fn, void *arg);
+bool	merchants_visible(const struct api_key *key, const char *merchant_id);
+void	merchants_show(struct intake *in, struct evhttp_request *req,
+	    struct api_key *key, const char *merchant_id);
+
+/*
+ * appeals.c: POST /v1/merchants/{id}/appeals and
+ * POST /v1/merchants/{id}/appeals/{appeal_id}/decision.
+ */
+void	appeals_file(struct intake *in, struct evhttp_request *req,
+	    struct api_key *key, const char *merchant_id);
+void	appeals_decide(struct intake *in, struct evhttp_request *req,
+	    struct api_key *key, const char *merchant_id,
+	    const char *appeal_id);
 
 #endif

@@ -149,6 +149,7 @@ intake_setup(void)
 	intake.redis_host = ds.redis_host;
 	intake.redis_port = ds.redis_port;
 	intake.topic = "complaints.events";
+	intake.merchants_topic = "merchants.events";
 	intake_policies();
 	intake.retention_ms = settings.retention_s * 1000;
 	intake.tombstone_ms = settings.tombstone_s * 1000;

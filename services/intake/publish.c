@@ -39,23 +39,31 @@ publish_on_delivery(void *arg, const struct kafka_delivery *d)
 }
 
 /*
- * Sends ev keyed by its complaint id. Returns 0 when queued (fn will be
- * called once), -1 when refused at once (fn is not called).
+ * Sends msg to topic under key. Returns 0 when queued (fn will be called
+ * once), -1 when refused at once (fn is not called).
  */
 int
-publish_event(struct intake *in, const Cdp__V1__ComplaintEvent *ev,
-    publish_fn fn, void *arg)
+publish_pb(struct intake *in, const char *topic, const char *key,
+    const ProtobufCMessage *msg, publish_fn fn, void *arg)
 {
 	struct publish	*p = xmalloc(sizeof(*p));
 
 	p->in = in;
 	p->fn = fn;
 	p->arg = arg;
-	if (kafka_producer_send_pb(in->producer, in->topic, ev->complaint_id,
-	    &ev->base, publish_on_delivery, p) == -1) {
+	if (kafka_producer_send_pb(in->producer, topic, key, msg,
+	    publish_on_delivery, p) == -1) {
 		free(p);
 		return -1;
 	}
 	in->in_flight++;
 	return 0;
+}
+
+/* A complaint event, keyed by its complaint id. */
+int
+publish_event(struct intake *in, const Cdp__V1__ComplaintEvent *ev,
+    publish_fn fn, void *arg)
+{
+	return publish_pb(in, in->topic, ev->complaint_id, &ev->base, fn, arg);
 }

@@ -10,6 +10,9 @@
  *   rm:s:<complaint id>          the summary record list pages read
  *   rm:t:<id>, rm:expiring       the retention of final complaints
  *                                (retention.c)
+ *   rm:m:<merchant id>           merchant standing, from merchants.state,
+ *                                which the same consumer reads
+ *                                (merchants.c)
  *
  * A view, its partition's offset and its index entries change together in
  * one script. The offsets live with the state rather than in the consumer
@@ -34,6 +37,7 @@
 #define READMODEL_GROUP		"intake-readmodel"
 #define READMODEL_RETRY_MS	1000
 #define READMODEL_IDX_MAX	5
+#define READMODEL_MERCHANTS	"merchants.state"	/* merchants.c */
 
 static const char readmodel_lua[] =
     "redis.call('SET', KEYS[1], ARGV[1])\n"
@@ -302,6 +306,10 @@ readmodel_handle(struct kafka_msg *m, void *arg)
 	struct intake	*in = arg;
 	struct apply	*a;
 
+	if (strcmp(m->topic, READMODEL_MERCHANTS) == 0) {
+		merchants_apply(in, m);
+		return;
+	}
 	a = xcalloc(1, sizeof(*a));
 	a->in = in;
 	a->m = m;
@@ -346,17 +354,19 @@ void
 readmodel_start(struct intake *in, const char *brokers,
     const char *instance_id)
 {
-	const char			*topics[] = { in->topic };
+	const char			*topics[] = { in->topic,
+					    READMODEL_MERCHANTS };
 	struct kafka_consumer_conf	 kc = {
 		.brokers = brokers, .group = READMODEL_GROUP,
 		.client_id = "intake", .instance_id = instance_id,
-		.topics = topics, .ntopics = 1, .service = "intake",
+		.topics = topics, .ntopics = 2, .service = "intake",
 		.dlq_producer = in->producer, .dlq_topic = "dlq.intake",
 		.handler = readmodel_handle,
 		.start_offset = readmodel_start_offset, .arg = in,
 	};
 
 	readmodel_script = redis_script_new(in->redis, readmodel_lua);
+	merchants_start(in);
 	in->consumer = kafka_consumer_new(in->base, &kc);
 }
 

@@ -117,7 +117,15 @@ submit_on_published(void *arg, enum publish_result result)
 void
 submit_publish(struct submit *s, const Cdp__V1__ComplaintEvent *ev)
 {
-	if (publish_event(s->in, ev, submit_on_published, s) == -1) {
+	submit_publish_pb(s, s->in->topic, ev->complaint_id, &ev->base);
+}
+
+/* The same for any event: msg to topic under key (merchant events). */
+void
+submit_publish_pb(struct submit *s, const char *topic, const char *key,
+    const ProtobufCMessage *msg)
+{
+	if (publish_pb(s->in, topic, key, msg, submit_on_published, s) == -1) {
 		if (s->ops->unwritten != NULL)
 			s->ops->unwritten(s);
 		api_unavailable(s->req,

@@ -4,6 +4,11 @@
  * event's offset and the complaint's next due time. The offset is stored
  * in Kafka only after all that, and an event at or before the saved offset
  * is skipped, so a replay changes nothing.
+ *
+ * Appeals on merchants.events go the same way, into the clocks of the
+ * appeal (kept by appeal id in the merchants.events partition's slot,
+ * store.c), announced on the appeal's complaint. The topic's other
+ * events (penalty's) concern no clock and end at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +28,13 @@
 struct job {
 	struct slatimer		*t;
 	struct kafka_msg	*m;
-	Cdp__V1__ComplaintEvent	*ev;
+	int32_t			 slot;		/* of m's partition (store.c) */
+	Cdp__V1__ComplaintEvent	*ev;		/* complaints.events, or */
+	Cdp__V1__MerchantEvent	*mev;		/* merchants.events: an appeal */
+	const char		*id;		/* whose clocks: complaint, appeal */
+	const char		*complaint_id;	/* where they are announced */
+	const char		*merchant_id;
+	const Cdp__V1__EventMeta *meta;
 	struct sla_state	 s;
 	struct clock_change	 changes[APPLY_CHANGES_MAX];
 	size_t			 n;
@@ -43,8 +54,11 @@ job_end(struct job *j, int how)
 	else if (j->t->consumer != NULL)
 		kafka_consumer_retry(j->m, how);
 	if (j->busy)
-		keylock_give(j->t->busy, j->ev->complaint_id);
-	cdp__v1__complaint_event__free_unpacked(j->ev, NULL);
+		keylock_give(j->t->busy, j->id);
+	if (j->ev != NULL)
+		cdp__v1__complaint_event__free_unpacked(j->ev, NULL);
+	if (j->mev != NULL)
+		cdp__v1__merchant_event__free_unpacked(j->mev, NULL);
 	free(j);
 }
 
@@ -55,7 +69,7 @@ apply_on_saved(void *arg, int rc)
 
 	if (rc < 0) {
 		if (rc == -2)
-			store_lost(j->t, j->m->partition);
+			store_lost(j->t, j->slot);
 		job_end(j, APPLY_RETRY_MS);
 		return;
 	}
@@ -71,13 +85,13 @@ apply_on_saved(void *arg, int rc)
 static void
 apply_save(struct job *j)
 {
-	if (j->rebuild != store_rebuilds(j->t, j->m->partition)) {
+	if (j->rebuild != store_rebuilds(j->t, j->slot)) {
 		job_end(j, APPLY_RETRY_MS);
 		return;
 	}
 	j->s.offset = j->m->offset;
-	if (store_save(j->t, j->m->partition, j->ev->complaint_id, &j->s, true,
-	    apply_on_saved, j) == -1)
+	if (store_save(j->t, j->slot, j->id, &j->s, true, apply_on_saved,
+	    j) == -1)
 		job_end(j, APPLY_RETRY_MS);
 }
 
@@ -101,9 +115,8 @@ apply_emit_next(struct job *j)
 	}
 	metrics_inc(metrics_counter("sla_clock_changes_total",
 	    "Clock starts, pauses, resumes and stops announced.", ""));
-	if (emit_change(j->t, j->ev->meta, j->ev->complaint_id,
-	    j->s.merchant_id, &j->changes[j->next++], apply_on_emitted, j) ==
-	    -1)
+	if (emit_change(j->t, j->meta, j->complaint_id, j->s.merchant_id,
+	    &j->changes[j->next++], apply_on_emitted, j) == -1)
 		job_end(j, APPLY_RETRY_MS);
 }
 
@@ -123,19 +136,37 @@ apply_on_load(void *arg, int rc, struct sla_state *s)
 	}
 	if (j->s.merchant_id[0] == '\0')
 		snprintf(j->s.merchant_id, sizeof(j->s.merchant_id), "%s",
-		    j->ev->merchant_id);
-	j->n = clock_apply(&j->s.c, j->t->policies, j->ev, j->changes,
-	    APPLY_CHANGES_MAX);
+		    j->merchant_id);
+	if (j->mev != NULL) {
+		snprintf(j->s.complaint_id, sizeof(j->s.complaint_id), "%s",
+		    j->complaint_id);
+		j->n = clock_appeal(&j->s.c, j->t->policies, j->mev,
+		    j->changes, APPLY_CHANGES_MAX);
+	} else
+		j->n = clock_apply(&j->s.c, j->t->policies, j->ev, j->changes,
+		    APPLY_CHANGES_MAX);
 	apply_emit_next(j);
 }
 
-void
-apply_handle(struct slatimer *t, struct kafka_msg *m)
+/* Loads the clocks of j->id and goes on in apply_on_load(). */
+static void
+apply_load(struct job *j)
 {
-	struct job	*j = xcalloc(1, sizeof(*j));
+	if (!keylock_take(j->t->busy, j->id)) {
+		job_end(j, APPLY_BUSY_RETRY_MS);	/* a firing is under way */
+		return;
+	}
+	j->busy = true;
+	j->rebuild = store_rebuilds(j->t, j->slot);
+	if (store_load(j->t, j->slot, j->id, apply_on_load, j) == -1)
+		job_end(j, APPLY_RETRY_MS);
+}
 
-	j->t = t;
-	j->m = m;
+static void
+apply_complaint(struct job *j)
+{
+	struct kafka_msg	*m = j->m;
+
 	j->ev = cdp__v1__complaint_event__unpack(NULL, m->len, m->payload);
 	if (j->ev == NULL || j->ev->meta == NULL ||
 	    j->ev->complaint_id[0] == '\0') {
@@ -149,13 +180,96 @@ apply_handle(struct slatimer *t, struct kafka_msg *m)
 	}
 	pb_body_unknown(m->topic, j->ev->body_case);	/* counted, applied as
 							   a no-op */
-	if (!keylock_take(t->busy, j->ev->complaint_id)) {
-		job_end(j, APPLY_BUSY_RETRY_MS);	/* a firing is under way */
-		return;
-	}
-	j->busy = true;
-	j->rebuild = store_rebuilds(t, m->partition);
-	if (store_load(t, m->partition, j->ev->complaint_id, apply_on_load,
+	j->id = j->ev->complaint_id;
+	j->complaint_id = j->ev->complaint_id;
+	j->merchant_id = j->ev->merchant_id;
+	j->meta = j->ev->meta;
+	apply_load(j);
+}
+
+static void
+apply_on_advanced(void *arg, int rc)
+{
+	struct job	*j = arg;
+
+	if (rc == -2)
+		store_lost(j->t, j->slot);
+	job_end(j, rc < 0 ? APPLY_RETRY_MS : 0);
+}
+
+/* An event without clocks: only the partition's offset moves. */
+static void
+apply_advance(struct job *j)
+{
+	if (j->rebuild != store_rebuilds(j->t, j->slot))
+		job_end(j, APPLY_RETRY_MS);
+	else if (store_advance(j->t, j->slot, j->m->offset, apply_on_advanced,
 	    j) == -1)
 		job_end(j, APPLY_RETRY_MS);
+}
+
+/*
+ * An appeal's event: its appeal id keys the clocks, its complaint is where
+ * they are announced. One without either is skipped and counted (a
+ * malformed event of another producer must not stop the partition).
+ */
+static void
+apply_merchant(struct job *j)
+{
+	struct kafka_msg	*m = j->m;
+	Cdp__V1__MerchantEvent	*mev;
+
+	mev = j->mev = cdp__v1__merchant_event__unpack(NULL, m->len,
+	    m->payload);
+	if (mev == NULL || mev->meta == NULL) {
+		kafka_consumer_dead(m, mev == NULL ?
+		    "undecodable MerchantEvent" :
+		    "MerchantEvent without metadata");
+		if (mev != NULL)
+			cdp__v1__merchant_event__free_unpacked(mev, NULL);
+		free(j);
+		return;
+	}
+	pb_body_unknown(m->topic, mev->body_case);
+	j->rebuild = store_rebuilds(j->t, j->slot);
+	if (mev->body_case == CDP__V1__MERCHANT_EVENT__BODY_APPEAL_FILED &&
+	    mev->appeal_filed != NULL) {
+		j->id = mev->appeal_filed->appeal_id;
+		j->complaint_id = mev->appeal_filed->complaint_id;
+	} else if (mev->body_case ==
+	    CDP__V1__MERCHANT_EVENT__BODY_APPEAL_DECIDED &&
+	    mev->appeal_decided != NULL) {
+		j->id = mev->appeal_decided->appeal_id;
+		j->complaint_id = mev->appeal_decided->complaint_id;
+	} else {
+		apply_advance(j);	/* penalty's: no clock */
+		return;
+	}
+	if (j->id[0] == '\0' || j->complaint_id[0] == '\0') {
+		metrics_inc(metrics_counter("sla_appeals_skipped_total",
+		    "Appeal events without an appeal or complaint id.", ""));
+		apply_advance(j);
+		return;
+	}
+	j->merchant_id = mev->merchant_id;
+	j->meta = mev->meta;
+	apply_load(j);
+}
+
+void
+apply_handle(struct slatimer *t, struct kafka_msg *m)
+{
+	struct job	*j = xcalloc(1, sizeof(*j));
+
+	j->t = t;
+	j->m = m;
+	if ((j->slot = store_slot(m->topic, m->partition)) == -1) {
+		kafka_consumer_dead(m, "partition beyond the slots");
+		free(j);
+		return;
+	}
+	if (strcmp(m->topic, SLA_MERCHANTS_TOPIC) == 0)
+		apply_merchant(j);
+	else
+		apply_complaint(j);
 }

@@ -906,3 +906,33 @@ clock_mark_fired(struct sla_complaint *c, const struct clock_due *d)
 	if (d->index < c->nclocks && d->index < SLA_CLOCKS_MAX)
 		clock_fired(&c->clocks[d->index], d->kind);
 }
+
+/*
+ * Folds one appeal event of merchants.events into the clocks of one
+ * appeal (sla-timer keeps them by appeal id): AppealFiled starts
+ * appeal_review under its policy, AppealDecided stops it, met or
+ * breached. Other bodies change nothing. Returns the changes written.
+ */
+size_t
+clock_appeal(struct sla_complaint *c, const struct policy_set *ps,
+    const Cdp__V1__MerchantEvent *ev, struct clock_change *out, size_t max)
+{
+	struct clock_ctx	x = { c, ps, 0, 0, "", out, max, 0 };
+
+	if (ev->meta == NULL || (x.now = ev->meta->occurred_at_ms) <= 0)
+		return 0;
+	x.since = x.now;
+	switch (ev->body_case) {
+	case CDP__V1__MERCHANT_EVENT__BODY_APPEAL_FILED:
+		x.reason = "appeal_filed";
+		clock_start(&x, CLK(APPEAL_REVIEW), true);
+		break;
+	case CDP__V1__MERCHANT_EVENT__BODY_APPEAL_DECIDED:
+		x.reason = "appeal_decided";
+		clock_stop(&x, CLK(APPEAL_REVIEW));
+		break;
+	default:
+		break;
+	}
+	return x.n;
+}

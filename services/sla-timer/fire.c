@@ -198,8 +198,11 @@ fire_on_claimed(void *arg, int rc)
 	if (fault_hit("exit_after_claim"))
 		_exit(75);
 	f->sent = (unsigned)rc - 1;
-	if (emit_firing(f->t, f->id, f->name, &f->s, d, &f->sent, fire_on_sent,
-	    f) == -1)
+	/* An appeal's clocks are kept by appeal id, and announced on its
+	   complaint. */
+	if (emit_firing(f->t, f->s.complaint_id[0] != '\0' ?
+	    f->s.complaint_id : f->id, f->name, &f->s, d, &f->sent,
+	    fire_on_sent, f) == -1)
 		fire_on_sent(f, false);
 }
 
@@ -337,7 +340,8 @@ fire_partition(struct slatimer *t, int32_t p, int64_t now)
 	char		*keys[2], batch[16];
 	int		 rc;
 
-	if (!kafka_consumer_caught_up(t->consumer, "complaints.events", p)) {
+	if (!kafka_consumer_caught_up(t->consumer, store_topic(p),
+	    store_partition(p))) {
 		fire_rearm(t, now + FIRE_CATCH_UP_MS);
 		return;
 	}
@@ -346,8 +350,8 @@ fire_partition(struct slatimer *t, int32_t p, int64_t now)
 	sc->p = p;
 	sc->now = now;
 	/* One more than a batch, to see whether more are due. */
-	keys[0] = xasprintf("sla:{p%d}:due", (int)p);
-	keys[1] = xasprintf("sla:{p%d}:epoch", (int)p);
+	keys[0] = xasprintf("sla:{%s}:due", store_tag(p));
+	keys[1] = xasprintf("sla:{%s}:epoch", store_tag(p));
 	snprintf(batch, sizeof(batch), "%d", FIRE_BATCH);
 	rc = redis_script_run(t->redis, fire_due_script, fire_on_due, sc, 2, 1,
 	    (const char *[]){ keys[0], keys[1], batch }, NULL);

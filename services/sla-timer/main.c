@@ -56,15 +56,21 @@ slatimer_handle(struct kafka_msg *m, void *arg)
 	apply_handle(arg, m);
 }
 
-/* Owned partitions are fired; lost ones stop firing at once. */
+/*
+ * Owned partitions (of both topics, as slots: store.c) are fired; lost
+ * ones stop firing at once.
+ */
 static void
 slatimer_on_assign(void *arg, const rd_kafka_topic_partition_list_t *parts,
     bool assigned)
 {
+	int32_t	slot;
 	int	i;
 
 	for (i = 0; i < parts->cnt; i++)
-		fire_assign(arg, parts->elems[i].partition, assigned);
+		if ((slot = store_slot(parts->elems[i].topic,
+		    parts->elems[i].partition)) != -1)
+			fire_assign(arg, slot, assigned);
 }
 
 static void
@@ -105,11 +111,12 @@ slatimer_setup(int argc, char **argv)
 static void
 slatimer_consume(void)
 {
-	static const char *const	topics[] = { "complaints.events" };
+	static const char *const	topics[] = { SLA_COMPLAINTS_TOPIC,
+					    SLA_MERCHANTS_TOPIC };
 	struct kafka_consumer_conf	kc = {
 		.brokers = ds.brokers, .group = "sla-timer",
 		.client_id = "sla-timer", .instance_id = ds.instance_id,
-		.topics = topics, .ntopics = 1, .service = "sla-timer",
+		.topics = topics, .ntopics = 2, .service = "sla-timer",
 		.dlq_producer = timer.producer, .dlq_topic = "dlq.sla-timer",
 		.handler = slatimer_handle, .on_assign = slatimer_on_assign,
 		.start_offset = store_start_offset, .arg = &timer,

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "cdp/v1/complaint.pb-c.h"
+#include "cdp/v1/merchant.pb-c.h"
 #include "calendar.h"
 #include "policy.h"
 
@@ -99,6 +100,9 @@ void	clock_mark_fired(struct sla_complaint *c, const struct clock_due *d);
 const struct sla_policy *clock_policy(const struct sla_complaint *c,
 	    const struct policy_set *ps, const struct sla_clock *k);
 const char *clock_name(Cdp__V1__SlaClock clock);
+size_t	clock_appeal(struct sla_complaint *c, const struct policy_set *ps,
+	    const Cdp__V1__MerchantEvent *ev, struct clock_change *out,
+	    size_t max);
 
 /*
  * state.c: a complaint's clocks as JSON, as they are kept in Redis with its
@@ -107,6 +111,8 @@ const char *clock_name(Cdp__V1__SlaClock clock);
 struct sla_state {
 	struct sla_complaint	c;
 	char			merchant_id[65];
+	char			complaint_id[65]; /* an appeal's complaint;
+						     empty: the key's */
 	int64_t			offset;		/* -1: nothing applied yet */
 };
 
@@ -115,8 +121,17 @@ char	*state_encode(const struct sla_state *s);
 int	 state_decode(const char *json, size_t len, struct sla_state *s);
 bool	 state_closed(const struct sla_state *s);
 
-/* The daemon's state, owned by main.c and lent to the I/O modules. */
+/*
+ * The daemon's state, owned by main.c and lent to the I/O modules. Its
+ * partitions are "slots": partition N of complaints.events is slot N,
+ * partition N of merchants.events (the appeal clocks) slot
+ * SLA_MERCHANT_SLOT + N, so that the two topics' partitions never share
+ * state (store.c).
+ */
 #define SLA_PARTITIONS_MAX	256
+#define SLA_MERCHANT_SLOT	128
+#define SLA_COMPLAINTS_TOPIC	"complaints.events"
+#define SLA_MERCHANTS_TOPIC	"merchants.events"
 
 struct slatimer {
 	struct event_base	*base;
@@ -142,7 +157,11 @@ struct slatimer {
 struct kafka_msg;
 struct firing;
 
-/* store.c: clocks, due sets, firings and offsets in Redis, by partition. */
+/* store.c: clocks, due sets, firings and offsets in Redis, by slot. */
+int32_t	store_slot(const char *topic, int32_t partition);
+const char *store_topic(int32_t slot);
+int32_t	store_partition(int32_t slot);
+const char *store_tag(int32_t slot);
 typedef void (*store_load_fn)(void *arg, int rc, struct sla_state *s);
 typedef void (*store_done_fn)(void *arg, int rc);
 
@@ -152,6 +171,8 @@ int	store_load(struct slatimer *t, int32_t p, const char *id,
 int	store_save(struct slatimer *t, int32_t p, const char *id,
 	    const struct sla_state *s, bool at_offset, store_done_fn fn,
 	    void *arg);
+int	store_advance(struct slatimer *t, int32_t p, int64_t offset,
+	    store_done_fn fn, void *arg);
 #define STORE_CLAIM_HELD	(-3)	/* claimed by another, not expired */
 
 int	store_claim(struct slatimer *t, int32_t p, const char *id,
@@ -185,7 +206,7 @@ int	emit_firing(struct slatimer *t, const char *complaint_id,
 void	emit_firing_id(const char *complaint_id, const struct sla_clock *k,
 	    enum clock_due_kind kind, char *out, size_t size);
 
-/* apply.c: complaint events into clocks. */
+/* apply.c: complaint events, and appeals on merchants.events, into clocks. */
 void	apply_handle(struct slatimer *t, struct kafka_msg *m);
 
 /* fault.c: faults the integration tests inject (test build only). */

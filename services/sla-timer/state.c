@@ -69,6 +69,9 @@ state_encode(const struct sla_state *s)
 	    (int)s->c.severity, "category", (int)s->c.category, "closed",
 	    s->c.closed, "received", (json_int_t)s->c.received_ms, "clocks",
 	    clocks);
+	if (s->complaint_id[0] != '\0')
+		json_object_set_new(doc, "complaint_id",
+		    json_string(s->complaint_id));
 	if ((text = json_dumps(doc, JSON_COMPACT)) == NULL)
 		fatalx("state: cannot encode");
 	json_decref(doc);
@@ -114,18 +117,21 @@ state_decode(const char *json, size_t len, struct sla_state *s)
 {
 	json_t		*doc, *clocks, *o;
 	json_int_t	 offset, received = 0;
-	const char	*merchant;
+	const char	*merchant, *complaint = "";
 	int		 severity, category, closed, rc = -1;
 	size_t		 i;
 
 	state_init(s);
 	if ((doc = json_loadb(json, len, 0, NULL)) == NULL)
 		return -1;
-	/* "received" came later: a state stored before it has none. */
-	if (json_unpack(doc, "{s:I, s:s, s:i, s:i, s:b, s?I, s:o}", "offset",
-	    &offset, "merchant_id", &merchant, "severity", &severity,
+	/*
+	 * "received" came later: a state stored before it has none;
+	 * "complaint_id" is an appeal's only.
+	 */
+	if (json_unpack(doc, "{s:I, s:s, s:i, s:i, s:b, s?I, s:o, s?s}",
+	    "offset", &offset, "merchant_id", &merchant, "severity", &severity,
 	    "category", &category, "closed", &closed, "received", &received,
-	    "clocks", &clocks) == 0 &&
+	    "clocks", &clocks, "complaint_id", &complaint) == 0 &&
 	    json_array_size(clocks) <= SLA_CLOCKS_MAX) {
 		rc = 0;
 		json_array_foreach(clocks, i, o)
@@ -139,6 +145,8 @@ state_decode(const char *json, size_t len, struct sla_state *s)
 		s->offset = offset;
 		snprintf(s->merchant_id, sizeof(s->merchant_id), "%s",
 		    merchant);
+		snprintf(s->complaint_id, sizeof(s->complaint_id), "%s",
+		    complaint);
 	}
 	json_decref(doc);
 	if (rc == -1)

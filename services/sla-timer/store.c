@@ -11,6 +11,12 @@
  *   sla:{p<N>}:offset           the last offset applied from partition N
  *   sla:{p<N>}:epoch            when the partition's state was begun
  *
+ * The appeal_review clocks come from merchants.events, a topic with its
+ * own partitions: partition N of it is tagged {m<N>} instead of {p<N>},
+ * with the same keys, where c:<id> and f:<id> are an appeal's (by appeal
+ * id, its complaint in the state). The functions below take a "slot"
+ * (sla.h), which says both the topic and the partition.
+ *
  * A closed complaint's clocks and fired set expire after the retention
  * (SLA_CLOSED_RETENTION_S, 90 days), counted from its last save; a reopen
  * within it saves the clocks again, without an expiry (SET drops it).
@@ -97,6 +103,12 @@ static const char store_mark_lua[] =
     "redis.call('PEXPIRE', KEYS[1], ARGV[5])\n"
     "return 1\n";
 
+/* Moves a partition's offset past an event without clocks. */
+static const char store_advance_lua[] =
+    "if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end\n"
+    "redis.call('SET', KEYS[1], ARGV[1])\n"
+    "return 1\n";
+
 /* Takes up a partition: its epoch, and the offset to resume after. */
 static const char store_start_lua[] =
     "if redis.call('EXISTS', KEYS[2]) == 0 then\n"
@@ -108,6 +120,46 @@ static struct redis_script	*store_save_script;
 static struct redis_script	*store_claim_script;
 static struct redis_script	*store_mark_script;
 static struct redis_script	*store_start_script;
+static struct redis_script	*store_advance_script;
+
+/* The slot of a topic's partition, or -1 when it has none. */
+int32_t
+store_slot(const char *topic, int32_t partition)
+{
+	if (partition < 0 || partition >= SLA_MERCHANT_SLOT)
+		return -1;
+	if (strcmp(topic, SLA_MERCHANTS_TOPIC) == 0)
+		return SLA_MERCHANT_SLOT + partition;
+	return partition;
+}
+
+const char *
+store_topic(int32_t slot)
+{
+	return slot >= SLA_MERCHANT_SLOT ? SLA_MERCHANTS_TOPIC :
+	    SLA_COMPLAINTS_TOPIC;
+}
+
+int32_t
+store_partition(int32_t slot)
+{
+	return slot >= SLA_MERCHANT_SLOT ? slot - SLA_MERCHANT_SLOT : slot;
+}
+
+/* The hash tag of a slot's keys: "p<N>", or "m<N>" for merchants.events. */
+const char *
+store_tag(int32_t slot)
+{
+	static char	tags[SLA_PARTITIONS_MAX][8];
+
+	if (slot < 0 || slot >= SLA_PARTITIONS_MAX)
+		fatalx("store: slot %d out of range", (int)slot);
+	if (tags[slot][0] == '\0')
+		snprintf(tags[slot], sizeof(tags[slot]), "%c%d",
+		    slot >= SLA_MERCHANT_SLOT ? 'm' : 'p',
+		    (int)store_partition(slot));
+	return tags[slot];
+}
 
 struct op {
 	store_load_fn	 load;
@@ -122,6 +174,7 @@ store_start(struct slatimer *t)
 	store_claim_script = redis_script_new(t->redis, store_claim_lua);
 	store_mark_script = redis_script_new(t->redis, store_mark_lua);
 	store_start_script = redis_script_new(t->redis, store_start_lua);
+	store_advance_script = redis_script_new(t->redis, store_advance_lua);
 }
 
 static struct op *
@@ -159,8 +212,8 @@ store_load(struct slatimer *t, int32_t p, const char *id, store_load_fn fn,
 {
 	struct op	*o = op_new(fn, NULL, arg);
 
-	if (redis_command(t->redis, store_on_load, o, "GET sla:{p%d}:c:%s",
-	    (int)p, id) == -1) {
+	if (redis_command(t->redis, store_on_load, o, "GET sla:{%s}:c:%s",
+	    store_tag(p), id) == -1) {
 		free(o);
 		return -1;
 	}
@@ -195,11 +248,11 @@ store_save(struct slatimer *t, int32_t p, const char *id,
 	char		*json = state_encode(s);
 	int		 i, rc;
 
-	keys[0] = xasprintf("sla:{p%d}:c:%s", (int)p, id);
-	keys[1] = xasprintf("sla:{p%d}:due", (int)p);
-	keys[2] = xasprintf("sla:{p%d}:offset", (int)p);
-	keys[3] = xasprintf("sla:{p%d}:epoch", (int)p);
-	keys[4] = xasprintf("sla:{p%d}:f:%s", (int)p, id);
+	keys[0] = xasprintf("sla:{%s}:c:%s", store_tag(p), id);
+	keys[1] = xasprintf("sla:{%s}:due", store_tag(p));
+	keys[2] = xasprintf("sla:{%s}:offset", store_tag(p));
+	keys[3] = xasprintf("sla:{%s}:epoch", store_tag(p));
+	keys[4] = xasprintf("sla:{%s}:f:%s", store_tag(p), id);
 	snprintf(due, sizeof(due), "%lld", (long long)clock_next_due(&s->c));
 	if (at_offset)
 		snprintf(offset, sizeof(offset), "%lld", (long long)s->offset);
@@ -211,6 +264,32 @@ store_save(struct slatimer *t, int32_t p, const char *id,
 	for (i = 0; i < 5; i++)
 		free(keys[i]);
 	free(json);
+	if (rc == -1)
+		free(o);
+	return rc;
+}
+
+/*
+ * Stores offset as the slot's last applied, for an event that changes no
+ * clock (penalty's events on merchants.events), so that a restart does not
+ * read them all again; fn gets 1, -1, or -2 when the partition's state is
+ * gone (store_lost).
+ */
+int
+store_advance(struct slatimer *t, int32_t p, int64_t offset,
+    store_done_fn fn, void *arg)
+{
+	struct op	*o = op_new(NULL, fn, arg);
+	char		*keys[2], off[24];
+	int		 rc;
+
+	keys[0] = xasprintf("sla:{%s}:offset", store_tag(p));
+	keys[1] = xasprintf("sla:{%s}:epoch", store_tag(p));
+	snprintf(off, sizeof(off), "%lld", (long long)offset);
+	rc = redis_script_run(t->redis, store_advance_script, store_on_done, o,
+	    2, 1, (const char *[]){ keys[0], keys[1], off }, NULL);
+	free(keys[0]);
+	free(keys[1]);
 	if (rc == -1)
 		free(o);
 	return rc;
@@ -229,8 +308,8 @@ store_claim(struct slatimer *t, int32_t p, const char *id, const char *firing,
 	char		*keys[2], ttl[24];
 	int		 rc;
 
-	keys[0] = xasprintf("sla:{p%d}:f:%s", (int)p, id);
-	keys[1] = xasprintf("sla:{p%d}:claim:%s", (int)p, firing);
+	keys[0] = xasprintf("sla:{%s}:f:%s", store_tag(p), id);
+	keys[1] = xasprintf("sla:{%s}:claim:%s", store_tag(p), firing);
 	snprintf(ttl, sizeof(ttl), "%lld", t->claim_ttl_ms);
 	rc = redis_script_run(t->redis, store_claim_script, store_on_done, o,
 	    2, 3, (const char *[]){ keys[0], keys[1], firing, t->token, ttl },
@@ -261,8 +340,8 @@ store_mark(struct slatimer *t, int32_t p, const char *id, const char *firing,
 	char	*keys[2], parts[16];
 	int	 rc;
 
-	keys[0] = xasprintf("sla:{p%d}:f:%s", (int)p, id);
-	keys[1] = xasprintf("sla:{p%d}:claim:%s", (int)p, firing);
+	keys[0] = xasprintf("sla:{%s}:f:%s", store_tag(p), id);
+	keys[1] = xasprintf("sla:{%s}:claim:%s", store_tag(p), firing);
 	snprintf(parts, sizeof(parts), "%u", sent);
 	rc = redis_script_run(t->redis, store_mark_script, store_on_marked,
 	    NULL, 2, 5, (const char *[]){ keys[0], keys[1], firing, t->token,
@@ -285,11 +364,18 @@ store_start_offset(void *arg, const char *topic, int32_t p, uint64_t ticket)
 	struct slatimer		*t = arg;
 	struct startoffset	*s;
 	char			*keys[2], now[24];
+	int32_t			 slot = store_slot(topic, p);
 	int			 rc;
 
 	s = startoffset_new(&t->consumer, topic, p, ticket);
-	keys[0] = xasprintf("sla:{p%d}:offset", (int)p);
-	keys[1] = xasprintf("sla:{p%d}:epoch", (int)p);
+	if (slot == -1) {
+		log_warnx("store: %s partition %d beyond %d: not read", topic,
+		    (int)p, SLA_MERCHANT_SLOT);
+		startoffset_refused(s);
+		return;
+	}
+	keys[0] = xasprintf("sla:{%s}:offset", store_tag(slot));
+	keys[1] = xasprintf("sla:{%s}:epoch", store_tag(slot));
 	snprintf(now, sizeof(now), "%lld", (long long)meta_now_ms());
 	rc = redis_script_run(t->redis, store_start_script,
 	    startoffset_on_reply, s, 2, 1,
@@ -314,9 +400,11 @@ store_lost(struct slatimer *t, int32_t p)
 	metrics_inc(metrics_counter("sla_state_rebuilds_total",
 	    "Partitions read again from the beginning after their state "
 	    "was found missing in Redis.", ""));
-	log_warnx("store: the state of partition %d is gone from Redis; "
-	    "rebuilding it from the log", (int)p);
-	kafka_consumer_restart(t->consumer, "complaints.events", p);
+	log_warnx("store: the state of %s partition %d is gone from Redis; "
+	    "rebuilding it from the log", store_topic(p),
+	    (int)store_partition(p));
+	kafka_consumer_restart(t->consumer, store_topic(p),
+	    store_partition(p));
 }
 
 /*

@@ -26,6 +26,8 @@ static const char *const harness_keys[][2] = {
 	{ "dev-merchant-M1001", "merchant:M1001 200 400" },
 	{ "dev-merchant-M1002", "merchant:M1002 200 400" },
 	{ "slow-agent", "agent 0.2 2" },
+	{ "merchant-MAPL-A", "merchant:MAPL-A 200 400" },	/* appeals */
+	{ "merchant-MAPL-B", "merchant:MAPL-B 200 400" },
 };
 
 static void

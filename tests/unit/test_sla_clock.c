@@ -1412,6 +1412,89 @@ test_clock_names(void **state)
 		assert_string_equal(clock_name(names[i].clock), names[i].name);
 }
 
+static void
+appeal_event(Cdp__V1__MerchantEvent *ev, Cdp__V1__EventMeta *meta,
+    Cdp__V1__AppealFiled *filed, Cdp__V1__AppealDecided *decided,
+    int64_t at, bool decision)
+{
+	cdp__v1__merchant_event__init(ev);
+	cdp__v1__event_meta__init(meta);
+	meta->event_id = "e-appeal";
+	meta->occurred_at_ms = at;
+	ev->meta = meta;
+	ev->merchant_id = "M1";
+	if (decision) {
+		cdp__v1__appeal_decided__init(decided);
+		decided->appeal_id = "A1";
+		decided->complaint_id = "C1";
+		ev->body_case = CDP__V1__MERCHANT_EVENT__BODY_APPEAL_DECIDED;
+		ev->appeal_decided = decided;
+	} else {
+		cdp__v1__appeal_filed__init(filed);
+		filed->appeal_id = "A1";
+		filed->complaint_id = "C1";
+		ev->body_case = CDP__V1__MERCHANT_EVENT__BODY_APPEAL_FILED;
+		ev->appeal_filed = filed;
+	}
+}
+
+/*
+ * clock_appeal(): AppealFiled starts appeal_review under its policy (3
+ * business days), once; AppealDecided stops it, met in time and breached
+ * late; penalty's bodies change nothing.
+ */
+static void
+test_appeal_review(void **state)
+{
+	struct policy_set	*ps = load("[calendar biz]\n"
+	    "timezone = Asia/Shanghai\nweekdays = mon-fri\n"
+	    "hours = 09:00-18:00\n\n[policy ar]\nclock = appeal_review\n"
+	    "target = 3bd\ncalendar = biz\nparty = platform\n");
+	struct sla_complaint	 c;
+	struct clock_change	 ch[SLA_CLOCKS_MAX];
+	Cdp__V1__MerchantEvent	 ev;
+	Cdp__V1__EventMeta	 meta;
+	Cdp__V1__AppealFiled	 filed;
+	Cdp__V1__AppealDecided	 decided;
+	Cdp__V1__PenaltyApplied	 pa = CDP__V1__PENALTY_APPLIED__INIT;
+
+	clock_init(&c);
+	appeal_event(&ev, &meta, &filed, &decided, FRI + 10 * HOUR, false);
+	assert_int_equal(clock_appeal(&c, ps, &ev, ch, SLA_CLOCKS_MAX), 1);
+	assert_int_equal(ch[0].kind, CLOCK_STARTED);
+	assert_int_equal(ch[0].clock.clock,
+	    CDP__V1__SLA_CLOCK__SLA_CLOCK_APPEAL_REVIEW);
+	assert_int_equal(ch[0].clock.cycle, 1);
+	assert_string_equal(ch[0].reason, "appeal_filed");
+	/* Business days: the weekend does not count. */
+	assert_true(ch[0].clock.due_ms > MON + 18 * HOUR);
+	assert_true(ch[0].clock.due_ms < FRI + 6 * DAY);
+	/* Filed again (a replay): nothing new. */
+	assert_int_equal(clock_appeal(&c, ps, &ev, ch, SLA_CLOCKS_MAX), 0);
+
+	ev.body_case = CDP__V1__MERCHANT_EVENT__BODY_PENALTY_APPLIED;
+	ev.penalty_applied = &pa;
+	assert_int_equal(clock_appeal(&c, ps, &ev, ch, SLA_CLOCKS_MAX), 0);
+
+	appeal_event(&ev, &meta, &filed, &decided, TUE + 12 * HOUR, true);
+	assert_int_equal(clock_appeal(&c, ps, &ev, ch, SLA_CLOCKS_MAX), 1);
+	assert_int_equal(ch[0].kind, CLOCK_STOPPED_CHANGE);
+	assert_string_equal(ch[0].reason, "appeal_decided");
+	assert_int_equal(ch[0].clock.result,
+	    CDP__V1__SLA_RESULT__SLA_RESULT_MET);
+
+	clock_init(&c);
+	appeal_event(&ev, &meta, &filed, &decided, FRI + 10 * HOUR, false);
+	assert_int_equal(clock_appeal(&c, ps, &ev, ch, SLA_CLOCKS_MAX), 1);
+	assert_true(clock_next_due(&c) > MON + 18 * HOUR);
+	appeal_event(&ev, &meta, &filed, &decided, FRI + 6 * DAY, true);
+	assert_int_equal(clock_appeal(&c, ps, &ev, ch, SLA_CLOCKS_MAX), 1);
+	assert_int_equal(ch[0].clock.result,
+	    CDP__V1__SLA_RESULT__SLA_RESULT_BREACHED);
+	policy_free(ps);
+	(void)state;
+}
+
 int
 main(void)
 {
@@ -1445,6 +1528,7 @@ main(void)
 		cmocka_unit_test(test_clocks_full_reuses_oldest_superseded),
 		cmocka_unit_test(test_replay_gives_identical_state),
 		cmocka_unit_test(test_clock_names),
+		cmocka_unit_test(test_appeal_review),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
