@@ -163,6 +163,41 @@ intake_wait_view(struct intake_proc *p, const char *key, const char *id,
 	return view;
 }
 
+/* Files a complaint that must be accepted and waits for its view. */
+char *
+intake_file_received(struct intake_proc *p, const char *key,
+    const char *body)
+{
+	char	*id = intake_file(p, key, body);
+	json_t	*view;
+
+	if ((view = intake_wait_view(p, "dev-agent", id, "received",
+	    10000)) == NULL)
+		fail_msg("%s: no view in status received", id);
+	json_decref(view);
+	return id;
+}
+
+/* An agent's action that must be accepted, then the view in status. */
+void
+intake_act(struct intake_proc *p, const char *id, const char *body,
+    const char *status)
+{
+	struct testhttp_response	 r;
+	char				*path;
+	json_t				*view;
+
+	path = xasprintf("/v1/complaints/%s/actions", id);
+	if (intake_call(p, "POST", path, "dev-agent", NULL, body, &r) != 202)
+		fail_msg("%s: %d %s", body, r.status, r.body);
+	testhttp_free(&r);
+	if ((view = intake_wait_view(p, "dev-agent", id, status,
+	    10000)) == NULL)
+		fail_msg("%s: no view in status %s", id, status);
+	json_decref(view);
+	free(path);
+}
+
 static redisContext *
 harness_redis(void)
 {

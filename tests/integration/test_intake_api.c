@@ -489,17 +489,10 @@ test_actions_follow_the_lifecycle(void **state)
 static char *
 file_received(void)
 {
-	char	*id;
-	json_t	*view;
-
-	id = intake_file(&intake, "dev-hotline", "{\"order_id\": "
+	return intake_file_received(&intake, "dev-hotline", "{\"order_id\": "
 	    "\"O-SCOPE-1\", \"merchant_id\": \"M1001\", \"user\": "
 	    "{\"id\": \"U7\"}, \"description\": \"发错颜色\", "
 	    "\"demand\": \"exchange\"}");
-	assert_non_null(view = intake_wait_view(&intake, "dev-agent", id,
-	    "received", 10000));
-	json_decref(view);
-	return id;
 }
 
 static void

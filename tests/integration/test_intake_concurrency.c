@@ -62,40 +62,21 @@ racer_run(void *arg)
 	return NULL;
 }
 
-/* An action that must be accepted, then the view in its new status. */
-static void
-act(const char *id, const char *path, const char *body, const char *status)
-{
-	struct testhttp_response	 r;
-	json_t				*view;
-
-	if (intake_call(&intake, "POST", path, "dev-agent", NULL, body,
-	    &r) != 202)
-		fail_msg("%s: %d %s", body, r.status, r.body);
-	testhttp_free(&r);
-	assert_non_null(view = intake_wait_view(&intake, "dev-agent", id,
-	    status, 10000));
-	json_decref(view);
-}
-
 /* A complaint with a resolution proposed, ready to be decided or not. */
 static char *
 proposed_complaint(char **path)
 {
 	char	*id;
-	json_t	*view;
 
-	id = intake_file(&intake, "dev-hotline", "{\"order_id\": "
+	id = intake_file_received(&intake, "dev-hotline", "{\"order_id\": "
 	    "\"O-RACE-1\", \"merchant_id\": \"M1001\", \"user\": {\"id\": "
 	    "\"U8\"}, \"description\": \"快递员态度恶劣\", \"demand\": "
 	    "\"apology\"}");
 	*path = xasprintf("/v1/complaints/%s/actions", id);
-	assert_non_null(view = intake_wait_view(&intake, "dev-agent", id,
-	    "received", 10000));
-	json_decref(view);
-	act(id, *path, "{\"action\": \"first_contact\"}", "investigating");
-	act(id, *path, "{\"action\": \"propose_resolution\", \"outcome\": "
-	    "\"apology\"}", "resolution_proposed");
+	intake_act(&intake, id, "{\"action\": \"first_contact\"}",
+	    "investigating");
+	intake_act(&intake, id, "{\"action\": \"propose_resolution\", "
+	    "\"outcome\": \"apology\"}", "resolution_proposed");
 	return id;
 }
 

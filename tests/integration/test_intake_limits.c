@@ -45,15 +45,11 @@ static char *
 file_one(const char *order)
 {
 	char	*body, *id;
-	json_t	*view;
 
 	body = xasprintf("{\"order_id\": \"%s\", \"merchant_id\": \"M1001\", "
 	    "\"user\": {\"id\": \"U8\"}, \"description\": \"商家一直不回复\", "
 	    "\"demand\": \"explanation\"}", order);
-	id = intake_file(&intake, "dev-app", body);
-	assert_non_null(view = intake_wait_view(&intake, "dev-agent", id,
-	    "received", 10000));
-	json_decref(view);
+	id = intake_file_received(&intake, "dev-app", body);
 	free(body);
 	return id;
 }

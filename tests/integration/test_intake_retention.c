@@ -48,34 +48,13 @@ static char *
 file_one(const char *order)
 {
 	char	*body, *id;
-	json_t	*view;
 
 	body = xasprintf("{\"order_id\": \"%s\", \"merchant_id\": \"M1001\", "
 	    "\"user\": {\"id\": \"U9\"}, \"description\": \"少发一件\", "
 	    "\"demand\": \"reship\"}", order);
-	id = intake_file(&intake, "dev-app", body);
-	assert_non_null(view = intake_wait_view(&intake, "dev-agent", id,
-	    "received", 10000));
-	json_decref(view);
+	id = intake_file_received(&intake, "dev-app", body);
 	free(body);
 	return id;
-}
-
-static void
-act(const char *id, const char *body, const char *status)
-{
-	struct testhttp_response	 r;
-	char				*path;
-	json_t				*view;
-
-	path = xasprintf("/v1/complaints/%s/actions", id);
-	assert_int_equal(intake_call(&intake, "POST", path, "dev-agent", NULL,
-	    body, &r), 202);
-	testhttp_free(&r);
-	assert_non_null(view = intake_wait_view(&intake, "dev-agent", id,
-	    status, 10000));
-	json_decref(view);
-	free(path);
 }
 
 /* Polls GET until it answers want; the last answer stays in r. */
@@ -119,7 +98,8 @@ test_closed_complaint_is_archived(void **state)
 	char				*suffix = xasprintf(":%s", id);
 	long long			 view_bytes, tomb_bytes;
 
-	act(id, "{\"action\": \"close\", \"reason\": \"resolved\"}", "closed");
+	intake_act(&intake, id, "{\"action\": \"close\", \"reason\": "
+	    "\"resolved\"}", "closed");
 	/* The tombstone follows the view's write (retention.c), shortly. */
 	assert_true(wait_tombstone(id, 10000));
 	view_bytes = intake_redis_int("STRLEN rm:c:%s", id);
@@ -169,8 +149,10 @@ test_reopen_before_the_retention_keeps_it(void **state)
 	struct testhttp_response	 r;
 	char				*id = file_one("O-RET-2");
 
-	act(id, "{\"action\": \"close\", \"reason\": \"resolved\"}", "closed");
-	act(id, "{\"action\": \"reopen\", \"comment\": \"问题没有解决\"}",
+	intake_act(&intake, id, "{\"action\": \"close\", \"reason\": "
+	    "\"resolved\"}", "closed");
+	intake_act(&intake, id, "{\"action\": \"reopen\", \"comment\": "
+	    "\"问题没有解决\"}",
 	    "reopened");
 	sleep(4);
 	assert_true(wait_status(id, "dev-agent", 200, 1000, &r));
