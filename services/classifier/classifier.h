@@ -21,6 +21,7 @@
 
 #include "cdp/v1/complaint.pb-c.h"
 #include "cdp/v1/order.pb-c.h"
+#include "ordersnap.h"
 
 /*
  * matcher.c: many patterns found in one pass over a text (Aho-Corasick on
@@ -292,34 +293,12 @@ int	emit_event(struct classifier *c, Cdp__V1__ComplaintEvent *ev,
 	    emit_fn fn, void *arg);
 
 /*
- * snapshot.c: order snapshots from orders.events and logistics.events, a
- * hash of two parts (fields "order" and "scan") that unpack together.
+ * snapshot.c: writes the order snapshots (common/ordersnap.h) from
+ * orders.events and logistics.events.
  */
-#define SNAPSHOT_KEY	"order:%s"	/* an order's snapshot in Redis */
-
-/*
- * Lua that turns a snapshot stored by an older classifier (one string of
- * the whole OrderSnapshot) into the hash of parts in place: the whole goes
- * into the order part with time 0, so any newer part replaces it and
- * readers, which join the parts' bytes, still get the whole. Without it a
- * key left from before the upgrade fails every script with WRONGTYPE.
- */
-#define SNAPSHOT_LEGACY_LUA(key) \
-    "if redis.call('TYPE', " key ").ok == 'string' then\n" \
-    "  local whole = redis.call('GET', " key ")\n" \
-    "  redis.call('DEL', " key ")\n" \
-    "  redis.call('HSET', " key ", 'order', whole, 'order_at', '0')\n" \
-    "end\n"
-
-typedef void (*snapshot_fn)(void *arg, int rc, Cdp__V1__OrderSnapshot *snap);
-
 void	snapshot_start(struct classifier *c);
-Cdp__V1__OrderSnapshot *snapshot_unpack(const char *order, size_t olen,
-	    const char *scan, size_t slen);
 void	snapshot_handle_order(struct classifier *c, struct kafka_msg *m);
 void	snapshot_handle_logistics(struct classifier *c, struct kafka_msg *m);
-int	snapshot_get(struct classifier *c, const char *order_id,
-	    snapshot_fn fn, void *arg);
 
 /*
  * group.c: group complaints, the decisions (pure). A group_count is one

@@ -10,11 +10,11 @@
  *                         still form around it
  *
  * One script reads a complaint's order facts: it adds the complaint to
- * its order's complaints and reads the order's snapshot (snapshot.c's
- * parts), so that they cost one round trip. Another adds the complaint to
- * its groups (one per group rule, keyed by what classify() decided) and
- * counts distinct customers, atomically, so that two instances filing
- * into the same group at once count it right. Times are the Filed event's,
+ * its order's complaints and reads the order part of its snapshot
+ * (common/ordersnap.h), so that they cost one round trip. Another adds the
+ * complaint to its groups (one per group rule, keyed by what classify()
+ * decided) and counts distinct customers, atomically, so that two
+ * instances filing into the same group at once count it right. Times are the Filed event's,
  * not the clock's, so a replay counts the same. When this complaint
  * brought a group to its threshold (its customer is new to the window and
  * the count is the threshold), the group is "formed" and its members come
@@ -42,7 +42,7 @@ static const char grouping_order_lua[] =
     "redis.call('PEXPIREAT', KEYS[1], math.max(t, tonumber(ARGV[3])) +\n"
     "    tonumber(ARGV[4]))\n"
     "local before = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. t)\n"
-    SNAPSHOT_LEGACY_LUA("KEYS[2]")
+    ORDERSNAP_LEGACY_LUA("KEYS[2]")
     "local o = redis.call('HGET', KEYS[2], 'order') or ''\n"
     "local s = redis.call('HGET', KEYS[2], 'scan') or ''\n"
     "return {before, o .. s}\n";
@@ -124,7 +124,7 @@ grouping_on_order(struct redis *r, redisReply *reply, void *arg)
 	}
 	o.order_before = (uint32_t)reply->element[0]->integer;
 	snap = reply->element[1];
-	o.order = snapshot_unpack(snap->str, snap->len, NULL, 0);
+	o.order = ordersnap_unpack(snap->str, snap->len, NULL, 0);
 	k->ofn(k->arg, 0, &o);
 	free(k);
 }
@@ -155,7 +155,7 @@ grouping_order_facts(struct classifier *c, const char *complaint_id,
 	k->ofn = fn;
 	k->arg = arg;
 	keys[0] = xasprintf("cls:ord:%s", filed->order->order_id);
-	keys[1] = xasprintf(SNAPSHOT_KEY, filed->order->order_id);
+	keys[1] = xasprintf(ORDERSNAP_KEY, filed->order->order_id);
 	snprintf(t, sizeof(t), "%lld", (long long)at_ms);
 	snprintf(until, sizeof(until), "%lld",
 	    (long long)filed->order->after_sales_until_ms);

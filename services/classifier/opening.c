@@ -284,8 +284,8 @@ opening_on_due(struct redis *r, redisReply *reply, void *arg)
 		k->order_id = xstrndup(reply->element[i]->str,
 		    reply->element[i]->len);
 		k->now = meta_now_ms();
-		if (snapshot_get(c, k->order_id, opening_on_snapshot, k) ==
-		    -1) {
+		if (ordersnap_get(c->redis, k->order_id, opening_on_snapshot,
+		    k) == -1) {
 			free(k->order_id);
 			free(k);
 		}

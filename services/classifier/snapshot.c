@@ -1,22 +1,13 @@
 /*
- * Order snapshots (docs/read-model.md): for every order seen on
- * orders.events and logistics.events, the latest order state and the
- * latest outbound scan, kept in the hash "order:<order id>" as two parts
- * with their own times:
- *
- *   order, order_at   a packed cdp.v1.OrderSnapshot with the order part
- *                     (order_id, order), and the time of its event
- *   scan, scan_at     a packed cdp.v1.OrderSnapshot with the logistics part
- *                     (logistics_status, last_scan_at_ms, last_location,
- *                     carrier, tracking_number, last_note), and its scan time
- *   until             the order's after_sales_until_ms
+ * Order snapshots (common/ordersnap.h, docs/read-model.md): for every order
+ * seen on orders.events and logistics.events, the latest order state and
+ * the latest outbound scan, written as the two parts of the hash
+ * "order:<order id>" with their own times.
  *
  * An order's order and logistics events come on two topics, handled side
  * by side and possibly by two instances, so each part is written by one
  * script that keeps it only if it is not older than the stored one: no
- * read-merge-write, so no writer can lose the other's part. The two parts
- * set disjoint fields, so their bytes one after the other unpack as the
- * whole snapshot (protobuf merges concatenated messages). The key expires
+ * read-merge-write, so no writer can lose the other's part. The key expires
  * SNAPSHOT_KEEP (CLASSIFIER_ORDER_KEEP_MS) after the later of now and the
  * end of the after-sales window. Replaying the events writes the same
  * snapshot.
@@ -33,6 +24,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "meta.h"
+#include "ordersnap.h"
 #include "pb.h"
 #include "redis.h"
 #include "xmalloc.h"
@@ -41,7 +33,7 @@
 
 static const char snapshot_lua[] =
     "local k, f, at = KEYS[1], ARGV[1], tonumber(ARGV[3])\n"
-    SNAPSHOT_LEGACY_LUA("k")
+    ORDERSNAP_LEGACY_LUA("k")
     "local old = tonumber(redis.call('HGET', k, f .. '_at') or '-1')\n"
     "if at >= old then\n"
     "  redis.call('HSET', k, f, ARGV[2], f .. '_at', ARGV[3])\n"
@@ -67,30 +59,6 @@ void
 snapshot_start(struct classifier *c)
 {
 	snapshot_script = redis_script_new(c->redis, snapshot_lua);
-}
-
-/*
- * The snapshot of an order from its two stored parts, either of which may
- * be missing (NULL); NULL when both are. The caller frees the result with
- * cdp__v1__order_snapshot__free_unpacked().
- */
-Cdp__V1__OrderSnapshot *
-snapshot_unpack(const char *order, size_t olen, const char *scan,
-    size_t slen)
-{
-	Cdp__V1__OrderSnapshot	*snap;
-	uint8_t			*buf;
-
-	if (olen + slen == 0)
-		return NULL;
-	buf = xmalloc(olen + slen);
-	if (olen > 0)
-		memcpy(buf, order, olen);
-	if (slen > 0)
-		memcpy(buf + olen, scan, slen);
-	snap = cdp__v1__order_snapshot__unpack(NULL, olen + slen, buf);
-	free(buf);
-	return snap;
 }
 
 static void
@@ -122,7 +90,7 @@ snapshot_on_written(struct redis *r, redisReply *reply, void *arg)
 		change_retry(ch);
 		return;
 	}
-	if ((snap = snapshot_unpack(reply->str, reply->len, NULL, 0)) != NULL) {
+	if ((snap = ordersnap_unpack(reply->str, reply->len, NULL, 0)) != NULL) {
 		opening_schedule(ch->c, ch->order_id, proactive_next_check(
 		    &ch->c->proactive, snap, meta_now_ms()));
 		cdp__v1__order_snapshot__free_unpacked(snap, NULL);
@@ -153,7 +121,7 @@ snapshot_write(struct change *ch, const char *field,
     Cdp__V1__OrderSnapshot *part, int64_t at_ms, int64_t until_ms)
 {
 	char		 at[24], until[24], now[24], keep[24];
-	char		*key = xasprintf(SNAPSHOT_KEY, ch->order_id);
+	char		*key = xasprintf(ORDERSNAP_KEY, ch->order_id);
 	const char	*args[7];
 	size_t		 lens[7] = { 0 };
 	uint8_t		*buf;
@@ -261,49 +229,4 @@ snapshot_handle_logistics(struct classifier *c, struct kafka_msg *m)
 	ch->scan = cdp__v1__logistics_event__unpack(NULL, m->len, m->payload);
 	snapshot_change(ch, "LogisticsEvent", ch->scan != NULL ?
 	    ch->scan->order_id : NULL);
-}
-
-struct lookup {
-	snapshot_fn	 fn;
-	void		*arg;
-};
-
-static void
-snapshot_on_get(struct redis *r, redisReply *reply, void *arg)
-{
-	struct lookup		*l = arg;
-	Cdp__V1__OrderSnapshot	*snap = NULL;
-	const redisReply	*o, *s;
-
-	if (redis_reply_error(reply, "snapshot get") ||
-	    reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
-		l->fn(l->arg, -1, NULL);
-	else {
-		o = reply->element[0];
-		s = reply->element[1];
-		snap = snapshot_unpack(o->str, o->type == REDIS_REPLY_STRING ?
-		    o->len : 0, s->str, s->type == REDIS_REPLY_STRING ?
-		    s->len : 0);
-		l->fn(l->arg, 0, snap);
-		if (snap != NULL)
-			cdp__v1__order_snapshot__free_unpacked(snap, NULL);
-	}
-	free(l);
-}
-
-/* Reads a snapshot; fn borrows it (NULL when unknown); rc -1: Redis down. */
-int
-snapshot_get(struct classifier *c, const char *order_id, snapshot_fn fn,
-    void *arg)
-{
-	struct lookup	*l = xmalloc(sizeof(*l));
-
-	l->fn = fn;
-	l->arg = arg;
-	if (redis_command(c->redis, snapshot_on_get, l,
-	    "HMGET " SNAPSHOT_KEY " order scan", order_id) == -1) {
-		free(l);
-		return -1;
-	}
-	return 0;
 }

@@ -17,6 +17,7 @@
 #include "intake.h"
 #include "log.h"
 #include "meta.h"
+#include "ordersnap.h"
 #include "policy.h"
 #include "timefmt.h"
 #include "xmalloc.h"
@@ -148,22 +149,26 @@ filing_publish(struct filing *f)
 	submit_publish(&f->s, &f->ev);
 }
 
+/*
+ * The order snapshot that the classifier keeps (common/ordersnap.h) fills
+ * in what a complaint left out; logistics alone (no order event yet) fills
+ * nothing.
+ */
 static void
-filing_on_order(void *arg, enum order_lookup result,
-    const Cdp__V1__Order *order)
+filing_on_order(void *arg, int rc, Cdp__V1__OrderSnapshot *snap)
 {
 	struct filing		*f = arg;
 	struct api_error	 e;
 
-	if (result == ORDER_UNAVAILABLE) {
+	if (rc == -1) {
 		api_unavailable(f->s.req, "order snapshots are unavailable");
 		submit_end(&f->s);
 		return;
 	}
-	if (result == ORDER_FOUND) {
-		if (complaint_json_check_order(&f->creq, order, &e) == -1)
+	if (snap != NULL && snap->order != NULL) {
+		if (complaint_json_check_order(&f->creq, snap->order, &e) == -1)
 			goto refused;
-		complaint_json_fill_from_order(&f->creq, order);
+		complaint_json_fill_from_order(&f->creq, snap->order);
 	}
 	if (complaint_json_check_complete(&f->creq, &e) == -1)
 		goto refused;
@@ -179,8 +184,8 @@ filing_lookup_order(struct submit *s)
 {
 	struct filing	*f = (struct filing *)s;
 
-	if (orders_lookup(s->in, f->creq.order.order_id, filing_on_order,
-	    f) == -1) {
+	if (ordersnap_get(s->in->redis, f->creq.order.order_id,
+	    filing_on_order, f) == -1) {
 		api_unavailable(s->req, "order snapshots are unavailable");
 		submit_end(s);
 	}

@@ -313,18 +313,6 @@ void		 idempotency_answer(struct evhttp_request *req,
 		    enum idem_state state, int status, const char *body);
 bool		 idempotency_valid_key(const char *key);
 
-/* orders.c: the order snapshot that the classifier keeps in Redis. */
-enum order_lookup {
-	ORDER_FOUND,
-	ORDER_UNKNOWN,
-	ORDER_UNAVAILABLE,	/* Redis unavailable */
-};
-typedef void (*order_fn)(void *arg, enum order_lookup result,
-    const Cdp__V1__Order *order);
-
-int	orders_lookup(struct intake *in, const char *order_id, order_fn fn,
-	    void *arg);
-
 /*
  * reservation.c: a compare-and-set per complaint, so that of two actions
  * checked against the same view only one is accepted.

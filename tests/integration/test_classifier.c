@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +288,28 @@ read_snapshot(const char *order_id)
 	return snap;
 }
 
+/*
+ * Waits until the classifier has turned an older classifier's snapshot
+ * (one string) into the hash of parts: until then the hash reads of
+ * read_snapshot() fail with WRONGTYPE.
+ */
+static void
+wait_hash(const char *order_id)
+{
+	int64_t		 deadline = meta_now_ms() + 20000;
+	redisReply	*r;
+	bool		 hash = false;
+
+	while (!hash && meta_now_ms() < deadline) {
+		r = redis_do("TYPE order:%s", order_id);
+		hash = r->type == REDIS_REPLY_STATUS &&
+		    strcmp(r->str, "hash") == 0;
+		freeReplyObject(r);
+		if (!hash)
+			usleep(100000);
+	}
+}
+
 /* The stored snapshot of an order, once it has the order and status want. */
 static Cdp__V1__OrderSnapshot *
 wait_snapshot(const char *order_id, Cdp__V1__LogisticsStatus want)
@@ -420,6 +443,7 @@ test_snapshot_from_an_older_classifier_is_kept(void **state)
 	freeReplyObject(r);
 	free(buf);
 	produce_scan(order, CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_LOST);
+	wait_hash(order);
 	snap = wait_snapshot(order,
 	    CDP__V1__LOGISTICS_STATUS__LOGISTICS_STATUS_LOST);
 	assert_non_null(snap);

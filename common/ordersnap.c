@@ -1,0 +1,90 @@
+/*
+ * The order snapshot's reader (ordersnap.h): one HMGET of its two parts,
+ * joined and unpacked.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "ordersnap.h"
+#include "xmalloc.h"
+
+struct lookup {
+	ordersnap_fn	 fn;
+	void		*arg;
+};
+
+/*
+ * The snapshot of an order from its two stored parts, either of which may
+ * be missing (length 0); NULL when both are or the bytes do not decode.
+ * The caller frees the result with cdp__v1__order_snapshot__free_unpacked().
+ */
+Cdp__V1__OrderSnapshot *
+ordersnap_unpack(const char *order, size_t olen, const char *scan,
+    size_t slen)
+{
+	Cdp__V1__OrderSnapshot	*snap;
+	uint8_t			*buf;
+
+	if (olen + slen == 0)
+		return NULL;
+	buf = xmalloc(olen + slen);
+	if (olen > 0)
+		memcpy(buf, order, olen);
+	if (slen > 0)
+		memcpy(buf + olen, scan, slen);
+	if ((snap = cdp__v1__order_snapshot__unpack(NULL, olen + slen,
+	    buf)) == NULL)
+		log_warnx("ordersnap: undecodable snapshot; treating the "
+		    "order as unknown");
+	free(buf);
+	return snap;
+}
+
+static size_t
+part_len(const redisReply *part)
+{
+	return part->type == REDIS_REPLY_STRING ? part->len : 0;
+}
+
+static void
+ordersnap_on_get(struct redis *r, redisReply *reply, void *arg)
+{
+	struct lookup		*l = arg;
+	Cdp__V1__OrderSnapshot	*snap;
+	const redisReply	*o, *s;
+
+	if (redis_reply_error(reply, "order snapshot") ||
+	    reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+		l->fn(l->arg, -1, NULL);
+	else {
+		o = reply->element[0];
+		s = reply->element[1];
+		snap = ordersnap_unpack(o->str, part_len(o), s->str,
+		    part_len(s));
+		l->fn(l->arg, 0, snap);
+		if (snap != NULL)
+			cdp__v1__order_snapshot__free_unpacked(snap, NULL);
+	}
+	free(l);
+}
+
+/*
+ * Reads the snapshot of order_id; fn gets it (ordersnap_fn). Returns -1
+ * when Redis is not connected (fn is not called).
+ */
+int
+ordersnap_get(struct redis *r, const char *order_id, ordersnap_fn fn,
+    void *arg)
+{
+	struct lookup	*l = xmalloc(sizeof(*l));
+
+	l->fn = fn;
+	l->arg = arg;
+	if (redis_command(r, ordersnap_on_get, l,
+	    "HMGET " ORDERSNAP_KEY " order scan", order_id) == -1) {
+		free(l);
+		return -1;
+	}
+	return 0;
+}
