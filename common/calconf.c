@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "calconf.h"
+#include "nitems.h"
 #include "xmalloc.h"
 
 #define CALCONF_RANGE_MAX	366	/* days in one holiday range */
 #define CALCONF_MINUTE_MS	INT64_C(60000)
-#define NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
 
 static int	set_timezone(void *, char *);
 static int	set_weekdays(void *, char *);
@@ -177,7 +177,7 @@ set_timezone(void *arg, char *v)
 	struct calconf	*cc = arg;
 	int		 h, m, zone;
 
-	if ((zone = conffile_lookup(calconf_zones, NITEMS(calconf_zones), v)) !=
+	if ((zone = conffile_lookup(calconf_zones, nitems(calconf_zones), v)) !=
 	    -1) {
 		cc->offset = zone;
 		return 0;
@@ -204,12 +204,13 @@ add_weekday(void *arg, char *item)
 
 	if ((dash = strchr(item, '-')) != NULL)
 		*dash++ = '\0';
-	if (conffile_enum(cc->cf, calconf_weekdays, NITEMS(calconf_weekdays),
+	if (conffile_enum(cc->cf, calconf_weekdays, nitems(calconf_weekdays),
 	    "weekday", conffile_trim(item), &from) == -1)
 		return -1;
 	to = from;
 	if (dash != NULL && conffile_enum(cc->cf, calconf_weekdays,
-	    NITEMS(calconf_weekdays), "weekday", conffile_trim(dash), &to) == -1)
+	    nitems(calconf_weekdays), "weekday", conffile_trim(dash),
+	    &to) == -1)
 		return -1;
 	if (to < from)
 		return conffile_error(cc->cf, "weekday range %s-%s runs "

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "nitems.h"
 #include "xmalloc.h"
 
 #define CONFIG_ECHO_MAX		64	/* bytes of a bad value quoted back */
@@ -159,7 +160,7 @@ parse_bool(const char *v, bool *out)
 {
 	size_t	i;
 
-	for (i = 0; i < sizeof(config_true) / sizeof(config_true[0]); i++) {
+	for (i = 0; i < nitems(config_true); i++) {
 		if (strcasecmp(v, config_true[i]) == 0) {
 			*out = true;
 			return 0;

@@ -25,6 +25,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "metrics.h"
+#include "nitems.h"
 #include "xmalloc.h"
 
 #define CONSUMER_MAX_QUEUED	1000
@@ -387,7 +388,7 @@ kafka_consumer_dead(struct kafka_msg *m, const char *reason)
 	h[4].len = (size_t)snprintf(offset, sizeof(offset), "%lld",
 	    (long long)m->offset);
 	if (kafka_producer_send(c->dlq, c->dlq_topic, m->key, m->key_len,
-	    m->payload, m->len, h, sizeof(h) / sizeof(h[0]),
+	    m->payload, m->len, h, nitems(h),
 	    consumer_on_dead_letter, m) == -1)
 		kafka_consumer_retry(m, CONSUMER_DLQ_RETRY_MS);
 }

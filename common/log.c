@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "mask.h"
+#include "nitems.h"
 
 #define LOG_MSG_MAX	2048
 #define LOG_LINE_MAX	(4 * LOG_MSG_MAX + 512)
@@ -46,8 +47,7 @@ log_level_parse(const char *name, enum log_level *out)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(log_level_names) / sizeof(log_level_names[0]);
-	    i++) {
+	for (i = 0; i < nitems(log_level_names); i++) {
 		if (strcasecmp(name, log_level_names[i]) == 0) {
 			*out = (enum log_level)i;
 			return 0;

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "mask.h"
+#include "nitems.h"
 
 #define PHONE_MAX_DIGITS	20
 
@@ -304,7 +305,7 @@ phone_prefix(const char *in, size_t i)
 				    "cell" };
 	size_t			 w, n;
 
-	for (w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+	for (w = 0; w < nitems(words); w++) {
 		n = strlen(words[w]);
 		if (i >= n && strncasecmp(in + i - n, words[w], n) == 0 &&
 		    !word_before(in, i - n))

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "nitems.h"
 #include "xmalloc.h"
 
 #define METRICS_HASH_INITIAL	64
@@ -68,8 +69,7 @@ const double metrics_latency_seconds[] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 	1, 2.5, 5, 10,
 };
-const size_t metrics_latency_seconds_n =
-    sizeof(metrics_latency_seconds) / sizeof(metrics_latency_seconds[0]);
+const size_t metrics_latency_seconds_n = nitems(metrics_latency_seconds);
 
 static const char *const metric_kind_names[] = {
 	[METRIC_COUNTER] = "counter",

@@ -34,6 +34,7 @@
 #include "calconf.h"
 #include "conffile.h"
 #include "confschema.h"
+#include "nitems.h"
 #include "policy.h"
 #include "vocab.h"
 #include "xmalloc.h"
@@ -51,7 +52,6 @@
 #define POLICY_DAY_MINUTES	1440
 #define POLICY_WARN_DEFAULT	800	/* per mille of the target */
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define CLK(x)		CDP__V1__SLA_CLOCK__SLA_CLOCK_##x
 #define PARTY(x)	CDP__V1__PARTY__PARTY_##x
 
@@ -192,12 +192,12 @@ static int	close_policy(void *);
 static const struct confschema_kind policy_kinds[] = {
 	{ "calendar", true, calconf_keys, CALCONF_NKEYS, open_calendar,
 	    close_calendar, offsetof(struct parser, cal) },
-	{ "policy", true, policy_keys, NITEMS(policy_keys), open_policy,
+	{ "policy", true, policy_keys, nitems(policy_keys), open_policy,
 	    close_policy, 0 },
 };
 
 static const struct confschema policy_schema = {
-	policy_kinds, NITEMS(policy_kinds), false
+	policy_kinds, nitems(policy_kinds), false
 };
 
 /* Parses a whole base-10 number of digits only (no sign), at most max. */
@@ -273,10 +273,10 @@ set_target(void *arg, char *v)
 	size_t			 digits, i;
 
 	digits = strspn(v, "0123456789");
-	for (i = 0; i < NITEMS(policy_units); i++)
+	for (i = 0; i < nitems(policy_units); i++)
 		if (digits > 0 && strcmp(v + digits, policy_units[i].name) == 0)
 			break;
-	if (i == NITEMS(policy_units) || digits > 7 ||
+	if (i == nitems(policy_units) || digits > 7 ||
 	    (e->count = strtoll(v, NULL, 10)) < 1 ||
 	    e->count > POLICY_COUNT_MAX)
 		return conffile_error(&p->cf, "bad target \"" CONFFILE_ECHO

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nitems.h"
 #include "vocab.h"
 
 #define VOCAB_NAME_MAX	64
@@ -74,7 +75,7 @@ vocab_alias(const ProtobufCEnumDescriptor *d, const char *name, int *out)
 {
 	size_t	i;
 
-	for (i = 0; i < sizeof(vocab_aliases) / sizeof(vocab_aliases[0]); i++)
+	for (i = 0; i < nitems(vocab_aliases); i++)
 		if (vocab_aliases[i].enum_d == d &&
 		    strcmp(vocab_aliases[i].alias, name) == 0) {
 			*out = vocab_aliases[i].value;

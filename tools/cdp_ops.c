@@ -24,6 +24,7 @@
 #include "cdp/v1/complaint.pb-c.h"
 #include "cdp/v1/merchant.pb-c.h"
 #include "cdp/v1/order.pb-c.h"
+#include "nitems.h"
 #include "ops.h"
 #include "pbjson.h"
 #include "timefmt.h"
@@ -159,7 +160,7 @@ dlq_show_one(struct dlq_cmd *c, const rd_kafka_message_t *m)
 	json_t			*o = json_object(), *h = json_object(), *body;
 	size_t			 i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < nitems(names); i++)
 		if (*topicread_header(m, names[i], buf, sizeof(buf)) != '\0')
 			json_object_set_new(h, names[i], json_string(buf));
 	json_object_set_new(o, "partition", json_integer(m->partition));

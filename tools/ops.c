@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nitems.h"
 #include "ops.h"
 
 #define OPS_SEND_TIMEOUT_MS	10000
@@ -23,7 +24,7 @@ ops_service(const char *name)
 {
 	size_t	i;
 
-	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+	for (i = 0; i < nitems(services); i++)
 		if (strcmp(services[i].name, name) == 0)
 			return &services[i];
 	return NULL;
@@ -33,7 +34,7 @@ ops_service(const char *name)
 const struct ops_service *
 ops_service_at(size_t i)
 {
-	return i < sizeof(services) / sizeof(services[0]) ? &services[i] :
+	return i < nitems(services) ? &services[i] :
 	    NULL;
 }
 
@@ -44,7 +45,7 @@ ops_service_names(void)
 	static char	buf[256];
 	size_t		i, off = 0;
 
-	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+	for (i = 0; i < nitems(services); i++)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s",
 		    i ? ", " : "", services[i].name);
 	return buf;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analytics.h"
+#include "nitems.h"
 
 #define AGG_U64(f)	{ #f, offsetof(struct agg, f) }
 
@@ -43,8 +44,8 @@ static const struct {
 	    2 * AGG_CATEGORIES },
 };
 
-#define NSCALARS	(sizeof(agg_scalars) / sizeof(agg_scalars[0]))
-#define NARRAYS		(sizeof(agg_arrays) / sizeof(agg_arrays[0]))
+#define NSCALARS	(nitems(agg_scalars))
+#define NARRAYS		(nitems(agg_arrays))
 
 static const char *const agg_hot_names[AGG_NHOT] = {
 	"merchant", "sku", "category", "carrier",

@@ -10,6 +10,7 @@
 
 #include "analytics.h"
 #include "metrics.h"
+#include "nitems.h"
 #include "vocab.h"
 
 #define GAUGES_HOT_MAX	(4 * AGG_NHOT * 5)
@@ -135,7 +136,7 @@ gauges_scalars(const char *scope, const struct agg *a)
 	size_t		i;
 
 	metrics_labels(labels, sizeof(labels), "scope", scope, NULL);
-	for (i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
+	for (i = 0; i < nitems(scalars); i++) {
 		memcpy(&v, (const char *)a + scalars[i].off, sizeof(v));
 		gauges_set(scalars[i].name, "A figure of the analytics summary.",
 		    labels, (double)v);

@@ -20,6 +20,7 @@
 #include "httpd.h"
 #include "kafka.h"
 #include "log.h"
+#include "nitems.h"
 #include "redis.h"
 #include "signals.h"
 #include "xmalloc.h"
@@ -56,7 +57,7 @@ static const struct config_setting settings_table[] = {
 	    "checkpoint interval", &settings.checkpoint_ms },
 };
 
-#define NSETTINGS	(sizeof(settings_table) / sizeof(settings_table[0]))
+#define NSETTINGS	(nitems(settings_table))
 
 static struct analytics	an;
 

@@ -41,6 +41,7 @@
 #include <strings.h>
 
 #include "classifier.h"
+#include "nitems.h"
 #include "xmalloc.h"
 
 #define CLASSIFY_SHOWN		3	/* keywords shown per rule */
@@ -291,7 +292,7 @@ clause_break(const char *t, size_t i)
 
 	if (strchr(",.;!?\n", t[i]) != NULL && t[i] != '\0')
 		return true;
-	for (k = 0; k < sizeof(wide) / sizeof(wide[0]); k++)
+	for (k = 0; k < nitems(wide); k++)
 		if (strncmp(t + i, wide[k], strlen(wide[k])) == 0)
 			return true;
 	return false;
@@ -830,7 +831,7 @@ severity(const struct run *run)
 	};
 	size_t				 k, i;
 
-	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+	for (k = 0; k < nitems(order); k++)
 		for (i = 0; i < rules_count(run->r); i++)
 			if (run->found[i].fired &&
 			    rules_rule(run->r, i)->severity == order[k])

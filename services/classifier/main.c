@@ -17,6 +17,7 @@
 #include "httpd.h"
 #include "kafka.h"
 #include "log.h"
+#include "nitems.h"
 #include "redis.h"
 #include "signals.h"
 
@@ -48,7 +49,7 @@ static const struct config_setting settings_table[] = {
 	    "after-sales window", &settings.order_keep_ms },
 };
 
-#define NSETTINGS	(sizeof(settings_table) / sizeof(settings_table[0]))
+#define NSETTINGS	nitems(settings_table)
 
 static struct classifier	classifier;
 

@@ -67,7 +67,7 @@ cond_split(struct rules_parser *p, char *v, const struct fact **fact,
 
 	len = strspn(v, "abcdefghijklmnopqrstuvwxyz_");
 	rest = conffile_trim(v + len);
-	for (*fact = NULL, i = 0; i < NITEMS(facts); i++)
+	for (*fact = NULL, i = 0; i < nitems(facts); i++)
 		if (strlen(facts[i].name) == len &&
 		    strncmp(facts[i].name, v, len) == 0)
 			*fact = &facts[i];
@@ -77,7 +77,7 @@ cond_split(struct rules_parser *p, char *v, const struct fact **fact,
 	*value = NULL;
 	if (*rest == '\0')
 		return 0;
-	for (i = 0; i < NITEMS(ops); i++) {
+	for (i = 0; i < nitems(ops); i++) {
 		if (strncmp(rest, ops[i].s, strlen(ops[i].s)) == 0) {
 			*op = ops[i].op;
 			*value = conffile_trim(rest + strlen(ops[i].s));

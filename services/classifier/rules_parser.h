@@ -18,14 +18,13 @@
 #include "classifier.h"
 #include "conffile.h"
 #include "confschema.h"
+#include "nitems.h"
 
 #define RULES_FILE_MAX		(4 * 1024 * 1024)
 #define RULES_ID_MAX		64
 #define RULES_NAME_MAX		64	/* a category's or severity's name */
 #define RULES_WEIGHT_MAX	100000	/* thousandths */
 #define RULES_NSEVS		5
-
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct rules_scope {
 	char	*code;

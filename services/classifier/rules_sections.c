@@ -96,20 +96,20 @@ static int	open_scope(void *, const char *);
 static int	open_group(void *, const char *);
 
 static const struct confschema_kind rules_kinds[] = {
-	{ "settings", false, settings_keys, NITEMS(settings_keys), NULL, NULL,
+	{ "settings", false, settings_keys, nitems(settings_keys), NULL, NULL,
 	    0 },
-	{ "negation", false, negation_keys, NITEMS(negation_keys), NULL, NULL,
+	{ "negation", false, negation_keys, nitems(negation_keys), NULL, NULL,
 	    0 },
-	{ "priority", false, priority_keys, NITEMS(priority_keys), NULL, NULL,
+	{ "priority", false, priority_keys, nitems(priority_keys), NULL, NULL,
 	    0 },
-	{ "severity", true, severity_keys, NITEMS(severity_keys),
+	{ "severity", true, severity_keys, nitems(severity_keys),
 	    open_severity, NULL, 0 },
-	{ "category", true, category_keys, NITEMS(category_keys),
+	{ "category", true, category_keys, nitems(category_keys),
 	    open_category, NULL, 0 },
-	{ "scope", true, scope_keys, NITEMS(scope_keys), open_scope, NULL, 0 },
+	{ "scope", true, scope_keys, nitems(scope_keys), open_scope, NULL, 0 },
 	{ "rule", true, rule_keys, RULE_KEYS_N, rule_keys_open,
 	    rule_keys_close, 0 },
-	{ "group", true, group_keys, NITEMS(group_keys), open_group, NULL, 0 },
+	{ "group", true, group_keys, nitems(group_keys), open_group, NULL, 0 },
 };
 
 /*
@@ -117,7 +117,7 @@ static const struct confschema_kind rules_kinds[] = {
  * ("empty keyword list", "empty guidance").
  */
 const struct confschema rules_sections_schema = {
-	rules_kinds, NITEMS(rules_kinds), true
+	rules_kinds, nitems(rules_kinds), true
 };
 
 static int

@@ -145,7 +145,7 @@ idem_redis_key(const struct idem_scope *scope)
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		fatalx("idempotency: out of memory");
 	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+	for (i = 0; i < nitems(parts); i++)
 		ok = ok && EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1);
 	if (!ok || EVP_DigestFinal_ex(ctx, digest, &n) != 1)
 		fatalx("idempotency: SHA-256 failed");

@@ -24,15 +24,12 @@
 #include "cdp/v1/complaint.pb-c.h"
 #include "cdp/v1/merchant.pb-c.h"
 #include "cdp/v1/order.pb-c.h"
+#include "nitems.h"
 
 #define INTAKE_ID_MAX		64	/* ids match [A-Za-z0-9._:-]{1,64} */
 #define INTAKE_TEXT_MAX		4000	/* characters of free text */
 #define INTAKE_EVIDENCE_MAX	3
 #define INTAKE_URL_MAX		2048
-
-#ifndef nitems
-#define nitems(a)		(sizeof(a) / sizeof((a)[0]))
-#endif
 
 /*
  * A request error as the API answers it: the HTTP status and the JSON body

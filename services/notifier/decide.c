@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "nitems.h"
 #include "notifier.h"
 
 #define BODY(x)		CDP__V1__COMPLAINT_EVENT__BODY_##x
@@ -19,7 +20,6 @@
 #define MERCHANT	CDP__V1__RECIPIENT_KIND__RECIPIENT_KIND_MERCHANT
 #define CUSTOMER	CDP__V1__RECIPIENT_KIND__RECIPIENT_KIND_CUSTOMER
 #define PARTY_MERCHANT	CDP__V1__PARTY__PARTY_MERCHANT
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * One row: the body, a selector (the clock of a clock event, the action of
@@ -143,7 +143,7 @@ decide_complaint(const Cdp__V1__ComplaintEvent *ev, struct decision *out,
 	struct key	k;
 
 	complaint_key(ev, &k);
-	return decide_rows(complaint_rules, NITEMS(complaint_rules),
+	return decide_rows(complaint_rules, nitems(complaint_rules),
 	    ev->body_case, &k, out, max);
 }
 
@@ -157,7 +157,7 @@ decide_merchant(const Cdp__V1__MerchantEvent *ev, struct decision *out,
 	memset(&k, 0, sizeof(k));
 	if (ev->body_case == MBODY(PENALTY_APPLIED))
 		k.deadline_ms = ev->penalty_applied->appeal_deadline_ms;
-	return decide_rows(merchant_rules, NITEMS(merchant_rules),
+	return decide_rows(merchant_rules, nitems(merchant_rules),
 	    ev->body_case, &k, out, max);
 }
 

@@ -7,13 +7,13 @@
 #include <string.h>
 
 #include "cdp/v1/enums.pb-c.h"
+#include "nitems.h"
 #include "notifier.h"
 #include "timefmt.h"
 #include "vocab.h"
 
 #define BODY(x)		CDP__V1__COMPLAINT_EVENT__BODY_##x
 #define MBODY(x)	CDP__V1__MERCHANT_EVENT__BODY_##x
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const char *const facts_names[] = {
 	"complaint_id", "merchant_id", "deadline", "deadline_utc",
@@ -27,7 +27,7 @@ facts_known(const char *name)
 {
 	size_t	i;
 
-	for (i = 0; i < NITEMS(facts_names); i++)
+	for (i = 0; i < nitems(facts_names); i++)
 		if (strcmp(facts_names[i], name) == 0)
 			return true;
 	return false;

@@ -14,6 +14,7 @@
 #include "httpd.h"
 #include "kafka.h"
 #include "log.h"
+#include "nitems.h"
 #include "notifier.h"
 #include "redis.h"
 #include "signals.h"
@@ -54,7 +55,7 @@ static const struct config_setting settings_table[] = {
 	    &settings.allow_loopback_http },
 };
 
-#define NSETTINGS	(sizeof(settings_table) / sizeof(settings_table[0]))
+#define NSETTINGS	(nitems(settings_table))
 
 static struct notifier	ntf;
 

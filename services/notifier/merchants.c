@@ -18,12 +18,12 @@
 #include <string.h>
 
 #include "confschema.h"
+#include "nitems.h"
 #include "notifier.h"
 #include "xmalloc.h"
 
 #define MERCHANTS_FILE_MAX	(4 * 1024 * 1024)
 #define SECRET_MIN		16
-#define NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
 
 struct merchant_set {
 	struct merchant	*items;
@@ -53,12 +53,12 @@ static const struct confschema_key merchant_keys[] = {
 };
 
 static const struct confschema_kind merchant_kinds[] = {
-	{ "merchant", true, merchant_keys, NITEMS(merchant_keys),
+	{ "merchant", true, merchant_keys, nitems(merchant_keys),
 	    open_merchant, NULL, 0 },
 };
 
 static const struct confschema merchant_schema = {
-	merchant_kinds, NITEMS(merchant_kinds), false,
+	merchant_kinds, nitems(merchant_kinds), false,
 };
 
 static struct merchant *

@@ -15,11 +15,11 @@
 #include <string.h>
 
 #include "confschema.h"
+#include "nitems.h"
 #include "notifier.h"
 #include "xmalloc.h"
 
 #define TEMPLATE_FILE_MAX	(1024 * 1024)
-#define NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
 
 struct template {
 	char	 name[NOTIFIER_NAME_MAX];
@@ -48,12 +48,12 @@ static const struct confschema_key template_keys[] = {
 };
 
 static const struct confschema_kind template_kinds[] = {
-	{ "template", true, template_keys, NITEMS(template_keys),
+	{ "template", true, template_keys, nitems(template_keys),
 	    open_template, NULL, 0 },
 };
 
 static const struct confschema template_schema = {
-	template_kinds, NITEMS(template_kinds), false,
+	template_kinds, nitems(template_kinds), false,
 };
 
 static struct template *

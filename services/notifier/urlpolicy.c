@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "nitems.h"
 #include "notifier.h"
 
 static const char *const loopback_hosts[] = {
@@ -22,7 +23,7 @@ loopback(const char *host, size_t len)
 {
 	size_t	i;
 
-	for (i = 0; i < sizeof(loopback_hosts) / sizeof(loopback_hosts[0]);
+	for (i = 0; i < nitems(loopback_hosts);
 	    i++)
 		if (strlen(loopback_hosts[i]) == len &&
 		    strncasecmp(loopback_hosts[i], host, len) == 0)

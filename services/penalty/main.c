@@ -20,6 +20,7 @@
 #include "httpd.h"
 #include "kafka.h"
 #include "log.h"
+#include "nitems.h"
 #include "penalty.h"
 #include "redis.h"
 #include "signals.h"
@@ -35,7 +36,7 @@ static const struct config_setting settings_table[] = {
 	    0, NULL, "penalty rules", &settings.rules_file },
 };
 
-#define NSETTINGS	(sizeof(settings_table) / sizeof(settings_table[0]))
+#define NSETTINGS	(nitems(settings_table))
 
 static struct penalty	pd;
 

@@ -11,10 +11,10 @@
 
 #include "conffile.h"
 #include "confschema.h"
+#include "nitems.h"
 #include "penalty.h"
 #include "xmalloc.h"
 
-#define NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
 #define RULES_FILE_MAX		(256 * 1024)
 #define RULES_POINTS_MAX	100000
 #define RULES_DAYS_MAX		3660
@@ -53,11 +53,11 @@ parse_duration(struct parser *p, const char *v, int64_t *out)
 	size_t		digits = strspn(v, "0123456789"), i;
 	long long	n;
 
-	for (i = 0; i < NITEMS(units); i++)
+	for (i = 0; i < nitems(units); i++)
 		if (digits > 0 && digits <= 9 &&
 		    strcmp(v + digits, units[i].unit) == 0)
 			break;
-	if (i == NITEMS(units) || (n = strtoll(v, NULL, 10)) < 1 ||
+	if (i == nitems(units) || (n = strtoll(v, NULL, 10)) < 1 ||
 	    n * units[i].ms > RULES_DAYS_MAX * DAY_MS)
 		return conffile_error(&p->cf, "bad duration \"" CONFFILE_ECHO
 		    "\": a whole number greater than 0 and a unit, s, m, h or "
@@ -140,7 +140,7 @@ set_breach(void *arg, char *v)
 	struct parser	*p = arg;
 	int		 clock;
 
-	if (conffile_enum(&p->cf, rules_clocks, NITEMS(rules_clocks),
+	if (conffile_enum(&p->cf, rules_clocks, nitems(rules_clocks),
 	    "merchant clock", v, &clock) == -1)
 		return -1;
 	if (rules_breach(p->r, clock) != NULL)
@@ -171,7 +171,7 @@ set_standing(void *arg, char *v)
 	struct parser	*p = arg;
 	int		 standing;
 
-	if (conffile_enum(&p->cf, rules_standings, NITEMS(rules_standings),
+	if (conffile_enum(&p->cf, rules_standings, nitems(rules_standings),
 	    "standing", v, &standing) == -1)
 		return -1;
 	cur_level(p)->standing = standing;
@@ -326,16 +326,16 @@ close_level(void *arg)
 }
 
 static const struct confschema_kind rules_kinds[] = {
-	{ "penalty", false, penalty_keys, NITEMS(penalty_keys), NULL, NULL,
+	{ "penalty", false, penalty_keys, nitems(penalty_keys), NULL, NULL,
 	    0 },
-	{ "violation", true, violation_keys, NITEMS(violation_keys),
+	{ "violation", true, violation_keys, nitems(violation_keys),
 	    open_violation, close_violation, 0 },
-	{ "level", true, level_keys, NITEMS(level_keys), open_level,
+	{ "level", true, level_keys, nitems(level_keys), open_level,
 	    close_level, 0 },
 };
 
 static const struct confschema rules_schema = {
-	rules_kinds, NITEMS(rules_kinds), false
+	rules_kinds, nitems(rules_kinds), false
 };
 
 /* What only the whole file can tell. */

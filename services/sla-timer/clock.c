@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nitems.h"
 #include "sla.h"
 
 #define CLK(x)		CDP__V1__SLA_CLOCK__SLA_CLOCK_##x
@@ -29,7 +30,6 @@
 #define RESULT(x)	CDP__V1__SLA_RESULT__SLA_RESULT_##x
 #define OUTCOME(x)	CDP__V1__OUTCOME__OUTCOME_##x
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define CLOCK_STEPS_MAX	3
 #define CLOCK_DUES_MAX	(2 * SLA_CLOCKS_MAX)

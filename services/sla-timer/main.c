@@ -23,6 +23,7 @@
 #include "keylock.h"
 #include "log.h"
 #include "meta.h"
+#include "nitems.h"
 #include "redis.h"
 #include "signals.h"
 #include "sla.h"
@@ -46,7 +47,7 @@ static const struct config_setting settings_table[] = {
 	    &settings.retention_s },
 };
 
-#define NSETTINGS	(sizeof(settings_table) / sizeof(settings_table[0]))
+#define NSETTINGS	(nitems(settings_table))
 
 static struct slatimer	timer;
 

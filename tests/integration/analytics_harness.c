@@ -29,6 +29,7 @@
 #include "cdp/v1/complaint.pb-c.h"
 #include "cdp/v1/merchant.pb-c.h"
 #include "meta.h"
+#include "nitems.h"
 #include "pb.h"
 #include "testenv.h"
 #include "testhttp.h"
@@ -479,7 +480,7 @@ check_hot(const Cdp__V1__AnalyticsSnapshot *s)
 	};
 	size_t	i;
 
-	assert_int_equal(s->n_hot_spots, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(s->n_hot_spots, nitems(want));
 	for (i = 0; i < s->n_hot_spots; i++) {
 		assert_string_equal(s->hot_spots[i]->merchant_id,
 		    want[i].merchant);

@@ -14,6 +14,7 @@
 #include "intake_harness.h"
 #include "log.h"
 #include "meta.h"
+#include "nitems.h"
 #include "testenv.h"
 #include "testproc.h"
 #include "xmalloc.h"
@@ -53,7 +54,7 @@ harness_keys_file(struct intake_proc *p)
 	snprintf(p->keys_file, sizeof(p->keys_file), "/tmp/cdp-keys-XXXXXX");
 	assert_true((fd = mkstemp(p->keys_file)) != -1);
 	assert_non_null(f = fdopen(fd, "w"));
-	for (i = 0; i < sizeof(harness_keys) / sizeof(harness_keys[0]); i++) {
+	for (i = 0; i < nitems(harness_keys); i++) {
 		harness_hash(harness_keys[i][0], hash);
 		sscanf(harness_keys[i][1], "%63s", role);
 		fprintf(f, "%s %s %s %s\n", harness_keys[i][0], role, hash,

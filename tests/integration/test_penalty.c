@@ -25,6 +25,7 @@
 #include "cdp/v1/complaint.pb-c.h"
 #include "cdp/v1/merchant.pb-c.h"
 #include "meta.h"
+#include "nitems.h"
 #include "pb.h"
 #include "testenv.h"
 #include "testhttp.h"
@@ -423,7 +424,7 @@ static const struct {
 	{ CLK(MERCHANT_RESPONSE), NULL, 4, 44, true },
 	{ 0, "return.unjustified_rejection", 8, 52, true },	/* expelled */
 };
-#define NSTORY	(sizeof(story) / sizeof(story[0]))
+#define NSTORY	(nitems(story))
 
 static struct sent	sent[NSTORY];
 static char		 last_penalty[64];

@@ -19,6 +19,7 @@
 #include "cdp/v1/complaint.pb-c.h"
 #include "log.h"
 #include "meta.h"
+#include "nitems.h"
 #include "pb.h"
 #include "testenv.h"
 #include "testhttp.h"
@@ -124,16 +125,16 @@ test_unknown_bodies_are_counted_and_skipped(void **state)
 	    CDP__V1__COMPLAINT_EVENT__BODY__NOT_SET);
 	cdp__v1__complaint_event__free_unpacked(back, NULL);
 
-	for (i = 0; i < sizeof(ds) / sizeof(ds[0]); i++)
+	for (i = 0; i < nitems(ds); i++)
 		daemon_start(&ds[i]);
 	testenv_produce("complaints.events", id, payload, len);
-	for (i = 0; i < sizeof(ds) / sizeof(ds[0]); i++) {
+	for (i = 0; i < nitems(ds); i++) {
 		if (!daemon_counted(&ds[i], 20000))
 			fail_msg("%s did not count the unknown body", ds[i].name);
 		assert_true(testproc_wait_http(ds[i].port, "/healthz", 200,
 		    1000));
 	}
-	for (i = 0; i < sizeof(ds) / sizeof(ds[0]); i++)
+	for (i = 0; i < nitems(ds); i++)
 		assert_int_equal(testproc_stop(ds[i].pid, 15000), 0);
 	free(payload);
 	free(id);

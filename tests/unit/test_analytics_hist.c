@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "analytics/analytics.h"
+#include "nitems.h"
 
 #define N	20000
 
@@ -53,7 +54,7 @@ check_against_exact(int64_t *v, size_t n)
 	assert_int_equal(h->count, n);
 	assert_int_equal(h->min, v[0]);
 	assert_int_equal(h->max, v[n - 1]);
-	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+	for (i = 0; i < nitems(qs); i++) {
 		ex = (double)exact(v, n, qs[i]);
 		est = hist_quantile(h, qs[i]);
 		if (fabs(est - ex) > HIST_ALPHA * ex * (1 + 1e-9))

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "analytics/analytics.h"
+#include "nitems.h"
 
 #define N	100000
 
@@ -41,7 +42,7 @@ test_rate_within_tolerance(void **state)
 	double			p, sd, n;
 	size_t			i;
 
-	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+	for (i = 0; i < nitems(rates); i++) {
 		p = rates[i] / 1000.0;
 		sd = sqrt(N * p * (1 - p));
 		n = (double)picked(rates[i], false);

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "classifier/classifier.h"
+#include "nitems.h"
 
 #define NOW_MS	1767225600000LL
 #define DAY_MS	86400000LL
@@ -469,7 +470,7 @@ test_amount_thresholds(void **state)
 	struct tc			 t = { 0 };
 	size_t				 i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < nitems(cases); i++) {
 		tc_init(&t, "盒子坏了");
 		t.ref.amount_fen = cases[i].fen;
 		m = tc_run(&t, test_r);
@@ -573,7 +574,7 @@ test_tier(void **state)
 	struct tc			 t = { 0 };
 	size_t				 i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < nitems(cases); i++) {
 		tc_init(&t, "盒子坏了");
 		t.complainant.member_tier = cases[i].tier;
 		assert_int_equal(tc_run(&t, test_r)->severity, cases[i].sev);
@@ -896,7 +897,7 @@ test_production_categories(void **state)
 	struct tc			 t = { 0 };
 	size_t				 i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < nitems(cases); i++) {
 		m = run_text(&t, prod_r, cases[i].text);
 		if (m->category != cases[i].cat ||
 		    strcmp(m->subcategory, cases[i].sub) != 0)
@@ -944,7 +945,7 @@ test_production_urgent(void **state)
 	struct tc			 t = { 0 };
 	size_t				 i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < nitems(cases); i++) {
 		m = run_text(&t, prod_r, cases[i].text);
 		if (m->severity != SEV(URGENT) || !has_flag(m, cases[i].flag) ||
 		    find_reason(m->n_reasons, m->reasons, cases[i].rule,
@@ -982,7 +983,7 @@ test_production_not_urgent(void **state)
 	struct tc			 t = { 0 };
 	size_t				 i;
 
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+	for (i = 0; i < nitems(texts); i++) {
 		m = run_text(&t, prod_r, texts[i]);
 		if (m->severity == SEV(URGENT))
 			fail_msg("\"%s\" is urgent (%s \"%s\")", texts[i],

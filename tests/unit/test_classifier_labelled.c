@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "classifier/classifier.h"
+#include "nitems.h"
 
 #define NOW_MS		1767225600000LL		/* 2026-01-01 */
 #define DAY_MS		86400000LL
@@ -469,7 +470,7 @@ test_offline_deals(void **state)
 	source_path(path, sizeof(path), "config/classifier-rules.conf");
 	if ((r = rules_load(path, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
-	for (i = 0; i < sizeof(offline_cases) / sizeof(offline_cases[0]);
+	for (i = 0; i < nitems(offline_cases);
 	    i++) {
 		o = json_pack("{s:s, s:s, s:b, s:f, s:s, s:s}", "id", "X",
 		    "description", offline_cases[i].text, "has_order",

@@ -21,9 +21,9 @@
 #include <cmocka.h>
 
 #include "classifier/classifier.h"
+#include "nitems.h"
 #include "xmalloc.h"
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* One reported match; order is the order of report. */
 struct hit {
@@ -92,7 +92,7 @@ expect(const struct matcher *m, const char *text, size_t len,
 
 #define EXPECT(m, text, ...) do {					\
 	static const struct hit	w_[] = { __VA_ARGS__ };			\
-	expect((m), (text), sizeof(text) - 1, w_, NITEMS(w_));		\
+	expect((m), (text), sizeof(text) - 1, w_, nitems(w_));		\
 } while (0)
 
 #define EXPECT_NONE(m, text)						\
@@ -324,7 +324,7 @@ test_add_rejects(void **state)
 	size_t			 i;
 
 	m = matcher_new();
-	for (i = 0; i < NITEMS(bad); i++)
+	for (i = 0; i < nitems(bad); i++)
 		assert_int_equal(matcher_add(m, bad[i], 1), -1);
 	assert_int_equal(matcher_add(m, "😀", 2), 0);
 	assert_int_equal(matcher_add(m, "\xf4\x8f\xbf\xbf", 3), 0);
@@ -353,7 +353,7 @@ test_long_text(void **state)
 		memcpy(text + i, "好", 3);
 	memcpy(text, "差评", 6);
 	memcpy(text + len - 6, "退款", 6);
-	expect(m, text, len, want, NITEMS(want));
+	expect(m, text, len, want, nitems(want));
 	free(text);
 	matcher_free(m);
 }
@@ -451,11 +451,11 @@ rnd_piece(char *buf, size_t len, bool any)
 	size_t		 n;
 	uint32_t	 k;
 
-	k = rnd(NITEMS(rnd_valid) + (any ? NITEMS(rnd_invalid) + 1 : 0));
-	if (k < NITEMS(rnd_valid))
+	k = rnd(nitems(rnd_valid) + (any ? nitems(rnd_invalid) + 1 : 0));
+	if (k < nitems(rnd_valid))
 		p = rnd_valid[k];
-	else if (k < NITEMS(rnd_valid) + NITEMS(rnd_invalid))
-		p = rnd_invalid[k - NITEMS(rnd_valid)];
+	else if (k < nitems(rnd_valid) + nitems(rnd_invalid))
+		p = rnd_invalid[k - nitems(rnd_valid)];
 	else {
 		buf[len] = '\0';
 		return len + 1;

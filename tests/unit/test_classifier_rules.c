@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "classifier/classifier.h"
+#include "nitems.h"
 
 /* Every category and severity, as every rules file must have them. */
 #define BASE \
@@ -480,7 +481,7 @@ test_error_weight(void **state)
 	char	extra[256];
 	size_t	i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		snprintf(extra, sizeof(extra), "[rule a]\nkeywords = 甲\n"
 		    "category = other\nweight = %s\n", bad[i]);
 		expect_error(extra, 4, "bad weight");

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "conffile.h"
+#include "nitems.h"
 
 #define MB	(1024 * 1024)
 
@@ -327,7 +328,7 @@ test_bool(void **state)
 		assert_int_equal(conffile_bool(no[i], &b), 0);
 		assert_false(b);
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < nitems(bad); i++)
 		assert_int_equal(conffile_bool(bad[i], &b), -1);
 }
 

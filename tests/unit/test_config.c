@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "nitems.h"
 
 struct fake_env {
 	const char	*pairs[16][2];
@@ -96,12 +97,12 @@ test_bool(void **state)
 	char			 err[256];
 	size_t			 i;
 
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+	for (i = 0; i < nitems(yes); i++) {
 		v = false;
 		assert_int_equal(load_one(&s, yes[i], err, sizeof(err)), 0);
 		assert_true(v);
 	}
-	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+	for (i = 0; i < nitems(no); i++) {
 		v = true;
 		assert_int_equal(load_one(&s, no[i], err, sizeof(err)), 0);
 		assert_false(v);
@@ -159,12 +160,12 @@ test_hostport_setting(void **state)
 	char			 err[256];
 	size_t			 i;
 
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (i = 0; i < nitems(good); i++) {
 		assert_int_equal(load_one(&s, good[i], err, sizeof(err)), 0);
 		assert_string_equal(v, good[i]);
 		config_free(&s, 1);
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		if (load_one(&s, bad[i], err, sizeof(err)) != -1)
 			fail_msg("accepted \"%s\"", bad[i]);
 		assert_null(v);

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 
 #include "confschema.h"
+#include "nitems.h"
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* What the callbacks saw, in order, as text. */
 struct seen {
@@ -85,13 +85,13 @@ static const struct confschema_key global_keys[] = {
 };
 
 static const struct confschema_kind kinds[] = {
-	{ "global", false, global_keys, NITEMS(global_keys), open_thing,
+	{ "global", false, global_keys, nitems(global_keys), open_thing,
 	    NULL, 0 },
-	{ "thing", true, thing_keys, NITEMS(thing_keys), open_thing,
+	{ "thing", true, thing_keys, nitems(thing_keys), open_thing,
 	    close_thing, 0 },
 };
 
-static const struct confschema schema = { kinds, NITEMS(kinds), false };
+static const struct confschema schema = { kinds, nitems(kinds), false };
 
 /* Parses text; returns the result, with the error or the log in s. */
 static int

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "intake/intake.h"
+#include "nitems.h"
 
 #define A(x)		CDP__V1__ACTION__ACTION_##x
 #define DETAIL(x)	CDP__V1__ACTION_RECORDED__DETAIL_##x
@@ -161,8 +162,8 @@ test_every_action(void **state)
 	struct action_req	req;
 	size_t			i;
 
-	assert_int_equal(sizeof(every) / sizeof(every[0]), 23);
-	for (i = 0; i < sizeof(every) / sizeof(every[0]); i++) {
+	assert_int_equal(nitems(every), 23);
+	for (i = 0; i < nitems(every); i++) {
 		parse_ok(every[i].body, &req);
 		assert_int_equal(req.rec.action, every[i].action);
 		assert_int_equal(req.rec.detail_case, every[i].detail);
@@ -642,7 +643,7 @@ test_closure(void **state)
 	char			body[128];
 	size_t			i;
 
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+	for (i = 0; i < nitems(reasons); i++) {
 		snprintf(body, sizeof(body), "{\"action\": \"close\", "
 		    "\"reason\": \"%s\"}", reasons[i].name);
 		parse_ok(body, &req);

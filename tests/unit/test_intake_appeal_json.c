@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "intake/intake.h"
+#include "nitems.h"
 
 static int
 parse(const char *body, struct appeal_req *req, struct api_error *e)
@@ -123,7 +124,7 @@ test_decision(void **state)
 	assert_int_equal(req.verdict,
 	    CDP__V1__APPEAL_VERDICT__APPEAL_VERDICT_ORIGINAL_UPHELD);
 	appeal_json_free(req.root);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		if (appeal_json_parse_decision(bad[i][0], strlen(bad[i][0]),
 		    &req, &e) != -1)
 			fail_msg("accepted: %s", bad[i][0]);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "intake/intake.h"
+#include "nitems.h"
 
 static const struct api_key app_key = {
 	.name = "dev-app",
@@ -412,7 +413,7 @@ test_every_demand_and_tier(void **state)
 	char			body[256];
 	size_t			i;
 
-	for (i = 0; i < sizeof(demands) / sizeof(demands[0]); i++) {
+	for (i = 0; i < nitems(demands); i++) {
 		snprintf(body, sizeof(body), "{\"order_id\": \"O1\", "
 		    "\"user\": {\"id\": \"U1\"}, \"description\": \"x\", "
 		    "\"demand\": \"%s\"}", demands[i].name);
@@ -420,7 +421,7 @@ test_every_demand_and_tier(void **state)
 		assert_int_equal(req.filed.demand, demands[i].value);
 		complaint_json_free(&req);
 	}
-	for (i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++) {
+	for (i = 0; i < nitems(tiers); i++) {
 		snprintf(body, sizeof(body), "{\"order_id\": \"O1\", "
 		    "\"user\": {\"id\": \"U1\", \"member_tier\": \"%s\"}, "
 		    "\"description\": \"x\", \"demand\": \"refund\"}",
@@ -527,16 +528,16 @@ test_contact_details(void **state)
 #define USER_BODY	"{\"order_id\": \"O1\", \"user\": {\"id\": \"U1\", " \
 			"%s}, " \
 			"\"description\": \"x\", \"demand\": \"refund\"}"
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (i = 0; i < nitems(good); i++) {
 		snprintf(body, sizeof(body), USER_BODY, good[i]);
 		parse_ok(body, &app_key, &req);
 		complaint_json_free(&req);
 	}
-	for (i = 0; i < sizeof(bad_phone) / sizeof(bad_phone[0]); i++) {
+	for (i = 0; i < nitems(bad_phone); i++) {
 		snprintf(body, sizeof(body), USER_BODY, bad_phone[i]);
 		parse_err(body, &app_key, "invalid_field", "user.phone");
 	}
-	for (i = 0; i < sizeof(bad_email) / sizeof(bad_email[0]); i++) {
+	for (i = 0; i < nitems(bad_email); i++) {
 		snprintf(body, sizeof(body), USER_BODY, bad_email[i]);
 		parse_err(body, &app_key, "invalid_field", "user.email");
 	}
@@ -802,8 +803,8 @@ test_fill_from_order(void **state)
 	assert_false(req.has_amount);
 
 	assert_int_equal(req.filed.n_auto_filled_fields,
-	    sizeof(paths) / sizeof(paths[0]));
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+	    nitems(paths));
+	for (i = 0; i < nitems(paths); i++)
 		assert_string_equal(req.filed.auto_filled_fields[i], paths[i]);
 	assert_int_equal(complaint_json_check_complete(&req, &err), 0);
 	complaint_json_free(&req);

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "intake/intake.h"
+#include "nitems.h"
 
 #define T0	1700000000000LL
 
@@ -141,7 +142,7 @@ test_every_channel(void **state)
 	char		 text[256], err[256];
 	size_t		 i;
 
-	for (i = 0; i < sizeof(channels) / sizeof(channels[0]); i++) {
+	for (i = 0; i < nitems(channels); i++) {
 		snprintf(text, sizeof(text), "k channel:%s " H_ONE " 1 1\n",
 		    channels[i].name);
 		assert_non_null(keys = load_text(text, err, sizeof(err)));
@@ -274,7 +275,7 @@ test_bad_lines(void **state)
 	char	text[512], err[512], want[512];
 	size_t	i;
 
-	for (i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
+	for (i = 0; i < nitems(bad_lines); i++) {
 		snprintf(text, sizeof(text), "first channel:web " H_ONE
 		    " 1 1\n# comment\n%s\nlast agent " H_THREE " 1 1\n",
 		    bad_lines[i].line);
@@ -366,7 +367,7 @@ test_authenticate_headers(void **state)
 	assert_ptr_equal(keys_authenticate(keys, "Bearer     key-one"), one);
 
 	assert_null(keys_authenticate(keys, NULL));
-	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+	for (i = 0; i < nitems(refused); i++)
 		if (keys_authenticate(keys, refused[i]) != NULL)
 			fail_msg("accepted: \"%s\"", refused[i]);
 	keys_free(keys);
@@ -499,7 +500,7 @@ test_dev_file(void **state)
 	snprintf(path, sizeof(path), "%s/config/api-keys.conf", src);
 	if ((keys = keys_load(path, T0, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
-	for (i = 0; i < sizeof(dev) / sizeof(dev[0]); i++) {
+	for (i = 0; i < nitems(dev); i++) {
 		snprintf(header, sizeof(header), "Bearer %s", dev[i].name);
 		if ((k = keys_authenticate(keys, header)) == NULL)
 			fail_msg("%s refused", dev[i].name);

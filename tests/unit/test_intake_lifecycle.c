@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "intake/intake.h"
+#include "nitems.h"
 
 #define A(x)		CDP__V1__ACTION__ACTION_##x
 #define ST(x)		CDP__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_##x
@@ -188,7 +189,7 @@ expected(Cdp__V1__Action action, enum detail detail, enum key_role role,
 	size_t	i;
 
 	*next = ST(UNSPECIFIED);
-	for (i = 0; i < sizeof(spec) / sizeof(spec[0]); i++) {
+	for (i = 0; i < nitems(spec); i++) {
 		if (spec[i].action != action || (spec[i].who & who(role)) == 0)
 			continue;
 		if (spec[i].detail != ANY_DETAIL && spec[i].detail != detail)
@@ -214,7 +215,7 @@ check_all(Cdp__V1__Action action, enum detail detail, size_t *checked)
 	int				 s;
 
 	rec_init(&r, action, detail);
-	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+	for (i = 0; i < nitems(roles); i++) {
 		for (s = ST(UNSPECIFIED); s <= ST(REOPENED) + 1; s++) {
 			want = expected(action, detail, roles[i], s,
 			    &want_next);
@@ -237,16 +238,16 @@ test_whole_table(void **state)
 	size_t	i, checked = 0;
 	int	a;
 
-	for (i = 0; i < sizeof(spec) / sizeof(spec[0]); i++)
+	for (i = 0; i < nitems(spec); i++)
 		check_all(spec[i].action, spec[i].detail, &checked);
 	/* A channel closing for a reason other than withdrawal. */
 	check_all(A(CLOSED), RESOLVED, &checked);
 	/* Every action exists in the table. */
 	for (a = A(FIRST_CONTACT); a <= A(NOTE); a++) {
-		for (i = 0; i < sizeof(spec) / sizeof(spec[0]); i++)
+		for (i = 0; i < nitems(spec); i++)
 			if (spec[i].action == (Cdp__V1__Action)a)
 				break;
-		assert_true(i < sizeof(spec) / sizeof(spec[0]));
+		assert_true(i < nitems(spec));
 	}
 	assert_true(checked > 1500);
 }
@@ -433,7 +434,7 @@ test_status_names(void **state)
 	Cdp__V1__ComplaintStatus	s;
 	size_t				i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < nitems(names); i++) {
 		assert_string_equal(lifecycle_status_name(
 		    (Cdp__V1__ComplaintStatus)(i + 1)), names[i]);
 		assert_int_equal(lifecycle_status_parse(names[i], &s), 0);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "intake/intake.h"
+#include "nitems.h"
 
 #define T0		1764057600000LL		/* 2025-11-25T08:00:00Z */
 #define MINUTE		60000LL
@@ -776,7 +777,7 @@ test_masking_every_free_text(void **state)
 	apply_ok(view, &coupon.ev, 7);
 
 	doc = rendered(view, &merchant);
-	for (i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+	for (i = 0; i < nitems(masked); i++) {
 		snprintf(want, sizeof(want), "%s", json_string_value(at(doc,
 		    masked[i])));
 		if (strstr(want, "1234") != NULL || strstr(want, "１２３４") !=

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "nitems.h"
 #include "notifier/notifier.h"
 
 static struct template_set *
@@ -98,7 +99,7 @@ test_shipped_file_loads(void **state)
 	ts = template_load(path, err, sizeof(err));
 	if (ts == NULL)
 		fail_msg("%s", err);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < nitems(names); i++) {
 		assert_non_null(template_text(ts, names[i], "zh"));
 		assert_non_null(template_text(ts, names[i], "en"));
 	}

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "nitems.h"
 #include "sla-timer/sla.h"
 
 #define MIN_MS		INT64_C(60000)
@@ -132,13 +133,13 @@ test_holidays_open_days(void **state)
 		if ((mo == 9 && day > 30) || day == 0)
 			continue;
 		want = false;
-		for (i = 0; i < sizeof(open) / sizeof(open[0]); i++)
+		for (i = 0; i < nitems(open); i++)
 			want = want || open[i] == d;
 		n += want;
 		assert_int_equal(calendar_is_open(cal,
 		    cst(2026, mo, day, 10, 0)), want);
 	}
-	assert_int_equal(n, sizeof(open) / sizeof(open[0]));
+	assert_int_equal(n, nitems(open));
 	calendar_free(cal);
 }
 

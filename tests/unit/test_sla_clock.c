@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "nitems.h"
 #include "sla-timer/sla.h"
 
 #define MIN		INT64_C(60000)
@@ -1079,7 +1080,7 @@ test_other_bodies_change_nothing(void **state)
 
 	start_normal(f);
 	before = f->c;
-	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+	for (i = 0; i < nitems(bodies); i++) {
 		event_init(&e, T0 + HOUR);
 		cdp__v1__sla_clock_change__init(&e.change);
 		e.change.clock = CLK(FIRST_CONTACT);
@@ -1408,7 +1409,7 @@ test_clock_names(void **state)
 	};
 	size_t	i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < nitems(names); i++)
 		assert_string_equal(clock_name(names[i].clock), names[i].name);
 }
 

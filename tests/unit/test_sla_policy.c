@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "nitems.h"
 #include "sla-timer/sla.h"
 
 #define MIN_MS		(60 * 1000LL)
@@ -222,7 +223,7 @@ test_production_merchant_clocks(void **state)
 		    3 * 9 * HOUR_MS, false, 2 },
 	};
 
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (i = 0; i < nitems(want); i++) {
 		p = expect_policy(ps, want[i].sev, CAT(PRODUCT), want[i].clock,
 		    want[i].name, want[i].target_ms, want[i].is_24x7);
 		assert_int_equal(p->party, PARTY(MERCHANT));
@@ -640,7 +641,7 @@ test_error_targets(void **state)
 	char			 text[256];
 	size_t			 i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		snprintf(text, sizeof(text), "[policy p]\nclock = solution\n"
 		    "target = %s\n", bad[i]);
 		expect_error(text, 3, "[policy p] ", "bad target");
@@ -668,7 +669,7 @@ test_error_values(void **state)
 	char			 text[256];
 	size_t			 i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		snprintf(text, sizeof(text), "[policy p]\nclock = solution\n"
 		    "target = 1h\nwarn_at = %s\n", bad[i]);
 		expect_error(text, 4, "[policy p] ", "bad warn_at");

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
+#include "nitems.h"
 #include "vocab.h"
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const ProtobufCEnumDescriptor *enums[] = {
 	&cdp__v1__channel__descriptor, &cdp__v1__member_tier__descriptor,
@@ -38,7 +38,7 @@ test_round_trip(void **state)
 	size_t	e, i, j;
 	int	v;
 
-	for (e = 0; e < NITEMS(enums); e++)
+	for (e = 0; e < nitems(enums); e++)
 		for (i = 1; i < enums[e]->n_values; i++) {
 			assert_true(vocab_name(enums[e],
 			    enums[e]->values[i].value, name, sizeof(name)));
