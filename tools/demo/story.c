@@ -94,14 +94,16 @@ story_file(struct story *s, const struct mix_complaint *mc, unsigned order,
 {
 	struct demo	*d = s->d;
 	json_t		*body, *ans = NULL;
-	char		 key[32], oid[32], user[16];
+	char		 key[32], oid[32], user[16], email[48];
 	long		 st;
 
 	story_key(key, sizeof(key), mix_channel_name(mc->channel));
 	snprintf(user, sizeof(user), "U%u", 100000 + order);
-	body = json_pack("{sssss{ss}ssss}", "order_id",
+	snprintf(email, sizeof(email), "%s@example.com", user);
+	body = json_pack("{sssss{ssssss}ssss}", "order_id",
 	    market_order_id(order, oid, sizeof(oid)), "merchant_id",
-	    market_merchant_id(merchant), "user", "id", user,
+	    market_merchant_id(merchant), "user", "id", user, "phone",
+	    "+86 138-0000-0000", "email", email,
 	    "description", story_text(mc), "demand",
 	    mc->category == MIX_LOGISTICS ? "reship" : "refund");
 	if (mc->special != MIX_OUT_OF_SCOPE)
