@@ -192,7 +192,7 @@ story_step(struct story *s, struct tale *t)
 		break;
 	case STEP_DECIDE:
 		story_act(s, t, "agent", json_pack("{sssssfss}", "action",
-		    "decide", "outcome", "refund", "amount",
+		    "decide", "outcome", "refund_without_return", "amount",
 		    market_price(s->d->market, t->order), "responsible_party",
 		    "merchant"));
 		if (t->mc.merchant == MIX_NOT_CARRIED_OUT) {
@@ -204,7 +204,7 @@ story_step(struct story *s, struct tale *t)
 		break;
 	case STEP_EXECUTE:
 		story_act(s, t, merchant, json_pack("{sssssf}", "action",
-		    "execute", "outcome", "refund", "amount",
+		    "execute", "outcome", "refund_without_return", "amount",
 		    market_price(s->d->market, t->order)));
 		t->step = STEP_DONE;
 		break;
