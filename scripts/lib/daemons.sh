@@ -42,8 +42,8 @@ daemon_wait_healthy() {
 	done
 }
 
-# Starts one daemon with config/dev.env plus its HTTP_LISTEN and
-# ADMIN_LISTEN.
+# Starts one daemon with config/dev.env (then $DAEMONS_ENV_EXTRA, when
+# set) plus its HTTP_LISTEN and ADMIN_LISTEN.
 daemon_start() {
 	local name=$1
 	daemon_running "$name" && return 0
@@ -54,6 +54,11 @@ daemon_start() {
 		set -a
 		# shellcheck source=/dev/null
 		. "$ROOT/config/dev.env"
+		# ./dev run adds the demo's settings (config/demo.env).
+		if [[ -n ${DAEMONS_ENV_EXTRA:-} ]]; then
+			# shellcheck source=/dev/null
+			. "$DAEMONS_ENV_EXTRA"
+		fi
 		HTTP_LISTEN=$(daemon_listen "$name")
 		ADMIN_LISTEN=$(daemon_admin_listen "$name")
 		set +a
