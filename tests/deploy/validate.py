@@ -459,6 +459,9 @@ def check_compose(repo, checks, daemons, ports, binaries):
         return
     for need in ("kafka", "redis", "topics"):
         checks.check(need in services, where, f"has a '{need}' service")
+    # Debian's docker-compose (1.29) predates the top-level name; the
+    # project name comes from the folder or -p.
+    checks.check("name" not in doc, where, "has no top-level name:")
 
     # References between services, and volumes.
     volumes = set((doc.get("volumes") or {}).keys())
@@ -675,22 +678,22 @@ def check_compose(repo, checks, daemons, ports, binaries):
 
 
 def compose_config(repo, checks, where):
-    """docker compose config -q, when the compose plugin is here."""
-    if shutil.which("docker") is None:
+    """docker-compose config -q (Debian's docker-compose, which ./dev
+    setup installs), when it is here."""
+    if shutil.which("docker-compose") is None:
+        checks.note(where, "docker-compose is not installed: not parsed "
+                    "by it (./dev setup installs it)")
         return
     try:
-        v = subprocess.run(["docker", "compose", "version"],
-                           capture_output=True, timeout=20)
-        if v.returncode != 0:
-            return
-        r = subprocess.run(["docker", "compose", "-f",
-                            repo.path(where), "config", "-q"],
+        r = subprocess.run(["docker-compose", "-f", repo.path(where),
+                            "config", "-q"],
                            capture_output=True, text=True, timeout=60,
                            cwd=repo.root)
-    except (OSError, subprocess.TimeoutExpired):
+    except (OSError, subprocess.TimeoutExpired) as e:
+        checks.fail(where, f"docker-compose config: {e}")
         return
     checks.check(r.returncode == 0, where,
-                 "docker compose config -q accepts it"
+                 "docker-compose config -q accepts it"
                  + (f": {r.stderr.strip()}" if r.returncode else ""))
 
 
@@ -956,7 +959,30 @@ def kustomization_files(repo, checks, folder):
     for f in files:
         checks.check(os.path.basename(f) in listed, kfile,
                      f"lists {os.path.basename(f)}")
+    files.update(generated_configmaps(repo, checks, folder, kust))
     return kfile, kust, files
+
+
+def generated_configmaps(repo, checks, folder, kust):
+    """{env file: [ConfigMap]} of the kustomization's configMapGenerator
+    (envs: files of NAME=value lines), as kustomize makes them."""
+    out = {}
+    for gen in kust.get("configMapGenerator") or []:
+        data = {}
+        for env in gen.get("envs") or []:
+            rel = os.path.join(folder, env)
+            if not checks.check(repo.exists(rel), rel, "exists"):
+                continue
+            for line in repo.read(rel).splitlines():
+                if line.strip() and not line.startswith("#"):
+                    name, _, value = line.partition("=")
+                    data[name] = value
+            out.setdefault(rel, [])
+        if gen.get("envs") and rel in out:
+            out[rel].append({"apiVersion": "v1", "kind": "ConfigMap",
+                             "metadata": {"name": gen.get("name")},
+                             "data": data})
+    return out
 
 
 def check_k8s(repo, checks, daemons, ports, binaries):
@@ -1230,12 +1256,15 @@ def check_dev_keys(repo, checks):
         return
     check_image_dev_keys(repo, checks, hashes)
     base = []
-    for path in sorted(glob.glob(repo.path(K8S_BASE, "*"))):
+    for path in sorted(glob.glob(repo.path(K8S_BASE, "**"), recursive=True)):
+        if not os.path.isfile(path):
+            continue
         rel = os.path.relpath(path, repo.root)
         text = repo.read(rel)
         checks.check(not has_dev_hash(text, hashes), rel,
                      "ships no dev key hash")
-        base += [d for d in yaml.safe_load_all(text) if d]
+        if path.endswith(".yaml"):
+            base += [d for d in yaml.safe_load_all(text) if d]
     checks.check(dev_mode_of(base) and not any(dev_mode_of(base)),
                  K8S_BASE, f"intake runs without {DEV_MODE} in the base")
     patches = []
