@@ -64,6 +64,7 @@ K8S_API_VERSIONS = {
     "Job": "batch/v1",
     "PodDisruptionBudget": "policy/v1",
     "HorizontalPodAutoscaler": "autoscaling/v2",
+    "NetworkPolicy": "networking.k8s.io/v1",
 }
 RUNTIME_LIBS = ("librdkafka1", "libhiredis0.14", "libprotobuf-c1",
                 "libevent-2.1-7", "libjansson4", "libssl3", "libcurl4")
@@ -71,6 +72,10 @@ BUILD_PACKAGES = ("cmake", "protobuf-c-compiler", "librdkafka-dev",
                   "libhiredis-dev", "libprotobuf-c-dev", "libevent-dev",
                   "libjansson-dev", "libssl-dev")
 SECRET_PLACEHOLDER = "PLACEHOLDER"
+# The daemons' shutdown: a producer flush of at most 10 s (services/*/
+# main.c), then leaving the consumer group; 30 s bounds both with margin.
+DAEMON_SHUTDOWN_MAX_S = 30
+PRESTOP_MAX_S = 10
 K8S_BASE = os.path.join("deploy", "k8s", "base")
 K8S_DEV = os.path.join("deploy", "k8s", "overlays", "dev")
 DEV_KEYS = os.path.join("config", "api-keys.conf")
@@ -853,6 +858,22 @@ def file_in_mount(spec, c, path, objects, kind):
     return None
 
 
+def check_termination(checks, cw, c, pspec):
+    """preStop sleeps a few seconds (the Service drops the pod first), and
+    the grace period covers it plus the daemon's own shutdown."""
+    pre = ((c.get("lifecycle") or {}).get("preStop") or {}).get("exec") or {}
+    cmd = [str(x) for x in pre.get("command") or []]
+    secs = int(cmd[1]) if len(cmd) == 2 and cmd[0] == "sleep" and \
+        cmd[1].isdigit() else None
+    if checks.check(secs is not None and 1 <= secs <= PRESTOP_MAX_S, cw,
+                    f"preStop sleeps 1 to {PRESTOP_MAX_S} s ({cmd})"):
+        grace = pspec.get("terminationGracePeriodSeconds")
+        checks.check(isinstance(grace, int) and
+                     grace >= secs + DAEMON_SHUTDOWN_MAX_S, cw,
+                     f"terminationGracePeriodSeconds ({grace}) covers preStop"
+                     f" and the daemon's shutdown ({DAEMON_SHUTDOWN_MAX_S} s)")
+
+
 def check_deployment(repo, checks, where, obj, objects, daemons, ports,
                      binaries):
     name = obj["metadata"]["name"]
@@ -931,9 +952,7 @@ def check_deployment(repo, checks, where, obj, objects, daemons, ports,
                 checks.check(container_port(c, get.get("port")) == want, cw,
                              f"{probe} asks port {get.get('port')}, "
                              f"{var}'s {want}")
-        lifecycle = c.get("lifecycle") or {}
-        checks.check("preStop" not in lifecycle, cw,
-                     "has no preStop hook (the daemon handles SIGTERM)")
+        check_termination(checks, cw, c, pspec)
         if "API_KEYS_FILE" in env:
             path = env_value(env["API_KEYS_FILE"], objects)
             content = file_in_mount(pspec, c, path or "", objects, "Secret")
@@ -1068,12 +1087,16 @@ def check_k8s(repo, checks, daemons, ports, binaries):
             if checks.check(bool(targets), w,
                             "selector matches a Deployment's pods"):
                 ma = spec.get("minAvailable")
+                mu = spec.get("maxUnavailable")
                 if isinstance(ma, str) and re.fullmatch(r"\d+%", ma):
                     ok = int(ma[:-1]) < 100
+                elif mu is not None:
+                    ok = isinstance(mu, int) and mu >= 1
                 else:
                     ok = isinstance(ma, int) and ma < targets[0][3]
-                checks.check(ok, w, "minAvailable is below the replicas, "
-                             "so nodes can still be drained")
+                checks.check(ok, w, "minAvailable is below the replicas "
+                             "(or maxUnavailable at least 1), so nodes can "
+                             "still be drained")
         elif kind == "HorizontalPodAutoscaler":
             ref = spec.get("scaleTargetRef") or {}
             target = [d for d in deployments if d[0] == ref.get("name")]
