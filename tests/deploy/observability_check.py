@@ -78,6 +78,7 @@ def main():
             passed += 1
         else:
             fails.append(what)
+        return ok
 
     with open(os.path.join(root, OBS, "prometheus.yml"), encoding="utf-8") as f:
         prom = yaml.safe_load(f)
