@@ -9,7 +9,9 @@ daemons at scale needs, for every daemon that is built:
     existing Deployment;
   - Services, and NetworkPolicy ingress on the serving port, for PUBLIC
     only: the other daemons take no traffic but Prometheus' scrape of the
-    admin port.
+    admin port;
+  - the rules and policy files under deploy/k8s/base/rules/ are byte for
+    byte those of config/, and each is a key of the ConfigMap cdp-rules.
 
     python3 tests/deploy/k8s_check.py [--root DIR]
 """
@@ -22,6 +24,7 @@ import settings
 from settings_check import run, yaml
 
 DEV_OVERLAY = os.path.join("deploy", "k8s", "overlays", "dev")
+RULES = os.path.join("deploy", "k8s", "base", "rules")
 SCALED = ("classifier", "sla-timer", "notifier")
 PUBLIC = ("intake", "analytics")
 
@@ -92,6 +95,23 @@ def check_daemon(t, d, by_kind):
             f"public ({open_http})")
 
 
+def check_rules(t, root, objs):
+    """The rules ConfigMap's files are copies of config/'s."""
+    keys = set()
+    for o in objs:
+        if o["kind"] == "ConfigMap" and \
+                o["metadata"]["name"].startswith("cdp-rules"):
+            keys |= set(o.get("data") or {})
+    names = sorted(os.listdir(os.path.join(root, RULES)))
+    t.check(bool(names), f"{RULES} holds the rules files")
+    for n in names:
+        with open(os.path.join(root, RULES, n), "rb") as a, \
+                open(os.path.join(root, "config", n), "rb") as b:
+            t.check(a.read() == b.read(), f"{RULES}/{n} is config/{n} byte "
+                    "for byte (copy it again)")
+        t.check(n in keys, f"{n} is a key of ConfigMap cdp-rules")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", default=".")
@@ -109,6 +129,7 @@ def main():
                 not p["spec"].get("ingress")
                 for p in by_kind["NetworkPolicy"].values()),
             "a NetworkPolicy denies ingress by default")
+    check_rules(t, root, objs)
     daemons = settings.daemons(root)
     t.check(bool(daemons), "daemons found under services/")
     for d in daemons:

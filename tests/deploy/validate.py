@@ -983,24 +983,30 @@ def kustomization_files(repo, checks, folder):
 
 
 def generated_configmaps(repo, checks, folder, kust):
-    """{env file: [ConfigMap]} of the kustomization's configMapGenerator
-    (envs: files of NAME=value lines), as kustomize makes them."""
+    """{first file: [ConfigMap]} of the kustomization's configMapGenerator
+    (envs: files of NAME=value lines; files: one key per file), as
+    kustomize makes them."""
     out = {}
     for gen in kust.get("configMapGenerator") or []:
-        data = {}
-        for env in gen.get("envs") or []:
-            rel = os.path.join(folder, env)
-            if not checks.check(repo.exists(rel), rel, "exists"):
-                continue
-            for line in repo.read(rel).splitlines():
-                if line.strip() and not line.startswith("#"):
-                    name, _, value = line.partition("=")
-                    data[name] = value
-            out.setdefault(rel, [])
-        if gen.get("envs") and rel in out:
-            out[rel].append({"apiVersion": "v1", "kind": "ConfigMap",
-                             "metadata": {"name": gen.get("name")},
-                             "data": data})
+        data, first = {}, None
+        for kind in ("envs", "files"):
+            for src in gen.get(kind) or []:
+                rel = os.path.join(folder, src)
+                if not checks.check(repo.exists(rel), rel, "exists"):
+                    continue
+                first = first or rel
+                text = repo.read(rel)
+                if kind == "files":
+                    data[os.path.basename(src)] = text
+                    continue
+                for line in text.splitlines():
+                    if line.strip() and not line.startswith("#"):
+                        name, _, value = line.partition("=")
+                        data[name] = value
+        if first:
+            out[first] = [{"apiVersion": "v1", "kind": "ConfigMap",
+                           "metadata": {"name": gen.get("name")},
+                           "data": data}]
     return out
 
 
