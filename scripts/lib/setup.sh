@@ -6,7 +6,7 @@ SETUP_PACKAGES=(
 	build-essential cmake pkg-config git curl procps iproute2
 	librdkafka-dev libhiredis-dev libprotobuf-c-dev protobuf-c-compiler
 	libevent-dev libjansson-dev libcurl4-openssl-dev libssl-dev
-	libcmocka-dev kcat redis-server redis-tools jq python3-yaml
+	libcmocka-dev kcat redis-server redis-tools jq python3-yaml docker-compose
 	openjdk-17-jre-headless maven
 	chromium
 )

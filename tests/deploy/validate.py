@@ -64,6 +64,7 @@ K8S_API_VERSIONS = {
     "Job": "batch/v1",
     "PodDisruptionBudget": "policy/v1",
     "HorizontalPodAutoscaler": "autoscaling/v2",
+    "NetworkPolicy": "networking.k8s.io/v1",
 }
 RUNTIME_LIBS = ("librdkafka1", "libhiredis0.14", "libprotobuf-c1",
                 "libevent-2.1-7", "libjansson4", "libssl3", "libcurl4")
@@ -71,6 +72,10 @@ BUILD_PACKAGES = ("cmake", "protobuf-c-compiler", "librdkafka-dev",
                   "libhiredis-dev", "libprotobuf-c-dev", "libevent-dev",
                   "libjansson-dev", "libssl-dev")
 SECRET_PLACEHOLDER = "PLACEHOLDER"
+# The daemons' shutdown: a producer flush of at most 10 s (services/*/
+# main.c), then leaving the consumer group; 30 s bounds both with margin.
+DAEMON_SHUTDOWN_MAX_S = 30
+PRESTOP_MAX_S = 10
 K8S_BASE = os.path.join("deploy", "k8s", "base")
 K8S_DEV = os.path.join("deploy", "k8s", "overlays", "dev")
 DEV_KEYS = os.path.join("config", "api-keys.conf")
@@ -459,6 +464,9 @@ def check_compose(repo, checks, daemons, ports, binaries):
         return
     for need in ("kafka", "redis", "topics"):
         checks.check(need in services, where, f"has a '{need}' service")
+    # Debian's docker-compose (1.29) predates the top-level name; the
+    # project name comes from the folder or -p.
+    checks.check("name" not in doc, where, "has no top-level name:")
 
     # References between services, and volumes.
     volumes = set((doc.get("volumes") or {}).keys())
@@ -675,22 +683,22 @@ def check_compose(repo, checks, daemons, ports, binaries):
 
 
 def compose_config(repo, checks, where):
-    """docker compose config -q, when the compose plugin is here."""
-    if shutil.which("docker") is None:
+    """docker-compose config -q (Debian's docker-compose, which ./dev
+    setup installs), when it is here."""
+    if shutil.which("docker-compose") is None:
+        checks.note(where, "docker-compose is not installed: not parsed "
+                    "by it (./dev setup installs it)")
         return
     try:
-        v = subprocess.run(["docker", "compose", "version"],
-                           capture_output=True, timeout=20)
-        if v.returncode != 0:
-            return
-        r = subprocess.run(["docker", "compose", "-f",
-                            repo.path(where), "config", "-q"],
+        r = subprocess.run(["docker-compose", "-f", repo.path(where),
+                            "config", "-q"],
                            capture_output=True, text=True, timeout=60,
                            cwd=repo.root)
-    except (OSError, subprocess.TimeoutExpired):
+    except (OSError, subprocess.TimeoutExpired) as e:
+        checks.fail(where, f"docker-compose config: {e}")
         return
     checks.check(r.returncode == 0, where,
-                 "docker compose config -q accepts it"
+                 "docker-compose config -q accepts it"
                  + (f": {r.stderr.strip()}" if r.returncode else ""))
 
 
@@ -850,6 +858,22 @@ def file_in_mount(spec, c, path, objects, kind):
     return None
 
 
+def check_termination(checks, cw, c, pspec):
+    """preStop sleeps a few seconds (the Service drops the pod first), and
+    the grace period covers it plus the daemon's own shutdown."""
+    pre = ((c.get("lifecycle") or {}).get("preStop") or {}).get("exec") or {}
+    cmd = [str(x) for x in pre.get("command") or []]
+    secs = int(cmd[1]) if len(cmd) == 2 and cmd[0] == "sleep" and \
+        cmd[1].isdigit() else None
+    if checks.check(secs is not None and 1 <= secs <= PRESTOP_MAX_S, cw,
+                    f"preStop sleeps 1 to {PRESTOP_MAX_S} s ({cmd})"):
+        grace = pspec.get("terminationGracePeriodSeconds")
+        checks.check(isinstance(grace, int) and
+                     grace >= secs + DAEMON_SHUTDOWN_MAX_S, cw,
+                     f"terminationGracePeriodSeconds ({grace}) covers preStop"
+                     f" and the daemon's shutdown ({DAEMON_SHUTDOWN_MAX_S} s)")
+
+
 def check_deployment(repo, checks, where, obj, objects, daemons, ports,
                      binaries):
     name = obj["metadata"]["name"]
@@ -928,9 +952,7 @@ def check_deployment(repo, checks, where, obj, objects, daemons, ports,
                 checks.check(container_port(c, get.get("port")) == want, cw,
                              f"{probe} asks port {get.get('port')}, "
                              f"{var}'s {want}")
-        lifecycle = c.get("lifecycle") or {}
-        checks.check("preStop" not in lifecycle, cw,
-                     "has no preStop hook (the daemon handles SIGTERM)")
+        check_termination(checks, cw, c, pspec)
         if "API_KEYS_FILE" in env:
             path = env_value(env["API_KEYS_FILE"], objects)
             content = file_in_mount(pspec, c, path or "", objects, "Secret")
@@ -956,7 +978,36 @@ def kustomization_files(repo, checks, folder):
     for f in files:
         checks.check(os.path.basename(f) in listed, kfile,
                      f"lists {os.path.basename(f)}")
+    files.update(generated_configmaps(repo, checks, folder, kust))
     return kfile, kust, files
+
+
+def generated_configmaps(repo, checks, folder, kust):
+    """{first file: [ConfigMap]} of the kustomization's configMapGenerator
+    (envs: files of NAME=value lines; files: one key per file), as
+    kustomize makes them."""
+    out = {}
+    for gen in kust.get("configMapGenerator") or []:
+        data, first = {}, None
+        for kind in ("envs", "files"):
+            for src in gen.get(kind) or []:
+                rel = os.path.join(folder, src)
+                if not checks.check(repo.exists(rel), rel, "exists"):
+                    continue
+                first = first or rel
+                text = repo.read(rel)
+                if kind == "files":
+                    data[os.path.basename(src)] = text
+                    continue
+                for line in text.splitlines():
+                    if line.strip() and not line.startswith("#"):
+                        name, _, value = line.partition("=")
+                        data[name] = value
+        if first:
+            out[first] = [{"apiVersion": "v1", "kind": "ConfigMap",
+                           "metadata": {"name": gen.get("name")},
+                           "data": data}]
+    return out
 
 
 def check_k8s(repo, checks, daemons, ports, binaries):
@@ -1042,12 +1093,16 @@ def check_k8s(repo, checks, daemons, ports, binaries):
             if checks.check(bool(targets), w,
                             "selector matches a Deployment's pods"):
                 ma = spec.get("minAvailable")
+                mu = spec.get("maxUnavailable")
                 if isinstance(ma, str) and re.fullmatch(r"\d+%", ma):
                     ok = int(ma[:-1]) < 100
+                elif mu is not None:
+                    ok = isinstance(mu, int) and mu >= 1
                 else:
                     ok = isinstance(ma, int) and ma < targets[0][3]
-                checks.check(ok, w, "minAvailable is below the replicas, "
-                             "so nodes can still be drained")
+                checks.check(ok, w, "minAvailable is below the replicas "
+                             "(or maxUnavailable at least 1), so nodes can "
+                             "still be drained")
         elif kind == "HorizontalPodAutoscaler":
             ref = spec.get("scaleTargetRef") or {}
             target = [d for d in deployments if d[0] == ref.get("name")]
@@ -1230,12 +1285,15 @@ def check_dev_keys(repo, checks):
         return
     check_image_dev_keys(repo, checks, hashes)
     base = []
-    for path in sorted(glob.glob(repo.path(K8S_BASE, "*"))):
+    for path in sorted(glob.glob(repo.path(K8S_BASE, "**"), recursive=True)):
+        if not os.path.isfile(path):
+            continue
         rel = os.path.relpath(path, repo.root)
         text = repo.read(rel)
         checks.check(not has_dev_hash(text, hashes), rel,
                      "ships no dev key hash")
-        base += [d for d in yaml.safe_load_all(text) if d]
+        if path.endswith(".yaml"):
+            base += [d for d in yaml.safe_load_all(text) if d]
     checks.check(dev_mode_of(base) and not any(dev_mode_of(base)),
                  K8S_BASE, f"intake runs without {DEV_MODE} in the base")
     patches = []
