@@ -6,7 +6,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define DAEMON_COMMON_SETTINGS	6
+#define DAEMON_COMMON_SETTINGS	8
 #define DAEMON_ADMIN_OFFSET	1000	/* admin port: HTTP port + 1000 */
 
 static void
@@ -29,6 +29,13 @@ daemon_common(struct config_setting *t, struct daemon_settings *ds,
 		{ "INSTANCE_ID", CONFIG_STRING, "", 0, 0, NULL,
 		    "stable instance name for static group membership "
 		    "(the pod name)", &ds->instance_id },
+		{ "HTTP_MAX_CONNECTIONS", CONFIG_INT, "1024", 1, 65536, NULL,
+		    "open connections the public HTTP server keeps; beyond "
+		    "them a new one is answered 503 and closed",
+		    &ds->http_max_conns },
+		{ "HTTP_IDLE_TIMEOUT_S", CONFIG_INT, "10", 1, 3600, NULL,
+		    "seconds a connection may take to send a request or "
+		    "stay idle before it is closed", &ds->http_idle_timeout_s },
 	};
 
 	memcpy(t, common, sizeof(common));
@@ -72,6 +79,8 @@ daemon_httpd_start(struct event_base *base, const struct daemon_settings *ds,
 {
 	struct httpd	*h = httpd_start(base, ds->listen, service);
 
+	httpd_set_limits(h, 0, (int)ds->http_idle_timeout_s,
+	    (int)ds->http_max_conns);
 	httpd_admin(h, ds->admin_listen);
 	return h;
 }

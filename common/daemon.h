@@ -1,8 +1,8 @@
 /*
  * What every daemon reads from its environment before anything else: the
  * Kafka brokers, the Redis address, the HTTP address of its health check
- * (and API), the admin address of its readiness and metrics, the log level
- * and its instance name. A daemon adds its own
+ * (and API), the admin address of its readiness and metrics, the log level,
+ * its instance name and the public HTTP server's connection limits. A daemon adds its own
  * settings; all are checked together, so the first bad one stops start-up
  * with one line naming it.
  */
@@ -22,6 +22,8 @@ struct daemon_settings {
 	char	*instance_id;
 	char	*redis_host;	/* redis_addr split */
 	int	 redis_port;
+	long long http_max_conns;	/* HTTP_MAX_CONNECTIONS */
+	long long http_idle_timeout_s;	/* HTTP_IDLE_TIMEOUT_S */
 };
 
 void	daemon_configure(const char *service, const char *default_listen,

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,11 +35,53 @@ struct kafka_wakeup {
 static void	kafka_error(rd_kafka_t *, int, const char *, void *);
 static void	kafka_log(const rd_kafka_t *, int, const char *, const char *);
 
+/* The transport settings of the environment and librdkafka's names. */
+static const char *const kafka_security[][2] = {
+	{ "KAFKA_SECURITY_PROTOCOL", "security.protocol" },
+	{ "KAFKA_SASL_MECHANISM", "sasl.mechanism" },
+	{ "KAFKA_SASL_USERNAME", "sasl.username" },
+	{ "KAFKA_SASL_PASSWORD", "sasl.password" },
+	{ "KAFKA_SSL_CA_LOCATION", "ssl.ca.location" },
+	{ "KAFKA_SSL_CERTIFICATE_LOCATION", "ssl.certificate.location" },
+	{ "KAFKA_SSL_KEY_LOCATION", "ssl.key.location" },
+	{ "KAFKA_SSL_KEY_PASSWORD", "ssl.key.password" },
+	{ "KAFKA_SSL_ENDPOINT_IDENTIFICATION",
+	    "ssl.endpoint.identification.algorithm" },
+};
+
+/*
+ * Passes the transport settings set in the environment (SASL, SSL) to
+ * librdkafka; unset ones keep librdkafka's defaults (plaintext). -1 with
+ * the variable and librdkafka's reason in err (never the value: it may be
+ * a password) when librdkafka refuses one. Every daemon and tool calls it.
+ */
+int
+kafka_conf_security(rd_kafka_conf_t *conf, char *err, size_t errsz)
+{
+	char		 why[256];
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(kafka_security) / sizeof(kafka_security[0]);
+	    i++) {
+		if ((v = getenv(kafka_security[i][0])) == NULL || *v == '\0')
+			continue;
+		if (rd_kafka_conf_set(conf, kafka_security[i][1], v, why,
+		    sizeof(why)) != RD_KAFKA_CONF_OK) {
+			snprintf(err, errsz, "%s: %s", kafka_security[i][0],
+			    why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Creates a configuration with the settings every client of ours uses. */
 rd_kafka_conf_t *
 kafka_conf_new(const char *brokers, const char *client_id)
 {
 	rd_kafka_conf_t	*conf = rd_kafka_conf_new();
+	char		 err[512];
 
 	kafka_conf_set(conf, "bootstrap.servers", brokers);
 	kafka_conf_set(conf, "client.id", client_id);
@@ -46,6 +89,8 @@ kafka_conf_new(const char *brokers, const char *client_id)
 	kafka_conf_set(conf, "log.queue", "true");
 	kafka_conf_set(conf, "reconnect.backoff.ms", "100");
 	kafka_conf_set(conf, "reconnect.backoff.max.ms", "5000");
+	if (kafka_conf_security(conf, err, sizeof(err)) == -1)
+		fatalx("config: %s", err);
 	rd_kafka_conf_set_error_cb(conf, kafka_error);
 	rd_kafka_conf_set_log_cb(conf, kafka_log);
 	return conf;

@@ -25,6 +25,8 @@ struct kafka_health {
 rd_kafka_conf_t	*kafka_conf_new(const char *brokers, const char *client_id);
 void		 kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
 		    const char *value);
+int		 kafka_conf_security(rd_kafka_conf_t *conf, char *err,
+		    size_t errsz);
 struct kafka_wakeup *kafka_wakeup_new(struct event_base *base,
 		    rd_kafka_queue_t *queue, void (*fn)(void *), void *arg);
 void		 kafka_wakeup_free(struct kafka_wakeup *w);

@@ -23,6 +23,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "kafka.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -262,6 +263,8 @@ kafka_open(const char *brokers)
 	/* Retry a refused connection quickly while the broker starts. */
 	conf_set(conf, "reconnect.backoff.ms", "50");
 	conf_set(conf, "reconnect.backoff.max.ms", "250");
+	if (kafka_conf_security(conf, errstr, sizeof(errstr)) == -1)
+		fatalx("config: %s", errstr);
 	rd_kafka_conf_set_log_cb(conf, kafka_log);
 	rd_kafka_conf_set_error_cb(conf, kafka_error);
 	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,

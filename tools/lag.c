@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kafka.h"
 #include "ops.h"
 #include "topicread.h"
 
@@ -24,7 +25,8 @@ lag_client(const char *brokers, const char *group, char *err, size_t errsz)
 	    rd_kafka_conf_set(conf, "group.id", group, err, errsz) !=
 	    RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err,
-	    errsz) != RD_KAFKA_CONF_OK) {
+	    errsz) != RD_KAFKA_CONF_OK ||
+	    kafka_conf_security(conf, err, errsz) == -1) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kafka.h"
 #include "nitems.h"
 #include "ops.h"
 
@@ -83,7 +84,8 @@ ops_send(const char *brokers, const char *topic, const rd_kafka_message_t *m,
 	    rd_kafka_conf_set(conf, "enable.idempotence", "true", err,
 	    sizeof(err)) != RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(conf, "partitioner", "murmur2_random", err,
-	    sizeof(err)) != RD_KAFKA_CONF_OK) {
+	    sizeof(err)) != RD_KAFKA_CONF_OK ||
+	    kafka_conf_security(conf, err, sizeof(err)) == -1) {
 		rd_kafka_conf_destroy(conf);
 		ops_fail(err);
 		return -1;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kafka.h"
 #include "topicread.h"
 #include "xmalloc.h"
 
@@ -36,7 +37,7 @@ topicread_client(const char *brokers, char *err, size_t errsz)
 	    rd_kafka_conf_set(conf, "enable.partition.eof", "true", err,
 	    errsz) != RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(conf, "log_level", "3", err, errsz) !=
-	    RD_KAFKA_CONF_OK) {
+	    RD_KAFKA_CONF_OK || kafka_conf_security(conf, err, errsz) == -1) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}

@@ -29,6 +29,8 @@ static const char *const harness_keys[][2] = {
 	{ "slow-agent", "agent 0.2 2" },
 	{ "merchant-MAPL-A", "merchant:MAPL-A 200 400" },	/* appeals */
 	{ "merchant-MAPL-B", "merchant:MAPL-B 200 400" },
+	{ "merchant-MAZ-1", "merchant:MAZ-1 200 400" },	/* authz matrix */
+	{ "merchant-MAZ-2", "merchant:MAZ-2 200 400" },
 };
 
 static void
