@@ -129,14 +129,21 @@ slatimer_consume(void)
 static void
 slatimer_shutdown(struct signals *sig)
 {
-	kafka_consumer_close(timer.consumer);
-	timer.consumer = NULL;	/* jobs still finishing must not end messages */
+	/*
+	 * Flushing and freeing Kafka and Redis runs the callbacks still
+	 * waiting on them, which read and end the consumer's messages: so the
+	 * producer and Redis go first, while the consumer and its messages
+	 * still exist (as in the classifier and intake). Closing the consumer
+	 * first freed messages that a delivery callback then read.
+	 */
 	kafka_producer_flush(timer.producer, 10000);
 	fire_stop(&timer);
-	event_free(timer.timer);
-	httpd_free(timer.httpd);
 	kafka_producer_free(timer.producer);
 	redis_free(timer.redis);
+	kafka_consumer_close(timer.consumer);
+	timer.consumer = NULL;
+	event_free(timer.timer);
+	httpd_free(timer.httpd);
 	policy_free(timer.policies);
 	keylock_free(timer.busy);
 	signals_free(sig);
