@@ -12,6 +12,7 @@
 struct lookup {
 	ordersnap_fn	 fn;
 	void		*arg;
+	size_t		 parts;		/* 1: the order part; 2: both */
 };
 
 /*
@@ -44,7 +45,7 @@ ordersnap_unpack(const char *order, size_t olen, const char *scan,
 static size_t
 part_len(const redisReply *part)
 {
-	return part->type == REDIS_REPLY_STRING ? part->len : 0;
+	return part != NULL && part->type == REDIS_REPLY_STRING ? part->len : 0;
 }
 
 static void
@@ -55,13 +56,13 @@ ordersnap_on_get(struct redis *r, redisReply *reply, void *arg)
 	const redisReply	*o, *s;
 
 	if (redis_reply_error(reply, "order snapshot") ||
-	    reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+	    reply->type != REDIS_REPLY_ARRAY || reply->elements != l->parts)
 		l->fn(l->arg, -1, NULL);
 	else {
 		o = reply->element[0];
-		s = reply->element[1];
-		snap = ordersnap_unpack(o->str, part_len(o), s->str,
-		    part_len(s));
+		s = l->parts == 2 ? reply->element[1] : NULL;
+		snap = ordersnap_unpack(o->str, part_len(o),
+		    s != NULL ? s->str : NULL, part_len(s));
 		l->fn(l->arg, 0, snap);
 		if (snap != NULL)
 			cdp__v1__order_snapshot__free_unpacked(snap, NULL);
@@ -69,22 +70,39 @@ ordersnap_on_get(struct redis *r, redisReply *reply, void *arg)
 	free(l);
 }
 
-/*
- * Reads the snapshot of order_id; fn gets it (ordersnap_fn). Returns -1
- * when Redis is not connected (fn is not called).
- */
-int
-ordersnap_get(struct redis *r, const char *order_id, ordersnap_fn fn,
-    void *arg)
+static int
+ordersnap_read(struct redis *r, const char *order_id, size_t parts,
+    ordersnap_fn fn, void *arg)
 {
 	struct lookup	*l = xmalloc(sizeof(*l));
 
 	l->fn = fn;
 	l->arg = arg;
-	if (redis_command(r, ordersnap_on_get, l,
-	    "HMGET " ORDERSNAP_KEY " order scan", order_id) == -1) {
+	l->parts = parts;
+	if (redis_command(r, ordersnap_on_get, l, parts == 2 ?
+	    "HMGET " ORDERSNAP_KEY " order scan" :
+	    "HMGET " ORDERSNAP_KEY " order", order_id) == -1) {
 		free(l);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Reads the snapshot of order_id, both parts; fn gets it (ordersnap_fn).
+ * Returns -1 when Redis is not connected (fn is not called).
+ */
+int
+ordersnap_get(struct redis *r, const char *order_id, ordersnap_fn fn,
+    void *arg)
+{
+	return ordersnap_read(r, order_id, 2, fn, arg);
+}
+
+/* The same, the order part only (no logistics): what intake fills from. */
+int
+ordersnap_get_order(struct redis *r, const char *order_id, ordersnap_fn fn,
+    void *arg)
+{
+	return ordersnap_read(r, order_id, 1, fn, arg);
 }

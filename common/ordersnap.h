@@ -48,5 +48,7 @@ Cdp__V1__OrderSnapshot	*ordersnap_unpack(const char *order, size_t olen,
 			    const char *scan, size_t slen);
 int			 ordersnap_get(struct redis *r, const char *order_id,
 			    ordersnap_fn fn, void *arg);
+int			 ordersnap_get_order(struct redis *r,
+			    const char *order_id, ordersnap_fn fn, void *arg);
 
 #endif

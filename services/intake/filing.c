@@ -184,7 +184,7 @@ filing_lookup_order(struct submit *s)
 {
 	struct filing	*f = (struct filing *)s;
 
-	if (ordersnap_get(s->in->redis, f->creq.order.order_id,
+	if (ordersnap_get_order(s->in->redis, f->creq.order.order_id,
 	    filing_on_order, f) == -1) {
 		api_unavailable(s->req, "order snapshots are unavailable");
 		submit_end(s);
