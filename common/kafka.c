@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "kafka.h"
+#include "nitems.h"
 #include "log.h"
 #include "meta.h"
 #include "xmalloc.h"
@@ -62,8 +63,7 @@ kafka_conf_security(rd_kafka_conf_t *conf, char *err, size_t errsz)
 	const char	*v;
 	size_t		 i;
 
-	for (i = 0; i < sizeof(kafka_security) / sizeof(kafka_security[0]);
-	    i++) {
+	for (i = 0; i < nitems(kafka_security); i++) {
 		if ((v = getenv(kafka_security[i][0])) == NULL || *v == '\0')
 			continue;
 		if (rd_kafka_conf_set(conf, kafka_security[i][1], v, why,

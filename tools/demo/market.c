@@ -14,6 +14,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "meta.h"
+#include "nitems.h"
 #include "xmalloc.h"
 
 #define MARKET_SLICE		60	/* orders published per tick */
@@ -39,7 +40,6 @@ static const struct product products[] = {
 	{ "SKU-HEATER", "Electric heater 2kW", 29900 },
 	{ "SKU-BOTTLE", "Baby bottle set", 8900 },
 };
-#define NPRODUCTS	(sizeof(products) / sizeof(products[0]))
 
 struct order {
 	unsigned	merchant, product;
@@ -298,7 +298,7 @@ market_new(struct demo *d)
 		o->merchant = mix_below(&d->rng, 4) == 0 ?
 		    4 + 9 * mix_below(&d->rng, DEMO_MERCHANTS / 9) :
 		    mix_below(&d->rng, DEMO_MERCHANTS);
-		o->product = mix_below(&d->rng, NPRODUCTS);
+		o->product = mix_below(&d->rng, nitems(products));
 		o->old = mix_below(&d->rng, 20) == 0;
 		o->lost = !o->old && mix_below(&d->rng, 100) == 0;
 	}
