@@ -21,25 +21,13 @@ import os
 import sys
 
 import settings
+from tally import Tally
 from settings_check import run, yaml
 
 DEV_OVERLAY = os.path.join("deploy", "k8s", "overlays", "dev")
 RULES = os.path.join("deploy", "k8s", "base", "rules")
 SCALED = ("classifier", "sla-timer", "notifier")
 PUBLIC = ("intake", "analytics")
-
-
-class Tally:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, ok, what):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print(f"FAIL {DEV_OVERLAY}: {what}")
-        return ok
 
 
 def selects(selector, name):
@@ -124,7 +112,7 @@ def main():
     for o in objs:
         if o["kind"] in by_kind:
             by_kind[o["kind"]][o["metadata"]["name"]] = o
-    t = Tally()
+    t = Tally(DEV_OVERLAY)
     t.check(any(p["spec"].get("podSelector") == {} and
                 not p["spec"].get("ingress")
                 for p in by_kind["NetworkPolicy"].values()),
@@ -134,8 +122,7 @@ def main():
     t.check(bool(daemons), "daemons found under services/")
     for d in daemons:
         check_daemon(t, d, by_kind)
-    print(f"{t.passed} passed, {t.failed} failed")
-    return 1 if t.failed else 0
+    return t.report()
 
 
 if __name__ == "__main__":

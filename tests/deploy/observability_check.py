@@ -21,6 +21,7 @@ import re
 import sys
 
 import settings
+from tally import Tally
 from settings_check import yaml
 
 OBS = os.path.join("deploy", "observability")
@@ -69,16 +70,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", default=".")
     root = ap.parse_args().root
-    fails = []
-    passed = 0
-
-    def check(ok, what):
-        nonlocal passed
-        if ok:
-            passed += 1
-        else:
-            fails.append(what)
-        return ok
+    t = Tally()
 
     with open(os.path.join(root, OBS, "prometheus.yml"), encoding="utf-8") as f:
         prom = yaml.safe_load(f)
@@ -88,7 +80,7 @@ def main():
     ports = daemon_ports(root)
     for d in settings.daemons(root):
         want = f"{d}:{ports.get(d, 0) + ADMIN_OFFSET}"
-        check(targets.get(d) == want,
+        t.check(targets.get(d) == want,
               f"prometheus.yml: scrapes {d} at {want} ({targets.get(d)})")
 
     have = exported(root) | {"up"}
@@ -96,24 +88,21 @@ def main():
         dash = json.load(f)
     exprs = [t["expr"] for p in dash.get("panels") or []
              for t in p.get("targets") or []]
-    check(bool(exprs), f"{DASHBOARD}: has queries")
+    t.check(bool(exprs), f"{DASHBOARD}: has queries")
     with open(os.path.join(root, OBS, "alerts.yml"), encoding="utf-8") as f:
         rules = [r for g in yaml.safe_load(f)["groups"] for r in g["rules"]]
     alert_exprs = [r["expr"] for r in rules]
     for where, expr in [(DASHBOARD, e) for e in exprs] + [
             ("alerts.yml", e) for e in alert_exprs]:
         for m in sorted(metrics_of(expr)):
-            check(m in have, f"{where}: {m} (in {expr!r}) is exported by "
+            t.check(m in have, f"{where}: {m} (in {expr!r}) is exported by "
                   "a daemon")
     used = set().union(*(metrics_of(e) for e in alert_exprs)) \
         if alert_exprs else set()
     for m in ALERTED:
-        check(m in used, f"alerts.yml: alerts on {m}")
+        t.check(m in used, f"alerts.yml: alerts on {m}")
 
-    for f in fails:
-        print(f"FAIL {f}")
-    print(f"{passed} passed, {len(fails)} failed")
-    return 1 if fails else 0
+    return t.report()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import os
 import re
 import sys
 
+from tally import Tally
+
 from validate import apt_packages, dockerfile_stages
 
 DOCKERFILE = os.path.join("deploy", "docker", "Dockerfile")
@@ -57,43 +59,32 @@ def main():
         stages = dockerfile_stages(f.read())
     build, runtime = apt_packages(stages[0][2]), apt_packages(stages[-1][2])
     mods = cmake_modules(root)
-    fails, passed = [], 0
+    t = Tally()
 
-    def check(ok, what):
-        nonlocal passed
-        if ok:
-            passed += 1
-        else:
-            fails.append(what)
-        return ok
-
-    check(bool(mods), "CMakeLists.txt: links pkg-config modules")
+    t.check(bool(mods), "CMakeLists.txt: links pkg-config modules")
     for m in sorted(mods):
-        if not check(m in MODULES, f"packages_check.py: MODULES names the "
+        if not t.check(m in MODULES, f"packages_check.py: MODULES names the "
                      f"Debian packages of {m}"):
             continue
         dev, run = MODULES[m]
-        check(dev in build, f"{DOCKERFILE}: build stage installs {dev} ({m})")
+        t.check(dev in build, f"{DOCKERFILE}: build stage installs {dev} ({m})")
         if run:
-            check(run in runtime, f"{DOCKERFILE}: runtime stage installs "
+            t.check(run in runtime, f"{DOCKERFILE}: runtime stage installs "
                   f"{run} ({m})")
     used_dev = {MODULES[m][0] for m in mods if m in MODULES}
     for p in sorted(build):
         if p.endswith("-dev"):
-            check(p in used_dev, f"{DOCKERFILE}: build stage's {p} is "
+            t.check(p in used_dev, f"{DOCKERFILE}: build stage's {p} is "
                   "linked by CMake")
     for p in sorted(runtime):
-        check(not p.endswith("-dev"), f"{DOCKERFILE}: runtime stage has "
+        t.check(not p.endswith("-dev"), f"{DOCKERFILE}: runtime stage has "
               f"no -dev package ({p})")
     used_run = {MODULES[m][1] for m in mods if m in MODULES}
     for p in sorted(runtime):
         if p.startswith("lib"):
-            check(p in used_run, f"{DOCKERFILE}: runtime stage's {p} is a "
+            t.check(p in used_run, f"{DOCKERFILE}: runtime stage's {p} is a "
                   "library the programs load")
-    for f in fails:
-        print(f"FAIL {f}")
-    print(f"{passed} passed, {len(fails)} failed")
-    return 1 if fails else 0
+    return t.report()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import subprocess
 import sys
 
 import settings
+from tally import Tally
 
 try:
     import yaml
@@ -107,26 +108,16 @@ def main():
     where = {"docker-compose.yml": compose_env(root),
              DEV_OVERLAY: k8s_env(root)}
     docs = documented(root)
-    passed = failed = 0
+    t = Tally()
     for d in daemons:
         for name in sorted(settings.of(root, d)):
             for file, env in where.items():
-                if name in env.get(d, set()):
-                    passed += 1
-                else:
-                    failed += 1
-                    print(f"FAIL {file}: {d} is not given {name}")
-            if name in docs:
-                passed += 1
-            else:
-                failed += 1
-                print(f"FAIL {OPERATIONS}: {name} ({d}) is not in "
-                      f"\"{SETTINGS_HEADING[3:]}\"")
-    if not daemons:
-        failed += 1
-        print("FAIL services/: no daemon found")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+                t.check(name in env.get(d, set()),
+                        f"{file}: {d} is not given {name}")
+            t.check(name in docs, f"{OPERATIONS}: {name} ({d}) is not in "
+                    f"\"{SETTINGS_HEADING[3:]}\"")
+    t.check(bool(daemons), "services/: no daemon found")
+    return t.report()
 
 
 if __name__ == "__main__":
