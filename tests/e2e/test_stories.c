@@ -18,6 +18,7 @@
 #include "cdp/v1/complaint.pb-c.h"
 #include "intake_harness.h"
 #include "log.h"
+#include "nitems.h"
 #include "testenv.h"
 #include "testproc.h"
 #include "xmalloc.h"
@@ -39,28 +40,13 @@ struct daemon {
 static struct intake_proc	intake;
 static struct daemon		others[] = { { "classifier", 0, 0 },
 				    { "sla-timer", 0, 0 } };
-#define N_OTHERS	(sizeof(others) / sizeof(others[0]))
 
 static void
 daemon_start(struct daemon *d)
 {
-	char	*listen, *admin, *id;
-
-	d->admin_port = testproc_free_port();
-	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", testproc_free_port());
-	admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d", d->admin_port);
-	id = xasprintf("INSTANCE_ID=%s-e2e", d->name);
-	{
-		const char *env[] = { listen, admin, id, "LOG_LEVEL=warn",
-		    "CDP_DEV_MODE=1", NULL };
-
-		d->pid = testproc_spawn(d->name, env);
-	}
-	if (!testproc_wait_http(d->admin_port, "/readyz", 200, 120000))
+	if ((d->pid = testproc_start_ready(d->name, "e2e", &d->admin_port,
+	    120000)) == -1)
 		fail_msg("%s did not become ready", d->name);
-	free(listen);
-	free(admin);
-	free(id);
 }
 
 static int
@@ -68,7 +54,7 @@ stack_up(void **state)
 {
 	size_t	i;
 
-	for (i = 0; i < N_OTHERS; i++)
+	for (i = 0; i < nitems(others); i++)
 		daemon_start(&others[i]);
 	intake_start(&intake, "5000");
 	return 0;
@@ -79,14 +65,11 @@ stack_down(void **state)
 {
 	size_t	i;
 
-	/* A pid of 0 (a daemon never started) would signal our group. */
-	if (intake.pid > 0)
-		intake_stop(&intake);
+	/* A daemon that never started has pid 0: testproc_stop skips it. */
+	intake_stop(&intake);
 	unlink(intake.keys_file);
-	for (i = 0; i < N_OTHERS; i++)
-		if (others[i].pid > 0)
-			assert_int_equal(testproc_stop(others[i].pid, 15000),
-			    0);
+	for (i = 0; i < nitems(others); i++)
+		assert_int_equal(testproc_stop(others[i].pid, 15000), 0);
 	return 0;
 }
 
@@ -123,6 +106,21 @@ view_in(const char *id, const char *status)
 	return view;
 }
 
+/* The complaint's one Classified event, waited for; free it. */
+static Cdp__V1__ComplaintEvent *
+classified_event(const char *id)
+{
+	Cdp__V1__ComplaintEvent	*evs[2];
+	size_t			 n;
+
+	n = testenv_wait_events(id, BODY(CLASSIFIED), 1, VIEW_MS, evs, 2);
+	if (n != 1) {
+		testenv_free_events(evs, n);
+		fail_msg("%s: %zu Classified events, not one", id, n);
+	}
+	return evs[0];
+}
+
 /*
  * Story 1, its first half: a product-quality complaint from the app is
  * acknowledged (202, a view), classified product/normal by the
@@ -131,11 +129,10 @@ view_in(const char *id, const char *status)
 static void
 test_story1_product_complaint_is_classified(void **state)
 {
-	Cdp__V1__ComplaintEvent	*evs[2];
+	Cdp__V1__ComplaintEvent	*ev;
 	char			*order = testenv_unique("OE1");
 	char			*id;
 	json_t			*view;
-	size_t			 n;
 
 	id = file_from_app(order, "M1001", "U-E2E-1",
 	    "收到的蓝牙耳机左耳没有声音，做工也很粗糙，和描述的不一样",
@@ -146,11 +143,10 @@ test_story1_product_complaint_is_classified(void **state)
 	assert_true(json_array_size(json_object_get(json_object_get(view,
 	    "classification"), "reasons")) > 0);
 	json_decref(view);
-	n = testenv_wait_events(id, BODY(CLASSIFIED), 1, VIEW_MS, evs, 2);
-	assert_int_equal(n, 1);
-	assert_int_equal(evs[0]->classified->category,
+	ev = classified_event(id);
+	assert_int_equal(ev->classified->category,
 	    CDP__V1__CATEGORY__CATEGORY_PRODUCT);
-	testenv_free_events(evs, n);
+	testenv_free_events(&ev, 1);
 	free(order);
 	free(id);
 }
@@ -162,11 +158,10 @@ test_story1_product_complaint_is_classified(void **state)
 static void
 test_story2_spoiled_milk_is_urgent(void **state)
 {
-	Cdp__V1__ComplaintEvent	*evs[2];
+	Cdp__V1__ComplaintEvent	*ev;
 	char			*order = testenv_unique("OE2");
 	char			*id;
 	json_t			*view;
-	size_t			 n;
 
 	id = file_from_app(order, "M1002", "U-E2E-2",
 	    "买的牛奶变质了，孩子喝了以后呕吐发烧，已经去医院了",
@@ -174,12 +169,11 @@ test_story2_spoiled_milk_is_urgent(void **state)
 	view = view_in(id, "classified");
 	assert_string_equal(view_str(view, "severity"), "urgent");
 	json_decref(view);
-	n = testenv_wait_events(id, BODY(CLASSIFIED), 1, VIEW_MS, evs, 2);
-	assert_int_equal(n, 1);
-	assert_int_equal(evs[0]->classified->severity,
+	ev = classified_event(id);
+	assert_int_equal(ev->classified->severity,
 	    CDP__V1__SEVERITY__SEVERITY_URGENT);
-	assert_true(evs[0]->classified->n_teams > 0);
-	testenv_free_events(evs, n);
+	assert_true(ev->classified->n_teams > 0);
+	testenv_free_events(&ev, 1);
 	free(order);
 	free(id);
 }

@@ -37,23 +37,8 @@ struct daemon {
 static void
 daemon_start(struct daemon *d)
 {
-	char	*listen, *admin, *id;
-
-	d->port = testproc_free_port();
-	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", testproc_free_port());
-	admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d", d->port);
-	id = xasprintf("INSTANCE_ID=%s-unknown", d->name);
-	{
-		/* Dev mode: intake reads the repository's dev keys. */
-		const char *env[] = { listen, admin, id, "LOG_LEVEL=warn",
-		    "CDP_DEV_MODE=1", NULL };
-
-		d->pid = testproc_spawn(d->name, env);
-	}
-	assert_true(testproc_wait_http(d->port, "/readyz", 200, 60000));
-	free(listen);
-	free(admin);
-	free(id);
+	d->pid = testproc_start_ready(d->name, "unknown", &d->port, 60000);
+	assert_true(d->pid > 0);
 }
 
 /*

@@ -148,6 +148,8 @@ testproc_stop(pid_t pid, int timeout_ms)
 {
 	int	status, waited;
 
+	if (pid <= 0)	/* never started: kill() would signal our group */
+		return 0;
 	kill(pid, SIGTERM);
 	for (waited = 0; waited < timeout_ms; waited += 20) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
@@ -161,6 +163,42 @@ testproc_stop(pid_t pid, int timeout_ms)
 void
 testproc_kill(pid_t pid)
 {
+	if (pid <= 0)
+		return;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+}
+
+/*
+ * Starts a daemon the way the stack runs it: its HTTP and admin servers on
+ * free ports, a stable INSTANCE_ID of "<daemon>-<instance>", dev mode, and
+ * waits up to ready_ms for /readyz. The admin port goes to *admin_port;
+ * -1 when the daemon did not become ready (it is stopped again).
+ */
+pid_t
+testproc_start_ready(const char *daemon, const char *instance,
+    int *admin_port, int ready_ms)
+{
+	char	*listen, *admin, *id;
+	pid_t	 pid;
+
+	*admin_port = testproc_free_port();
+	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", testproc_free_port());
+	admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d", *admin_port);
+	id = xasprintf("INSTANCE_ID=%s-%s", daemon, instance);
+	{
+		/* Dev mode: intake reads the repository's dev keys. */
+		const char *env[] = { listen, admin, id, "LOG_LEVEL=warn",
+		    "CDP_DEV_MODE=1", NULL };
+
+		pid = testproc_spawn(daemon, env);
+	}
+	free(listen);
+	free(admin);
+	free(id);
+	if (!testproc_wait_http(*admin_port, "/readyz", 200, ready_ms)) {
+		testproc_kill(pid);
+		return -1;
+	}
+	return pid;
 }
