@@ -159,8 +159,10 @@ const char	*action_json_name(Cdp__V1__Action action);
 
 /*
  * lifecycle.c: which action each role may take in each status, and the
- * status it leads to. LIFECYCLE_FORBIDDEN: the role may never take it
- * (403); LIFECYCLE_CONFLICT: not in the current status (409).
+ * status it leads to; and the status that a filing, a classification or an
+ * out-of-scope answer leads to (lifecycle_after_event()).
+ * LIFECYCLE_FORBIDDEN: the role may never take it (403);
+ * LIFECYCLE_CONFLICT: not in the current status (409).
  */
 enum lifecycle_verdict {
 	LIFECYCLE_OK,
@@ -178,11 +180,14 @@ size_t			lifecycle_allowed(Cdp__V1__ComplaintStatus status,
 const char		*lifecycle_status_name(Cdp__V1__ComplaintStatus s);
 int			 lifecycle_status_parse(const char *name,
 			    Cdp__V1__ComplaintStatus *out);
+Cdp__V1__ComplaintStatus lifecycle_after_event(
+			    Cdp__V1__ComplaintEvent__BodyCase body,
+			    Cdp__V1__ComplaintStatus status);
 
 /*
- * view.c: the read model's complaint document, built by applying the
- * complaint's events in log order, and rendered for one reader. Internal
- * members start with '_' and are never rendered.
+ * view.c and view_*.c (view_impl.h): the read model's complaint document,
+ * built by applying the complaint's events in log order, and rendered for
+ * one reader. Internal members start with '_' and are never rendered.
  */
 /* Limits of one complaint's view (INTAKE_NOTES_MAX, INTAKE_VIEW_BYTES_MAX). */
 struct view_limits {

@@ -137,6 +137,27 @@ static const struct transition {
 
 #define STATUS_BITS	32	/* statuses fit the rows' from masks */
 
+#define BODY(x)		CDP__V1__COMPLAINT_EVENT__BODY_##x
+#define NONE		(1u << ST(UNSPECIFIED))	/* before the filing */
+
+/*
+ * The statuses that events other than actions set, as the read model
+ * applies them (view.c): a filing (also a proactive case's) receives a
+ * complaint not seen before; a
+ * classification moves it to "classified" only from "received" or
+ * "reopened", so a re-assessment never pulls a complaint back from a later
+ * stage; out of scope is final whatever came before.
+ */
+static const struct {
+	Cdp__V1__ComplaintEvent__BodyCase	body;
+	unsigned				from;
+	Cdp__V1__ComplaintStatus		next;
+} by_event[] = {
+	{ BODY(FILED), NONE, ST(RECEIVED) },
+	{ BODY(CLASSIFIED), NONE | S(RECEIVED) | S(REOPENED), ST(CLASSIFIED) },
+	{ BODY(OUT_OF_SCOPE), NONE | ANY, ST(OUT_OF_SCOPE) },
+};
+
 /* The rows a role's key matches: an admin's also match the agent's. */
 static unsigned
 role_bits(enum key_role role)
@@ -279,4 +300,21 @@ lifecycle_status_parse(const char *name, Cdp__V1__ComplaintStatus *out)
 		return (-1);
 	*out = (Cdp__V1__ComplaintStatus)v;
 	return (0);
+}
+
+/*
+ * The status after an event that is not an action (by_event above), given
+ * the status before it: the same status when the event does not move it.
+ */
+Cdp__V1__ComplaintStatus
+lifecycle_after_event(Cdp__V1__ComplaintEvent__BodyCase body,
+    Cdp__V1__ComplaintStatus status)
+{
+	unsigned	bit = status == ST(UNSPECIFIED) ? NONE : status_bit(status);
+	size_t		i;
+
+	for (i = 0; i < nitems(by_event); i++)
+		if (by_event[i].body == body && (by_event[i].from & bit) != 0)
+			return (by_event[i].next);
+	return (status);
 }

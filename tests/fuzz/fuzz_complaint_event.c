@@ -2,7 +2,7 @@
  * complaints.events messages, as other teams and our services publish
  * them: decoded, applied to intake's view and rendered for each role.
  */
-/* cdp-test-sources: services/intake/view.c services/intake/lifecycle.c services/intake/action_json.c services/intake/complaint_json.c */
+/* cdp-test-sources: services/intake/view.c services/intake/view_json.c services/intake/view_sla.c services/intake/view_bound.c services/intake/view_render.c services/intake/lifecycle.c services/intake/action_json.c services/intake/complaint_json.c */
 #include <stdlib.h>
 
 #include "fuzz.h"

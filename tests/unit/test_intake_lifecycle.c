@@ -448,6 +448,37 @@ test_status_names(void **state)
 	assert_int_equal(lifecycle_status_parse("", &s), -1);
 }
 
+/*
+ * The statuses events other than actions set: every status before a
+ * filing, a classification and an out-of-scope answer, against the rule
+ * written out again here.
+ */
+static void
+test_after_event(void **state)
+{
+#define BODY(x)	CDP__V1__COMPLAINT_EVENT__BODY_##x
+	Cdp__V1__ComplaintStatus	s, want;
+	int				i;
+
+	(void)state;
+	for (i = ST(UNSPECIFIED); i <= ST(REOPENED); i++) {
+		s = (Cdp__V1__ComplaintStatus)i;
+		want = s == ST(UNSPECIFIED) ? ST(RECEIVED) : s;
+		assert_int_equal(lifecycle_after_event(BODY(FILED), s), want);
+		want = s == ST(UNSPECIFIED) || s == ST(RECEIVED) ||
+		    s == ST(REOPENED) ? ST(CLASSIFIED) : s;
+		assert_int_equal(lifecycle_after_event(BODY(CLASSIFIED), s),
+		    want);
+		assert_int_equal(lifecycle_after_event(BODY(OUT_OF_SCOPE), s),
+		    ST(OUT_OF_SCOPE));
+		assert_int_equal(lifecycle_after_event(BODY(SLA_BREACHED), s),
+		    s);
+	}
+	/* A status this build does not know is left alone. */
+	assert_int_equal(lifecycle_after_event(BODY(CLASSIFIED), 42), 42);
+#undef BODY
+}
+
 int
 main(void)
 {
@@ -459,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_parsed_action),
 		cmocka_unit_test(test_allowed),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_after_event),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -2,7 +2,7 @@
  * Unit tests for services/intake/view.c: the complaint document built from
  * complaints.events, its replays, and what each reader is shown.
  */
-/* cdp-test-sources: services/intake/view.c */
+/* cdp-test-sources: services/intake/view.c services/intake/view_json.c services/intake/view_sla.c services/intake/view_bound.c services/intake/view_render.c services/intake/lifecycle.c services/intake/action_json.c services/intake/complaint_json.c */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
