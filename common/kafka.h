@@ -82,6 +82,12 @@ struct kafka_msg {
 	const void		*payload;
 	size_t			 len;
 	int64_t			 timestamp_ms;
+	/*
+	 * The payload decoded and checked by the topic's decoder (below), or
+	 * NULL without one. The consumer frees it when m ends, unless the
+	 * handler takes it with kafka_msg_take().
+	 */
+	void			*event;
 	/* Private to kafka_consumer.c. */
 	rd_kafka_message_t	*rkm;
 	struct kafka_partition	*part;
@@ -96,6 +102,19 @@ struct kafka_msg {
  * The next message of the same partition is not handed out before that.
  */
 typedef void (*kafka_handler_fn)(struct kafka_msg *m, void *arg);
+/*
+ * How a topic's messages are decoded before a handler sees them: the
+ * protobuf type, and a check of what every handler of it needs (NULL when
+ * the event is usable, otherwise the reason). A message that does not
+ * decode or fails the check goes to the dead-letter topic with the reason
+ * ("undecodable MerchantEvent"), and no handler ever sees it. events.h
+ * has the decoders of the platform's topics.
+ */
+struct kafka_decoder {
+	const ProtobufCMessageDescriptor	*type;
+	const char				*(*check)(const char *topic,
+						    const ProtobufCMessage *ev);
+};
 /* Called with the partitions gained (assigned true) or lost. */
 typedef void (*kafka_assign_fn)(void *arg,
     const rd_kafka_topic_partition_list_t *parts, bool assigned);
@@ -119,6 +138,13 @@ struct kafka_consumer_conf {
 	const char		*instance_id;	/* static membership, or NULL */
 	const char *const	*topics;
 	size_t			 ntopics;
+	/* One per topic, in the order of topics; NULL: raw payloads. */
+	const struct kafka_decoder *const *decoders;
+	/*
+	 * Called when a decoder sends m to the dead-letter topic, for a daemon
+	 * that keeps its progress with its state (or NULL).
+	 */
+	void			(*on_dead)(void *arg, const struct kafka_msg *m);
 	const char		*service;	/* recorded in dead letters */
 	struct kafka_producer	*dlq_producer;
 	const char		*dlq_topic;
@@ -131,6 +157,7 @@ struct kafka_consumer_conf {
 
 struct kafka_consumer *kafka_consumer_new(struct event_base *base,
 		    const struct kafka_consumer_conf *conf);
+void		*kafka_msg_take(struct kafka_msg *m);
 void		 kafka_consumer_done(struct kafka_msg *m);
 void		 kafka_consumer_dead(struct kafka_msg *m, const char *reason);
 void		 kafka_consumer_retry(struct kafka_msg *m, int delay_ms);

@@ -13,6 +13,10 @@
  * A revoked partition's generation is bumped, so a handler that finishes a
  * message after losing the partition stores nothing.
  *
+ * With decoders, every message is decoded and checked before its handler
+ * sees it; one that fails goes to the dead-letter topic from here, so the
+ * daemons share one decode, check and dead-letter step.
+ *
  * A daemon that keeps its progress with its state (start_offset) says
  * where each assigned partition starts. Until it answers, the partition is
  * assigned but paused, and the consumer is not ready; the daemon asks its
@@ -69,6 +73,10 @@ struct kafka_consumer {
 	char			*dlq_topic;
 	struct kafka_producer	*dlq;
 	kafka_handler_fn	 handler;
+	char			**topics;	/* subscribed, for decoders */
+	const struct kafka_decoder *const *decoders;
+	size_t			 ntopics;
+	void			(*on_dead)(void *, const struct kafka_msg *);
 	kafka_assign_fn		 on_assign;
 	kafka_start_fn		 start_offset;
 	void			*arg;
@@ -150,6 +158,8 @@ partition_pop(struct kafka_partition *p)
 static void
 msg_free(struct kafka_msg *m)
 {
+	if (m->event != NULL)
+		protobuf_c_message_free_unpacked(m->event, NULL);
 	rd_kafka_message_destroy(m->rkm);
 	free(m);
 }
@@ -243,6 +253,58 @@ consumer_on_serve(evutil_socket_t fd, short what, void *arg)
 	consumer_serve(arg);
 }
 
+/* The decoder of m's topic, or NULL for raw payloads. */
+static const struct kafka_decoder *
+msg_decoder(struct kafka_consumer *c, const struct kafka_msg *m)
+{
+	size_t	i;
+
+	if (c->decoders == NULL)
+		return NULL;
+	for (i = 0; i < c->ntopics; i++)
+		if (strcmp(c->topics[i], m->topic) == 0)
+			return c->decoders[i];
+	return NULL;
+}
+
+/*
+ * Decodes and checks m for its handler (again after the handler took the
+ * event and asked for a retry). False when it cannot be handled: it is on
+ * its way to the dead-letter topic.
+ */
+static bool
+msg_decode(struct kafka_consumer *c, struct kafka_msg *m)
+{
+	const struct kafka_decoder	*d = msg_decoder(c, m);
+	const char			*why;
+	char				 undecodable[128];
+
+	if (d == NULL || m->event != NULL)
+		return true;
+	m->event = protobuf_c_message_unpack(d->type, NULL, m->len, m->payload);
+	if (m->event == NULL) {
+		snprintf(undecodable, sizeof(undecodable), "undecodable %s",
+		    d->type->short_name);
+		why = undecodable;
+	} else if (d->check == NULL || (why = d->check(m->topic,
+	    m->event)) == NULL)
+		return true;
+	if (c->on_dead != NULL)
+		c->on_dead(c->arg, m);
+	kafka_consumer_dead(m, why);
+	return false;
+}
+
+/* The decoded event of m, which the caller now owns and frees. */
+void *
+kafka_msg_take(struct kafka_msg *m)
+{
+	void	*ev = m->event;
+
+	m->event = NULL;
+	return ev;
+}
+
 /*
  * Hands the head of every idle partition to the handler. A handler that
  * ends its message at once lets the next one of that partition go in the
@@ -257,7 +319,8 @@ consumer_dispatch(struct kafka_consumer *c)
 	for (p = c->parts; p != NULL; p = p->next) {
 		while (!p->busy && p->head != NULL) {
 			p->busy = true;
-			c->handler(p->head, c->arg);
+			if (msg_decode(c, p->head))
+				c->handler(p->head, c->arg);
 		}
 	}
 	c->dispatching = false;
@@ -713,12 +776,21 @@ kafka_consumer_new(struct event_base *base,
 {
 	struct kafka_consumer	*c = xcalloc(1, sizeof(*c));
 	char			 errstr[512];
+	size_t			 i;
 
 	c->base = base;
 	c->service = xstrdup(kc->service);
 	c->dlq_topic = kc->dlq_topic != NULL ? xstrdup(kc->dlq_topic) : NULL;
 	c->dlq = kc->dlq_producer;
 	c->handler = kc->handler;
+	if (kc->decoders != NULL) {
+		c->decoders = kc->decoders;
+		c->ntopics = kc->ntopics;
+		c->topics = xcalloc(kc->ntopics, sizeof(*c->topics));
+		for (i = 0; i < kc->ntopics; i++)
+			c->topics[i] = xstrdup(kc->topics[i]);
+	}
+	c->on_dead = kc->on_dead;
 	c->on_assign = kc->on_assign;
 	c->start_offset = kc->start_offset;
 	c->arg = kc->arg;
@@ -809,6 +881,7 @@ kafka_consumer_close(struct kafka_consumer *c)
 {
 	struct kafka_partition	*p, *next;
 	rd_kafka_resp_err_t	 err;
+	size_t			 i;
 
 	if (c == NULL)
 		return;
@@ -833,6 +906,9 @@ kafka_consumer_close(struct kafka_consumer *c)
 	rd_kafka_destroy(c->rk);
 	event_free(c->dispatch_ev);
 	event_free(c->serve_ev);
+	for (i = 0; c->topics != NULL && i < c->ntopics; i++)
+		free(c->topics[i]);
+	free(c->topics);
 	free(c->service);
 	free(c->dlq_topic);
 	free(c);

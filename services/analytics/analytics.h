@@ -375,6 +375,7 @@ void		emit_audit(struct analytics *a,
 
 /* consume.c: Kafka messages into the fold. */
 void		consume_handle(struct kafka_msg *m, void *arg);
+void		consume_dead(void *arg, const struct kafka_msg *m);
 void		consume_assign(void *arg,
 		    const rd_kafka_topic_partition_list_t *parts, bool assigned);
 void		consume_tick(struct analytics *a);

@@ -13,7 +13,6 @@
 #include "kafka.h"
 #include "log.h"
 #include "metrics.h"
-#include "pb.h"
 
 #define CONSUME_CLOSE_MAX	(WINDOW_NWIDTHS * FOLD_OPEN_MAX)
 
@@ -59,45 +58,27 @@ consume_hold(struct analytics *a, struct kafka_msg *m, int64_t t)
 	fold_hold(a->fold, consume_ceiling(a));
 }
 
-static int
+static void
 consume_complaint(struct analytics *a, struct kafka_msg *m)
 {
-	Cdp__V1__ComplaintEvent	*ev;
-	struct fold_out		 out;
+	const Cdp__V1__ComplaintEvent	*ev = m->event;	/* events_complaint */
+	struct fold_out			 out;
 
-	ev = cdp__v1__complaint_event__unpack(NULL, m->len, m->payload);
-	if (ev == NULL || ev->meta == NULL || ev->complaint_id[0] == '\0') {
-		if (ev != NULL)
-			cdp__v1__complaint_event__free_unpacked(ev, NULL);
-		return -1;
-	}
-	pb_body_unknown(m->topic, ev->body_case);
 	log_ctx_set(ev->complaint_id, ev->meta->event_id, ev->merchant_id);
 	consume_hold(a, m, ev->meta->occurred_at_ms);
 	fold_complaint_event(a->fold, ev, &out);
 	if (out.sample)
 		emit_audit(a, ev);
 	log_ctx_clear();
-	cdp__v1__complaint_event__free_unpacked(ev, NULL);
-	return 0;
 }
 
-static int
+static void
 consume_merchant(struct analytics *a, struct kafka_msg *m)
 {
-	Cdp__V1__MerchantEvent	*ev;
+	const Cdp__V1__MerchantEvent	*ev = m->event;	/* events_merchant */
 
-	ev = cdp__v1__merchant_event__unpack(NULL, m->len, m->payload);
-	if (ev == NULL || ev->meta == NULL) {
-		if (ev != NULL)
-			cdp__v1__merchant_event__free_unpacked(ev, NULL);
-		return -1;
-	}
-	pb_body_unknown(m->topic, ev->body_case);
 	consume_hold(a, m, ev->meta->occurred_at_ms);
 	fold_merchant_event(a->fold, ev);
-	cdp__v1__merchant_event__free_unpacked(ev, NULL);
-	return 0;
 }
 
 /* A spike is an alert: logged and counted, besides its snapshot flag. */
@@ -179,26 +160,36 @@ consume_assign(void *arg, const rd_kafka_topic_partition_list_t *parts,
 	}
 }
 
+/*
+ * A message the decoder sent to dlq.analytics: its offset is folded in
+ * like any other, so a restart from the snapshot does not send it again.
+ */
+void
+consume_dead(void *arg, const struct kafka_msg *m)
+{
+	struct analytics	*a = arg;
+
+	if (m->offset < fold_offset_next(a->fold, m->topic, m->partition))
+		return;
+	fold_offset_set(a->fold, m->topic, m->partition, m->offset);
+	a->dirty = true;
+}
+
 void
 consume_handle(struct kafka_msg *m, void *arg)
 {
 	struct analytics	*a = arg;
-	int			 rc;
 
 	if (m->offset < fold_offset_next(a->fold, m->topic, m->partition)) {
 		kafka_consumer_done(m);		/* folded in before */
 		return;
 	}
 	if (strcmp(m->topic, a->merchants_topic) == 0)
-		rc = consume_merchant(a, m);
+		consume_merchant(a, m);
 	else
-		rc = consume_complaint(a, m);
+		consume_complaint(a, m);
 	fold_offset_set(a->fold, m->topic, m->partition, m->offset);
 	a->dirty = true;
-	if (rc == -1) {
-		kafka_consumer_dead(m, "undecodable event or no metadata");
-		return;
-	}
 	consume_count(m->topic);
 	consume_close(a);
 	kafka_consumer_done(m);

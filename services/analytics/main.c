@@ -17,6 +17,7 @@
 #include "analytics.h"
 #include "config.h"
 #include "daemon.h"
+#include "events.h"
 #include "httpd.h"
 #include "kafka.h"
 #include "log.h"
@@ -111,11 +112,15 @@ analytics_consume(void)
 {
 	const char			*topics[] = { an.complaints_topic,
 	    an.merchants_topic };
+	static const struct kafka_decoder *const decoders[] = {
+		&events_complaint, &events_merchant,
+	};
 	struct kafka_consumer_conf	 kc = {
 		.brokers = ds.brokers, .group = an.group,
 		.client_id = "analytics", .instance_id = ds.instance_id,
-		.topics = topics, .ntopics = 2, .service = "analytics",
-		.dlq_producer = an.producer, .dlq_topic = "dlq.analytics",
+		.topics = topics, .ntopics = 2, .decoders = decoders,
+		.service = "analytics", .dlq_producer = an.producer,
+		.dlq_topic = "dlq.analytics", .on_dead = consume_dead,
 		.handler = consume_handle, .on_assign = consume_assign,
 		.start_offset = store_start_offset,
 		.arg = &an,

@@ -20,7 +20,6 @@
 #include "log.h"
 #include "meta.h"
 #include "metrics.h"
-#include "pb.h"
 #include "xmalloc.h"
 
 #define FILING_RETRY_MS		1000
@@ -265,16 +264,8 @@ filing_handle(struct classifier *c, struct kafka_msg *m)
 	j->c = c;
 	j->m = m;
 	j->group = -1;
-	j->in = cdp__v1__complaint_event__unpack(NULL, m->len, m->payload);
-	if (j->in == NULL || j->in->meta == NULL) {
-		kafka_consumer_dead(m, j->in == NULL ?
-		    "undecodable ComplaintEvent" :
-		    "ComplaintEvent without metadata");
-		job_free(j);
-		return;
-	}
+	j->in = kafka_msg_take(m);	/* checked by events_complaint */
 	if ((j->filed = filing_body(j->in)) == NULL) {
-		pb_body_unknown(m->topic, j->in->body_case);
 		kafka_consumer_done(m);	/* not ours to classify */
 		job_free(j);
 		return;

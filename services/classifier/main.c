@@ -14,6 +14,7 @@
 #include "classifier.h"
 #include "config.h"
 #include "daemon.h"
+#include "events.h"
 #include "httpd.h"
 #include "kafka.h"
 #include "log.h"
@@ -97,10 +98,14 @@ classifier_consume(void)
 {
 	static const char *const	topics[] = { "complaints.events",
 	    "orders.events", "logistics.events" };
+	static const struct kafka_decoder *const decoders[] = {
+		&events_complaint, &events_order, &events_logistics,
+	};
 	struct kafka_consumer_conf	kc = {
 		.brokers = ds.brokers, .group = "classifier",
 		.client_id = "classifier", .instance_id = ds.instance_id,
-		.topics = topics, .ntopics = 3, .service = "classifier",
+		.topics = topics, .ntopics = 3, .decoders = decoders,
+		.service = "classifier",
 		.dlq_producer = classifier.producer,
 		.dlq_topic = "dlq.classifier", .handler = classifier_handle,
 		.arg = &classifier,

@@ -191,34 +191,14 @@ change_new(struct classifier *c, struct kafka_msg *m)
  * snapshot of order_id. order_id is NULL when the event was undecodable;
  * such an event, or one without an order id, goes to the dead letters.
  */
-static void
-snapshot_change(struct change *ch, const char *what, const char *order_id)
-{
-	char	reason[64];
-
-	if (order_id == NULL || order_id[0] == '\0') {
-		if (order_id == NULL)
-			snprintf(reason, sizeof(reason), "undecodable %s",
-			    what);
-		else
-			snprintf(reason, sizeof(reason), "%s without order_id",
-			    what);
-		kafka_consumer_dead(ch->m, reason);
-		change_free(ch);
-		return;
-	}
-	ch->order_id = order_id;
-	snapshot_apply(ch);
-}
-
 void
 snapshot_handle_order(struct classifier *c, struct kafka_msg *m)
 {
 	struct change	*ch = change_new(c, m);
 
-	ch->order_ev = cdp__v1__order_event__unpack(NULL, m->len, m->payload);
-	snapshot_change(ch, "OrderEvent", ch->order_ev != NULL ?
-	    ch->order_ev->order_id : NULL);
+	ch->order_ev = kafka_msg_take(m);	/* checked by events_order */
+	ch->order_id = ch->order_ev->order_id;
+	snapshot_apply(ch);
 }
 
 void
@@ -226,7 +206,7 @@ snapshot_handle_logistics(struct classifier *c, struct kafka_msg *m)
 {
 	struct change	*ch = change_new(c, m);
 
-	ch->scan = cdp__v1__logistics_event__unpack(NULL, m->len, m->payload);
-	snapshot_change(ch, "LogisticsEvent", ch->scan != NULL ?
-	    ch->scan->order_id : NULL);
+	ch->scan = kafka_msg_take(m);	/* checked by events_logistics */
+	ch->order_id = ch->scan->order_id;
+	snapshot_apply(ch);
 }

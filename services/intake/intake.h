@@ -467,6 +467,7 @@ typedef void (*merchants_fn)(void *arg, int rc,
 
 void	merchants_start(struct intake *in);
 void	merchants_apply(struct intake *in, struct kafka_msg *m);
+extern const struct kafka_decoder merchants_decoder;
 int	merchants_get(struct intake *in, const char *merchant_id,
 	    merchants_fn fn, void *arg);
 bool	merchants_visible(const struct api_key *key, const char *merchant_id);

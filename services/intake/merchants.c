@@ -58,23 +58,30 @@ merchants_on_written(struct redis *r, redisReply *reply, void *arg)
  * One message of merchants.state (from readmodel.c): kept as it came,
  * after checking that it is a MerchantState of a merchant with a valid id.
  */
+static const char *
+merchants_check(const char *topic, const ProtobufCMessage *msg)
+{
+	const Cdp__V1__MerchantState	*st = (const void *)msg;
+
+	(void)topic;
+	if (!complaint_json_id_valid(st->merchant_id))
+		return "MerchantState without a valid merchant id";
+	return NULL;
+}
+
+/* merchants.state: a MerchantState under a valid merchant id. */
+const struct kafka_decoder	merchants_decoder = {
+	&cdp__v1__merchant_state__descriptor, merchants_check,
+};
+
 void
 merchants_apply(struct intake *in, struct kafka_msg *m)
 {
-	Cdp__V1__MerchantState	*st;
-	const char		*args[4];
-	size_t			 lens[4];
-	char			*key, *progress, offset[24];
+	const Cdp__V1__MerchantState	*st = m->event;	/* merchants_decoder */
+	const char			*args[4];
+	size_t				 lens[4];
+	char				*key, *progress, offset[24];
 
-	st = cdp__v1__merchant_state__unpack(NULL, m->len, m->payload);
-	if (st == NULL || !complaint_json_id_valid(st->merchant_id)) {
-		kafka_consumer_dead(m, st == NULL ?
-		    "undecodable MerchantState" :
-		    "MerchantState without a valid merchant id");
-		if (st != NULL)
-			cdp__v1__merchant_state__free_unpacked(st, NULL);
-		return;
-	}
 	key = xasprintf("rm:m:%s", st->merchant_id);
 	progress = xasprintf("rm:offset:%s:%d", m->topic, (int)m->partition);
 	snprintf(offset, sizeof(offset), "%lld", (long long)m->offset);
@@ -91,7 +98,6 @@ merchants_apply(struct intake *in, struct kafka_msg *m)
 		kafka_consumer_retry(m, MERCHANTS_RETRY_MS);
 	free(key);
 	free(progress);
-	cdp__v1__merchant_state__free_unpacked(st, NULL);
 }
 
 struct mget {

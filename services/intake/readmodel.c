@@ -25,11 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "intake.h"
 #include "kafka.h"
 #include "log.h"
 #include "metrics.h"
-#include "pb.h"
 #include "redis.h"
 #include "startoffset.h"
 #include "xmalloc.h"
@@ -313,19 +313,8 @@ readmodel_handle(struct kafka_msg *m, void *arg)
 	a = xcalloc(1, sizeof(*a));
 	a->in = in;
 	a->m = m;
-	a->ev = cdp__v1__complaint_event__unpack(NULL, m->len, m->payload);
-	if (a->ev == NULL || a->ev->meta == NULL ||
-	    !complaint_json_id_valid(a->ev->complaint_id)) {
-		kafka_consumer_dead(m, a->ev == NULL ?
-		    "undecodable ComplaintEvent" :
-		    "ComplaintEvent without metadata or a valid complaint id");
-		if (a->ev != NULL)
-			cdp__v1__complaint_event__free_unpacked(a->ev, NULL);
-		free(a);
-		return;
-	}
-	pb_body_unknown(m->topic, a->ev->body_case);	/* advances the
-							   offset only */
+	a->ev = kafka_msg_take(m);	/* readmodel_decoder; an unknown body
+					   advances the offset only */
 	if (redis_command(in->redis, apply_on_view, a, "GET rm:c:%s",
 	    a->ev->complaint_id) == -1)
 		apply_retry(a);
@@ -350,16 +339,37 @@ readmodel_start_offset(void *arg, const char *topic, int32_t partition,
 		startoffset_refused(s);
 }
 
+/* A complaint's event as the read model files it: under a valid id. */
+static const char *
+readmodel_check(const char *topic, const ProtobufCMessage *msg)
+{
+	const Cdp__V1__ComplaintEvent	*ev = (const void *)msg;
+	const char			*why;
+
+	if ((why = events_complaint.check(topic, msg)) != NULL)
+		return why;
+	if (!complaint_json_id_valid(ev->complaint_id))
+		return "ComplaintEvent without a valid complaint id";
+	return NULL;
+}
+
+static const struct kafka_decoder	readmodel_decoder = {
+	&cdp__v1__complaint_event__descriptor, readmodel_check,
+};
+
 void
 readmodel_start(struct intake *in, const char *brokers,
     const char *instance_id)
 {
 	const char			*topics[] = { in->topic,
 					    READMODEL_MERCHANTS };
+	const struct kafka_decoder	*decoders[] = { &readmodel_decoder,
+					    &merchants_decoder };
 	struct kafka_consumer_conf	 kc = {
 		.brokers = brokers, .group = READMODEL_GROUP,
 		.client_id = "intake", .instance_id = instance_id,
-		.topics = topics, .ntopics = 2, .service = "intake",
+		.topics = topics, .ntopics = 2, .decoders = decoders,
+		.service = "intake",
 		.dlq_producer = in->producer, .dlq_topic = "dlq.intake",
 		.handler = readmodel_handle,
 		.start_offset = readmodel_start_offset, .arg = in,

@@ -20,7 +20,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "notifier.h"
-#include "pb.h"
 #include "xmalloc.h"
 
 #define CONSUME_RETRY_MS	1000
@@ -315,33 +314,27 @@ fresh(struct work *w)
 	return false;
 }
 
-static bool
-unpack(struct work *w)
+/* Takes the decoded event and decides what it means to whom. */
+static void
+work_decide(struct work *w)
 {
 	struct kafka_msg	*m = w->m;
 
 	if (strcmp(m->topic, "merchants.events") == 0) {
-		w->mev = cdp__v1__merchant_event__unpack(NULL, m->len,
-		    m->payload);
-		if (w->mev == NULL || w->mev->meta == NULL)
-			return false;
+		w->mev = kafka_msg_take(m);	/* checked by events_merchant */
 		w->meta = w->mev->meta;
 		w->nd = decide_merchant(w->mev, w->d, DECIDE_MAX);
 		w->nd = fresh(w) ? w->nd : 0;
 		log_ctx_set(complaint_of(w), w->meta->event_id,
 		    w->mev->merchant_id);
-		return true;
+		return;
 	}
-	w->cev = cdp__v1__complaint_event__unpack(NULL, m->len, m->payload);
-	if (w->cev == NULL || w->cev->meta == NULL)
-		return false;
+	w->cev = kafka_msg_take(m);	/* checked by events_complaint */
 	w->meta = w->cev->meta;
-	pb_body_unknown(m->topic, w->cev->body_case);
 	w->nd = decide_complaint(w->cev, w->d, DECIDE_MAX);
 	w->nd = fresh(w) ? w->nd : 0;
 	log_ctx_set(w->cev->complaint_id, w->meta->event_id,
 	    w->cev->merchant_id);
-	return true;
 }
 
 /* Takes one event of complaints.events or merchants.events. */
@@ -353,12 +346,6 @@ consume_handle(struct notifier *n, struct kafka_msg *m)
 	w->n = n;
 	w->m = m;
 	store_shard(w->shard, sizeof(w->shard), m->topic, m->partition);
-	if (!unpack(w)) {
-		metrics_inc(metrics_counter("notifier_events_dead_total",
-		    "Events sent to dlq.notifier, undecodable.", ""));
-		kafka_consumer_dead(m, "undecodable event or no metadata");
-		work_free(w);
-		return;
-	}
+	work_decide(w);
 	work_start(w);
 }

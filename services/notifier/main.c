@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "events.h"
 #include "httpd.h"
 #include "kafka.h"
 #include "log.h"
@@ -110,10 +111,14 @@ notifier_consume(void)
 {
 	static const char *const	topics[] = { "complaints.events",
 					    "merchants.events" };
+	static const struct kafka_decoder *const decoders[] = {
+		&events_complaint, &events_merchant,
+	};
 	struct kafka_consumer_conf	kc = {
 		.brokers = ds.brokers, .group = "notifier",
 		.client_id = "notifier", .instance_id = ds.instance_id,
-		.topics = topics, .ntopics = 2, .service = "notifier",
+		.topics = topics, .ntopics = 2, .decoders = decoders,
+		.service = "notifier",
 		.dlq_producer = ntf.producer, .dlq_topic = "dlq.notifier",
 		.handler = notifier_handle, .on_assign = notifier_on_assign,
 		.arg = &ntf,

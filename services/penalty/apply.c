@@ -17,7 +17,6 @@
 #include "kafka.h"
 #include "log.h"
 #include "metrics.h"
-#include "pb.h"
 #include "penalty.h"
 #include "xmalloc.h"
 
@@ -272,19 +271,8 @@ apply_handle(struct penalty *pd, struct kafka_msg *m)
 	j = xcalloc(1, sizeof(*j));
 	j->pd = pd;
 	j->m = m;
-	j->ev = cdp__v1__merchant_event__unpack(NULL, m->len, m->payload);
-	if (j->ev == NULL || j->ev->meta == NULL ||
-	    j->ev->merchant_id[0] == '\0') {
-		kafka_consumer_dead(m, j->ev == NULL ?
-		    "undecodable MerchantEvent" :
-		    "MerchantEvent without metadata or merchant id");
-		if (j->ev != NULL)
-			cdp__v1__merchant_event__free_unpacked(j->ev, NULL);
-		free(j);
-		return;
-	}
+	j->ev = kafka_msg_take(m);	/* checked by events_merchant */
 	log_ctx_set(NULL, j->ev->meta->event_id, j->ev->merchant_id);
-	pb_body_unknown(m->topic, j->ev->body_case);
 	if (!apply_folds(j->ev)) {
 		store_offset(pd, m->partition, m->offset);
 		job_end(j, 0);

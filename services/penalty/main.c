@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "events.h"
 #include "httpd.h"
 #include "kafka.h"
 #include "log.h"
@@ -89,13 +90,16 @@ penalty_setup(int argc, char **argv)
 }
 
 static struct kafka_consumer *
-penalty_consumer(const char *topic, const char *group, kafka_handler_fn fn,
-    kafka_assign_fn on_assign, kafka_start_fn start)
+penalty_consumer(const char *topic, const struct kafka_decoder *decoder,
+    const char *group, kafka_handler_fn fn, kafka_assign_fn on_assign,
+    kafka_start_fn start)
 {
 	const char *const		topics[] = { topic };
+	const struct kafka_decoder	*decoders[] = { decoder };
 	struct kafka_consumer_conf	kc = {
 		.brokers = ds.brokers, .group = group, .client_id = group,
 		.instance_id = ds.instance_id, .topics = topics, .ntopics = 1,
+		.decoders = decoders,
 		.service = "penalty", .dlq_producer = pd.producer,
 		.dlq_topic = "dlq.penalty", .handler = fn,
 		.on_assign = on_assign, .start_offset = start, .arg = &pd,
@@ -136,10 +140,10 @@ main(int argc, char **argv)
 	pd.httpd = daemon_httpd_start(pd.base, &ds, "penalty");
 	store_start(&pd);
 	fire_start(&pd);
-	pd.records = penalty_consumer("complaints.events", "penalty-record",
-	    penalty_record, NULL, NULL);
-	pd.ledgers = penalty_consumer("merchants.events", "penalty",
-	    penalty_apply, penalty_on_assign, store_start_offset);
+	pd.records = penalty_consumer("complaints.events", &events_complaint,
+	    "penalty-record", penalty_record, NULL, NULL);
+	pd.ledgers = penalty_consumer("merchants.events", &events_merchant,
+	    "penalty", penalty_apply, penalty_on_assign, store_start_offset);
 	httpd_ready_check(pd.httpd, "kafka-records", kafka_consumer_ready,
 	    pd.records);
 	httpd_ready_check(pd.httpd, "kafka-ledgers", kafka_consumer_ready,

@@ -12,7 +12,6 @@
 #include "kafka.h"
 #include "log.h"
 #include "metrics.h"
-#include "pb.h"
 #include "penalty.h"
 #include "xmalloc.h"
 
@@ -58,20 +57,9 @@ record_handle(struct penalty *pd, struct kafka_msg *m)
 
 	j->pd = pd;
 	j->m = m;
-	j->ev = cdp__v1__complaint_event__unpack(NULL, m->len, m->payload);
-	if (j->ev == NULL || j->ev->meta == NULL ||
-	    j->ev->complaint_id[0] == '\0') {
-		kafka_consumer_dead(m, j->ev == NULL ?
-		    "undecodable ComplaintEvent" :
-		    "ComplaintEvent without metadata or complaint id");
-		if (j->ev != NULL)
-			cdp__v1__complaint_event__free_unpacked(j->ev, NULL);
-		free(j);
-		return;
-	}
+	j->ev = kafka_msg_take(m);	/* checked by events_complaint */
 	log_ctx_set(j->ev->complaint_id, j->ev->meta->event_id,
 	    j->ev->merchant_id);
-	pb_body_unknown(m->topic, j->ev->body_case);
 	if ((v = cause_violation(pd->rules, j->ev)) == NULL)
 		job_end(j, 0);
 	else {

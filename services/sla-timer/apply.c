@@ -17,7 +17,6 @@
 #include "keylock.h"
 #include "log.h"
 #include "metrics.h"
-#include "pb.h"
 #include "sla.h"
 #include "xmalloc.h"
 
@@ -165,21 +164,8 @@ apply_load(struct job *j)
 static void
 apply_complaint(struct job *j)
 {
-	struct kafka_msg	*m = j->m;
-
-	j->ev = cdp__v1__complaint_event__unpack(NULL, m->len, m->payload);
-	if (j->ev == NULL || j->ev->meta == NULL ||
-	    j->ev->complaint_id[0] == '\0') {
-		kafka_consumer_dead(m, j->ev == NULL ?
-		    "undecodable ComplaintEvent" :
-		    "ComplaintEvent without metadata or complaint id");
-		if (j->ev != NULL)
-			cdp__v1__complaint_event__free_unpacked(j->ev, NULL);
-		free(j);
-		return;
-	}
-	pb_body_unknown(m->topic, j->ev->body_case);	/* counted, applied as
-							   a no-op */
+	j->ev = kafka_msg_take(j->m);	/* checked by events_complaint;
+					   an unknown body is a no-op */
 	j->id = j->ev->complaint_id;
 	j->complaint_id = j->ev->complaint_id;
 	j->merchant_id = j->ev->merchant_id;
@@ -216,21 +202,9 @@ apply_advance(struct job *j)
 static void
 apply_merchant(struct job *j)
 {
-	struct kafka_msg	*m = j->m;
 	Cdp__V1__MerchantEvent	*mev;
 
-	mev = j->mev = cdp__v1__merchant_event__unpack(NULL, m->len,
-	    m->payload);
-	if (mev == NULL || mev->meta == NULL) {
-		kafka_consumer_dead(m, mev == NULL ?
-		    "undecodable MerchantEvent" :
-		    "MerchantEvent without metadata");
-		if (mev != NULL)
-			cdp__v1__merchant_event__free_unpacked(mev, NULL);
-		free(j);
-		return;
-	}
-	pb_body_unknown(m->topic, mev->body_case);
+	mev = j->mev = kafka_msg_take(j->m);	/* checked by events_merchant */
 	j->rebuild = store_rebuilds(j->t, j->slot);
 	if (mev->body_case == CDP__V1__MERCHANT_EVENT__BODY_APPEAL_FILED &&
 	    mev->appeal_filed != NULL) {

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "events.h"
 #include "httpd.h"
 #include "kafka.h"
 #include "keylock.h"
@@ -114,10 +115,14 @@ slatimer_consume(void)
 {
 	static const char *const	topics[] = { SLA_COMPLAINTS_TOPIC,
 					    SLA_MERCHANTS_TOPIC };
+	static const struct kafka_decoder *const decoders[] = {
+		&events_complaint, &events_merchant,
+	};
 	struct kafka_consumer_conf	kc = {
 		.brokers = ds.brokers, .group = "sla-timer",
 		.client_id = "sla-timer", .instance_id = ds.instance_id,
-		.topics = topics, .ntopics = 2, .service = "sla-timer",
+		.topics = topics, .ntopics = 2, .decoders = decoders,
+		.service = "sla-timer",
 		.dlq_producer = timer.producer, .dlq_topic = "dlq.sla-timer",
 		.handler = slatimer_handle, .on_assign = slatimer_on_assign,
 		.start_offset = store_start_offset, .arg = &timer,
