@@ -60,6 +60,7 @@ enum rule_fact {
 	RULE_FACT_CHANNEL,
 	RULE_FACT_PROBLEM_TYPE,		/* string */
 	RULE_FACT_HAS_ORDER,		/* booleans from here ... */
+	RULE_FACT_ORDER_KNOWN,		/* the platform knows the order */
 	RULE_FACT_AFTER_SALES_EXPIRED,
 	RULE_FACT_SIGNED_BY_PROXY,
 	RULE_FACT_SHIP_LATE,
