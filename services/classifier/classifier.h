@@ -259,6 +259,8 @@ void			 classification_free(struct classification *c);
 struct proactive_policy {
 	int64_t	ship_grace_ms;		/* after the promised ship time */
 	int64_t	no_scan_ms;		/* in transit without a scan */
+	int64_t	signed_grace_ms;	/* signed by proxy, receipt not
+					   confirmed by the buyer */
 };
 
 size_t	proactive_causes(const struct proactive_policy *p,
