@@ -60,6 +60,7 @@ enum rule_fact {
 	RULE_FACT_CHANNEL,
 	RULE_FACT_PROBLEM_TYPE,		/* string */
 	RULE_FACT_HAS_ORDER,		/* booleans from here ... */
+	RULE_FACT_ORDER_KNOWN,		/* the platform knows the order */
 	RULE_FACT_AFTER_SALES_EXPIRED,
 	RULE_FACT_SIGNED_BY_PROXY,
 	RULE_FACT_SHIP_LATE,
@@ -258,6 +259,8 @@ void			 classification_free(struct classification *c);
 struct proactive_policy {
 	int64_t	ship_grace_ms;		/* after the promised ship time */
 	int64_t	no_scan_ms;		/* in transit without a scan */
+	int64_t	signed_grace_ms;	/* signed by proxy, receipt not
+					   confirmed by the buyer */
 };
 
 size_t	proactive_causes(const struct proactive_policy *p,

@@ -488,6 +488,8 @@ facts_order(struct facts *f, const struct classify_facts *in,
 	    (ref != NULL && ref->order_id[0] != '\0');
 	f->src[RULE_FACT_HAS_ORDER] = in->order != NULL ? "snapshot" :
 	    "order.order_id";
+	f->v[RULE_FACT_ORDER_KNOWN] = in->order != NULL;
+	f->src[RULE_FACT_ORDER_KNOWN] = "snapshot";
 	f->src[RULE_FACT_AFTER_SALES_EXPIRED] =
 	    "snapshot.order.after_sales_until_ms";
 	if (o != NULL)

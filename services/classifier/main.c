@@ -28,6 +28,7 @@ static struct {
 	char		*rules_file;
 	long long	 ship_grace_ms;
 	long long	 no_scan_ms;
+	long long	 signed_grace_ms;
 	long long	 order_keep_ms;
 } settings;
 
@@ -43,6 +44,11 @@ static const struct config_setting settings_table[] = {
 	    30LL * 86400000, NULL,
 	    "how long in transit without a scan before opening a case",
 	    &settings.no_scan_ms },
+	{ "PROACTIVE_SIGNED_GRACE_MS", CONFIG_INT, "86400000", 0,
+	    30LL * 86400000, NULL,
+	    "how long a parcel may stay signed for by someone else, with no "
+	    "later scan showing it reached the buyer, before opening a case",
+	    &settings.signed_grace_ms },
 	{ "CLASSIFIER_ORDER_KEEP_MS", CONFIG_INT, "2592000000", 60000,
 	    3650LL * 86400000, NULL,
 	    "how long order state (snapshot, complaints on the order) is "
@@ -89,6 +95,7 @@ classifier_setup(void)
 		fatalx("config: CLASSIFIER_RULES_FILE: %s", err);
 	classifier.proactive.ship_grace_ms = settings.ship_grace_ms;
 	classifier.proactive.no_scan_ms = settings.no_scan_ms;
+	classifier.proactive.signed_grace_ms = settings.signed_grace_ms;
 	classifier.order_keep_ms = settings.order_keep_ms;
 	log_info("rules %s loaded", rules_version(classifier.rules));
 }

@@ -56,6 +56,8 @@ opening_cause_name(Cdp__V1__ProactiveCause cause)
 		return "no_scan";
 	case CDP__V1__PROACTIVE_CAUSE__PROACTIVE_CAUSE_LOST:
 		return "lost";
+	case CDP__V1__PROACTIVE_CAUSE__PROACTIVE_CAUSE_SIGNED_BY_PROXY:
+		return "signed_by_proxy";
 	default:
 		return "other";
 	}
@@ -86,6 +88,12 @@ opening_text(const struct open *o, char *buf, size_t size,
 		    "更新，物流延迟，最后位置：%s。", id, o->snap->last_location);
 		*demand = CDP__V1__DEMAND__DEMAND_EXPLANATION;
 		*problem = "logistics.delay";
+		break;
+	case CDP__V1__PROACTIVE_CAUSE__PROACTIVE_CAUSE_SIGNED_BY_PROXY:
+		snprintf(buf, size, "平台主动发起：订单%s的包裹显示已由他人代签"
+		    "（%s），此后没有送达买家本人的记录。", id, o->snap->last_location);
+		*demand = CDP__V1__DEMAND__DEMAND_RESHIP;
+		*problem = "logistics.signed_not_received";
 		break;
 	default:
 		snprintf(buf, size, "平台主动发起：订单%s的包裹物流异常（%s）。",

@@ -8,6 +8,13 @@
  *   logistics exception     the latest scan is an exception
  *   lost                    the carrier declared the parcel lost
  *   no scan                 in transit with no scan for too long
+ *   signed by proxy         someone else signed for the parcel (代签) and
+ *                           no later scan shows it reached the buyer
+ *                           within a grace period: signed, but never
+ *                           received. The order system may well call
+ *                           such an order delivered (OrderDelivered with
+ *                           signed_by_proxy), so this cause holds for
+ *                           delivered orders too, not cancelled ones.
  */
 #include "classifier.h"
 
@@ -53,17 +60,37 @@ proactive_scan_due(const struct proactive_policy *p,
 	return s->last_scan_at_ms + p->no_scan_ms;
 }
 
+/*
+ * When a parcel signed for by someone else, with no scan since that shows
+ * it reached the buyer, becomes a case, or 0.
+ */
+static int64_t
+proactive_signed_due(const struct proactive_policy *p,
+    const Cdp__V1__OrderSnapshot *s)
+{
+	if (s->order->status == CDP__V1__ORDER_STATUS__ORDER_STATUS_CANCELLED ||
+	    s->logistics_status != STATUS(SIGNED_BY_PROXY) ||
+	    s->last_scan_at_ms == 0)
+		return 0;
+	return s->last_scan_at_ms + p->signed_grace_ms;
+}
+
 /* Fills out with the causes the snapshot shows at now_ms; returns count. */
 size_t
 proactive_causes(const struct proactive_policy *p,
     const Cdp__V1__OrderSnapshot *s, int64_t now_ms,
     Cdp__V1__ProactiveCause *out, size_t max)
 {
-	int64_t	ship = 0, scan = 0;
+	int64_t	ship = 0, scan = 0, sign = 0;
 	size_t	n = 0;
 
-	if (s->order == NULL || !proactive_open_order(s->order))
+	if (s->order == NULL)
 		return 0;
+	if ((sign = proactive_signed_due(p, s)) != 0 && now_ms >= sign &&
+	    n < max)
+		out[n++] = CAUSE(SIGNED_BY_PROXY);
+	if (!proactive_open_order(s->order))
+		return n;
 	ship = proactive_ship_due(p, s);
 	scan = proactive_scan_due(p, s);
 	if (ship != 0 && now_ms >= ship && n < max)
@@ -98,11 +125,13 @@ proactive_next_check(const struct proactive_policy *p,
 	Cdp__V1__ProactiveCause	causes[4];
 	int64_t			next;
 
-	if (s->order == NULL || !proactive_open_order(s->order))
+	if (s->order == NULL)
 		return 0;
 	if (proactive_causes(p, s, now_ms, causes, 4) > 0)
 		return now_ms;
-	next = proactive_earliest(proactive_ship_due(p, s),
-	    proactive_scan_due(p, s));
+	next = proactive_signed_due(p, s);
+	if (proactive_open_order(s->order))
+		next = proactive_earliest(next, proactive_earliest(
+		    proactive_ship_due(p, s), proactive_scan_due(p, s)));
 	return next;
 }

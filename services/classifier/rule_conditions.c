@@ -35,6 +35,7 @@ static const struct fact {
 	    &cdp__v1__channel__descriptor },
 	{ "problem_type", RULE_FACT_PROBLEM_TYPE, FACT_STRING, NULL },
 	{ "has_order", RULE_FACT_HAS_ORDER, FACT_BOOL, NULL },
+	{ "order_known", RULE_FACT_ORDER_KNOWN, FACT_BOOL, NULL },
 	{ "after_sales_expired", RULE_FACT_AFTER_SALES_EXPIRED, FACT_BOOL,
 	    NULL },
 	{ "signed_by_proxy", RULE_FACT_SIGNED_BY_PROXY, FACT_BOOL, NULL },

@@ -45,8 +45,13 @@ static const struct transition {
 	Cdp__V1__ComplaintStatus	next;
 	enum when			when;
 } table[] = {
+	/*
+	 * Also from investigating: an agent who first asked the customer for
+	 * information (awaiting_customer, which pauses the first-contact
+	 * clock) makes the contact after the reply, or the clock breaches.
+	 */
 	{ A(FIRST_CONTACT), R(AGENT),
-	    S(RECEIVED) | S(CLASSIFIED) | S(REOPENED),
+	    S(RECEIVED) | S(CLASSIFIED) | S(REOPENED) | S(INVESTIGATING),
 	    ST(INVESTIGATING), WHEN_ALWAYS },
 	{ A(MERCHANT_RESPONSE_REQUESTED), R(AGENT),
 	    S(CLASSIFIED) | S(INVESTIGATING) | S(REOPENED) |

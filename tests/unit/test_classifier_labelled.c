@@ -492,6 +492,54 @@ test_offline_deals(void **state)
 	rules_free(r);
 }
 
+/*
+ * The complaint form requires an order id, so a customer who paid the
+ * seller off the platform types whatever id they have. The platform does
+ * not know that order (no snapshot): still an off-platform deal. The same
+ * words on an order the platform knows stay in scope.
+ */
+static void
+test_offline_deal_with_an_unknown_order_id(void **state)
+{
+	const Cdp__V1__OutOfScope	*oos;
+	struct classification		*c;
+	struct rules			*r;
+	struct line			 l;
+	json_t				*o;
+	char				 path[1024], err[512];
+	bool				 known;
+
+	source_path(path, sizeof(path), "config/classifier-rules.conf");
+	if ((r = rules_load(path, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	for (known = false; ; known = true) {
+		o = json_pack("{s:s, s:s, s:b, s:f, s:s, s:s}", "id", "X",
+		    "description", "我是在微信上私下转账给卖家的，没有走平台交易，"
+		    "现在卖家不发货了", "has_order", known, "amount_cny", 300.0,
+		    "demand", "refund", "channel", "app");
+		line_build(&l, o);
+		if (!known) {	/* an id typed, no snapshot */
+			snprintf(l.order_id, sizeof(l.order_id), "WX8812");
+			l.ref.order_id = l.order_id;
+			l.filed.order = &l.ref;
+		}
+		assert_non_null(c = classify(r, &l.facts));
+		oos = classification_oos(c);
+		if (known)
+			assert_null(oos);
+		else {
+			assert_non_null(oos);
+			assert_string_equal(oos->reason_code,
+			    "offline_transaction");
+		}
+		classification_free(c);
+		json_decref(o);
+		if (known)
+			break;
+	}
+	rules_free(r);
+}
+
 int
 main(void)
 {
@@ -500,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_tuning2),
 		cmocka_unit_test(test_heldout),
 		cmocka_unit_test(test_offline_deals),
+		cmocka_unit_test(test_offline_deal_with_an_unknown_order_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

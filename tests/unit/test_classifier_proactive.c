@@ -14,6 +14,7 @@
 
 static const struct proactive_policy policy = {
 	.ship_grace_ms = HOUR, .no_scan_ms = 48 * HOUR,
+	.signed_grace_ms = 24 * HOUR,
 };
 
 struct fixture {
@@ -130,6 +131,46 @@ test_delivered_cancelled_or_unknown_orders_have_none(void **state)
 	assert_int_equal(proactive_next_check(&policy, &f.snap, NOW), 0);
 }
 
+/*
+ * Signed for by someone else (代签): a case once the grace has passed with
+ * no later scan showing the parcel reached the buyer, even when the order
+ * system calls the order delivered; none when a later scan shows it
+ * delivered to the buyer, or the order was cancelled.
+ */
+static void
+test_signed_by_proxy_and_never_confirmed(void **state)
+{
+	struct fixture		f;
+	Cdp__V1__ProactiveCause	c[4];
+
+	paid_order(&f, NOW - 72 * HOUR);
+	f.order.status = CDP__V1__ORDER_STATUS__ORDER_STATUS_SHIPPED;
+	f.order.shipped_at_ms = NOW - 60 * HOUR;
+	f.snap.logistics_status = STATUS(SIGNED_BY_PROXY);
+	f.snap.last_scan_at_ms = NOW - 2 * HOUR;
+	assert_int_equal(causes(&f, NOW, c), 0);	/* within grace */
+	assert_int_equal(proactive_next_check(&policy, &f.snap, NOW),
+	    NOW + 22 * HOUR);
+	assert_int_equal(causes(&f, NOW + 22 * HOUR, c), 1);
+	assert_int_equal(c[0], CAUSE(SIGNED_BY_PROXY));
+	/* The order system marks a proxy's signature delivered too. */
+	f.order.status = CDP__V1__ORDER_STATUS__ORDER_STATUS_DELIVERED;
+	f.order.delivered_at_ms = NOW - 2 * HOUR;
+	assert_int_equal(causes(&f, NOW + 22 * HOUR, c), 1);
+	assert_int_equal(c[0], CAUSE(SIGNED_BY_PROXY));
+	assert_int_equal(proactive_next_check(&policy, &f.snap, NOW),
+	    NOW + 22 * HOUR);
+	/* A later scan: the buyer took it from the proxy. */
+	f.snap.logistics_status = STATUS(DELIVERED);
+	f.snap.last_scan_at_ms = NOW - HOUR;
+	assert_int_equal(causes(&f, NOW + 22 * HOUR, c), 0);
+	assert_int_equal(proactive_next_check(&policy, &f.snap, NOW), 0);
+	/* A cancelled order opens nothing. */
+	f.order.status = CDP__V1__ORDER_STATUS__ORDER_STATUS_CANCELLED;
+	f.snap.logistics_status = STATUS(SIGNED_BY_PROXY);
+	assert_int_equal(causes(&f, NOW + 22 * HOUR, c), 0);
+}
+
 int
 main(void)
 {
@@ -138,6 +179,7 @@ main(void)
 		cmocka_unit_test(test_shipped_or_scanned_or_unpaid_is_not_late),
 		cmocka_unit_test(test_exception_and_lost_are_immediate),
 		cmocka_unit_test(test_no_scan_for_too_long),
+		cmocka_unit_test(test_signed_by_proxy_and_never_confirmed),
 		cmocka_unit_test(
 		    test_delivered_cancelled_or_unknown_orders_have_none),
 	};

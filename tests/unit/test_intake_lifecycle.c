@@ -51,7 +51,7 @@ static const struct spec {
 	const char	*next;		/* "-": unchanged */
 } spec[] = {
 	{ A(FIRST_CONTACT), AG, ANY_DETAIL,
-	    "received classified reopened", "investigating" },
+	    "received classified reopened investigating", "investigating" },
 	{ A(MERCHANT_RESPONSE_REQUESTED), AG, ANY_DETAIL,
 	    "classified investigating reopened awaiting_customer",
 	    "awaiting_merchant" },
@@ -276,6 +276,9 @@ test_forbidden_versus_conflict(void **state)
 	    LIFECYCLE_OK, ST(INVESTIGATING));
 	expect(A(FIRST_CONTACT), ANY_DETAIL, KEY_ROLE_AGENT, ST(RESOLVED),
 	    LIFECYCLE_CONFLICT, ST(UNSPECIFIED));
+	/* After the customer's reply to a request for information. */
+	expect(A(FIRST_CONTACT), ANY_DETAIL, KEY_ROLE_AGENT, ST(INVESTIGATING),
+	    LIFECYCLE_OK, ST(INVESTIGATING));
 	/* Only the customer rates; not even an admin. */
 	expect(A(SATISFACTION_RATED), ANY_DETAIL, KEY_ROLE_AGENT, ST(CLOSED),
 	    LIFECYCLE_FORBIDDEN, ST(UNSPECIFIED));
@@ -406,13 +409,14 @@ test_allowed(void **state)
 	assert_string_equal(names[1], "note");
 
 	n = lifecycle_allowed(ST(INVESTIGATING), KEY_ROLE_ADMIN, names, 32);
-	assert_int_equal(n, 11);
-	assert_string_equal(names[0], "request_merchant_response");
-	assert_string_equal(names[10], "note");
+	assert_int_equal(n, 12);
+	assert_string_equal(names[0], "first_contact");
+	assert_string_equal(names[1], "request_merchant_response");
+	assert_string_equal(names[11], "note");
 	/* At most max names. */
 	assert_int_equal(lifecycle_allowed(ST(INVESTIGATING), KEY_ROLE_AGENT,
 	    names, 3), 3);
-	assert_string_equal(names[2], "start_investigation");
+	assert_string_equal(names[2], "request_customer_info");
 
 	assert_int_equal(lifecycle_allowed(ST(CLOSED), KEY_ROLE_MERCHANT,
 	    names, 32), 1);
