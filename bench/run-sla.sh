@@ -64,7 +64,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0;
 	else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # The value of key=value in lines of "burst ..." or "bullmq ...".
-field() { grep -o "$1=[0-9.]*" | cut -d= -f2; }
+field() { { grep -o "$1=[0-9.]*" || true; } | cut -d= -f2; }
 
 start_redis() {
 	mkdir -p "$STATE/redis"
@@ -138,22 +138,24 @@ ours=()
 for i in $(seq 1 "$RUNS"); do
 	"$BENCH" prepare -r "$RADDR" -b "$KAFKA_BROKERS"
 	start_daemon
+	line=''
 	line=$("$BENCH" burst -r "$RADDR" -b "$KAFKA_BROKERS" -n "$BURST" \
 		-l "$lead") || say "burst run $i: not every clock fired"
 	stop_daemon
 	printf 'run %d: %s\n' "$i" "$line"
-	ours+=("$line")
+	if [[ -n $line ]]; then ours+=("$line"); fi
 done
 
 theirs=()
 if bullmq_install; then
 	for i in $(seq 1 "$RUNS"); do
 		redis-cli -p "$PORT" flushall >/dev/null
+		line=''
 		line=$(NODE_PATH=$STATE/bullmq/node_modules node \
-			"$ROOT/bench/bullmq/delayed.js" "$RADDR" "$BURST" "$lead") ||
+			"$ROOT/bench/bullmq/delayed.js" "$RADDR" "$BURST" 0) ||
 			say "bullmq run $i failed"
 		printf 'run %d: %s\n' "$i" "$line"
-		theirs+=("$line")
+		if [[ -n $line ]]; then theirs+=("$line"); fi
 	done
 fi
 
