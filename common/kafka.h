@@ -138,7 +138,7 @@ struct kafka_consumer_conf {
 	const char		*instance_id;	/* static membership, or NULL */
 	const char *const	*topics;
 	size_t			 ntopics;
-	/* One per topic, in the order of topics; NULL: raw payloads. */
+	/* One per topic, in the order of topics (copied); NULL: raw. */
 	const struct kafka_decoder *const *decoders;
 	/*
 	 * Called when a decoder sends m to the dead-letter topic, for a daemon

@@ -74,7 +74,7 @@ struct kafka_consumer {
 	struct kafka_producer	*dlq;
 	kafka_handler_fn	 handler;
 	char			**topics;	/* subscribed, for decoders */
-	const struct kafka_decoder *const *decoders;
+	const struct kafka_decoder **decoders;	/* copied from the conf */
 	size_t			 ntopics;
 	void			(*on_dead)(void *, const struct kafka_msg *);
 	kafka_assign_fn		 on_assign;
@@ -784,11 +784,13 @@ kafka_consumer_new(struct event_base *base,
 	c->dlq = kc->dlq_producer;
 	c->handler = kc->handler;
 	if (kc->decoders != NULL) {
-		c->decoders = kc->decoders;
 		c->ntopics = kc->ntopics;
+		c->decoders = xcalloc(kc->ntopics, sizeof(*c->decoders));
 		c->topics = xcalloc(kc->ntopics, sizeof(*c->topics));
-		for (i = 0; i < kc->ntopics; i++)
+		for (i = 0; i < kc->ntopics; i++) {
+			c->decoders[i] = kc->decoders[i];
 			c->topics[i] = xstrdup(kc->topics[i]);
+		}
 	}
 	c->on_dead = kc->on_dead;
 	c->on_assign = kc->on_assign;
@@ -909,6 +911,7 @@ kafka_consumer_close(struct kafka_consumer *c)
 	for (i = 0; c->topics != NULL && i < c->ntopics; i++)
 		free(c->topics[i]);
 	free(c->topics);
+	free(c->decoders);
 	free(c->service);
 	free(c->dlq_topic);
 	free(c);
