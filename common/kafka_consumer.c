@@ -41,6 +41,7 @@
 
 struct kafka_partition {
 	char			*topic;
+	const struct kafka_decoder *decoder;	/* its topic's, or NULL */
 	int32_t			 partition;
 	uint64_t		 generation;
 	bool			 assigned;
@@ -101,6 +102,18 @@ partition_find(struct kafka_consumer *c, const char *topic, int32_t partition)
 	return NULL;
 }
 
+/* The decoder of a subscribed topic, or NULL for raw payloads. */
+static const struct kafka_decoder *
+topic_decoder(const struct kafka_consumer *c, const char *topic)
+{
+	size_t	i;
+
+	for (i = 0; c->decoders != NULL && i < c->ntopics; i++)
+		if (strcmp(c->topics[i], topic) == 0)
+			return c->decoders[i];
+	return NULL;
+}
+
 static struct kafka_partition *
 partition_get(struct kafka_consumer *c, const char *topic, int32_t partition)
 {
@@ -110,6 +123,7 @@ partition_get(struct kafka_consumer *c, const char *topic, int32_t partition)
 		return p;
 	p = xcalloc(1, sizeof(*p));
 	p->topic = xstrdup(topic);
+	p->decoder = topic_decoder(c, topic);
 	p->partition = partition;
 	p->next_offset = -1;
 	p->consumer = c;
@@ -253,20 +267,6 @@ consumer_on_serve(evutil_socket_t fd, short what, void *arg)
 	consumer_serve(arg);
 }
 
-/* The decoder of m's topic, or NULL for raw payloads. */
-static const struct kafka_decoder *
-msg_decoder(struct kafka_consumer *c, const struct kafka_msg *m)
-{
-	size_t	i;
-
-	if (c->decoders == NULL)
-		return NULL;
-	for (i = 0; i < c->ntopics; i++)
-		if (strcmp(c->topics[i], m->topic) == 0)
-			return c->decoders[i];
-	return NULL;
-}
-
 /*
  * Decodes and checks m for its handler (again after the handler took the
  * event and asked for a retry). False when it cannot be handled: it is on
@@ -275,7 +275,7 @@ msg_decoder(struct kafka_consumer *c, const struct kafka_msg *m)
 static bool
 msg_decode(struct kafka_consumer *c, struct kafka_msg *m)
 {
-	const struct kafka_decoder	*d = msg_decoder(c, m);
+	const struct kafka_decoder	*d = m->part->decoder;
 	const char			*why;
 	char				 undecodable[128];
 

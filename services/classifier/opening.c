@@ -21,6 +21,7 @@
 #include "pb.h"
 #include "redis.h"
 #include "timefmt.h"
+#include "vocab.h"
 #include "xmalloc.h"
 
 #define OPENING_PERIOD_MS	1000
@@ -44,23 +45,17 @@ struct open {
 	Cdp__V1__OrderSnapshot		*snap;	/* packed copy's owner */
 };
 
-static const char *
-opening_cause_name(Cdp__V1__ProactiveCause cause)
+/*
+ * The cause's public name (vocab.c), part of the case's derived id and
+ * claim: "not_dispatched_in_time", ... "other" for one this build does not
+ * know.
+ */
+static void
+opening_cause_name(Cdp__V1__ProactiveCause cause, char *buf, size_t size)
 {
-	switch (cause) {
-	case CDP__V1__PROACTIVE_CAUSE__PROACTIVE_CAUSE_NOT_DISPATCHED_IN_TIME:
-		return "not_dispatched_in_time";
-	case CDP__V1__PROACTIVE_CAUSE__PROACTIVE_CAUSE_LOGISTICS_EXCEPTION:
-		return "logistics_exception";
-	case CDP__V1__PROACTIVE_CAUSE__PROACTIVE_CAUSE_NO_SCAN:
-		return "no_scan";
-	case CDP__V1__PROACTIVE_CAUSE__PROACTIVE_CAUSE_LOST:
-		return "lost";
-	case CDP__V1__PROACTIVE_CAUSE__PROACTIVE_CAUSE_SIGNED_BY_PROXY:
-		return "signed_by_proxy";
-	default:
-		return "other";
-	}
+	if (!vocab_name(&cdp__v1__proactive_cause__descriptor, cause, buf,
+	    size))
+		snprintf(buf, size, "other");
 }
 
 /* What the customer would have written, and what they would ask for. */
@@ -219,16 +214,16 @@ opening_claim(struct classifier *c, const Cdp__V1__OrderSnapshot *snap,
     Cdp__V1__ProactiveCause cause, const uint8_t *packed, size_t len)
 {
 	struct open	*o = xcalloc(1, sizeof(*o));
-	char		*seed;
+	char		*seed, name[64];
 
 	o->c = c;
 	o->cause = cause;
 	o->snap = cdp__v1__order_snapshot__unpack(NULL, len, packed);
-	seed = xasprintf("%s/%s", snap->order_id, opening_cause_name(cause));
+	opening_cause_name(cause, name, sizeof(name));
+	seed = xasprintf("%s/%s", snap->order_id, name);
 	complaint_id_derive(COMPLAINT_ID_PROACTIVE, seed, o->complaint_id);
 	free(seed);
-	o->claim = xasprintf("cls:opened:%s:%s", snap->order_id,
-	    opening_cause_name(cause));
+	o->claim = xasprintf("cls:opened:%s:%s", snap->order_id, name);
 	if (o->snap == NULL || redis_command(c->redis, opening_on_claim, o,
 	    "SET %s %s NX PX %s", o->claim, o->complaint_id,
 	    OPENING_CLAIM_TTL_MS) == -1)
