@@ -359,8 +359,8 @@ void	grouping_link(struct classifier *c, const Cdp__V1__EventMeta *cause,
 	    const char *group_key, char **members, size_t n,
 	    void (*fn)(void *, bool), void *arg);
 
-/* filing.c: a Filed or ProactiveOpened event, classified. */
-void	filing_handle(struct classifier *c, struct kafka_msg *m);
+/* consume.c: a Filed or ProactiveOpened event, classified. */
+void	consume_handle(struct classifier *c, struct kafka_msg *m);
 
 /* opening.c: proactive complaints from order snapshots due for a check. */
 void	opening_start(struct classifier *c);

@@ -66,7 +66,7 @@ classifier_handle(struct kafka_msg *m, void *arg)
 	struct classifier	*c = arg;
 
 	if (strcmp(m->topic, "complaints.events") == 0)
-		filing_handle(c, m);
+		consume_handle(c, m);
 	else if (strcmp(m->topic, "orders.events") == 0)
 		snapshot_handle_order(c, m);
 	else if (strcmp(m->topic, "logistics.events") == 0)

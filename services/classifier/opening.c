@@ -7,7 +7,7 @@
  * event the broker did not take is released for the next check.
  *
  * The complaint id is derived from the order and the cause; the classifier
- * then classifies the ProactiveOpened like any Filed (filing.c).
+ * then classifies the ProactiveOpened like any Filed (consume.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

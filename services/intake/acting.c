@@ -10,6 +10,11 @@
  * allowed action then reserves the complaint against the view it was
  * checked with (reservation.c): if another action got there first, it is
  * 409 conflict. 202 follows the broker's confirmation.
+ *
+ * The steps are submit.c's: the body parsed as an action (SUBMIT_READ),
+ * the view read and the action checked against it (SUBMIT_LOAD), the
+ * complaint reserved (SUBMIT_RESERVE; a view that moved on meanwhile is
+ * read again, SUBMIT_LOAD once more).
  */
 #include <stdlib.h>
 
@@ -37,7 +42,9 @@ struct acting {
 	Cdp__V1__ComplaintEvent	 ev;
 };
 
+static int	acting_parse(struct submit *s, struct api_error *e);
 static void	acting_load(struct submit *s);
+static void	acting_reserve(struct submit *s);
 static void	acting_unwritten(struct submit *s);
 static json_t	*acting_answer(struct submit *s);
 static void	acting_free(struct submit *s);
@@ -49,7 +56,9 @@ static const struct submit_ops acting_ops = {
 	    "with the same Idempotency-Key",
 	.metric = "intake_actions_recorded_total",
 	.metric_help = "Actions accepted (202).",
-	.claimed = acting_load,
+	.parse = acting_parse,
+	.load = acting_load,
+	.reserve = acting_reserve,
 	.unwritten = acting_unwritten,
 	.answer = acting_answer,
 	.free = acting_free,
@@ -121,11 +130,11 @@ acting_on_reserved(void *arg, enum reservation_result result)
 
 	switch (result) {
 	case RESERVATION_TAKEN:
-		submit_publish(&a->s, &a->ev);
+		submit_next(&a->s);
 		return;
 	case RESERVATION_MOVED:
 		if (++a->attempts < ACTING_ATTEMPTS) {
-			acting_load(&a->s);
+			submit_step(&a->s, SUBMIT_LOAD);
 			return;
 		}
 		/* FALLTHROUGH */
@@ -140,12 +149,12 @@ acting_on_reserved(void *arg, enum reservation_result result)
 }
 
 /*
- * Builds the event, then reserves the complaint for it. The event id is
- * derived from the Idempotency-Key when there is one, so a retried action
- * whose first write has an unknown fate is the same event.
+ * Builds the event. Its id is derived from the Idempotency-Key when there
+ * is one, so a retried action whose first write has an unknown fate is the
+ * same event.
  */
 static void
-acting_publish(struct acting *a)
+acting_build(struct acting *a)
 {
 	char	*seed;
 
@@ -164,11 +173,18 @@ acting_publish(struct acting *a)
 	a->ev.merchant_id = a->merchant_id;
 	a->ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_ACTION_RECORDED;
 	a->ev.action_recorded = &a->areq.rec;
-	if (reservation_take(a->s.in, a->complaint_id, a->meta.event_id,
-	    a->seen_offset, acting_on_reserved, a) == -1) {
-		api_unavailable(a->s.req, "complaint views are unavailable");
-		submit_end(&a->s);
-	}
+	submit_event(&a->s, a->s.in->topic, a->complaint_id, &a->ev.base);
+}
+
+/* Reserves the complaint for the event against the view it was read at. */
+static void
+acting_reserve(struct submit *s)
+{
+	struct acting	*a = (struct acting *)s;
+
+	if (reservation_take(s->in, a->complaint_id, a->meta.event_id,
+	    a->seen_offset, acting_on_reserved, a) == -1)
+		submit_unavailable(s, "complaint views are unavailable");
 }
 
 /*
@@ -233,7 +249,8 @@ acting_on_view(void *arg, enum readmodel_result result, json_t *view)
 		}
 		a->areq.rec.resulting_status = next;
 		a->status = next != STATUS_UNCHANGED ? next : status;
-		acting_publish(a);
+		acting_build(a);
+		submit_next(&a->s);
 		return;
 	case LIFECYCLE_FORBIDDEN:
 		api_fail(a->s.req, 403, "forbidden", "action",
@@ -252,27 +269,25 @@ acting_load(struct submit *s)
 {
 	struct acting	*a = (struct acting *)s;
 
-	if (readmodel_get(s->in, a->complaint_id, acting_on_view, a) == -1) {
-		api_unavailable(s->req, "complaint views are unavailable");
-		submit_end(s);
-	}
+	if (readmodel_get(s->in, a->complaint_id, acting_on_view, a) == -1)
+		submit_unavailable(s, "complaint views are unavailable");
+}
+
+static int
+acting_parse(struct submit *s, struct api_error *e)
+{
+	struct acting	*a = (struct acting *)s;
+
+	return action_json_parse(s->body, s->len, s->key, &a->areq, e);
 }
 
 void
 acting_handle(struct intake *in, struct evhttp_request *req,
     struct api_key *key, const char *complaint_id)
 {
-	struct acting		*a = xcalloc(1, sizeof(*a));
-	struct api_error	 e;
+	struct acting	*a = xcalloc(1, sizeof(*a));
 
 	a->complaint_id = xstrdup(complaint_id);
-	if (submit_start(&a->s, &acting_ops, in, req, key) == -1)
-		return;
-	a->s.complaint_id = a->complaint_id;
-	if (action_json_parse(a->s.body, a->s.len, key, &a->areq, &e) == -1) {
-		api_reply_error(req, &e);
-		submit_end(&a->s);
-		return;
-	}
-	submit_claim(&a->s);
+	a->s.scope = a->complaint_id;
+	submit_run(&a->s, &acting_ops, in, req, key);
 }

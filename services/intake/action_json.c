@@ -121,24 +121,24 @@ const char *
 action_json_name(Cdp__V1__Action action)
 {
 	if (action == A(UNSPECIFIED))
-		return ("unspecified");
+		return "unspecified";
 	if ((size_t)action >= nitems(actions) || actions[action].name == NULL)
-		return ("unknown");
-	return (actions[action].name);
+		return "unknown";
+	return actions[action].name;
 }
 
 static int
 invalid(struct api_error *err, const char *field, const char *reason)
 {
-	return (complaint_json_error(err, "invalid_field", field, "%s",
-	    reason));
+	return complaint_json_error(err, "invalid_field", field, "%s",
+	    reason);
 }
 
 static int
 missing(struct api_error *err, const char *field, const char *reason)
 {
-	return (complaint_json_error(err, "missing_field", field, "%s",
-	    reason));
+	return complaint_json_error(err, "missing_field", field, "%s",
+	    reason);
 }
 
 /*
@@ -153,8 +153,8 @@ get_enum(struct action_req *req, const char *key,
 	json_t	*v = json_object_get(req->root, key);
 
 	if (v == NULL)
-		return (required ? missing(err, key, "required") : 0);
-	return (complaint_json_enum(v, key, d, refused, out, err));
+		return required ? missing(err, key, "required") : 0;
+	return complaint_json_enum(v, key, d, refused, out, err);
 }
 
 /*
@@ -169,13 +169,13 @@ get_text(struct action_req *req, const char *key, size_t max,
 	const char	*s;
 
 	if (v == NULL)
-		return (required ? missing(err, key, "required") : 0);
+		return required ? missing(err, key, "required") : 0;
 	if (complaint_json_text(v, key, max, &s, err) == -1)
-		return (-1);
+		return -1;
 	if (required && s[0] == '\0')
-		return (missing(err, key, "must not be empty"));
+		return missing(err, key, "must not be empty");
 	*out = (char *)s;
-	return (0);
+	return 0;
 }
 
 /*
@@ -196,21 +196,21 @@ get_outcome_amount(struct action_req *req, int outcome, int64_t *fen,
 	vocab_name(&cdp__v1__outcome__descriptor, outcome, name, sizeof(name));
 	if (v == NULL) {
 		if (rule != AMOUNT_REQUIRED)
-			return (0);
+			return 0;
 		complaint_json_error(err, "missing_field", "amount",
 		    "required for outcome %s", name);
-		return (-1);
+		return -1;
 	}
 	if (rule == AMOUNT_NONE) {
 		complaint_json_error(err, "invalid_field", "amount",
 		    "does not apply to outcome %s", name);
-		return (-1);
+		return -1;
 	}
 	if (complaint_json_amount(v, "amount", fen, err) == -1)
-		return (-1);
+		return -1;
 	if (*fen == 0)
-		return (invalid(err, "amount", "must be more than 0"));
-	return (0);
+		return invalid(err, "amount", "must be more than 0");
+	return 0;
 }
 
 /* A merchant's answer; a rejection must cite the rule it rests on. */
@@ -227,11 +227,11 @@ detail_merchant_response(struct action_req *req, struct api_error *err)
 	    get_text(req, "rule_cited", SHORT_TEXT_MAX,
 	    stance == CDP__V1__MERCHANT_STANCE__MERCHANT_STANCE_REJECT,
 	    &mr->rule_cited, err) == -1)
-		return (-1);
+		return -1;
 	mr->stance = stance;
 	req->rec.detail_case = DETAIL(MERCHANT_RESPONSE);
 	req->rec.merchant_response = mr;
-	return (0);
+	return 0;
 }
 
 /*
@@ -256,29 +256,29 @@ resolution(struct action_req *req, bool decision, struct api_error *err)
 	    &cdp__v1__party__descriptor, 0, false, &shipping, err) == -1 ||
 	    get_text(req, "return_address", SHORT_TEXT_MAX, false,
 	    &r->return_address, err) == -1)
-		return (-1);
+		return -1;
 	mediated = json_object_get(req->root, "mediated");
 	if (mediated != NULL && !json_is_boolean(mediated))
-		return (invalid(err, "mediated", "must be true or false"));
+		return invalid(err, "mediated", "must be true or false");
 	r->outcome = outcome;
 	r->responsible_party = party;
 	r->shipping_cost_party = shipping;
 	r->mediated = mediated != NULL && json_is_true(mediated);
 	req->rec.detail_case = DETAIL(RESOLUTION);
 	req->rec.resolution = r;
-	return (0);
+	return 0;
 }
 
 static int
 detail_proposal(struct action_req *req, struct api_error *err)
 {
-	return (resolution(req, false, err));
+	return resolution(req, false, err);
 }
 
 static int
 detail_decision(struct action_req *req, struct api_error *err)
 {
-	return (resolution(req, true, err));
+	return resolution(req, true, err);
 }
 
 /* A decision carried out: what was done, the money moved, the proof. */
@@ -290,18 +290,18 @@ detail_execution(struct action_req *req, struct api_error *err)
 
 	if (get_enum(req, "outcome", &cdp__v1__outcome__descriptor, 0,
 	    true, &outcome, err) == -1)
-		return (-1);
+		return -1;
 	if (outcome == OUTCOME(REJECTED))
-		return (invalid(err, "outcome",
-		    "a rejection has nothing to execute"));
+		return invalid(err, "outcome",
+		    "a rejection has nothing to execute");
 	if (get_outcome_amount(req, outcome, &ex->amount_fen, err) == -1 ||
 	    get_text(req, "reference", REFERENCE_MAX, false, &ex->reference,
 	    err) == -1)
-		return (-1);
+		return -1;
 	ex->outcome = outcome;
 	req->rec.detail_case = DETAIL(EXECUTION);
 	req->rec.execution = ex;
-	return (0);
+	return 0;
 }
 
 /* A tracking number: [A-Za-z0-9-]{4,40}. */
@@ -314,8 +314,8 @@ tracking_valid(const char *s)
 		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
 		    (s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return (false);
-	return (i >= TRACKING_MIN && i <= TRACKING_MAX);
+			return false;
+	return i >= TRACKING_MIN && i <= TRACKING_MAX;
 }
 
 /* The return parcel: both the carrier and the tracking number. */
@@ -327,17 +327,17 @@ detail_return_shipment(struct action_req *req, struct api_error *err)
 
 	if (get_text(req, "carrier", CARRIER_MAX, true, &rs->carrier,
 	    err) == -1)
-		return (-1);
+		return -1;
 	v = json_object_get(req->root, "tracking_number");
 	if (v == NULL)
-		return (missing(err, "tracking_number", "required"));
+		return missing(err, "tracking_number", "required");
 	if (!json_is_string(v) || !tracking_valid(json_string_value(v)))
-		return (invalid(err, "tracking_number",
-		    "must be 4-40 characters of A-Z a-z 0-9 -"));
+		return invalid(err, "tracking_number",
+		    "must be 4-40 characters of A-Z a-z 0-9 -");
 	rs->tracking_number = (char *)json_string_value(v);
 	req->rec.detail_case = DETAIL(RETURN_SHIPMENT);
 	req->rec.return_shipment = rs;
-	return (0);
+	return 0;
 }
 
 /* The result of a return inspection or of a quality check. */
@@ -348,11 +348,11 @@ detail_inspection(struct action_req *req, struct api_error *err)
 
 	if (get_enum(req, "result", &cdp__v1__inspection_result__descriptor,
 	    0, true, &result, err) == -1)
-		return (-1);
+		return -1;
 	req->inspection.result = result;
 	req->rec.detail_case = DETAIL(INSPECTION);
 	req->rec.inspection = &req->inspection;
-	return (0);
+	return 0;
 }
 
 /* A rating from 1 to 5, and the survey it answers if it came from one. */
@@ -364,20 +364,20 @@ detail_satisfaction(struct action_req *req, struct api_error *err)
 	json_int_t	 rating;
 
 	if (v == NULL)
-		return (missing(err, "rating", "required"));
+		return missing(err, "rating", "required");
 	if (!json_is_integer(v) || (rating = json_integer_value(v)) < 1 ||
 	    rating > 5)
-		return (invalid(err, "rating",
-		    "must be an integer from 1 to 5"));
+		return invalid(err, "rating",
+		    "must be an integer from 1 to 5");
 	if (get_enum(req, "survey_channel",
 	    &cdp__v1__notify_channel__descriptor, SURVEYS_REFUSED, false,
 	    &survey, err) == -1)
-		return (-1);
+		return -1;
 	req->satisfaction.rating = (uint32_t)rating;
 	req->satisfaction.survey_channel = survey;
 	req->rec.detail_case = DETAIL(SATISFACTION);
 	req->rec.satisfaction = &req->satisfaction;
-	return (0);
+	return 0;
 }
 
 /* A manual escalation, to senior customer service unless said otherwise. */
@@ -391,11 +391,11 @@ detail_escalation(struct action_req *req, struct api_error *err)
 	    false, &level, err) == -1 ||
 	    get_text(req, "reason", SHORT_TEXT_MAX, false,
 	    &req->escalation.reason, err) == -1)
-		return (-1);
+		return -1;
 	req->escalation.level = level;
 	req->rec.detail_case = DETAIL(ESCALATION);
 	req->rec.escalation = &req->escalation;
-	return (0);
+	return 0;
 }
 
 static int
@@ -405,11 +405,11 @@ detail_closure(struct action_req *req, struct api_error *err)
 
 	if (get_enum(req, "reason", &cdp__v1__close_reason__descriptor, 0,
 	    true, &reason, err) == -1)
-		return (-1);
+		return -1;
 	req->closure.reason = reason;
 	req->rec.detail_case = DETAIL(CLOSURE);
 	req->rec.closure = &req->closure;
-	return (0);
+	return 0;
 }
 
 /* Finds the action the body names. */
@@ -422,20 +422,20 @@ parse_action(struct action_req *req, const struct action_def **def,
 	size_t		 i;
 
 	if (v == NULL)
-		return (missing(err, "action", "required"));
+		return missing(err, "action", "required");
 	if (!json_is_string(v))
-		return (invalid(err, "action", "must be a string"));
+		return invalid(err, "action", "must be a string");
 	s = json_string_value(v);
 	for (i = 0; i < nitems(actions); i++) {
 		if (actions[i].name != NULL &&
 		    strcmp(actions[i].name, s) == 0) {
 			req->rec.action = (Cdp__V1__Action)i;
 			*def = &actions[i];
-			return (0);
+			return 0;
 		}
 	}
-	return (invalid(err, "action",
-	    "is not a known action (see docs/api.md)"));
+	return invalid(err, "action",
+	    "is not a known action (see docs/api.md)");
 }
 
 static bool
@@ -443,8 +443,8 @@ in_list(const char *const *list, const char *name)
 {
 	for (; *list != NULL; list++)
 		if (strcmp(*list, name) == 0)
-			return (true);
-	return (false);
+			return true;
+	return false;
 }
 
 /* Whether any action has a detail member of this name. */
@@ -455,8 +455,8 @@ detail_field(const char *name)
 
 	for (i = 0; i < nitems(actions); i++)
 		if (actions[i].name != NULL && in_list(actions[i].fields, name))
-			return (true);
-	return (false);
+			return true;
+	return false;
 }
 
 /*
@@ -477,12 +477,12 @@ check_members(struct action_req *req, const struct action_def *def,
 		if (in_list(common, k) || in_list(def->fields, k))
 			continue;
 		if (!detail_field(k))
-			return (invalid(err, k, "unknown field"));
+			return invalid(err, k, "unknown field");
 		complaint_json_error(err, "invalid_field", k,
 		    "does not apply to action %s", def->name);
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 /* The comment and evidence every action may carry, and what it needs. */
@@ -496,26 +496,26 @@ parse_common(struct action_req *req, const struct action_def *def,
 	if ((v = json_object_get(req->root, "comment")) != NULL &&
 	    complaint_json_text(v, "comment", INTAKE_TEXT_MAX, &comment,
 	    err) == -1)
-		return (-1);
+		return -1;
 	req->rec.comment = (char *)comment;
 	if ((v = json_object_get(req->root, "evidence")) != NULL) {
 		if (complaint_json_urls(v, "evidence", req->evidence,
 		    &req->rec.n_evidence_urls, err) == -1)
-			return (-1);
+			return -1;
 		req->rec.evidence_urls = req->evidence;
 	}
 	if ((def->flags & NEED_COMMENT) && comment[0] == '\0') {
 		complaint_json_error(err, "missing_field", "comment",
 		    "required for action %s", def->name);
-		return (-1);
+		return -1;
 	}
 	if ((def->flags & NEED_CONTENT) && comment[0] == '\0' &&
 	    req->rec.n_evidence_urls == 0) {
 		complaint_json_error(err, "missing_field", "comment",
 		    "action %s needs a comment or evidence", def->name);
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -590,7 +590,7 @@ action_json_parse(const char *body, size_t len, const struct api_key *key,
 
 	memset(req, 0, sizeof(*req));
 	if (complaint_json_load(body, len, &req->root, err) == -1)
-		return (-1);
+		return -1;
 	req_init(req);
 	if (parse_action(req, &def, err) == -1 ||
 	    check_members(req, def, err) == -1 ||
@@ -598,12 +598,12 @@ action_json_parse(const char *body, size_t len, const struct api_key *key,
 	    (def->detail != NULL && def->detail(req, err) == -1))
 		goto fail;
 	set_actor(req, key);
-	return (0);
+	return 0;
 
 fail:
 	json_decref(req->root);
 	req->root = NULL;
-	return (-1);
+	return -1;
 }
 
 void

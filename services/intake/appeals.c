@@ -5,10 +5,10 @@
  *   POST /v1/merchants/{id}/appeals            the merchant: AppealFiled
  *   POST /v1/merchants/{id}/appeals/{a}/decision  staff: AppealDecided
  *
- * Both go the way of every request that records an event (submit.c):
+ * Both take the steps of every request that records an event (submit.c):
  * body, Idempotency-Key claim, checks against the merchant's state
- * (merchants.c), publish on merchants.events keyed by the merchant, 202
- * once the broker confirmed. The state lags the log by a moment, so a
+ * (merchants.c, SUBMIT_LOAD), a reservation (SUBMIT_RESERVE), publish on
+ * merchants.events keyed by the merchant, 202 once the broker confirmed. The state lags the log by a moment, so a
  * reservation in Redis makes the second appeal on a penalty (or the
  * second decision on an appeal) 409 even before the state shows the
  * first:
@@ -63,7 +63,11 @@ struct appeal {
 	Cdp__V1__Actor			 appellant;
 };
 
-static void	appeals_lookup(struct submit *s);
+static int	appeals_parse_filing(struct submit *s, struct api_error *e);
+static int	appeals_parse_decision(struct submit *s,
+		    struct api_error *e);
+static void	appeals_load(struct submit *s);
+static void	appeals_reserve(struct submit *s);
 static void	appeals_unwritten(struct submit *s);
 static json_t	*appeals_answer(struct submit *s);
 static void	appeals_free(struct submit *s);
@@ -75,7 +79,9 @@ static const struct submit_ops appeal_ops = {
 	    "the same Idempotency-Key",
 	.metric = "intake_appeals_filed_total",
 	.metric_help = "Appeals accepted (202).",
-	.claimed = appeals_lookup,
+	.parse = appeals_parse_filing,
+	.load = appeals_load,
+	.reserve = appeals_reserve,
 	.unwritten = appeals_unwritten,
 	.answer = appeals_answer,
 	.free = appeals_free,
@@ -88,7 +94,9 @@ static const struct submit_ops decision_ops = {
 	    "with the same Idempotency-Key",
 	.metric = "intake_appeals_decided_total",
 	.metric_help = "Appeal decisions accepted (202).",
-	.claimed = appeals_lookup,
+	.parse = appeals_parse_decision,
+	.load = appeals_load,
+	.reserve = appeals_reserve,
 	.unwritten = appeals_unwritten,
 	.answer = appeals_answer,
 	.free = appeals_free,
@@ -113,12 +121,6 @@ appeals_free(struct submit *s)
 	appeal_json_free(a->dreq.root);
 	free(a->reservation);
 	free(a);
-}
-
-static void
-appeals_end(struct appeal *a)
-{
-	submit_end(&a->s);
 }
 
 /*
@@ -160,7 +162,7 @@ appeals_meta(struct appeal *a)
 }
 
 static void
-appeals_publish_filed(struct appeal *a)
+appeals_build_filed(struct appeal *a)
 {
 	Cdp__V1__AppealFiled	*f = &a->filed;
 
@@ -181,12 +183,12 @@ appeals_publish_filed(struct appeal *a)
 	f->idempotency_key = a->s.idem_key != NULL ? a->s.idem_key : "";
 	a->ev.body_case = CDP__V1__MERCHANT_EVENT__BODY_APPEAL_FILED;
 	a->ev.appeal_filed = f;
-	submit_publish_pb(&a->s, a->s.in->merchants_topic, a->merchant_id,
+	submit_event(&a->s, a->s.in->merchants_topic, a->merchant_id,
 	    &a->ev.base);
 }
 
 static void
-appeals_publish_decided(struct appeal *a)
+appeals_build_decided(struct appeal *a)
 {
 	Cdp__V1__AppealDecided	*d = &a->decided;
 
@@ -201,7 +203,7 @@ appeals_publish_decided(struct appeal *a)
 	d->complaint_id = a->complaint_id;
 	a->ev.body_case = CDP__V1__MERCHANT_EVENT__BODY_APPEAL_DECIDED;
 	a->ev.appeal_decided = d;
-	submit_publish_pb(&a->s, a->s.in->merchants_topic, a->merchant_id,
+	submit_event(&a->s, a->s.in->merchants_topic, a->merchant_id,
 	    &a->ev.base);
 }
 
@@ -210,36 +212,38 @@ appeals_on_reserved(struct redis *r, redisReply *reply, void *arg)
 {
 	struct appeal	*a = arg;
 
-	if (redis_reply_error(reply, "appeal reservation")) {
-		api_unavailable(a->s.req, "appeals are unavailable");
-		appeals_end(a);
-	} else if (reply->type != REDIS_REPLY_INTEGER || reply->integer != 1) {
+	if (redis_reply_error(reply, "appeal reservation"))
+		submit_unavailable(&a->s, "appeals are unavailable");
+	else if (reply->type != REDIS_REPLY_INTEGER || reply->integer != 1) {
 		if (a->deciding)
 			api_fail(a->s.req, 409, "appeal_decided", NULL,
 			    "appeal %s is already decided", a->appeal_id);
 		else
 			api_fail(a->s.req, 409, "appeal_exists", "penalty_id",
 			    "penalty %s is already appealed", a->penalty_id);
-		appeals_end(a);
-	} else if (a->deciding)
-		appeals_publish_decided(a);
-	else
-		appeals_publish_filed(a);
+		submit_end(&a->s);
+	} else
+		submit_next(&a->s);
 }
 
-/* Takes the reservation (key, value) and goes on to publish. */
+/* Takes the reservation that the checks chose (appeals_hold). */
 static void
-appeals_reserve(struct appeal *a, char *key, const char *value)
+appeals_reserve(struct submit *s)
 {
-	const char	*args[2] = { key, value };
+	struct appeal	*a = (struct appeal *)s;
+	const char	*args[2] = { a->reservation, a->held };
 
+	if (redis_script_run(s->in->redis, reserve_script,
+	    appeals_on_reserved, a, 1, 1, args, NULL) == -1)
+		submit_unavailable(s, "appeals are unavailable");
+}
+
+/* The reservation (key, value) that SUBMIT_RESERVE is to take. */
+static void
+appeals_hold(struct appeal *a, char *key, const char *value)
+{
 	a->reservation = key;
 	a->held = value;
-	if (redis_script_run(a->s.in->redis, reserve_script,
-	    appeals_on_reserved, a, 1, 1, args, NULL) == -1) {
-		api_unavailable(a->s.req, "appeals are unavailable");
-		appeals_end(a);
-	}
 }
 
 static void
@@ -271,7 +275,7 @@ appeals_check_filing(struct appeal *a, const Cdp__V1__MerchantState *st)
 	if ((p = merchant_view_penalty_find(st, a->areq.penalty_id)) == NULL) {
 		api_fail(a->s.req, 404, "not_found", "penalty_id",
 		    "no such penalty of merchant %s", a->merchant_id);
-		appeals_end(a);
+		submit_end(&a->s);
 		return;
 	}
 	if (p->appeal_deadline_ms > 0 && meta_now_ms() > p->appeal_deadline_ms) {
@@ -282,21 +286,23 @@ appeals_check_filing(struct appeal *a, const Cdp__V1__MerchantState *st)
 		    "the penalty could be appealed until its deadline",
 		    "deadline", deadline);
 		api_reply(a->s.req, 409, body);
-		appeals_end(a);
+		submit_end(&a->s);
 		return;
 	}
 	if (merchant_view_appeal_find(st, NULL, p->penalty_id) != NULL) {
 		api_fail(a->s.req, 409, "appeal_exists", "penalty_id",
 		    "penalty %s is already appealed", p->penalty_id);
-		appeals_end(a);
+		submit_end(&a->s);
 		return;
 	}
 	snprintf(a->penalty_id, sizeof(a->penalty_id), "%s", p->penalty_id);
 	snprintf(a->complaint_id, sizeof(a->complaint_id), "%s",
 	    p->complaint_id);
 	appeals_derive(a, "appeal", a->appeal_id);
-	appeals_reserve(a, xasprintf("rm:appeal:%s:%s", a->merchant_id,
+	appeals_hold(a, xasprintf("rm:appeal:%s:%s", a->merchant_id,
 	    a->penalty_id), a->appeal_id);
+	appeals_build_filed(a);
+	submit_next(&a->s);
 }
 
 /* A decision needs the appeal open in the merchant's state. */
@@ -309,15 +315,17 @@ appeals_check_decision(struct appeal *a, const Cdp__V1__MerchantState *st)
 		api_fail(a->s.req, 404, "not_found", NULL,
 		    "no open appeal %s of merchant %s", a->appeal_id,
 		    a->merchant_id);
-		appeals_end(a);
+		submit_end(&a->s);
 		return;
 	}
 	snprintf(a->penalty_id, sizeof(a->penalty_id), "%s", o->penalty_id);
 	snprintf(a->complaint_id, sizeof(a->complaint_id), "%s",
 	    o->complaint_id);
 	appeals_derive(a, "appeal_decided", a->event_id);
-	appeals_reserve(a, xasprintf("rm:appeal:d:%s", a->appeal_id),
+	appeals_hold(a, xasprintf("rm:appeal:d:%s", a->appeal_id),
 	    a->event_id);
+	appeals_build_decided(a);
+	submit_next(&a->s);
 }
 
 static void
@@ -325,24 +333,37 @@ appeals_on_state(void *arg, int rc, const Cdp__V1__MerchantState *st)
 {
 	struct appeal	*a = arg;
 
-	if (rc == -1) {
-		api_unavailable(a->s.req, "merchant standing is unavailable");
-		appeals_end(a);
-	} else if (a->deciding)
+	if (rc == -1)
+		submit_unavailable(&a->s, "merchant standing is unavailable");
+	else if (a->deciding)
 		appeals_check_decision(a, st);
 	else
 		appeals_check_filing(a, st);
 }
 
 static void
-appeals_lookup(struct submit *s)
+appeals_load(struct submit *s)
 {
 	struct appeal	*a = (struct appeal *)s;
 
-	if (merchants_get(s->in, a->merchant_id, appeals_on_state, a) == -1) {
-		api_unavailable(s->req, "merchant standing is unavailable");
-		appeals_end(a);
-	}
+	if (merchants_get(s->in, a->merchant_id, appeals_on_state, a) == -1)
+		submit_unavailable(s, "merchant standing is unavailable");
+}
+
+static int
+appeals_parse_filing(struct submit *s, struct api_error *e)
+{
+	struct appeal	*a = (struct appeal *)s;
+
+	return appeal_json_parse(s->body, s->len, &a->areq, e);
+}
+
+static int
+appeals_parse_decision(struct submit *s, struct api_error *e)
+{
+	struct appeal	*a = (struct appeal *)s;
+
+	return appeal_json_parse_decision(s->body, s->len, &a->dreq, e);
 }
 
 static json_t *
@@ -366,18 +387,14 @@ appeals_answer(struct submit *s)
 }
 
 static struct appeal *
-appeals_new(struct intake *in, struct evhttp_request *req,
-    struct api_key *key, const struct submit_ops *ops,
-    const char *merchant_id)
+appeals_new(struct intake *in, const char *merchant_id)
 {
 	struct appeal	*a = xcalloc(1, sizeof(*a));
 
 	appeals_scripts(in);
 	snprintf(a->merchant_id, sizeof(a->merchant_id), "%s", merchant_id);
-	if (submit_start(&a->s, ops, in, req, key) == -1)
-		return NULL;
 	/* Scopes the Idempotency-Key (with the key and the route). */
-	a->s.complaint_id = a->merchant_id;
+	a->s.scope = a->merchant_id;
 	return a;
 }
 
@@ -389,9 +406,6 @@ void
 appeals_file(struct intake *in, struct evhttp_request *req,
     struct api_key *key, const char *merchant_id)
 {
-	struct appeal		*a;
-	struct api_error	 e;
-
 	if (!merchants_visible(key, merchant_id)) {
 		api_fail(req, 404, "not_found", NULL, "no such merchant");
 		return;
@@ -401,14 +415,8 @@ appeals_file(struct intake *in, struct evhttp_request *req,
 		    "appeals on penalties are filed by the merchant's key");
 		return;
 	}
-	if ((a = appeals_new(in, req, key, &appeal_ops, merchant_id)) == NULL)
-		return;
-	if (appeal_json_parse(a->s.body, a->s.len, &a->areq, &e) == -1) {
-		api_reply_error(req, &e);
-		appeals_end(a);
-		return;
-	}
-	submit_claim(&a->s);
+	submit_run(&appeals_new(in, merchant_id)->s, &appeal_ops, in, req,
+	    key);
 }
 
 /* POST /v1/merchants/{id}/appeals/{appeal_id}/decision: agents, admin. */
@@ -416,8 +424,7 @@ void
 appeals_decide(struct intake *in, struct evhttp_request *req,
     struct api_key *key, const char *merchant_id, const char *appeal_id)
 {
-	struct appeal		*a;
-	struct api_error	 e;
+	struct appeal	*a;
 
 	if (key->role != KEY_ROLE_AGENT && key->role != KEY_ROLE_ADMIN) {
 		if (merchants_visible(key, merchant_id))
@@ -428,17 +435,9 @@ appeals_decide(struct intake *in, struct evhttp_request *req,
 			    "no such merchant");
 		return;
 	}
-	if ((a = appeals_new(in, req, key, &decision_ops, merchant_id)) ==
-	    NULL)
-		return;
+	a = appeals_new(in, merchant_id);
 	a->deciding = true;
 	snprintf(a->appeal_id, sizeof(a->appeal_id), "%s", appeal_id);
-	a->s.complaint_id = a->appeal_id;	/* one decision per appeal */
-	if (appeal_json_parse_decision(a->s.body, a->s.len, &a->dreq,
-	    &e) == -1) {
-		api_reply_error(req, &e);
-		appeals_end(a);
-		return;
-	}
-	submit_claim(&a->s);
+	a->s.scope = a->appeal_id;	/* one decision per appeal */
+	submit_run(&a->s, &decision_ops, in, req, key);
 }

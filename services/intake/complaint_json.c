@@ -134,22 +134,22 @@ complaint_json_error(struct api_error *err, const char *error,
 	copy_utf8(err->error, sizeof(err->error), error);
 	copy_utf8(err->field, sizeof(err->field), field != NULL ? field : "");
 	copy_utf8(err->reason, sizeof(err->reason), reason);
-	return (-1);
+	return -1;
 }
 
 /* Shorthands for the two usual errors; both return -1. */
 static int
 invalid(struct api_error *err, const char *field, const char *reason)
 {
-	return (complaint_json_error(err, "invalid_field", field, "%s",
-	    reason));
+	return complaint_json_error(err, "invalid_field", field, "%s",
+	    reason);
 }
 
 static int
 missing(struct api_error *err, const char *field, const char *reason)
 {
-	return (complaint_json_error(err, "missing_field", field, "%s",
-	    reason));
+	return complaint_json_error(err, "missing_field", field, "%s",
+	    reason);
 }
 
 /*
@@ -190,17 +190,17 @@ complaint_json_load(const char *body, size_t len, json_t **root,
 		    json_error_code(&jerr) == json_error_invalid_utf8 ?
 		    "invalid UTF-8: " : "", jerr.text, jerr.line,
 		    jerr.column, jerr.position);
-		return (-1);
+		return -1;
 	}
 	if (!json_is_object(doc)) {
 		json_decref(doc);
 		complaint_json_error(err, "invalid_json", "", "%s",
 		    "the body must be a JSON object");
-		return (-1);
+		return -1;
 	}
 	drop_nulls(doc);
 	*root = doc;
-	return (0);
+	return 0;
 }
 
 /* Counts the characters of valid UTF-8 text (jansson guarantees it). */
@@ -212,7 +212,7 @@ utf8_chars(const char *s, size_t len)
 	for (i = 0; i < len; i++)
 		if (((unsigned char)s[i] & 0xc0) != 0x80)
 			n++;
-	return (n);
+	return n;
 }
 
 /* Checks that v is a string of at most max Unicode characters. */
@@ -221,22 +221,22 @@ complaint_json_text(const json_t *v, const char *field, size_t max,
     const char **out, struct api_error *err)
 {
 	if (!json_is_string(v))
-		return (invalid(err, field, "must be a string"));
+		return invalid(err, field, "must be a string");
 	if (utf8_chars(json_string_value(v), json_string_length(v)) > max) {
 		complaint_json_error(err, "invalid_field", field,
 		    "must be at most %zu characters", max);
-		return (-1);
+		return -1;
 	}
 	*out = json_string_value(v);
-	return (0);
+	return 0;
 }
 
 /* Whether the API accepts value of an enum (refused: a mask of values). */
 static bool
 enum_accepted(int value, uint64_t refused)
 {
-	return (value > 0 && value < 64 &&
-	    (refused & (UINT64_C(1) << value)) == 0);
+	return value > 0 && value < 64 &&
+	    (refused & (UINT64_C(1) << value)) == 0;
 }
 
 /*
@@ -261,12 +261,12 @@ enum_error(struct api_error *err, const char *field,
 		w = snprintf(list + len, sizeof(list) - len, "%s%s", sep,
 		    name);
 		if (w < 0 || (size_t)w >= sizeof(list) - len)
-			return (invalid(err, field,
-			    "is not a known value (see docs/api.md)"));
+			return invalid(err, field,
+			    "is not a known value (see docs/api.md)");
 		len += (size_t)w;
 		sep = ", ";
 	}
-	return (invalid(err, field, list));
+	return invalid(err, field, list);
 }
 
 /*
@@ -281,12 +281,12 @@ complaint_json_enum(const json_t *v, const char *field,
 	int	value;
 
 	if (!json_is_string(v))
-		return (invalid(err, field, "must be a string"));
+		return invalid(err, field, "must be a string");
 	if (vocab_value(d, json_string_value(v), &value) == -1 ||
 	    !enum_accepted(value, refused))
-		return (enum_error(err, field, d, refused));
+		return enum_error(err, field, d, refused);
 	*out = value;
-	return (0);
+	return 0;
 }
 
 /*
@@ -307,20 +307,20 @@ complaint_json_amount(const json_t *v, const char *field, int64_t *fen,
 	if (json_is_integer(v)) {
 		i = json_integer_value(v);
 		if (i < 0 || i > AMOUNT_MAX_CNY)
-			return (invalid(err, field, range));
+			return invalid(err, field, range);
 		*fen = (int64_t)i * 100;
-		return (0);
+		return 0;
 	}
 	if (!json_is_real(v))
-		return (invalid(err, field, "must be a number (CNY)"));
+		return invalid(err, field, "must be a number (CNY)");
 	d = json_real_value(v);
 	if (!(d >= 0 && d <= AMOUNT_MAX_CNY))
-		return (invalid(err, field, range));
+		return invalid(err, field, range);
 	f = llround(d * 100);
 	if ((double)f / 100.0 != d)
-		return (invalid(err, field, "must have at most 2 decimals"));
+		return invalid(err, field, "must have at most 2 decimals");
 	*fen = f;
-	return (0);
+	return 0;
 }
 
 /*
@@ -333,19 +333,19 @@ url_valid(const char *s)
 	size_t	 len = strlen(s), i, host;
 
 	if (len > INTAKE_URL_MAX)
-		return (0);
+		return 0;
 	if (strncasecmp(s, "https://", 8) == 0)
 		host = 8;
 	else if (strncasecmp(s, "http://", 7) == 0)
 		host = 7;
 	else
-		return (0);
+		return 0;
 	if (s[host] == '\0' || strchr("/?#", s[host]) != NULL)
-		return (0);
+		return 0;
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return (0);
-	return (1);
+			return 0;
+	return 1;
 }
 
 /*
@@ -361,21 +361,21 @@ complaint_json_urls(const json_t *v, const char *field, char **urls,
 	size_t	 i;
 
 	if (!json_is_array(v))
-		return (invalid(err, field, "must be an array of URLs"));
+		return invalid(err, field, "must be an array of URLs");
 	if (json_array_size(v) > INTAKE_EVIDENCE_MAX) {
 		complaint_json_error(err, "invalid_field", field,
 		    "must hold at most %d URLs", INTAKE_EVIDENCE_MAX);
-		return (-1);
+		return -1;
 	}
 	json_array_foreach(v, i, u) {
 		snprintf(name, sizeof(name), "%s[%zu]", field, i);
 		if (!json_is_string(u) || !url_valid(json_string_value(u)))
-			return (invalid(err, name, "must be an http(s) URL of "
-			    "at most 2048 printable ASCII characters"));
+			return invalid(err, name, "must be an http(s) URL of "
+			    "at most 2048 printable ASCII characters");
 		urls[i] = (char *)json_string_value(u);
 	}
 	*n = json_array_size(v);
-	return (0);
+	return 0;
 }
 
 /*
@@ -389,7 +389,7 @@ complaint_json_id_valid(const char *s)
 
 	len = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._:-");
-	return (len > 0 && len <= INTAKE_ID_MAX && s[len] == '\0');
+	return len > 0 && len <= INTAKE_ID_MAX && s[len] == '\0';
 }
 
 /* Checks an id-shaped string (ids, SKUs, problem types). */
@@ -398,12 +398,12 @@ check_id(const json_t *v, const char *field, char **out,
     struct api_error *err)
 {
 	if (!json_is_string(v))
-		return (invalid(err, field, "must be a string"));
+		return invalid(err, field, "must be a string");
 	if (!complaint_json_id_valid(json_string_value(v)))
-		return (invalid(err, field,
-		    "must be 1-64 characters of A-Z a-z 0-9 . _ : -"));
+		return invalid(err, field,
+		    "must be 1-64 characters of A-Z a-z 0-9 . _ : -");
 	*out = (char *)json_string_value(v);
-	return (0);
+	return 0;
 }
 
 /* Checks a free-text string into *out (which keeps its default if absent). */
@@ -414,11 +414,11 @@ check_text(const json_t *v, const char *field, size_t max, char **out,
 	const char	*s;
 
 	if (v == NULL)
-		return (0);
+		return 0;
 	if (complaint_json_text(v, field, max, &s, err) == -1)
-		return (-1);
+		return -1;
 	*out = (char *)s;
-	return (0);
+	return 0;
 }
 
 /*
@@ -434,27 +434,27 @@ parse_channel(struct complaint_req *req, const struct api_key *key,
 
 	if (v == NULL) {
 		if (key->role != KEY_ROLE_CHANNEL)
-			return (missing(err, "channel",
-			    "required for agent and admin keys"));
+			return missing(err, "channel",
+			    "required for agent and admin keys");
 		req->filed.channel = key->channel;
-		return (0);
+		return 0;
 	}
 	if (complaint_json_enum(v, "channel",
 	    &cdp__v1__channel__descriptor, CHANNELS_REFUSED, &c, err) == -1)
-		return (-1);
+		return -1;
 	if (key->role == KEY_ROLE_CHANNEL && c != (int)key->channel)
-		return (invalid(err, "channel",
-		    "a channel key files only for its own channel"));
+		return invalid(err, "channel",
+		    "a channel key files only for its own channel");
 	req->filed.channel = c;
-	return (0);
+	return 0;
 }
 
 static int
 parse_channel_ref(struct complaint_req *req, const struct api_key *key,
     json_t *v, struct api_error *err)
 {
-	return (check_text(v, "channel_ref", CHANNEL_REF_MAX,
-	    &req->filed.channel_ref, err));
+	return check_text(v, "channel_ref", CHANNEL_REF_MAX,
+	    &req->filed.channel_ref, err);
 }
 
 static int
@@ -462,8 +462,8 @@ parse_order_id(struct complaint_req *req, const struct api_key *key,
     json_t *v, struct api_error *err)
 {
 	if (v == NULL)
-		return (missing(err, "order_id", "required"));
-	return (check_id(v, "order_id", &req->order.order_id, err));
+		return missing(err, "order_id", "required");
+	return check_id(v, "order_id", &req->order.order_id, err);
 }
 
 /* The optional SKU picks the order line the complaint is about. */
@@ -472,8 +472,8 @@ parse_sku(struct complaint_req *req, const struct api_key *key, json_t *v,
     struct api_error *err)
 {
 	if (v == NULL)
-		return (0);
-	return (check_id(v, "sku", &req->order.sku, err));
+		return 0;
+	return check_id(v, "sku", &req->order.sku, err);
 }
 
 /* The merchant may be left to the order snapshot (see check_complete). */
@@ -482,8 +482,8 @@ parse_merchant_id(struct complaint_req *req, const struct api_key *key,
     json_t *v, struct api_error *err)
 {
 	if (v == NULL)
-		return (0);
-	return (check_id(v, "merchant_id", &req->respondent.merchant_id, err));
+		return 0;
+	return check_id(v, "merchant_id", &req->respondent.merchant_id, err);
 }
 
 /* A phone number: digits with the usual separators, "+86 138-1234-5678". */
@@ -496,9 +496,9 @@ phone_valid(const char *s)
 		if (s[i] >= '0' && s[i] <= '9')
 			digits++;
 		else if (strchr("+-() ", s[i]) == NULL)
-			return (0);
+			return 0;
 	}
-	return (i <= PHONE_MAX && digits >= 3);
+	return i <= PHONE_MAX && digits >= 3;
 }
 
 /* An e-mail address: local@domain, printable ASCII, no spaces. */
@@ -509,11 +509,11 @@ email_valid(const char *s)
 	size_t		 i;
 
 	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
-		return (0);
+		return 0;
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return (0);
-	return (i <= EMAIL_MAX);
+			return 0;
+	return i <= EMAIL_MAX;
 }
 
 /* Checks a string member of user with one of the validators above. */
@@ -522,13 +522,13 @@ check_contact(const json_t *v, const char *field, int (*valid)(const char *),
     const char *reason, char **out, struct api_error *err)
 {
 	if (v == NULL)
-		return (0);
+		return 0;
 	if (!json_is_string(v))
-		return (invalid(err, field, "must be a string"));
+		return invalid(err, field, "must be a string");
 	if (!valid(json_string_value(v)))
-		return (invalid(err, field, reason));
+		return invalid(err, field, reason);
 	*out = (char *)json_string_value(v);
-	return (0);
+	return 0;
 }
 
 /* Rejects members of the user object other than the five it has. */
@@ -549,10 +549,10 @@ check_user_members(json_t *user, struct api_error *err)
 				break;
 		if (i == nitems(known)) {
 			snprintf(field, sizeof(field), "user.%s", k);
-			return (invalid(err, field, "unknown field"));
+			return invalid(err, field, "unknown field");
 		}
 	}
-	return (0);
+	return 0;
 }
 
 /* The complainant: id required, contact details and member tier optional. */
@@ -564,14 +564,14 @@ parse_user(struct complaint_req *req, const struct api_key *key, json_t *v,
 	int			 tier;
 
 	if (v == NULL)
-		return (missing(err, "user", "required (at least user.id)"));
+		return missing(err, "user", "required (at least user.id)");
 	if (!json_is_object(v))
-		return (invalid(err, "user", "must be an object"));
+		return invalid(err, "user", "must be an object");
 	drop_nulls(v);
 	if (check_user_members(v, err) == -1)
-		return (-1);
+		return -1;
 	if (json_object_get(v, "id") == NULL)
-		return (missing(err, "user.id", "required"));
+		return missing(err, "user.id", "required");
 	if (check_id(json_object_get(v, "id"), "user.id", &c->user_id,
 	    err) == -1 ||
 	    check_text(json_object_get(v, "name"), "user.name",
@@ -581,15 +581,15 @@ parse_user(struct complaint_req *req, const struct api_key *key, json_t *v,
 	    &c->phone, err) == -1 ||
 	    check_contact(json_object_get(v, "email"), "user.email",
 	    email_valid, "must be an e-mail address", &c->email, err) == -1)
-		return (-1);
+		return -1;
 	if (json_object_get(v, "member_tier") == NULL)
-		return (0);
+		return 0;
 	if (complaint_json_enum(json_object_get(v, "member_tier"),
 	    "user.member_tier", &cdp__v1__member_tier__descriptor, 0, &tier,
 	    err) == -1)
-		return (-1);
+		return -1;
 	c->member_tier = tier;
-	return (0);
+	return 0;
 }
 
 static int
@@ -597,16 +597,16 @@ parse_problem_type(struct complaint_req *req, const struct api_key *key,
     json_t *v, struct api_error *err)
 {
 	if (v == NULL)
-		return (0);
-	return (check_id(v, "problem_type", &req->filed.problem_type, err));
+		return 0;
+	return check_id(v, "problem_type", &req->filed.problem_type, err);
 }
 
 static int
 parse_description(struct complaint_req *req, const struct api_key *key,
     json_t *v, struct api_error *err)
 {
-	return (check_text(v, "description", INTAKE_TEXT_MAX,
-	    &req->filed.description, err));
+	return check_text(v, "description", INTAKE_TEXT_MAX,
+	    &req->filed.description, err);
 }
 
 static int
@@ -616,12 +616,12 @@ parse_demand(struct complaint_req *req, const struct api_key *key,
 	int	d;
 
 	if (v == NULL)
-		return (missing(err, "demand", "required"));
+		return missing(err, "demand", "required");
 	if (complaint_json_enum(v, "demand",
 	    &cdp__v1__demand__descriptor, 0, &d, err) == -1)
-		return (-1);
+		return -1;
 	req->filed.demand = d;
-	return (0);
+	return 0;
 }
 
 /* What the customer paid for the line; the order snapshot may supply it. */
@@ -630,12 +630,12 @@ parse_amount(struct complaint_req *req, const struct api_key *key,
     json_t *v, struct api_error *err)
 {
 	if (v == NULL)
-		return (0);
+		return 0;
 	if (complaint_json_amount(v, "amount", &req->order.amount_fen,
 	    err) == -1)
-		return (-1);
+		return -1;
 	req->has_amount = true;
-	return (0);
+	return 0;
 }
 
 /* What the customer asks for, when the demand is a sum (compensation). */
@@ -644,9 +644,9 @@ parse_demand_amount(struct complaint_req *req, const struct api_key *key,
     json_t *v, struct api_error *err)
 {
 	if (v == NULL)
-		return (0);
-	return (complaint_json_amount(v, "demand_amount",
-	    &req->filed.demand_amount_fen, err));
+		return 0;
+	return complaint_json_amount(v, "demand_amount",
+	    &req->filed.demand_amount_fen, err);
 }
 
 static int
@@ -654,12 +654,12 @@ parse_evidence(struct complaint_req *req, const struct api_key *key,
     json_t *v, struct api_error *err)
 {
 	if (v == NULL)
-		return (0);
+		return 0;
 	if (complaint_json_urls(v, "evidence", req->evidence,
 	    &req->filed.n_evidence_urls, err) == -1)
-		return (-1);
+		return -1;
 	req->filed.evidence_urls = req->evidence;
-	return (0);
+	return 0;
 }
 
 /* Rejects the first top-level member that no complaint field has. */
@@ -675,9 +675,9 @@ check_members(json_t *root, struct api_error *err)
 			if (strcmp(k, fields[i].name) == 0)
 				break;
 		if (i == nitems(fields))
-			return (invalid(err, k, "unknown field"));
+			return invalid(err, k, "unknown field");
 	}
-	return (0);
+	return 0;
 }
 
 /* Runs every field's check in table order, then the cross-field rule. */
@@ -690,12 +690,12 @@ check_fields(struct complaint_req *req, const struct api_key *key,
 	for (i = 0; i < nitems(fields); i++)
 		if (fields[i].parse(req, key,
 		    json_object_get(req->root, fields[i].name), err) == -1)
-			return (-1);
+			return -1;
 	if (req->filed.problem_type[0] == '\0' &&
 	    req->filed.description[0] == '\0')
-		return (missing(err, "problem_type",
-		    "problem_type or description is required"));
-	return (0);
+		return missing(err, "problem_type",
+		    "problem_type or description is required");
+	return 0;
 }
 
 /*
@@ -756,27 +756,27 @@ complaint_json_parse(const char *body, size_t len, const struct api_key *key,
 		complaint_json_error(err, "forbidden", "", "%s",
 		    "merchant keys cannot file complaints");
 		err->status = 403;
-		return (-1);
+		return -1;
 	}
 	if (complaint_json_load(body, len, &req->root, err) == -1)
-		return (-1);
+		return -1;
 	req_init(req);
 	if (check_members(req->root, err) == -1 ||
 	    check_fields(req, key, err) == -1)
 		goto fail;
 	set_filed_by(req, key);
-	return (0);
+	return 0;
 
 fail:
 	json_decref(req->root);
 	req->root = NULL;
-	return (-1);
+	return -1;
 }
 
 static bool
 present(const char *s)
 {
-	return (s != NULL && s[0] != '\0');
+	return s != NULL && s[0] != '\0';
 }
 
 /*
@@ -797,7 +797,7 @@ hold(struct complaint_req *req, const char *s)
 	if ((str = json_string_nocheck(s)) == NULL ||
 	    json_array_append_new(held, str) == -1)
 		fatalx("complaint_json: out of memory");
-	return ((char *)json_string_value(str));
+	return (char *)json_string_value(str);
 }
 
 /* Records that path was filled from the order, once. */
@@ -881,14 +881,14 @@ order_line(const struct complaint_req *req, const Cdp__V1__Order *o)
 	size_t	i;
 
 	if (o->n_lines == 0)
-		return (NULL);
+		return NULL;
 	if (!present(req->order.sku))
-		return (o->lines[0]);
+		return o->lines[0];
 	for (i = 0; i < o->n_lines; i++)
 		if (present(o->lines[i]->sku) &&
 		    strcmp(o->lines[i]->sku, req->order.sku) == 0)
-			return (o->lines[i]);
-	return (NULL);
+			return o->lines[i];
+	return NULL;
 }
 
 /* Fills the SKU line: its id, title, quantity and what was paid for it. */
@@ -967,12 +967,12 @@ complaint_json_check_order(const struct complaint_req *req,
 	if (order == NULL || !present(order->merchant_id) ||
 	    !present(req->respondent.merchant_id) ||
 	    strcmp(order->merchant_id, req->respondent.merchant_id) == 0)
-		return (0);
+		return 0;
 	complaint_json_error(err, "order_mismatch", "merchant_id",
 	    "order %s is not an order of merchant %s", req->order.order_id,
 	    req->respondent.merchant_id);
 	err->status = 422;
-	return (-1);
+	return -1;
 }
 
 /*
@@ -984,9 +984,9 @@ complaint_json_check_complete(const struct complaint_req *req,
     struct api_error *err)
 {
 	if (!present(req->respondent.merchant_id))
-		return (missing(err, "merchant_id",
-		    "required when the order is unknown"));
-	return (0);
+		return missing(err, "merchant_id",
+		    "required when the order is unknown");
+	return 0;
 }
 
 /* Frees the request's document and everything the Filed message points to. */

@@ -1,8 +1,9 @@
 /*
  * POST /v1/complaints: a complaint from any channel becomes one Filed event.
  *
- * The request goes parse → idempotency claim → order snapshot → publish,
- * each step answering on the event loop. 202 is sent only after the broker
+ * The request takes the steps of submit.c; what is its own: the body is
+ * parsed as a complaint (SUBMIT_READ), and the order snapshot fills in and
+ * checks what the complaint says of its order (SUBMIT_LOAD). 202 is sent only after the broker
  * confirmed the Filed event; if it cannot within the publish timeout, the
  * answer is 503 and, since librdkafka never sends a timed-out message
  * later, nothing appears for that request. The complaint id and the event
@@ -32,7 +33,8 @@ struct filing {
 	Cdp__V1__ComplaintEvent	 ev;
 };
 
-static void	filing_lookup_order(struct submit *s);
+static int	filing_parse(struct submit *s, struct api_error *e);
+static void	filing_load(struct submit *s);
 static json_t	*filing_answer(struct submit *s);
 static void	filing_free(struct submit *s);
 
@@ -43,7 +45,8 @@ static const struct submit_ops filing_ops = {
 	    "with the same Idempotency-Key",
 	.metric = "intake_complaints_filed_total",
 	.metric_help = "Complaints accepted (202).",
-	.claimed = filing_lookup_order,
+	.parse = filing_parse,
+	.load = filing_load,
 	.answer = filing_answer,
 	.free = filing_free,
 };
@@ -122,9 +125,9 @@ filing_promise(const struct policy_set *ps, int64_t now)
 	return due > 0 ? due : 0;
 }
 
-/* Builds the Filed event and sends it. */
+/* Builds the Filed event, which SUBMIT_PUBLISH sends. */
 static void
-filing_publish(struct filing *f)
+filing_build(struct filing *f)
 {
 	Cdp__V1__Filed	*filed = &f->creq.filed;
 	int64_t		 now = meta_now_ms();
@@ -146,7 +149,7 @@ filing_publish(struct filing *f)
 	f->ev.merchant_id = filed->respondent->merchant_id;
 	f->ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_FILED;
 	f->ev.filed = filed;
-	submit_publish(&f->s, &f->ev);
+	submit_event(&f->s, f->s.in->topic, f->complaint_id, &f->ev.base);
 }
 
 /*
@@ -161,8 +164,7 @@ filing_on_order(void *arg, int rc, Cdp__V1__OrderSnapshot *snap)
 	struct api_error	 e;
 
 	if (rc == -1) {
-		api_unavailable(f->s.req, "order snapshots are unavailable");
-		submit_end(&f->s);
+		submit_unavailable(&f->s, "order snapshots are unavailable");
 		return;
 	}
 	if (snap != NULL && snap->order != NULL) {
@@ -172,7 +174,8 @@ filing_on_order(void *arg, int rc, Cdp__V1__OrderSnapshot *snap)
 	}
 	if (complaint_json_check_complete(&f->creq, &e) == -1)
 		goto refused;
-	filing_publish(f);
+	filing_build(f);
+	submit_next(&f->s);
 	return;
  refused:
 	api_reply_error(f->s.req, &e);
@@ -180,31 +183,28 @@ filing_on_order(void *arg, int rc, Cdp__V1__OrderSnapshot *snap)
 }
 
 static void
-filing_lookup_order(struct submit *s)
+filing_load(struct submit *s)
 {
 	struct filing	*f = (struct filing *)s;
 
 	if (ordersnap_get_order(s->in->redis, f->creq.order.order_id,
-	    filing_on_order, f) == -1) {
-		api_unavailable(s->req, "order snapshots are unavailable");
-		submit_end(s);
-	}
+	    filing_on_order, f) == -1)
+		submit_unavailable(s, "order snapshots are unavailable");
+}
+
+static int
+filing_parse(struct submit *s, struct api_error *e)
+{
+	struct filing	*f = (struct filing *)s;
+
+	return complaint_json_parse(s->body, s->len, s->key, &f->creq, e);
 }
 
 void
 filing_handle(struct intake *in, struct evhttp_request *req,
     struct api_key *key)
 {
-	struct filing		*f = xcalloc(1, sizeof(*f));
-	struct api_error	 e;
+	struct filing	*f = xcalloc(1, sizeof(*f));
 
-	if (submit_start(&f->s, &filing_ops, in, req, key) == -1)
-		return;
-	if (complaint_json_parse(f->s.body, f->s.len, key, &f->creq,
-	    &e) == -1) {
-		api_reply_error(req, &e);
-		submit_end(&f->s);
-		return;
-	}
-	submit_claim(&f->s);
+	submit_run(&f->s, &filing_ops, in, req, key);
 }

@@ -372,10 +372,26 @@ void	retention_track(struct intake *in, const json_t *view,
 	    retention_fn fn, void *arg);
 
 /*
- * submit.c: a request that records one complaint event, from its body and
- * Idempotency-Key to its one answer. The request embeds a struct submit as
- * its first member; the ops say what is particular to it.
+ * submit.c: a request that records one event goes through these steps, in
+ * this order, whatever the event; submit_step() is the one place that
+ * order is written. The request embeds a struct submit as its first
+ * member; its ops do what is particular to it. A step that waits on Redis
+ * or the broker resumes with submit_next() (or goes back to an earlier
+ * step with submit_step()); a step that answered an error ends the request
+ * with submit_end().
  */
+enum submit_step {
+	SUBMIT_READ,	/* body and Idempotency-Key read; ops->parse */
+	SUBMIT_CLAIM,	/* the Idempotency-Key claimed (a replay ends here) */
+	SUBMIT_LOAD,	/* ops->load: checked against the state it acts on,
+			   the event built (submit_event) */
+	SUBMIT_RESERVE,	/* ops->reserve, if any: held against a concurrent
+			   writer of the same state */
+	SUBMIT_PUBLISH,	/* the event sent; waits for the broker */
+	SUBMIT_ANSWER,	/* 202, kept for replays of the Idempotency-Key */
+	SUBMIT_END,	/* a claim still held released, the request freed */
+};
+
 struct submit;
 struct submit_ops {
 	const char	*method;	/* "POST", and the route template: */
@@ -383,7 +399,9 @@ struct submit_ops {
 	const char	*unrecorded;	/* the 503 when the write failed */
 	const char	*metric;	/* counter of 202 answers */
 	const char	*metric_help;
-	void		(*claimed)(struct submit *);	/* the next step */
+	int		(*parse)(struct submit *, struct api_error *);
+	void		(*load)(struct submit *);
+	void		(*reserve)(struct submit *);	/* may be NULL */
 	void		(*unwritten)(struct submit *);	/* surely not published;
 							   may be NULL */
 	json_t		*(*answer)(struct submit *);	/* the 202 body */
@@ -391,23 +409,28 @@ struct submit_ops {
 };
 struct submit {
 	const struct submit_ops	*ops;
+	enum submit_step	 step;
 	struct intake		*in;
 	struct evhttp_request	*req;
 	struct api_key		*key;
 	char			*body;
 	size_t			 len;
 	char			*idem_key;	/* or NULL */
-	const char		*complaint_id;	/* the route's, or NULL */
+	const char		*scope;		/* the route's id, or NULL */
 	struct idem		*claim;		/* held until the answer */
+	const char		*topic;		/* the event, from SUBMIT_LOAD */
+	const char		*msg_key;
+	const ProtobufCMessage	*msg;
 };
 
-int	submit_start(struct submit *s, const struct submit_ops *ops,
+void	submit_run(struct submit *s, const struct submit_ops *ops,
 	    struct intake *in, struct evhttp_request *req,
 	    struct api_key *key);
-void	submit_claim(struct submit *s);
-void	submit_publish(struct submit *s, const Cdp__V1__ComplaintEvent *ev);
-void	submit_publish_pb(struct submit *s, const char *topic,
-	    const char *key, const ProtobufCMessage *msg);
+void	submit_step(struct submit *s, enum submit_step step);
+void	submit_next(struct submit *s);
+void	submit_event(struct submit *s, const char *topic, const char *key,
+	    const ProtobufCMessage *msg);
+void	submit_unavailable(struct submit *s, const char *what);
 void	submit_end(struct submit *s);
 
 /* filing.c: POST /v1/complaints. */

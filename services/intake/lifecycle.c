@@ -168,8 +168,8 @@ static unsigned
 role_bits(enum key_role role)
 {
 	if (role == KEY_ROLE_ADMIN)
-		return (R(ADMIN) | R(AGENT));
-	return (1u << role);
+		return R(ADMIN) | R(AGENT);
+	return 1u << role;
 }
 
 /* A status as a bit of a row's from; 0 for a value we do not know. */
@@ -179,8 +179,8 @@ status_bit(Cdp__V1__ComplaintStatus status)
 	if (status <= ST(UNSPECIFIED) || status >= STATUS_BITS ||
 	    protobuf_c_enum_descriptor_get_value(
 	    &cdp__v1__complaint_status__descriptor, status) == NULL)
-		return (0);
-	return (1u << status);
+		return 0;
+	return 1u << status;
 }
 
 /* Whether the action's detail meets a row's condition. */
@@ -189,23 +189,23 @@ when_met(enum when when, const Cdp__V1__ActionRecorded *rec)
 {
 	switch (when) {
 	case WHEN_ALWAYS:
-		return (true);
+		return true;
 	case WHEN_PASSED:
 	case WHEN_FAILED:
 		if (rec->detail_case !=
 		    CDP__V1__ACTION_RECORDED__DETAIL_INSPECTION ||
 		    rec->inspection == NULL)
-			return (false);
-		return (rec->inspection->result == (when == WHEN_PASSED ?
+			return false;
+		return rec->inspection->result == (when == WHEN_PASSED ?
 		    CDP__V1__INSPECTION_RESULT__INSPECTION_RESULT_PASSED :
-		    CDP__V1__INSPECTION_RESULT__INSPECTION_RESULT_FAILED));
+		    CDP__V1__INSPECTION_RESULT__INSPECTION_RESULT_FAILED);
 	case WHEN_WITHDRAWN:
-		return (rec->detail_case ==
+		return rec->detail_case ==
 		    CDP__V1__ACTION_RECORDED__DETAIL_CLOSURE &&
 		    rec->closure != NULL && rec->closure->reason ==
-		    CDP__V1__CLOSE_REASON__CLOSE_REASON_WITHDRAWN);
+		    CDP__V1__CLOSE_REASON__CLOSE_REASON_WITHDRAWN;
 	}
-	return (false);
+	return false;
 }
 
 /*
@@ -225,7 +225,7 @@ lifecycle_check(Cdp__V1__ComplaintStatus status, enum key_role role,
 
 	*next = UNCHANGED;
 	if (rec == NULL)
-		return (LIFECYCLE_FORBIDDEN);
+		return LIFECYCLE_FORBIDDEN;
 	for (i = 0; i < nitems(table); i++) {
 		t = &table[i];
 		if (t->action != rec->action ||
@@ -235,10 +235,10 @@ lifecycle_check(Cdp__V1__ComplaintStatus status, enum key_role role,
 		may = true;
 		if (t->from & status_bit(status)) {
 			*next = t->next;
-			return (LIFECYCLE_OK);
+			return LIFECYCLE_OK;
 		}
 	}
-	return (may ? LIFECYCLE_CONFLICT : LIFECYCLE_FORBIDDEN);
+	return may ? LIFECYCLE_CONFLICT : LIFECYCLE_FORBIDDEN;
 }
 
 /* Whether some row lets role take action in status, whatever the detail. */
@@ -252,8 +252,8 @@ allowed(Cdp__V1__Action action, Cdp__V1__ComplaintStatus status,
 		if (table[i].action == action &&
 		    (table[i].roles & role_bits(role)) != 0 &&
 		    (table[i].from & status_bit(status)) != 0)
-			return (true);
-	return (false);
+			return true;
+	return false;
 }
 
 /*
@@ -274,7 +274,7 @@ lifecycle_allowed(Cdp__V1__ComplaintStatus status, enum key_role role,
 	for (a = A(FIRST_CONTACT); a <= last && n < max; a++)
 		if (allowed((Cdp__V1__Action)a, status, role))
 			names[n++] = action_json_name((Cdp__V1__Action)a);
-	return (n);
+	return n;
 }
 
 /*
@@ -287,11 +287,11 @@ lifecycle_status_name(Cdp__V1__ComplaintStatus s)
 	static char	names[STATUS_BITS][32];
 
 	if (status_bit(s) == 0)
-		return ("unspecified");
+		return "unspecified";
 	if (names[s][0] == '\0')
 		vocab_name(&cdp__v1__complaint_status__descriptor, s, names[s],
 		    sizeof(names[s]));
-	return (names[s]);
+	return names[s];
 }
 
 /* Parses an API status name; -1 if it names none. */
@@ -302,9 +302,9 @@ lifecycle_status_parse(const char *name, Cdp__V1__ComplaintStatus *out)
 
 	if (vocab_value(&cdp__v1__complaint_status__descriptor, name, &v) ==
 	    -1 || status_bit((Cdp__V1__ComplaintStatus)v) == 0)
-		return (-1);
+		return -1;
 	*out = (Cdp__V1__ComplaintStatus)v;
-	return (0);
+	return 0;
 }
 
 /*
@@ -320,6 +320,6 @@ lifecycle_after_event(Cdp__V1__ComplaintEvent__BodyCase body,
 
 	for (i = 0; i < nitems(by_event); i++)
 		if (by_event[i].body == body && (by_event[i].from & bit) != 0)
-			return (by_event[i].next);
-	return (status);
+			return by_event[i].next;
+	return status;
 }

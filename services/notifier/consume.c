@@ -132,7 +132,7 @@ complaint_of(const struct work *w)
 
 /* Who receives it, how, and in which language; false: no one to tell. */
 static bool
-job_recipient(struct work *w, const struct decision *d, struct job *j,
+notice_recipient(struct work *w, const struct decision *d, struct notice *j,
     const char **lang)
 {
 	const struct merchant	*m;
@@ -166,13 +166,13 @@ job_recipient(struct work *w, const struct decision *d, struct job *j,
  * template; the text filled and, for a merchant, masked.
  */
 static bool
-job_build(struct work *w, const struct decision *d, struct job *j)
+notice_build(struct work *w, const struct decision *d, struct notice *j)
 {
 	struct facts	 f;
 	const char	*lang, *text;
 	char		 purpose[160], *filled;
 
-	job_init(j);
+	notice_init(j);
 	snprintf(j->cause_id, sizeof(j->cause_id), "%s", w->meta->event_id);
 	snprintf(j->trace_id, sizeof(j->trace_id), "%s",
 	    w->meta->trace_id[0] != '\0' ? w->meta->trace_id :
@@ -186,7 +186,7 @@ job_build(struct work *w, const struct decision *d, struct job *j)
 	snprintf(j->event, sizeof(j->event), "%s", w->cev != NULL ?
 	    decide_event_name(w->cev) : decide_merchant_event_name(w->mev));
 	j->deadline_ms = d->deadline_ms;
-	if (!job_recipient(w, d, j, &lang) ||
+	if (!notice_recipient(w, d, j, &lang) ||
 	    (text = template_text(w->n->templates, d->template_name, lang)) ==
 	    NULL)
 		return false;
@@ -199,7 +199,7 @@ job_build(struct work *w, const struct decision *d, struct job *j)
 		facts_merchant(&f, w->mev, d->deadline_ms);
 	filled = template_fill(text, &f);
 	j->text = j->kind == CDP__V1__RECIPIENT_KIND__RECIPIENT_KIND_MERCHANT ?
-	    job_masked(filled) : xstrdup(filled);
+	    notice_masked(filled) : xstrdup(filled);
 	free(filled);
 	return true;
 }
@@ -223,16 +223,16 @@ consume_on_scheduled(void *arg, int rc)
 static void
 work_next(struct work *w)
 {
-	struct job	j;
+	struct notice	j;
 	int		rc;
 
 	for (; w->next < w->nd; w->next++) {
-		if (job_build(w, &w->d[w->next], &j))
+		if (notice_build(w, &w->d[w->next], &j))
 			break;
 		log_info("no %s to tell for %s", w->d[w->next].kind ==
 		    CDP__V1__RECIPIENT_KIND__RECIPIENT_KIND_MERCHANT ?
 		    "merchant" : "customer contact", w->d[w->next].template_name);
-		job_clear(&j);
+		notice_clear(&j);
 	}
 	if (w->next == w->nd) {
 		pump_kick(w->n->pump);
@@ -241,7 +241,7 @@ work_next(struct work *w)
 	}
 	w->next++;
 	rc = store_schedule(w->n, w->shard, &j, consume_on_scheduled, w);
-	job_clear(&j);
+	notice_clear(&j);
 	if (rc == -1)
 		work_end(w, CONSUME_RETRY_MS);
 }

@@ -42,24 +42,24 @@ kind_name(Cdp__V1__RecipientKind k)
 }
 
 static void
-fill_notification(Cdp__V1__Notification *n, const struct job *j)
+fill_notification(Cdp__V1__Notification *n, const struct notice *j)
 {
 	n->recipient_kind = j->kind;
 	n->recipient_id = (char *)j->recipient_id;
 	n->channel = j->channel;
 	n->template_name = (char *)j->template_name;
 	n->attempt = j->attempts;
-	if (j->state == JOB_DELIVERED) {
+	if (j->state == NOTICE_DELIVERED) {
 		n->provider_message_id = (char *)j->provider_id;
 		return;
 	}
 	n->error = (char *)j->error;
-	n->next_attempt_ms = j->state == JOB_FAILED ? 0 : j->next_ms;
+	n->next_attempt_ms = j->state == NOTICE_FAILED ? 0 : j->next_ms;
 }
 
 /* Announces the job's latest outcome; fn learns the broker's answer. */
 int
-emit_outcome(struct notifier *n, const struct job *j, emit_fn fn, void *arg)
+emit_outcome(struct notifier *n, const struct notice *j, emit_fn fn, void *arg)
 {
 	Cdp__V1__ComplaintEvent	ev = CDP__V1__COMPLAINT_EVENT__INIT;
 	Cdp__V1__Notification	body = CDP__V1__NOTIFICATION__INIT;
@@ -71,7 +71,7 @@ emit_outcome(struct notifier *n, const struct job *j, emit_fn fn, void *arg)
 
 	cause.event_id = (char *)j->cause_id;
 	cause.trace_id = (char *)j->trace_id;
-	if (j->state == JOB_DELIVERED)
+	if (j->state == NOTICE_DELIVERED)
 		snprintf(purpose, sizeof(purpose), "notification_sent/%s/%s/%s",
 		    kind_name(j->kind), j->recipient_id, j->template_name);
 	else
@@ -83,7 +83,7 @@ emit_outcome(struct notifier *n, const struct job *j, emit_fn fn, void *arg)
 	ev.meta = &meta;
 	ev.complaint_id = (char *)j->complaint_id;
 	ev.merchant_id = (char *)j->merchant_id;
-	if (j->state == JOB_DELIVERED) {
+	if (j->state == NOTICE_DELIVERED) {
 		ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_NOTIFICATION_SENT;
 		ev.notification_sent = &body;
 	} else {
@@ -108,19 +108,19 @@ emit_outcome(struct notifier *n, const struct job *j, emit_fn fn, void *arg)
  * numbers and e-mail addresses masked (the cause event still has them).
  */
 int
-emit_dead_letter(struct notifier *n, const struct job *j, emit_fn fn,
+emit_dead_letter(struct notifier *n, const struct notice *j, emit_fn fn,
     void *arg)
 {
 	struct kafka_header	 h[2];
 	struct sending		*s;
-	struct job		 c = *j;
+	struct notice		 c = *j;
 	char			*json;
 	const char		*key = j->complaint_id;
 	int			 rc;
 
-	c.to = job_masked(j->to);
-	c.text = job_masked(j->text);
-	json = job_encode(&c);
+	c.to = notice_masked(j->to);
+	c.text = notice_masked(j->text);
+	json = notice_encode(&c);
 	free(c.to);
 	free(c.text);
 

@@ -8,7 +8,7 @@
  * facts (the values a template may use), template (the message file),
  * merchants (the merchants file), sign (HMAC-SHA256 signatures), backoff
  * (the retry schedule), urlpolicy (which URLs may be called), limit
- * (per-merchant rate and concurrency), job (a notification as stored).
+ * (per-merchant rate and concurrency), notice (a notification as stored).
  * The I/O modules: consume, store, deliver, pump, emit.
  */
 #ifndef CDP_NOTIFIER_H
@@ -154,16 +154,16 @@ void	limit_give(struct limit *l);
 int64_t	limit_next_ms(const struct limit *l, long long rate, int64_t now_ms);
 
 /*
- * job.c: one notification as it is kept in Redis until it is announced,
+ * notice.c: one notification as it is kept in Redis until it is announced,
  * and the JSON body a recipient receives.
  */
-enum job_state {
-	JOB_PENDING,		/* to be delivered */
-	JOB_DELIVERED,		/* delivered; NotificationSent to announce */
-	JOB_FAILED,		/* given up; NotificationFailed and DLQ */
+enum notice_state {
+	NOTICE_PENDING,		/* to be delivered */
+	NOTICE_DELIVERED,		/* delivered; NotificationSent to announce */
+	NOTICE_FAILED,		/* given up; NotificationFailed and DLQ */
 };
 
-struct job {
+struct notice {
 	char			 id[META_ID_LEN + 1];
 	char			 cause_id[META_ID_LEN + 1];
 	char			 trace_id[META_ID_LEN + 1];
@@ -178,18 +178,18 @@ struct job {
 	char			*text;
 	char			*to;		/* customer: phone or e-mail */
 	uint32_t		 attempts;	/* made so far */
-	enum job_state		 state;
+	enum notice_state		 state;
 	char			 error[128];	/* the last failure */
 	char			 provider_id[128];
 	int64_t			 next_ms;	/* next attempt; 0 none */
 };
 
-void	job_init(struct job *j);
-char	*job_encode(const struct job *j);
-int	 job_decode(const char *json, size_t len, struct job *j);
-char	*job_body(const struct job *j);
-char	*job_masked(const char *s);
-void	 job_clear(struct job *j);
+void	notice_init(struct notice *j);
+char	*notice_encode(const struct notice *j);
+int	 notice_decode(const char *json, size_t len, struct notice *j);
+char	*notice_body(const struct notice *j);
+char	*notice_masked(const char *s);
+void	 notice_clear(struct notice *j);
 
 /* The daemon's state, owned by main.c and lent to the I/O modules. */
 #define NOTIFIER_PARTITIONS_MAX	256
@@ -232,19 +232,19 @@ struct kafka_msg;
  */
 typedef void (*store_done_fn)(void *arg, int rc);
 typedef void (*store_ids_fn)(void *arg, int rc, char **ids, size_t n);
-typedef void (*store_job_fn)(void *arg, int rc, struct job *j);
+typedef void (*store_job_fn)(void *arg, int rc, struct notice *j);
 typedef void (*store_text_fn)(void *arg, int rc, const char *text);
 
 void	store_start(struct notifier *n);
 void	store_shard(char *out, size_t size, const char *topic, int32_t p);
 int	store_schedule(struct notifier *n, const char *shard,
-	    const struct job *j, store_done_fn fn, void *arg);
+	    const struct notice *j, store_done_fn fn, void *arg);
 int	store_due(struct notifier *n, const char *shard, int64_t now_ms,
 	    size_t max, store_ids_fn fn, void *arg);
 int	store_load(struct notifier *n, const char *shard, const char *id,
 	    store_job_fn fn, void *arg);
 int	store_update(struct notifier *n, const char *shard,
-	    const struct job *j, store_done_fn fn, void *arg);
+	    const struct notice *j, store_done_fn fn, void *arg);
 int	store_finish(struct notifier *n, const char *shard, const char *id,
 	    store_done_fn fn, void *arg);
 int	store_contact_save(struct notifier *n, const char *shard,
@@ -290,9 +290,9 @@ void		 pump_free(struct pump *p);
 /* emit.c: NotificationSent / NotificationFailed, and the dead letter. */
 typedef void (*emit_fn)(void *arg, bool ok);
 
-int	emit_outcome(struct notifier *n, const struct job *j, emit_fn fn,
+int	emit_outcome(struct notifier *n, const struct notice *j, emit_fn fn,
 	    void *arg);
-int	emit_dead_letter(struct notifier *n, const struct job *j, emit_fn fn,
+int	emit_dead_letter(struct notifier *n, const struct notice *j, emit_fn fn,
 	    void *arg);
 
 #endif

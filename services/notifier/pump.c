@@ -61,7 +61,7 @@ struct task {
 	struct pump	*p;
 	char		 shard[16];
 	char		 id[META_ID_LEN + 1];
-	struct job	 j;
+	struct notice	 j;
 	struct limit	*l;
 };
 
@@ -69,14 +69,14 @@ static void	task_deliver(struct task *t);
 static void	task_announce(struct task *t);
 
 static const char *
-kind_label(const struct job *j)
+kind_label(const struct notice *j)
 {
 	return j->kind == CDP__V1__RECIPIENT_KIND__RECIPIENT_KIND_MERCHANT ?
 	    "kind=\"merchant\"" : "kind=\"customer\"";
 }
 
 static void
-count(const char *name, const char *help, const struct job *j)
+count(const char *name, const char *help, const struct notice *j)
 {
 	metrics_inc(metrics_counter(name, help, kind_label(j)));
 }
@@ -101,7 +101,7 @@ static void
 task_end(struct task *t)
 {
 	keylock_give(t->p->busy, t->id);
-	job_clear(&t->j);
+	notice_clear(&t->j);
 	free(t);
 }
 
@@ -139,7 +139,7 @@ task_on_announced(void *arg, bool ok)
 		task_end(t);
 		return;
 	}
-	if (t->j.state == JOB_FAILED) {
+	if (t->j.state == NOTICE_FAILED) {
 		if (emit_dead_letter(t->p->n, &t->j, task_on_dead_letter, t) ==
 		    -1)
 			task_end(t);
@@ -171,7 +171,7 @@ task_on_recorded(void *arg, int rc)
 		task_end(t);	/* Redis down: the old state stands */
 		return;
 	}
-	if (t->j.state != JOB_PENDING) {
+	if (t->j.state != NOTICE_PENDING) {
 		task_announce(t);
 		return;
 	}
@@ -185,12 +185,12 @@ static void
 task_judge(struct task *t, const struct deliver_result *r)
 {
 	struct notifier_settings	*s = t->p->n->set;
-	struct job			*j = &t->j;
+	struct notice			*j = &t->j;
 	bool				 retry;
 
 	j->attempts++;
 	if (r->status >= 200 && r->status < 300) {
-		j->state = JOB_DELIVERED;
+		j->state = NOTICE_DELIVERED;
 		snprintf(j->provider_id, sizeof(j->provider_id), "%s",
 		    r->provider_id);
 		count("notifier_delivered_total", "Notifications delivered.",
@@ -209,7 +209,7 @@ task_judge(struct task *t, const struct deliver_result *r)
 		count("notifier_retried_total", "Attempts failed and "
 		    "scheduled again.", j);
 	} else {
-		j->state = JOB_FAILED;
+		j->state = NOTICE_FAILED;
 		j->next_ms = 0;
 		count("notifier_failed_total", "Notifications given up.", j);
 	}
@@ -228,7 +228,7 @@ task_on_answer(void *arg, const struct deliver_result *r)
 	task_judge(t, r);
 	log_info("notification %s (%s to %s): attempt %u: %s", t->id,
 	    t->j.template_name, t->j.recipient_id, t->j.attempts,
-	    t->j.state == JOB_DELIVERED ? "delivered" : t->j.error);
+	    t->j.state == NOTICE_DELIVERED ? "delivered" : t->j.error);
 	if (store_update(t->p->n, t->shard, &t->j, task_on_recorded, t) == -1)
 		task_end(t);
 }
@@ -237,7 +237,7 @@ task_on_answer(void *arg, const struct deliver_result *r)
 static void
 task_give_up(struct task *t, const char *why)
 {
-	t->j.state = JOB_FAILED;
+	t->j.state = NOTICE_FAILED;
 	t->j.next_ms = 0;
 	snprintf(t->j.error, sizeof(t->j.error), "%s", why);
 	count("notifier_failed_total", "Notifications given up.", &t->j);
@@ -274,7 +274,7 @@ task_deliver(struct task *t)
 		task_end(t);		/* its turn comes on a later tick */
 		return;
 	}
-	body = job_body(&t->j);
+	body = notice_body(&t->j);
 	if (body == NULL || deliver_post(n->deliver, url, secret, body,
 	    task_on_answer, t) == -1) {
 		limit_give(t->l);
@@ -284,7 +284,7 @@ task_deliver(struct task *t)
 }
 
 static void
-task_on_load(void *arg, int rc, struct job *j)
+task_on_load(void *arg, int rc, struct notice *j)
 {
 	struct task	*t = arg;
 
@@ -296,7 +296,7 @@ task_on_load(void *arg, int rc, struct job *j)
 	t->j.text = xstrdup(j->text);
 	t->j.to = xstrdup(j->to);
 	log_ctx_set(t->j.complaint_id, t->j.cause_id, t->j.merchant_id);
-	if (t->j.state == JOB_PENDING)
+	if (t->j.state == NOTICE_PENDING)
 		task_deliver(t);
 	else
 		task_announce(t);

@@ -4,7 +4,7 @@
  * for merchants.events. The instance that owns a partition owns its shard
  * (hash tags keep a shard on one Redis Cluster slot):
  *
- *   ntf:{<shard>}:job:<id>        a notification not yet announced (job.c)
+ *   ntf:{<shard>}:job:<id>        a notification not yet announced (notice.c)
  *   ntf:{<shard>}:due             notification ids by their next attempt
  *   ntf:{<shard>}:done:<id>       delivered: never sent again (30 days)
  *   ntf:{c<N>}:contact:<complaint> the customer's user id, phone, e-mail
@@ -120,13 +120,13 @@ run(struct notifier *n, struct redis_script *s, store_done_fn fn, void *arg,
  * scheduled or delivered before, -1 on failure.
  */
 int
-store_schedule(struct notifier *n, const char *shard, const struct job *j,
+store_schedule(struct notifier *n, const char *shard, const struct notice *j,
     store_done_fn fn, void *arg)
 {
 	char	*job = xasprintf("ntf:{%s}:job:%s", shard, j->id);
 	char	*due = xasprintf("ntf:{%s}:due", shard);
 	char	*done = xasprintf("ntf:{%s}:done:%s", shard, j->id);
-	char	*json = job_encode(j), now[24];
+	char	*json = notice_encode(j), now[24];
 	int	 rc;
 
 	snprintf(now, sizeof(now), "%lld", (long long)meta_now_ms());
@@ -144,20 +144,20 @@ store_schedule(struct notifier *n, const char *shard, const struct job *j,
  * failed ones at once (to be announced); a delivery sets the done marker.
  */
 int
-store_update(struct notifier *n, const char *shard, const struct job *j,
+store_update(struct notifier *n, const char *shard, const struct notice *j,
     store_done_fn fn, void *arg)
 {
 	char	*job = xasprintf("ntf:{%s}:job:%s", shard, j->id);
 	char	*due = xasprintf("ntf:{%s}:due", shard);
 	char	*done = xasprintf("ntf:{%s}:done:%s", shard, j->id);
-	char	*json = job_encode(j), at[24];
+	char	*json = notice_encode(j), at[24];
 	int	 rc;
 
-	snprintf(at, sizeof(at), "%lld", (long long)(j->state == JOB_PENDING ?
+	snprintf(at, sizeof(at), "%lld", (long long)(j->state == NOTICE_PENDING ?
 	    j->next_ms : meta_now_ms()));
 	rc = json == NULL ? -1 : run(n, update_script, fn, arg, 3, 5,
 	    (const char *[]){ job, due, done, json, j->id, at,
-	    j->state == JOB_DELIVERED ? "1" : "0", STORE_DONE_TTL_MS });
+	    j->state == NOTICE_DELIVERED ? "1" : "0", STORE_DONE_TTL_MS });
 	free(job);
 	free(due);
 	free(done);
@@ -222,16 +222,16 @@ static void
 store_on_job(struct redis *r, redisReply *reply, void *arg)
 {
 	struct op	*o = arg;
-	struct job	 j;
+	struct notice	 j;
 
 	if (redis_reply_error(reply, "notifier job"))
 		o->job(o->arg, -1, NULL);
 	else if (reply->type != REDIS_REPLY_STRING ||
-	    job_decode(reply->str, reply->len, &j) == -1)
+	    notice_decode(reply->str, reply->len, &j) == -1)
 		o->job(o->arg, 0, NULL);	/* gone, or not a job */
 	else {
 		o->job(o->arg, 0, &j);
-		job_clear(&j);
+		notice_clear(&j);
 	}
 	free(o);
 }

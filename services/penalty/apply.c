@@ -22,7 +22,7 @@
 
 #define APPLY_RETRY_MS		1000
 
-struct job {
+struct folding {
 	struct penalty		*pd;
 	struct kafka_msg	*m;
 	Cdp__V1__MerchantEvent	*ev;
@@ -32,7 +32,7 @@ struct job {
 };
 
 static void
-job_end(struct job *j, int retry_ms)
+apply_end(struct folding *j, int retry_ms)
 {
 	/* At shutdown the consumer is closed, and m dropped with it. */
 	if (j->pd->ledgers != NULL && retry_ms == 0)
@@ -65,7 +65,7 @@ count(const char *name, const char *help)
 }
 
 static enum fold_kind
-fold_violation(struct job *j, const Cdp__V1__ViolationRecorded *v)
+fold_violation(struct folding *j, const Cdp__V1__ViolationRecorded *v)
 {
 	struct ledger_violation	 in = {
 		.id = j->ev->meta->event_id, .violation = v->violation,
@@ -90,7 +90,7 @@ fold_violation(struct job *j, const Cdp__V1__ViolationRecorded *v)
 }
 
 static enum fold_kind
-fold_appeal(struct job *j, const Cdp__V1__AppealFiled *a)
+fold_appeal(struct folding *j, const Cdp__V1__AppealFiled *a)
 {
 	if (a->subject != CDP__V1__APPEAL_SUBJECT__APPEAL_SUBJECT_PENALTY)
 		return FOLD_NONE;	/* a complaint decision's: not ours */
@@ -112,7 +112,7 @@ fold_appeal(struct job *j, const Cdp__V1__AppealFiled *a)
 }
 
 static enum fold_kind
-fold_decision(struct job *j, const Cdp__V1__AppealDecided *d)
+fold_decision(struct folding *j, const Cdp__V1__AppealDecided *d)
 {
 	bool	overturned = d->verdict ==
 		    CDP__V1__APPEAL_VERDICT__APPEAL_VERDICT_OVERTURNED;
@@ -146,7 +146,7 @@ fold_decision(struct job *j, const Cdp__V1__AppealDecided *d)
 }
 
 static enum fold_kind
-fold_lift(struct job *j, const Cdp__V1__RestrictionsLifted *x)
+fold_lift(struct folding *j, const Cdp__V1__RestrictionsLifted *x)
 {
 	if (ledger_lift(&j->l, j->pd->rules, x->restricted_until_ms,
 	    &j->f.ch) != LEDGER_OK) {
@@ -160,7 +160,7 @@ fold_lift(struct job *j, const Cdp__V1__RestrictionsLifted *x)
 }
 
 static enum fold_kind
-fold_expiry(struct job *j, const Cdp__V1__PointsExpired *x)
+fold_expiry(struct folding *j, const Cdp__V1__PointsExpired *x)
 {
 	if (ledger_expire(&j->l, j->pd->rules, x->expired_at_ms, &j->f.ch) !=
 	    LEDGER_OK) {
@@ -175,7 +175,7 @@ fold_expiry(struct job *j, const Cdp__V1__PointsExpired *x)
 
 /* One dispatch: each body penalty folds, to its handler. */
 static enum fold_kind
-apply_fold(struct job *j)
+apply_fold(struct folding *j)
 {
 	Cdp__V1__MerchantEvent	*ev = j->ev;
 
@@ -198,44 +198,44 @@ apply_fold(struct job *j)
 static void
 apply_on_saved(void *arg, int rc)
 {
-	struct job	*j = arg;
+	struct folding	*j = arg;
 
 	if (rc == -1) {
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 		return;
 	}
 	fire_rearm(j->pd, ledger_next_due(&j->l, j->pd->rules));
-	job_end(j, 0);
+	apply_end(j, 0);
 }
 
 static void
 apply_on_emitted(void *arg, bool ok)
 {
-	struct job	*j = arg;
+	struct folding	*j = arg;
 
 	if (!ok) {
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 		return;
 	}
 	j->l.offset = j->m->offset;
 	if (store_save(j->pd, j->m->partition, &j->l, apply_on_saved, j) ==
 	    -1)
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 }
 
 static void
 apply_on_load(void *arg, int rc, struct ledger *l)
 {
-	struct job	*j = arg;
+	struct folding	*j = arg;
 
 	if (rc == -1) {
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 		return;
 	}
 	j->l = *l;
 	j->loaded = true;
 	if (j->l.offset >= j->m->offset) {
-		job_end(j, 0);		/* folded before */
+		apply_end(j, 0);		/* folded before */
 		return;
 	}
 	j->f.kind = apply_fold(j);
@@ -244,7 +244,7 @@ apply_on_load(void *arg, int rc, struct ledger *l)
 		    j->ev->meta->event_id);
 	if (emit_fold(j->pd, j->ev->meta, &j->l, &j->f, apply_on_emitted, j) ==
 	    -1)
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 }
 
 /* The bodies this stage folds; the rest pass by without Redis. */
@@ -266,7 +266,7 @@ apply_folds(const Cdp__V1__MerchantEvent *ev)
 void
 apply_handle(struct penalty *pd, struct kafka_msg *m)
 {
-	struct job	*j;
+	struct folding	*j;
 
 	j = xcalloc(1, sizeof(*j));
 	j->pd = pd;
@@ -275,10 +275,10 @@ apply_handle(struct penalty *pd, struct kafka_msg *m)
 	log_ctx_set(NULL, j->ev->meta->event_id, j->ev->merchant_id);
 	if (!apply_folds(j->ev)) {
 		store_offset(pd, m->partition, m->offset);
-		job_end(j, 0);
+		apply_end(j, 0);
 	}
 	else if (store_load(pd, m->partition, j->ev->merchant_id,
 	    apply_on_load, j) == -1)
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 	log_ctx_clear();
 }

@@ -17,14 +17,14 @@
 
 #define RECORD_RETRY_MS		1000
 
-struct job {
+struct recording {
 	struct penalty		*pd;
 	struct kafka_msg	*m;
 	Cdp__V1__ComplaintEvent	*ev;
 };
 
 static void
-job_end(struct job *j, int retry_ms)
+record_end(struct recording *j, int retry_ms)
 {
 	if (j->pd->records != NULL && retry_ms == 0)
 		kafka_consumer_done(j->m);
@@ -37,23 +37,23 @@ job_end(struct job *j, int retry_ms)
 static void
 record_on_sent(void *arg, bool ok)
 {
-	struct job	*j = arg;
+	struct recording	*j = arg;
 
 	if (!ok) {
 		log_warnx("record: violation not taken by the broker; retrying");
-		job_end(j, RECORD_RETRY_MS);
+		record_end(j, RECORD_RETRY_MS);
 		return;
 	}
 	metrics_inc(metrics_counter("penalty_violations_recorded_total",
 	    "Merchant violations found on complaints.events.", ""));
-	job_end(j, 0);
+	record_end(j, 0);
 }
 
 void
 record_handle(struct penalty *pd, struct kafka_msg *m)
 {
 	const struct pen_violation_rule	*v;
-	struct job			*j = xcalloc(1, sizeof(*j));
+	struct recording			*j = xcalloc(1, sizeof(*j));
 
 	j->pd = pd;
 	j->m = m;
@@ -61,11 +61,11 @@ record_handle(struct penalty *pd, struct kafka_msg *m)
 	log_ctx_set(j->ev->complaint_id, j->ev->meta->event_id,
 	    j->ev->merchant_id);
 	if ((v = cause_violation(pd->rules, j->ev)) == NULL)
-		job_end(j, 0);
+		record_end(j, 0);
 	else {
 		log_info("record: %s", v->name);
 		if (emit_violation(pd, j->ev, v, record_on_sent, j) == -1)
-			job_end(j, RECORD_RETRY_MS);
+			record_end(j, RECORD_RETRY_MS);
 	}
 	log_ctx_clear();
 }

@@ -24,7 +24,7 @@
 #define APPLY_BUSY_RETRY_MS	20
 #define APPLY_CHANGES_MAX	(2 * SLA_CLOCKS_MAX)
 
-struct job {
+struct applying {
 	struct slatimer		*t;
 	struct kafka_msg	*m;
 	int32_t			 slot;		/* of m's partition (store.c) */
@@ -42,10 +42,10 @@ struct job {
 	uint32_t		 rebuild;	/* the partition's, when loaded */
 };
 
-static void	apply_emit_next(struct job *j);
+static void	apply_emit_next(struct applying *j);
 
 static void
-job_end(struct job *j, int how)
+apply_end(struct applying *j, int how)
 {
 	/* At shutdown the consumer is closed, and m dropped with it. */
 	if (j->t->consumer != NULL && how == 0)
@@ -64,16 +64,16 @@ job_end(struct job *j, int how)
 static void
 apply_on_saved(void *arg, int rc)
 {
-	struct job	*j = arg;
+	struct applying	*j = arg;
 
 	if (rc < 0) {
 		if (rc == -2)
 			store_lost(j->t, j->slot);
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 		return;
 	}
 	fire_rearm(j->t, clock_next_due(&j->s.c));
-	job_end(j, 0);
+	apply_end(j, 0);
 }
 
 /*
@@ -82,31 +82,31 @@ apply_on_saved(void *arg, int rc)
  * again, and this message is already dropped with its generation.
  */
 static void
-apply_save(struct job *j)
+apply_save(struct applying *j)
 {
 	if (j->rebuild != store_rebuilds(j->t, j->slot)) {
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 		return;
 	}
 	j->s.offset = j->m->offset;
 	if (store_save(j->t, j->slot, j->id, &j->s, true, apply_on_saved,
 	    j) == -1)
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 }
 
 static void
 apply_on_emitted(void *arg, bool ok)
 {
-	struct job	*j = arg;
+	struct applying	*j = arg;
 
 	if (!ok)
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 	else
 		apply_emit_next(j);
 }
 
 static void
-apply_emit_next(struct job *j)
+apply_emit_next(struct applying *j)
 {
 	if (j->next == j->n) {
 		apply_save(j);
@@ -116,21 +116,21 @@ apply_emit_next(struct job *j)
 	    "Clock starts, pauses, resumes and stops announced.", ""));
 	if (emit_change(j->t, j->meta, j->complaint_id, j->s.merchant_id,
 	    &j->changes[j->next++], apply_on_emitted, j) == -1)
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 }
 
 static void
 apply_on_load(void *arg, int rc, struct sla_state *s)
 {
-	struct job	*j = arg;
+	struct applying	*j = arg;
 
 	if (rc == -1) {
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 		return;
 	}
 	j->s = *s;
 	if (j->s.offset >= j->m->offset) {
-		job_end(j, 0);		/* applied before */
+		apply_end(j, 0);		/* applied before */
 		return;
 	}
 	if (j->s.merchant_id[0] == '\0')
@@ -149,20 +149,20 @@ apply_on_load(void *arg, int rc, struct sla_state *s)
 
 /* Loads the clocks of j->id and goes on in apply_on_load(). */
 static void
-apply_load(struct job *j)
+apply_load(struct applying *j)
 {
 	if (!keylock_take(j->t->busy, j->id)) {
-		job_end(j, APPLY_BUSY_RETRY_MS);	/* a firing is under way */
+		apply_end(j, APPLY_BUSY_RETRY_MS);	/* a firing is under way */
 		return;
 	}
 	j->busy = true;
 	j->rebuild = store_rebuilds(j->t, j->slot);
 	if (store_load(j->t, j->slot, j->id, apply_on_load, j) == -1)
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 }
 
 static void
-apply_complaint(struct job *j)
+apply_complaint(struct applying *j)
 {
 	j->ev = kafka_msg_take(j->m);	/* checked by events_complaint;
 					   an unknown body is a no-op */
@@ -176,22 +176,22 @@ apply_complaint(struct job *j)
 static void
 apply_on_advanced(void *arg, int rc)
 {
-	struct job	*j = arg;
+	struct applying	*j = arg;
 
 	if (rc == -2)
 		store_lost(j->t, j->slot);
-	job_end(j, rc < 0 ? APPLY_RETRY_MS : 0);
+	apply_end(j, rc < 0 ? APPLY_RETRY_MS : 0);
 }
 
 /* An event without clocks: only the partition's offset moves. */
 static void
-apply_advance(struct job *j)
+apply_advance(struct applying *j)
 {
 	if (j->rebuild != store_rebuilds(j->t, j->slot))
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 	else if (store_advance(j->t, j->slot, j->m->offset, apply_on_advanced,
 	    j) == -1)
-		job_end(j, APPLY_RETRY_MS);
+		apply_end(j, APPLY_RETRY_MS);
 }
 
 /*
@@ -200,7 +200,7 @@ apply_advance(struct job *j)
  * malformed event of another producer must not stop the partition).
  */
 static void
-apply_merchant(struct job *j)
+apply_merchant(struct applying *j)
 {
 	Cdp__V1__MerchantEvent	*mev;
 
@@ -233,7 +233,7 @@ apply_merchant(struct job *j)
 void
 apply_handle(struct slatimer *t, struct kafka_msg *m)
 {
-	struct job	*j = xcalloc(1, sizeof(*j));
+	struct applying	*j = xcalloc(1, sizeof(*j));
 
 	j->t = t;
 	j->m = m;

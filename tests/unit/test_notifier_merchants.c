@@ -1,9 +1,9 @@
 /*
  * Unit tests of services/notifier/merchants.c: the merchants file through
  * the config layer, with defaults, the URL policy and errors that never
- * quote a secret; and job.c's body, which carries what the README promises.
+ * quote a secret; and notice.c's body, which carries what the README promises.
  */
-/* cdp-test-sources: services/notifier/merchants.c services/notifier/urlpolicy.c services/notifier/job.c */
+/* cdp-test-sources: services/notifier/merchants.c services/notifier/urlpolicy.c services/notifier/notice.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -87,18 +87,18 @@ test_errors(void **state)
 static void
 test_body_of_a_merchant_notification(void **state)
 {
-	struct job	 j;
+	struct notice	 j;
 	char		*body;
 	json_t		*o;
 
-	job_init(&j);
+	notice_init(&j);
 	snprintf(j.id, sizeof(j.id), "n-1");
 	snprintf(j.complaint_id, sizeof(j.complaint_id), "C1");
 	snprintf(j.event, sizeof(j.event), "sla_clock_started");
 	j.kind = CDP__V1__RECIPIENT_KIND__RECIPIENT_KIND_MERCHANT;
 	j.deadline_ms = INT64_C(1764835200000);
 	j.text = strdup("请在截止前答复");
-	body = job_body(&j);
+	body = notice_body(&j);
 	o = json_loads(body, 0, NULL);
 	assert_non_null(o);
 	assert_string_equal(json_string_value(json_object_get(o,
@@ -110,7 +110,7 @@ test_body_of_a_merchant_notification(void **state)
 	assert_null(json_object_get(o, "to"));
 	json_decref(o);
 	free(body);
-	job_clear(&j);
+	notice_clear(&j);
 }
 
 int

@@ -4,7 +4,7 @@
  * module), and changes with the secret, the timestamp or the body; and
  * the README's worked example, body and signature, is what the code makes.
  */
-/* cdp-test-sources: services/notifier/sign.c services/notifier/job.c */
+/* cdp-test-sources: services/notifier/sign.c services/notifier/notice.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,10 +63,10 @@ test_every_input_counts(void **state)
 static void
 test_readme_worked_example(void **state)
 {
-	struct job	 j;
+	struct notice	 j;
 	char		*body, sig[SIGN_HEX_LEN + 1];
 
-	job_init(&j);
+	notice_init(&j);
 	snprintf(j.id, sizeof(j.id), "5b0c7a52-3f4e-8d21-a6b9-0c1d2e3f4a5b");
 	snprintf(j.complaint_id, sizeof(j.complaint_id), "CA9NAVB7M3MGH");
 	snprintf(j.recipient_id, sizeof(j.recipient_id), "M1001");
@@ -76,14 +76,14 @@ test_readme_worked_example(void **state)
 	j.kind = CDP__V1__RECIPIENT_KIND__RECIPIENT_KIND_MERCHANT;
 	j.deadline_ms = INT64_C(1795852153000);
 	j.text = strdup(README_TEXT);
-	body = job_body(&j);
+	body = notice_body(&j);
 	assert_string_equal(body, README_BODY);
 	assert_int_equal(sign_body("whsec-M1001-dev-secret", "1795592953",
 	    body, strlen(body), sig), 0);
 	assert_string_equal(sig, "da3e09ecd65f5bfe05e000978a7378b0425e47b0ed6"
 	    "a95fca8b94a377f8292b0");
 	free(body);
-	job_clear(&j);
+	notice_clear(&j);
 }
 
 int

@@ -15,6 +15,7 @@
 
 #include "demo.h"
 #include "meta.h"
+#include "nitems.h"
 #include "xmalloc.h"
 
 #define VIEW_TICK_MS	1000
@@ -276,7 +277,7 @@ view_report(struct view *v)
 	    (unsigned long long)d->n.not_carried_out,
 	    (unsigned long long)d->n.appeals_upheld,
 	    (unsigned long long)d->n.webhooks_bad_signature);
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+	for (i = 0; i < nitems(kinds); i++) {
 		printf("  %-24s %6lld%s\n", kinds[i].name, kinds[i].n,
 		    kinds[i].n > 0 ? "" : "  <- never happened");
 		if (kinds[i].n <= 0 && missing == NULL)

@@ -22,10 +22,10 @@
 #include "metrics.h"
 #include "xmalloc.h"
 
-#define FILING_RETRY_MS		1000
-#define FILING_KEY_MAX		200
+#define CONSUME_RETRY_MS		1000
+#define CONSUME_KEY_MAX		200
 
-struct job {
+struct classifying {
 	struct classifier	*c;
 	struct kafka_msg	*m;
 	Cdp__V1__ComplaintEvent	*in;
@@ -33,7 +33,7 @@ struct job {
 	const char		*merchant_id;
 	struct order_facts	 order;		/* owned */
 	struct group_count	 counts[GROUP_BY_N]; /* owned */
-	char			 keys[GROUP_BY_N][FILING_KEY_MAX];
+	char			 keys[GROUP_BY_N][CONSUME_KEY_MAX];
 	int			 group;		/* group_pick(), -1: none */
 	struct classification	*result;
 	char			**others;	/* the group but this one */
@@ -43,7 +43,7 @@ struct job {
 };
 
 static void
-job_free(struct job *j)
+job_free(struct classifying *j)
 {
 	order_facts_free(&j->order);
 	grouping_counts_free(j->counts);
@@ -55,16 +55,16 @@ job_free(struct job *j)
 }
 
 static void
-job_retry(struct job *j)
+job_retry(struct classifying *j)
 {
-	kafka_consumer_retry(j->m, FILING_RETRY_MS);
+	kafka_consumer_retry(j->m, CONSUME_RETRY_MS);
 	job_free(j);
 }
 
 static void
-filing_finish(void *arg, bool ok)
+consume_finish(void *arg, bool ok)
 {
-	struct job	*j = arg;
+	struct classifying	*j = arg;
 
 	if (!ok) {
 		job_retry(j);
@@ -82,37 +82,37 @@ filing_finish(void *arg, bool ok)
  * handled.
  */
 static void
-filing_on_remembered(void *arg, bool ok)
+consume_on_remembered(void *arg, bool ok)
 {
-	struct job		*j = arg;
+	struct classifying		*j = arg;
 	struct group_count	*g;
 
 	if (!ok || j->group == -1 || !j->counts[j->group].formed) {
-		filing_finish(j, ok);
+		consume_finish(j, ok);
 		return;
 	}
 	g = &j->counts[j->group];
 	grouping_link(j->c, j->in->meta, j->in->complaint_id, j->merchant_id,
-	    j->keys[j->group], g->ids, g->nids, filing_finish, j);
+	    j->keys[j->group], g->ids, g->nids, consume_finish, j);
 }
 
 static void
-filing_on_emitted(void *arg, bool ok)
+consume_on_emitted(void *arg, bool ok)
 {
-	struct job	*j = arg;
+	struct classifying	*j = arg;
 
 	if (!ok)
-		filing_finish(j, false);
+		consume_finish(j, false);
 	else if (j->out.body_case != CDP__V1__COMPLAINT_EVENT__BODY_CLASSIFIED)
-		filing_on_remembered(j, true);
-	else if (grouping_remember(j->c, &j->out, filing_on_remembered, j) ==
+		consume_on_remembered(j, true);
+	else if (grouping_remember(j->c, &j->out, consume_on_remembered, j) ==
 	    -1)
-		filing_finish(j, false);
+		consume_finish(j, false);
 }
 
 /* A complaint of a group lists the group's other members. */
 static void
-filing_link_self(struct job *j, Cdp__V1__Classified *cl)
+consume_link_self(struct classifying *j, Cdp__V1__Classified *cl)
 {
 	struct group_count	*g;
 
@@ -127,7 +127,7 @@ filing_link_self(struct job *j, Cdp__V1__Classified *cl)
 
 /* The result as an event caused by the Filed one. */
 static void
-filing_emit(struct job *j)
+consume_emit(struct classifying *j)
 {
 	cdp__v1__complaint_event__init(&j->out);
 	meta_fill(&j->meta, &j->ids, "classifier", j->in->meta, "classified");
@@ -142,19 +142,19 @@ filing_emit(struct job *j)
 		j->out.body_case = CDP__V1__COMPLAINT_EVENT__BODY_CLASSIFIED;
 		j->out.classified = (Cdp__V1__Classified *)
 		    classification_classified(j->result);
-		filing_link_self(j, j->out.classified);
+		consume_link_self(j, j->out.classified);
 	}
 	log_ctx_set(j->in->complaint_id, j->in->meta->event_id,
 	    j->merchant_id);
 	log_debug("classified");
 	log_ctx_clear();
-	if (emit_event(j->c, &j->out, filing_on_emitted, j) == -1)
+	if (emit_event(j->c, &j->out, consume_on_emitted, j) == -1)
 		job_retry(j);
 }
 
 /* Classifies with the facts gathered so far (group: see group.c). */
 static void
-filing_classify(struct job *j, uint32_t group_size, uint32_t threshold,
+consume_classify(struct classifying *j, uint32_t group_size, uint32_t threshold,
     const char *group_key)
 {
 	struct classify_facts	f = { 0 };
@@ -173,9 +173,9 @@ filing_classify(struct job *j, uint32_t group_size, uint32_t threshold,
 
 /* Classifies again with the group counts; takes what counts hold. */
 static void
-filing_on_counts(void *arg, int rc, struct group_count *counts)
+consume_on_counts(void *arg, int rc, struct group_count *counts)
 {
-	struct job	*j = arg;
+	struct classifying	*j = arg;
 	int		 shown;
 
 	if (rc == -1) {
@@ -185,10 +185,10 @@ filing_on_counts(void *arg, int rc, struct group_count *counts)
 	memcpy(j->counts, counts, sizeof(j->counts));
 	shown = group_shown(j->c->rules, j->counts);
 	j->group = group_pick(j->c->rules, j->counts);
-	filing_classify(j, j->counts[shown].customers,
+	consume_classify(j, j->counts[shown].customers,
 	    rules_group(j->c->rules, shown)->threshold,
 	    j->group != -1 ? j->keys[j->group] : NULL);
-	filing_emit(j);
+	consume_emit(j);
 }
 
 /*
@@ -197,7 +197,7 @@ filing_on_counts(void *arg, int rc, struct group_count *counts)
  * group: groups count distinct customers.
  */
 static bool
-filing_group_keys(struct job *j, char **keys)
+consume_group_keys(struct classifying *j, char **keys)
 {
 	const Cdp__V1__Classified	*cl = classification_classified(
 	    j->result);
@@ -226,9 +226,9 @@ filing_group_keys(struct job *j, char **keys)
  * counts the complaint into the groups its classification names.
  */
 static void
-filing_on_order(void *arg, int rc, struct order_facts *o)
+consume_on_order(void *arg, int rc, struct order_facts *o)
 {
-	struct job	*j = arg;
+	struct classifying	*j = arg;
 	char		*keys[GROUP_BY_N];
 
 	if (rc == -1) {
@@ -236,17 +236,17 @@ filing_on_order(void *arg, int rc, struct order_facts *o)
 		return;
 	}
 	j->order = *o;
-	filing_classify(j, 1, 0, NULL);
-	if (!filing_group_keys(j, keys))
-		filing_emit(j);
+	consume_classify(j, 1, 0, NULL);
+	if (!consume_group_keys(j, keys))
+		consume_emit(j);
 	else if (grouping_count(j->c, j->in->complaint_id,
 	    j->filed->complainant->user_id, keys,
-	    j->in->meta->occurred_at_ms, filing_on_counts, j) == -1)
+	    j->in->meta->occurred_at_ms, consume_on_counts, j) == -1)
 		job_retry(j);
 }
 
 static const Cdp__V1__Filed *
-filing_body(const Cdp__V1__ComplaintEvent *ev)
+consume_body(const Cdp__V1__ComplaintEvent *ev)
 {
 	if (ev->body_case == CDP__V1__COMPLAINT_EVENT__BODY_FILED)
 		return ev->filed;
@@ -257,15 +257,15 @@ filing_body(const Cdp__V1__ComplaintEvent *ev)
 }
 
 void
-filing_handle(struct classifier *c, struct kafka_msg *m)
+consume_handle(struct classifier *c, struct kafka_msg *m)
 {
-	struct job	*j = xcalloc(1, sizeof(*j));
+	struct classifying	*j = xcalloc(1, sizeof(*j));
 
 	j->c = c;
 	j->m = m;
 	j->group = -1;
 	j->in = kafka_msg_take(m);	/* checked by events_complaint */
-	if ((j->filed = filing_body(j->in)) == NULL) {
+	if ((j->filed = consume_body(j->in)) == NULL) {
 		kafka_consumer_done(m);	/* not ours to classify */
 		job_free(j);
 		return;
@@ -274,6 +274,6 @@ filing_handle(struct classifier *c, struct kafka_msg *m)
 	    j->filed->respondent != NULL ? j->filed->respondent->merchant_id :
 	    "";
 	if (grouping_order_facts(c, j->in->complaint_id, j->filed,
-	    j->in->meta->occurred_at_ms, filing_on_order, j) == -1)
+	    j->in->meta->occurred_at_ms, consume_on_order, j) == -1)
 		job_retry(j);
 }

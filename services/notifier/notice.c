@@ -15,21 +15,21 @@
 #include "xmalloc.h"
 
 void
-job_init(struct job *j)
+notice_init(struct notice *j)
 {
 	memset(j, 0, sizeof(*j));
 }
 
 void
-job_clear(struct job *j)
+notice_clear(struct notice *j)
 {
 	free(j->text);
 	free(j->to);
-	job_init(j);
+	notice_init(j);
 }
 
 char *
-job_encode(const struct job *j)
+notice_encode(const struct notice *j)
 {
 	json_t	*o;
 	char	*s;
@@ -62,12 +62,12 @@ copy(char *dst, size_t size, json_t *o, const char *key)
 
 /* Reads a stored job; 0, or -1 when it is not one. */
 int
-job_decode(const char *json, size_t len, struct job *j)
+notice_decode(const char *json, size_t len, struct notice *j)
 {
 	json_t		*o = json_loadb(json, len, 0, NULL);
 	const char	*text, *to;
 
-	job_init(j);
+	notice_init(j);
 	if (o == NULL || !json_is_object(o) ||
 	    (text = json_string_value(json_object_get(o, "text"))) == NULL ||
 	    (to = json_string_value(json_object_get(o, "to"))) == NULL) {
@@ -115,7 +115,7 @@ channel_name(Cdp__V1__NotifyChannel c)
  * provider, also the channel and the address to send to.
  */
 char *
-job_body(const struct job *j)
+notice_body(const struct notice *j)
 {
 	json_t	*o;
 	char	 deadline[TIMEFMT_MAX] = "", *s;
@@ -144,7 +144,7 @@ job_body(const struct job *j)
 
 /* s with its phone numbers and e-mail addresses masked; caller frees. */
 char *
-job_masked(const char *s)
+notice_masked(const char *s)
 {
 	size_t	 size = strlen(s) + 1, need;
 	char	*out = xmalloc(size);
