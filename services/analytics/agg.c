@@ -51,6 +51,10 @@ static const char *const agg_hot_names[AGG_NHOT] = {
 	"merchant", "sku", "category", "carrier",
 };
 
+static const char *const agg_duration_names[AGG_NDURATIONS] = {
+	"first_contact", "decision", "resolution", "close",
+};
+
 void
 agg_init(struct agg *a, int64_t start_ms, int64_t end_ms)
 {
@@ -70,6 +74,13 @@ const char *
 agg_hot_name(enum agg_hot d)
 {
 	return agg_hot_names[d];
+}
+
+/* The stage a handling time runs to, as the summary and metrics name it. */
+const char *
+agg_duration_name(enum agg_duration d)
+{
+	return agg_duration_names[d];
 }
 
 static json_t *

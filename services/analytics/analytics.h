@@ -204,6 +204,7 @@ struct agg {
 
 void		agg_init(struct agg *a, int64_t start_ms, int64_t end_ms);
 const char	*agg_hot_name(enum agg_hot d);
+const char	*agg_duration_name(enum agg_duration d);
 json_t		*agg_encode(const struct agg *a);
 int		agg_decode(const json_t *j, struct agg *a);
 

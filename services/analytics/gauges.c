@@ -44,9 +44,6 @@ gauges_enum(const char *name, const char *help, const char *scope,
 static void
 gauges_durations(const char *scope, const struct agg *a)
 {
-	static const char *const stages[AGG_NDURATIONS] = {
-		"first_contact", "decision", "resolution", "close",
-	};
 	static const double	qs[3] = { 0.5, 0.9, 0.99 };
 	static const char *const qn[3] = { "0.5", "0.9", "0.99" };
 	char			 labels[256];
@@ -55,7 +52,7 @@ gauges_durations(const char *scope, const struct agg *a)
 	for (i = 0; i < AGG_NDURATIONS; i++)
 		for (k = 0; k < 3; k++) {
 			metrics_labels(labels, sizeof(labels), "scope", scope,
-			    "stage", stages[i], "quantile", qn[k], NULL);
+			    "stage", agg_duration_name(i), "quantile", qn[k], NULL);
 			gauges_set("analytics_handling_time_seconds",
 			    "Filing to each stage, percentiles.", labels,
 			    hist_quantile(&a->durations[i], qs[k]) / 1000.0);

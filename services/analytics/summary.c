@@ -12,10 +12,6 @@
 
 #define SUMMARY_ORDINARY_TARGET	0.95
 
-static const char *const summary_durations[AGG_NDURATIONS] = {
-	"first_contact", "decision", "resolution", "close",
-};
-
 static double
 summary_ratio(uint64_t part, uint64_t whole)
 {
@@ -192,7 +188,7 @@ summary_agg(const struct agg *a)
 	size_t	 i;
 
 	for (i = 0; i < AGG_NDURATIONS; i++)
-		json_object_set_new(h, summary_durations[i],
+		json_object_set_new(h, agg_duration_name(i),
 		    summary_hist(&a->durations[i]));
 	return json_pack("{sIsIsbsIsososososIsIsIsIsIsIsoso}",
 	    "start_ms", (json_int_t)a->start_ms,

@@ -13,6 +13,7 @@
 #include "confschema.h"
 #include "nitems.h"
 #include "penalty.h"
+#include "vocab.h"
 #include "xmalloc.h"
 
 #define RULES_FILE_MAX		(256 * 1024)
@@ -27,18 +28,19 @@ struct parser {
 	int			 kind;		/* 0 violation, 1 level */
 };
 
-static const struct conffile_name rules_clocks[] = {
-	{ "merchant_response",	CDP__V1__SLA_CLOCK__SLA_CLOCK_MERCHANT_RESPONSE },
-	{ "execution",		CDP__V1__SLA_CLOCK__SLA_CLOCK_EXECUTION },
-	{ "return_inspection",
-	    CDP__V1__SLA_CLOCK__SLA_CLOCK_RETURN_INSPECTION },
-};
-
-static const struct conffile_name rules_standings[] = {
-	{ "warned",	CDP__V1__STANDING__STANDING_WARNED },
-	{ "restricted",	CDP__V1__STANDING__STANDING_RESTRICTED },
-	{ "expelled",	CDP__V1__STANDING__STANDING_EXPELLED },
-};
+/* The clocks a merchant runs, the only ones whose breach is a violation. */
+static bool
+rules_merchant_clock(int clock)
+{
+	switch (clock) {
+	case CDP__V1__SLA_CLOCK__SLA_CLOCK_MERCHANT_RESPONSE:
+	case CDP__V1__SLA_CLOCK__SLA_CLOCK_EXECUTION:
+	case CDP__V1__SLA_CLOCK__SLA_CLOCK_RETURN_INSPECTION:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /*
  * Parses a duration: a whole number and a unit, s, m, h or d, of at most
@@ -140,9 +142,11 @@ set_breach(void *arg, char *v)
 	struct parser	*p = arg;
 	int		 clock;
 
-	if (conffile_enum(&p->cf, rules_clocks, nitems(rules_clocks),
-	    "merchant clock", v, &clock) == -1)
-		return -1;
+	if (vocab_value(&cdp__v1__sla_clock__descriptor, v, &clock) == -1 ||
+	    !rules_merchant_clock(clock))
+		return conffile_error(&p->cf, "unknown merchant clock \""
+		    CONFFILE_ECHO "\" (expected merchant_response, execution "
+		    "or return_inspection)", v);
 	if (rules_breach(p->r, clock) != NULL)
 		return conffile_error(&p->cf, "breach %s is already the "
 		    "violation %s", v, rules_breach(p->r, clock)->name);
@@ -171,9 +175,12 @@ set_standing(void *arg, char *v)
 	struct parser	*p = arg;
 	int		 standing;
 
-	if (conffile_enum(&p->cf, rules_standings, nitems(rules_standings),
-	    "standing", v, &standing) == -1)
+	if (vocab_conf(&p->cf, &cdp__v1__standing__descriptor, "standing",
+	    NULL, v, &standing) == -1)
 		return -1;
+	if (standing == CDP__V1__STANDING__STANDING_GOOD)
+		return conffile_error(&p->cf, "unknown standing \"good\" for a "
+		    "level (expected warned, restricted or expelled)");
 	cur_level(p)->standing = standing;
 	return 0;
 }

@@ -23,6 +23,7 @@
 
 #include "nitems.h"
 #include "sla.h"
+#include "vocab.h"
 
 #define CLK(x)		CDP__V1__SLA_CLOCK__SLA_CLOCK_##x
 #define ACT(x)		CDP__V1__ACTION__ACTION_##x
@@ -33,6 +34,7 @@
 
 #define CLOCK_STEPS_MAX	3
 #define CLOCK_DUES_MAX	(2 * SLA_CLOCKS_MAX)
+#define CLOCK_NAMES_MAX	16		/* above every SlaClock value */
 
 /* What one step of a rule does to one clock. */
 enum clock_op {
@@ -211,31 +213,23 @@ clock_init(struct sla_complaint *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/*
+ * A clock's public name (common/vocab.c), as its ids and reasons carry it:
+ * "first_contact". Named once per clock, on first use; "unspecified" for a
+ * clock this build does not know.
+ */
 const char *
 clock_name(Cdp__V1__SlaClock clock)
 {
-	switch (clock) {
-	case CLK(FIRST_CONTACT):
-		return "first_contact";
-	case CLK(MERCHANT_RESPONSE):
-		return "merchant_response";
-	case CLK(INVESTIGATION):
-		return "investigation";
-	case CLK(SOLUTION):
-		return "solution";
-	case CLK(EXECUTION):
-		return "execution";
-	case CLK(RETURN_INSPECTION):
-		return "return_inspection";
-	case CLK(APPEAL_REVIEW):
-		return "appeal_review";
-	case CLK(QC_RESULT):
-		return "qc_result";
-	case CLK(EMERGENCY_START):
-		return "emergency_start";
-	default:
+	static char	names[CLOCK_NAMES_MAX][32];
+
+	if (clock <= 0 || clock >= CLOCK_NAMES_MAX)
 		return "unspecified";
-	}
+	if (names[clock][0] == '\0' &&
+	    !vocab_name(&cdp__v1__sla_clock__descriptor, clock, names[clock],
+	    sizeof(names[clock])))
+		return "unspecified";
+	return names[clock];
 }
 
 /*
