@@ -874,6 +874,35 @@ kafka_consumer_commit(struct kafka_consumer *c)
 }
 
 /*
+ * librdkafka before 2.3.0 aborts in rd_kafka_destroy() when the group's
+ * JoinGroup was answered but no assignment came yet: the cooperative-sticky
+ * assignor's state is still NULL and its destroy asserts it is not
+ * (librdkafka issue #4312, fixed in 2.3.0; Debian bookworm ships 2.0.2).
+ * A daemon stopped in that window (started and stopped at once, as tests
+ * and crash loops do) keeps its closed handle until it exits instead: it
+ * has left the group already and holds no partition.
+ */
+#define CONSUMER_KEPT_MAX	8
+static rd_kafka_t	*consumer_kept[CONSUMER_KEPT_MAX];
+
+static void
+consumer_destroy_handle(struct kafka_consumer *c)
+{
+	size_t	i;
+
+	if (!c->joined && rd_kafka_version() < 0x020300ff)
+		for (i = 0; i < CONSUMER_KEPT_MAX; i++)
+			if (consumer_kept[i] == NULL) {
+				log_debug("kafka: consumer stopped before its "
+				    "first assignment: handle kept (librdkafka "
+				    "%s)", rd_kafka_version_str());
+				consumer_kept[i] = c->rk;
+				return;
+			}
+	rd_kafka_destroy(c->rk);
+}
+
+/*
  * Leaves the group: revokes the partitions (the daemon hears of it),
  * commits the stored offsets and frees everything. Messages still in a
  * handler's hands must have been ended before.
@@ -905,7 +934,7 @@ kafka_consumer_close(struct kafka_consumer *c)
 		free(p);
 	}
 	rd_kafka_queue_destroy(c->queue);
-	rd_kafka_destroy(c->rk);
+	consumer_destroy_handle(c);
 	event_free(c->dispatch_ev);
 	event_free(c->serve_ev);
 	for (i = 0; c->topics != NULL && i < c->ntopics; i++)
