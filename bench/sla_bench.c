@@ -234,7 +234,8 @@ loader_run(struct loader *l, const struct opts *o, size_t n)
 	l->now = (int64_t)now_ms();
 	if ((l->t.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
-	l->t.redis = redis_new(l->t.base, o->host, o->port);
+	l->t.redis = redis_new(l->t.base, &(struct redis_endpoint){ o->host,
+	    o->port, NULL, NULL });
 	store_start(&l->t);
 	redis_on_connect(l->t.redis, loader_on_connect, l);
 	event_base_dispatch(l->t.base);

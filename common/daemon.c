@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,7 +7,8 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define DAEMON_COMMON_SETTINGS	8
+#define DAEMON_COMMON_SETTINGS	11
+#define DAEMON_SECRET_MAX	4096	/* bytes of a password file */
 #define DAEMON_ADMIN_OFFSET	1000	/* admin port: HTTP port + 1000 */
 
 static void
@@ -18,6 +20,15 @@ daemon_common(struct config_setting *t, struct daemon_settings *ds,
 		    0, NULL, "Kafka bootstrap brokers", &ds->brokers },
 		{ "REDIS_ADDR", CONFIG_HOSTPORT, "127.0.0.1:6380", 0, 0, NULL,
 		    "Redis of the daemon's state", &ds->redis_addr },
+		{ "REDIS_USERNAME", CONFIG_STRING, "", 0, 0, NULL,
+		    "Redis ACL user (with REDIS_PASSWORD or "
+		    "REDIS_PASSWORD_FILE)", &ds->redis_username },
+		{ "REDIS_PASSWORD", CONFIG_STRING, "", 0, 0, NULL,
+		    "Redis password (prefer REDIS_PASSWORD_FILE)",
+		    &ds->redis_password },
+		{ "REDIS_PASSWORD_FILE", CONFIG_STRING, "", 0, 0, NULL,
+		    "file holding the Redis password (a mounted secret)",
+		    &ds->redis_password_file },
 		{ "HTTP_LISTEN", CONFIG_HOSTPORT, default_listen, 0, 0, NULL,
 		    "address of /healthz (and the API)", &ds->listen },
 		{ "ADMIN_LISTEN", CONFIG_STRING, "", 0, 0, NULL,
@@ -39,6 +50,59 @@ daemon_common(struct config_setting *t, struct daemon_settings *ds,
 	};
 
 	memcpy(t, common, sizeof(common));
+}
+
+/*
+ * The Redis password from REDIS_PASSWORD_FILE (one line; a final newline
+ * is not part of it), into ds->redis_password. Fatal when the file cannot
+ * be read or both ways are set, so a deployment never runs without the
+ * credentials it was given.
+ */
+static void
+daemon_redis_password_file(struct daemon_settings *ds)
+{
+	const char	*path = ds->redis_password_file;
+	char		 buf[DAEMON_SECRET_MAX + 1];
+	size_t		 n;
+	FILE		*f;
+
+	if (path[0] == '\0')
+		return;
+	if (ds->redis_password[0] != '\0')
+		fatalx("config: REDIS_PASSWORD and REDIS_PASSWORD_FILE are both "
+		    "set; keep one");
+	if ((f = fopen(path, "r")) == NULL)
+		fatal("config: REDIS_PASSWORD_FILE: cannot open %s", path);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n > DAEMON_SECRET_MAX)
+		fatalx("config: REDIS_PASSWORD_FILE: %s is over %d bytes", path,
+		    DAEMON_SECRET_MAX);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n == 0 || memchr(buf, '\0', n) != NULL)
+		fatalx("config: REDIS_PASSWORD_FILE: %s holds no password "
+		    "(empty, or a NUL byte in it)", path);
+	free(ds->redis_password);
+	ds->redis_password = xstrndup(buf, n);
+	explicit_bzero(buf, sizeof(buf));
+}
+
+/* REDIS_* into the endpoint redis.h takes. */
+static void
+daemon_redis_endpoint(struct daemon_settings *ds)
+{
+	if (config_hostport(ds->redis_addr, &ds->redis_host,
+	    &ds->redis_port) == -1)
+		fatalx("config: REDIS_ADDR: expected host:port");
+	daemon_redis_password_file(ds);
+	if (ds->redis_username[0] != '\0' && ds->redis_password[0] == '\0')
+		fatalx("config: REDIS_USERNAME needs REDIS_PASSWORD or "
+		    "REDIS_PASSWORD_FILE");
+	ds->redis.host = ds->redis_host;
+	ds->redis.port = ds->redis_port;
+	ds->redis.username = ds->redis_username;
+	ds->redis.password = ds->redis_password;
 }
 
 /*
@@ -106,9 +170,7 @@ daemon_configure(const char *service, const char *default_listen,
 	if (log_level_parse(ds->log_level, &level) == -1)
 		fatalx("config: LOG_LEVEL: unknown level");
 	log_init(service, level);
-	if (config_hostport(ds->redis_addr, &ds->redis_host,
-	    &ds->redis_port) == -1)
-		fatalx("config: REDIS_ADDR: expected host:port");
+	daemon_redis_endpoint(ds);
 	daemon_admin_listen(ds);
 }
 
@@ -123,5 +185,10 @@ daemon_settings_free(struct daemon_settings *ds,
 	free(ds->log_level);
 	free(ds->instance_id);
 	free(ds->redis_host);
+	free(ds->redis_username);
+	if (ds->redis_password != NULL)
+		explicit_bzero(ds->redis_password, strlen(ds->redis_password));
+	free(ds->redis_password);
+	free(ds->redis_password_file);
 	config_free(own, nown);
 }

@@ -1,7 +1,8 @@
 /*
  * What every daemon reads from its environment before anything else: the
  * Kafka brokers, the Redis address, the HTTP address of its health check
- * (and API), the admin address of its readiness and metrics, the log level,
+ * (and API) and its credentials, the admin address of its readiness and
+ * metrics, the log level,
  * its instance name and the public HTTP server's connection limits. A daemon adds its own
  * settings; all are checked together, so the first bad one stops start-up
  * with one line naming it.
@@ -12,6 +13,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "redis.h"
 
 struct daemon_settings {
 	char	*brokers;
@@ -22,6 +24,10 @@ struct daemon_settings {
 	char	*instance_id;
 	char	*redis_host;	/* redis_addr split */
 	int	 redis_port;
+	char	*redis_username;	/* REDIS_USERNAME, "" for none */
+	char	*redis_password;	/* REDIS_PASSWORD or its file's */
+	char	*redis_password_file;
+	struct redis_endpoint redis;	/* all of the above, for redis.h */
 	long long http_max_conns;	/* HTTP_MAX_CONNECTIONS */
 	long long http_idle_timeout_s;	/* HTTP_IDLE_TIMEOUT_S */
 };

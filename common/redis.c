@@ -40,6 +40,11 @@ struct redis {
 	void			(*on_connect)(void *);
 	void			*on_connect_arg;
 	struct metric		*reconnects;
+	char			*username;	/* NULL: none */
+	char			*password;	/* NULL: no AUTH */
+	bool			 auth_refused;	/* the last AUTH */
+	bool			 closing;	/* redis_free() runs */
+	struct metric		*auth_refusals;
 };
 
 struct pending {
@@ -64,10 +69,70 @@ redis_schedule_reconnect(struct redis *r)
 		r->backoff_ms = REDIS_BACKOFF_MAX_MS;
 }
 
+/*
+ * AUTH's arguments for these credentials: "AUTH user password" or "AUTH
+ * password"; 0 when there is nothing to send.
+ */
+static int
+redis_auth_argv(const char *username, const char *password,
+    const char *argv[3])
+{
+	if (password == NULL || password[0] == '\0')
+		return 0;
+	argv[0] = "AUTH";
+	if (username != NULL && username[0] != '\0') {
+		argv[1] = username;
+		argv[2] = password;
+		return 3;
+	}
+	argv[1] = password;
+	return 2;
+}
+
+/* The connection is usable: scripts first, then whoever waits for it. */
+static void
+redis_up(struct redis *r)
+{
+	log_info("redis: connected to %s:%d", r->host, r->port);
+	r->backoff_ms = REDIS_BACKOFF_MIN_MS;
+	r->auth_refused = false;
+	redis_scripts_load(r);
+	r->connected = true;
+	if (r->on_connect != NULL)
+		r->on_connect(r->on_connect_arg);
+}
+
+/*
+ * AUTH's answer. Refused: the connection is closed, and the disconnect
+ * callback tries again with backoff, since an operator may fix the ACL
+ * without restarting us. A NULL reply means the connection went first.
+ */
+static void
+redis_on_auth(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct redis	*r = privdata;
+	redisReply	*rep = reply;
+
+	if (rep == NULL || r->closing)
+		return;
+	if (rep->type == REDIS_REPLY_ERROR) {
+		log_warnx("redis: %s:%d refused AUTH as %s: %s", r->host,
+		    r->port, r->username != NULL ? r->username : "default",
+		    rep->str);
+		r->auth_refused = true;
+		metrics_inc(r->auth_refusals);
+		redisAsyncDisconnect(ac);
+		return;
+	}
+	redis_up(r);
+}
+
 static void
 redis_on_connected(const redisAsyncContext *ac, int status)
 {
 	struct redis	*r = ac->data;
+	const char	*argv[3];
+	int		 argc;
 
 	if (status != REDIS_OK) {
 		log_warnx("redis: cannot connect to %s:%d: %s", r->host,
@@ -76,26 +141,35 @@ redis_on_connected(const redisAsyncContext *ac, int status)
 		redis_schedule_reconnect(r);
 		return;
 	}
-	log_info("redis: connected to %s:%d", r->host, r->port);
-	r->backoff_ms = REDIS_BACKOFF_MIN_MS;
-	redis_scripts_load(r);
-	r->connected = true;
-	if (r->on_connect != NULL)
-		r->on_connect(r->on_connect_arg);
+	if ((argc = redis_auth_argv(r->username, r->password, argv)) == 0) {
+		redis_up(r);
+		return;
+	}
+	if (redisAsyncCommandArgv(r->ac, redis_on_auth, r, argc, argv,
+	    NULL) != REDIS_OK) {
+		log_warnx("redis: cannot send AUTH to %s:%d", r->host, r->port);
+		redisAsyncDisconnect(r->ac);
+	}
 }
 
+/*
+ * A connection went: lost while in use, closed after a refused AUTH, or
+ * freed by redis_free(). All but the last try again.
+ */
 static void
 redis_on_disconnected(const redisAsyncContext *ac, int status)
 {
 	struct redis	*r = ac->data;
 
 	r->ac = NULL;	/* hiredis frees it */
-	if (!r->connected)
-		return;	/* redis_free() asked for it */
-	r->connected = false;
-	log_warnx("redis: lost %s:%d: %s", r->host, r->port,
-	    status == REDIS_OK ? "closed" : ac->errstr);
-	metrics_inc(r->reconnects);
+	if (r->closing)
+		return;
+	if (r->connected) {
+		r->connected = false;
+		log_warnx("redis: lost %s:%d: %s", r->host, r->port,
+		    status == REDIS_OK ? "closed" : ac->errstr);
+		metrics_inc(r->reconnects);
+	}
 	redis_schedule_reconnect(r);
 }
 
@@ -126,30 +200,78 @@ redis_on_reconnect(evutil_socket_t fd, short what, void *arg)
 	redis_connect(arg);
 }
 
+/* An optional credential: NULL when unset or empty. */
+static char *
+redis_credential(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? xstrdup(s) : NULL;
+}
+
 /*
- * Starts connecting to host:port; the connection comes up later, and comes
- * back by itself after every loss.
+ * Starts connecting to the endpoint; the connection comes up later (after
+ * AUTH, with credentials), and comes back by itself after every loss.
  */
 struct redis *
-redis_new(struct event_base *base, const char *host, int port)
+redis_new(struct event_base *base, const struct redis_endpoint *ep)
 {
 	struct redis	*r = xcalloc(1, sizeof(*r));
 	char		 labels[256], addr[128];
 
 	r->base = base;
-	r->host = xstrdup(host);
-	r->port = port;
+	r->host = xstrdup(ep->host);
+	r->port = ep->port;
+	r->username = redis_credential(ep->username);
+	r->password = redis_credential(ep->password);
 	r->backoff_ms = REDIS_BACKOFF_MIN_MS;
 	if ((r->reconnect_ev = evtimer_new(base, redis_on_reconnect, r)) ==
 	    NULL)
 		fatalx("redis: cannot create the reconnect timer");
-	snprintf(addr, sizeof(addr), "%s:%d", host, port);
+	snprintf(addr, sizeof(addr), "%s:%d", ep->host, ep->port);
 	if (metrics_labels(labels, sizeof(labels), "addr", addr, NULL) == -1)
 		fatalx("redis: address too long: %s", addr);
 	r->reconnects = metrics_counter("redis_disconnects_total",
 	    "Redis connections lost.", labels);
+	r->auth_refusals = metrics_counter("redis_auth_refusals_total",
+	    "AUTH answers refusing the configured Redis credentials.", labels);
 	redis_connect(r);
 	return r;
+}
+
+/*
+ * A blocking connection for what runs before the event loop (state wipes,
+ * checkpoint loads), authenticated like redis_new()'s. NULL with the reason
+ * in err on failure; the caller frees the context with redisFree().
+ */
+redisContext *
+redis_connect_sync(const struct redis_endpoint *ep, char *err, size_t errsz)
+{
+	redisContext	*rc;
+	redisReply	*reply;
+	const char	*argv[3];
+	int		 argc;
+
+	if ((rc = redisConnect(ep->host, ep->port)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	if (rc->err != 0) {
+		snprintf(err, errsz, "cannot connect to %s:%d: %s", ep->host,
+		    ep->port, rc->errstr);
+		redisFree(rc);
+		return NULL;
+	}
+	if ((argc = redis_auth_argv(ep->username, ep->password, argv)) == 0)
+		return rc;
+	reply = redisCommandArgv(rc, argc, argv, NULL);
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+		snprintf(err, errsz, "%s:%d refused AUTH: %s", ep->host,
+		    ep->port, reply != NULL ? reply->str : rc->errstr);
+		freeReplyObject(reply);
+		redisFree(rc);
+		return NULL;
+	}
+	freeReplyObject(reply);
+	return rc;
 }
 
 /* fn runs after every successful (re)connection, scripts loaded. */
@@ -174,7 +296,12 @@ redis_ready(void *arg, char *why, size_t whysz)
 
 	if (r->connected)
 		return 1;
-	snprintf(why, whysz, "Redis %s:%d not connected", r->host, r->port);
+	if (r->auth_refused)
+		snprintf(why, whysz, "Redis %s:%d refuses our credentials "
+		    "(REDIS_USERNAME, REDIS_PASSWORD)", r->host, r->port);
+	else
+		snprintf(why, whysz, "Redis %s:%d not connected", r->host,
+		    r->port);
 	return 0;
 }
 
@@ -351,6 +478,7 @@ redis_free(struct redis *r)
 	if (r == NULL)
 		return;
 	r->connected = false;
+	r->closing = true;
 	if (r->ac != NULL)
 		redisAsyncFree(r->ac);
 	event_free(r->reconnect_ev);
@@ -360,5 +488,9 @@ redis_free(struct redis *r)
 		free(s);
 	}
 	free(r->host);
+	free(r->username);
+	if (r->password != NULL)
+		explicit_bzero(r->password, strlen(r->password));
+	free(r->password);
 	free(r);
 }

@@ -3,7 +3,9 @@
  * libevent adapter). It reconnects by itself with backoff; while it is down,
  * commands are refused at once so callers can retry or answer 503.
  * Scripts are registered once and loaded on every (re)connection, then run
- * with EVALSHA.
+ * with EVALSHA. With credentials, every (re)connection first sends AUTH
+ * (an ACL user and password, or the password alone) and counts as connected
+ * only once Redis accepts it.
  */
 #ifndef CDP_REDIS_H
 #define CDP_REDIS_H
@@ -17,6 +19,14 @@
 struct redis;
 struct redis_script;
 
+/* Where a Redis is and who we are to it; "" or NULL: no such credential. */
+struct redis_endpoint {
+	const char	*host;
+	int		 port;
+	const char	*username;	/* ACL user (needs a password) */
+	const char	*password;
+};
+
 /*
  * Called exactly once per accepted command: reply is NULL when the
  * connection was lost before the answer came, and may be an error reply.
@@ -24,7 +34,10 @@ struct redis_script;
  */
 typedef void (*redis_reply_fn)(struct redis *r, redisReply *reply, void *arg);
 
-struct redis	*redis_new(struct event_base *base, const char *host, int port);
+struct redis	*redis_new(struct event_base *base,
+		    const struct redis_endpoint *ep);
+redisContext	*redis_connect_sync(const struct redis_endpoint *ep,
+		    char *err, size_t errsz);
 void		 redis_on_connect(struct redis *r, void (*fn)(void *),
 		    void *arg);
 bool		 redis_connected(const struct redis *r);

@@ -328,6 +328,7 @@ struct kafka_consumer;
 struct kafka_msg;
 struct kafka_producer;
 struct redis;
+struct redis_endpoint;
 
 #define ANALYTICS_PARTS_MAX	(2 * FOLD_PARTITIONS_MAX)
 
@@ -345,8 +346,7 @@ struct analytics {
 	struct event		*tick;
 	struct fold		*fold;
 	struct agg		*closing;	/* fold_close() output */
-	char			*redis_host;
-	int			 redis_port;
+	const struct redis_endpoint *redis_ep;
 	const char		*complaints_topic;
 	const char		*merchants_topic;
 	const char		*snapshot_topic;

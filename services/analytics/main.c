@@ -89,8 +89,7 @@ analytics_setup(void)
 
 	daemon_configure("analytics", "127.0.0.1:8090", &ds, settings_table,
 	    NSETTINGS);
-	an.redis_host = ds.redis_host;
-	an.redis_port = ds.redis_port;
+	an.redis_ep = &ds.redis;
 	an.complaints_topic = settings.complaints_topic;
 	an.merchants_topic = settings.merchants_topic;
 	an.snapshot_topic = settings.snapshot_topic;
@@ -158,7 +157,7 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	an.producer = kafka_producer_new(an.base, ds.brokers, "analytics",
 	    30000);
-	an.redis = redis_new(an.base, an.redis_host, an.redis_port);
+	an.redis = redis_new(an.base, an.redis_ep);
 	an.httpd = daemon_httpd_start(an.base, &ds, "analytics");
 	store_start(&an);
 	web_start(&an);

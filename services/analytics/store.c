@@ -51,13 +51,15 @@ store_start(struct analytics *a)
 int
 store_load(struct analytics *a)
 {
-	redisContext	*rc = redisConnect(a->redis_host, a->redis_port);
+	char			 err[256];
+	redisContext		*rc = redis_connect_sync(a->redis_ep, err,
+				    sizeof(err));
 	redisReply		*r = NULL;
 	struct fold_settings	 set;
 	int			 rv = -1;
 
-	if (rc == NULL || rc->err != 0) {
-		log_warnx("store: Redis unavailable; rebuilding from the log");
+	if (rc == NULL) {
+		log_warnx("store: %s; rebuilding from the log", err);
 		goto done;
 	}
 	r = redisCommand(rc, "GET analytics:{%s}:state", a->group);

@@ -152,8 +152,7 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	classifier.producer = kafka_producer_new(classifier.base,
 	    ds.brokers, "classifier", 30000);
-	classifier.redis = redis_new(classifier.base, ds.redis_host,
-	    ds.redis_port);
+	classifier.redis = redis_new(classifier.base, &ds.redis);
 	classifier.httpd = daemon_httpd_start(classifier.base, &ds,
 	    "classifier");
 	snapshot_start(&classifier);

@@ -240,8 +240,6 @@ struct intake {
 	struct httpd		*httpd;
 	struct keys		*keys;
 	const char		*topic;		/* complaints.events */
-	char			*redis_host;
-	int			 redis_port;
 	struct policy_set	*policies;	/* SLA: what filing promises */
 	const char		*merchants_topic;	/* merchants.events */
 	int64_t			 retention_ms;	/* final views stay */

@@ -146,8 +146,6 @@ intake_setup(void)
 	daemon_configure("intake", "127.0.0.1:8080", &ds, settings_table,
 	    NSETTINGS);
 	intake_keys();
-	intake.redis_host = ds.redis_host;
-	intake.redis_port = ds.redis_port;
 	intake.topic = "complaints.events";
 	intake.merchants_topic = "merchants.events";
 	intake_policies();
@@ -194,8 +192,7 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	intake.producer = kafka_producer_new(intake.base, ds.brokers,
 	    "intake", (int)settings.publish_timeout_ms);
-	intake.redis = redis_new(intake.base, intake.redis_host,
-	    intake.redis_port);
+	intake.redis = redis_new(intake.base, &ds.redis);
 	reservation_start(&intake);
 	intake.httpd = daemon_httpd_start(intake.base, &ds, "intake");
 	readmodel_start(&intake, ds.brokers, ds.instance_id);

@@ -157,7 +157,7 @@ main(void)
 		fatalx("cannot create the event loop");
 	ntf.producer = kafka_producer_new(ntf.base, ds.brokers, "notifier",
 	    30000);
-	ntf.redis = redis_new(ntf.base, ds.redis_host, ds.redis_port);
+	ntf.redis = redis_new(ntf.base, &ds.redis);
 	ntf.httpd = daemon_httpd_start(ntf.base, &ds, "notifier");
 	ntf.deliver = deliver_new(ntf.base, settings.connect_timeout_ms,
 	    settings.timeout_ms);

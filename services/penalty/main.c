@@ -81,8 +81,6 @@ penalty_setup(int argc, char **argv)
 	    NSETTINGS);
 	if (argc > 1)
 		fatalx("usage: penalty");
-	pd.redis_host = ds.redis_host;
-	pd.redis_port = ds.redis_port;
 	if ((pd.rules = rules_load(settings.rules_file, err, sizeof(err))) ==
 	    NULL)
 		fatalx("config: PENALTY_RULES_FILE: %s", err);
@@ -136,7 +134,7 @@ main(int argc, char **argv)
 	if ((pd.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	pd.producer = kafka_producer_new(pd.base, ds.brokers, "penalty", 30000);
-	pd.redis = redis_new(pd.base, pd.redis_host, pd.redis_port);
+	pd.redis = redis_new(pd.base, &ds.redis);
 	pd.httpd = daemon_httpd_start(pd.base, &ds, "penalty");
 	store_start(&pd);
 	fire_start(&pd);

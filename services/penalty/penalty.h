@@ -189,8 +189,6 @@ struct penalty {
 	struct redis		*redis;
 	struct httpd		*httpd;
 	struct pen_rules	*rules;
-	char			*redis_host;
-	int			 redis_port;
 	bool			 owned[PEN_PARTITIONS_MAX];
 	struct event		*timer;
 	int64_t			 armed_at;

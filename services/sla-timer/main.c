@@ -90,8 +90,6 @@ slatimer_setup(int argc, char **argv)
 
 	daemon_configure("sla-timer", "127.0.0.1:8082", &ds, settings_table,
 	    NSETTINGS);
-	timer.redis_host = ds.redis_host;
-	timer.redis_port = ds.redis_port;
 	timer.claim_ttl_ms = settings.claim_ttl_ms;
 	timer.retention_s = settings.retention_s;
 	snprintf(timer.token, sizeof(timer.token), "%s:%ld:%lld",
@@ -103,7 +101,7 @@ slatimer_setup(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--rebuild") != 0 &&
 	    strcmp(argv[1], "--recompute") != 0)
 		fatalx("usage: sla-timer [--rebuild | --recompute]");
-	if (argc > 1 && store_wipe(timer.redis_host, timer.redis_port,
+	if (argc > 1 && store_wipe(&ds.redis,
 	    strcmp(argv[1], "--recompute") == 0) == -1)
 		fatalx("%s: Redis %s unavailable", argv[1], ds.redis_addr);
 	fault_init();
@@ -167,8 +165,7 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	timer.producer = kafka_producer_new(timer.base, ds.brokers,
 	    "sla-timer", 30000);
-	timer.redis = redis_new(timer.base, timer.redis_host,
-	    timer.redis_port);
+	timer.redis = redis_new(timer.base, &ds.redis);
 	timer.httpd = daemon_httpd_start(timer.base, &ds, "sla-timer");
 	timer.busy = keylock_new();
 	store_start(&timer);

@@ -140,8 +140,6 @@ struct slatimer {
 	struct redis		*redis;
 	struct httpd		*httpd;
 	struct policy_set	*policies;
-	char			*redis_host;
-	int			 redis_port;
 	bool			 owned[SLA_PARTITIONS_MAX];
 	uint32_t		 rebuilds[SLA_PARTITIONS_MAX]; /* store_lost */
 	long long		 claim_ttl_ms;	/* SLA_CLAIM_TTL_MS */
@@ -156,6 +154,7 @@ struct slatimer {
 
 struct kafka_msg;
 struct firing;
+struct redis_endpoint;
 
 /* store.c: clocks, due sets, firings and offsets in Redis, by slot. */
 int32_t	store_slot(const char *topic, int32_t partition);
@@ -183,7 +182,7 @@ void	store_start_offset(void *arg, const char *topic, int32_t p,
 	    uint64_t ticket);
 void	store_lost(struct slatimer *t, int32_t p);
 uint32_t store_rebuilds(const struct slatimer *t, int32_t p);
-int	store_wipe(const char *host, int port, bool keep_firings);
+int	store_wipe(const struct redis_endpoint *ep, bool keep_firings);
 
 /*
  * emit.c: SLA events to complaints.events, ids derived from their cause.

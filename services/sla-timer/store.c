@@ -423,15 +423,18 @@ store_rebuilds(const struct slatimer *t, int32_t p)
  * --rebuild and --recompute modes. Synchronous, before the loop starts.
  */
 int
-store_wipe(const char *host, int port, bool keep_firings)
+store_wipe(const struct redis_endpoint *ep, bool keep_firings)
 {
-	redisContext	*rc = redisConnect(host, port);
+	char		 err[256];
+	redisContext	*rc = redis_connect_sync(ep, err, sizeof(err));
 	redisReply	*reply, *keys;
 	char		 cursor[32] = "0";
 	size_t		 i, n = 0;
 
-	if (rc == NULL || rc->err != 0)
+	if (rc == NULL) {
+		log_warnx("store: %s", err);
 		return -1;
+	}
 	do {
 		if ((reply = redisCommand(rc, "SCAN %s MATCH sla:* COUNT 1000",
 		    cursor)) == NULL || reply->type != REDIS_REPLY_ARRAY ||

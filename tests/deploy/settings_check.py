@@ -5,7 +5,8 @@ The settings come from the C sources (settings.py: the config_setting
 tables of common/ and services/<name>/). For each daemon that is built:
 
   - docker-compose.yml, as `docker-compose config` resolves it (env_file
-    included), sets each of them in the daemon's service;
+    included), sets each of them in the daemon's service (of a secret that
+    can come as a value or a file, one of the two: EITHER);
   - deploy/k8s/overlays/dev, as `kubectl kustomize` renders it, sets each
     of them in the daemon's container (env, or a key of a ConfigMap or
     Secret named by envFrom);
@@ -35,6 +36,11 @@ except ImportError:  # pragma: no cover - depends on the machine
             sys.executable) != "/usr/bin/python3":
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("settings_check.py: python3-yaml is missing")
+
+# Two ways to give one secret: a deployment sets one of each pair (the
+# daemons refuse both at once), and counts as giving both.
+EITHER = {"REDIS_PASSWORD": "REDIS_PASSWORD_FILE",
+          "REDIS_PASSWORD_FILE": "REDIS_PASSWORD"}
 
 DEV_OVERLAY = os.path.join("deploy", "k8s", "overlays", "dev")
 OPERATIONS = os.path.join("docs", "operations.md")
@@ -112,7 +118,8 @@ def main():
     for d in daemons:
         for name in sorted(settings.of(root, d)):
             for file, env in where.items():
-                t.check(name in env.get(d, set()),
+                given = env.get(d, set())
+                t.check(name in given or EITHER.get(name) in given,
                         f"{file}: {d} is not given {name}")
             t.check(name in docs, f"{OPERATIONS}: {name} ({d}) is not in "
                     f"\"{SETTINGS_HEADING[3:]}\"")

@@ -978,6 +978,10 @@ def kustomization_files(repo, checks, folder):
     for f in files:
         checks.check(os.path.basename(f) in listed, kfile,
                      f"lists {os.path.basename(f)}")
+    # A JSON patch (a list of operations) changes objects, it is none.
+    for f in [f for f, docs in files.items()
+              if any(isinstance(d, list) for d in docs)]:
+        del files[f]
     files.update(generated_configmaps(repo, checks, folder, kust))
     return kfile, kust, files
 
@@ -1248,7 +1252,8 @@ def dev_mode_of(objects, name="intake"):
     """CDP_DEV_MODE of the named Deployment's containers: [value or None]."""
     out = []
     for d in objects:
-        if d.get("kind") != "Deployment" or (d.get("metadata") or {}).get(
+        if not isinstance(d, dict) or d.get("kind") != "Deployment" or (
+                d.get("metadata") or {}).get(
                 "name") != name:
             continue
         for c in pod_spec(d).get("containers") or []:

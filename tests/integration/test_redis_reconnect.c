@@ -115,7 +115,8 @@ test_reconnects_after_restart_and_reloads_scripts(void **state)
 	int			 port = testproc_free_port();
 	pid_t			 pid = redis_start(port);
 
-	run.r = redis_new(base, "127.0.0.1", port);
+	run.r = redis_new(base, &(struct redis_endpoint){ "127.0.0.1", port,
+	    NULL, NULL });
 	redis_on_connect(run.r, on_connect, &run);
 	s = redis_script_new(run.r,
 	    "redis.call('SET', KEYS[1], ARGV[1]) "
