@@ -18,6 +18,7 @@
 
 #define CONFIG_ECHO_MAX		64	/* bytes of a bad value quoted back */
 #define CONFIG_HOST_MAX		253	/* longest DNS name */
+#define CONFIG_SECRET_MAX	4096	/* bytes of a secret file */
 
 union config_value {
 	char		*s;
@@ -515,4 +516,44 @@ config_free(const struct config_setting *table, size_t n)
 			*(char **)table[i].dest = NULL;
 		}
 	}
+}
+
+/*
+ * A secret from a file (a mounted Kubernetes or compose secret): the whole
+ * file, less a final newline, at most CONFIG_SECRET_MAX bytes and neither
+ * empty nor holding a NUL byte. *secret is allocated; the read buffer is
+ * wiped. Returns -1 with the reason (never the secret) in err.
+ */
+int
+config_read_secret(const char *path, char **secret, char *err, size_t errsz)
+{
+	char	 buf[CONFIG_SECRET_MAX + 1];
+	size_t	 n;
+	FILE	*f;
+
+	*secret = NULL;
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n > CONFIG_SECRET_MAX) {
+		snprintf(err, errsz, "%s is over %d bytes", path,
+		    CONFIG_SECRET_MAX);
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n == 0 || memchr(buf, '\0', n) != NULL) {
+		snprintf(err, errsz, "%s holds no secret (empty, or a NUL "
+		    "byte in it)", path);
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	*secret = xstrndup(buf, n);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
 }

@@ -60,6 +60,8 @@ int	config_load_from(const struct config_setting *table, size_t n,
 void	config_load(const struct config_setting *table, size_t n);
 void	config_free(const struct config_setting *table, size_t n);
 
+int	config_read_secret(const char *path, char **secret, char *err,
+	    size_t errsz);
 int	config_hostport(const char *s, char **host, int *port);
 int	config_listen(const char *s, char **host, int *port);
 int	config_hostport_list(const char *s, struct config_hostport **list,

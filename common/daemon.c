@@ -1,4 +1,3 @@
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +7,6 @@
 #include "xmalloc.h"
 
 #define DAEMON_COMMON_SETTINGS	11
-#define DAEMON_SECRET_MAX	4096	/* bytes of a password file */
 #define DAEMON_ADMIN_OFFSET	1000	/* admin port: HTTP port + 1000 */
 
 static void
@@ -53,39 +51,24 @@ daemon_common(struct config_setting *t, struct daemon_settings *ds,
 }
 
 /*
- * The Redis password from REDIS_PASSWORD_FILE (one line; a final newline
- * is not part of it), into ds->redis_password. Fatal when the file cannot
- * be read or both ways are set, so a deployment never runs without the
- * credentials it was given.
+ * The Redis password from REDIS_PASSWORD_FILE into ds->redis_password.
+ * Fatal when the file cannot be read or both ways are set, so a deployment
+ * never runs without the credentials it was given.
  */
 static void
 daemon_redis_password_file(struct daemon_settings *ds)
 {
-	const char	*path = ds->redis_password_file;
-	char		 buf[DAEMON_SECRET_MAX + 1];
-	size_t		 n;
-	FILE		*f;
+	char	err[512];
 
-	if (path[0] == '\0')
+	if (ds->redis_password_file[0] == '\0')
 		return;
 	if (ds->redis_password[0] != '\0')
 		fatalx("config: REDIS_PASSWORD and REDIS_PASSWORD_FILE are both "
 		    "set; keep one");
-	if ((f = fopen(path, "r")) == NULL)
-		fatal("config: REDIS_PASSWORD_FILE: cannot open %s", path);
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	if (n > DAEMON_SECRET_MAX)
-		fatalx("config: REDIS_PASSWORD_FILE: %s is over %d bytes", path,
-		    DAEMON_SECRET_MAX);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	if (n == 0 || memchr(buf, '\0', n) != NULL)
-		fatalx("config: REDIS_PASSWORD_FILE: %s holds no password "
-		    "(empty, or a NUL byte in it)", path);
 	free(ds->redis_password);
-	ds->redis_password = xstrndup(buf, n);
-	explicit_bzero(buf, sizeof(buf));
+	if (config_read_secret(ds->redis_password_file, &ds->redis_password,
+	    err, sizeof(err)) == -1)
+		fatalx("config: REDIS_PASSWORD_FILE: %s", err);
 }
 
 /* REDIS_* into the endpoint redis.h takes. */

@@ -1,13 +1,16 @@
 /*
  * cdp-ops: the operator's command-line tool. It reads the platform's topics
- * from outside the consumer groups (tools/topicread.c), so using it never
- * moves a daemon's offsets.
+ * from outside the consumer groups (tools/topicread.c), so reading never
+ * moves a daemon's offsets; only rebuild and recompute change anything
+ * (tools/rebuild.c), and only while the daemon is stopped.
  *
  *	cdp-ops [-b brokers] dlq list SERVICE
  *	cdp-ops [-b brokers] dlq show SERVICE PARTITION:OFFSET
  *	cdp-ops [-b brokers] dlq replay SERVICE PARTITION:OFFSET... | --all
  *	cdp-ops [-b brokers] history COMPLAINT_ID [--json]
  *	cdp-ops [-b brokers] lag [SERVICE...]
+ *	cdp-ops [-b brokers] rebuild SERVICE [--group NAME] [--redis ADDR]
+ *	cdp-ops [-b brokers] recompute [--redis ADDR]
  *
  * Exit status: 0 done, 1 failed (Kafka unreachable, a write refused),
  * 2 wrong usage, 3 nothing found (no such dead letter, no event of that
@@ -33,6 +36,7 @@
 
 #define EXIT_USAGE	2
 #define EXIT_NOTFOUND	3
+#define SLA_FIRED_MARK	"}:f:"	/* the sla-timer's keys of what fired */
 
 static __attribute__((noreturn)) void
 usage(void)
@@ -44,6 +48,9 @@ usage(void)
 	    " PARTITION:OFFSET... | --all\n"
 	    "       cdp-ops [-b brokers] history COMPLAINT_ID [--json]\n"
 	    "       cdp-ops [-b brokers] lag [SERVICE...]\n"
+	    "       cdp-ops [-b brokers] rebuild SERVICE [--group NAME]"
+	    " [--redis ADDR]\n"
+	    "       cdp-ops [-b brokers] recompute [--redis ADDR]\n"
 	    "\n"
 	    "  -b, --brokers  bootstrap servers (default: $KAFKA_BROKERS,"
 	    " else 127.0.0.1:9092)\n"
@@ -63,6 +70,17 @@ usage(void)
 	    "  lag          per consumer group: committed offset, end and lag"
 	    " of each\n"
 	    "               partition (services: %s)\n"
+	    "  rebuild      with every instance of SERVICE stopped: deletes"
+	    " its consumer\n"
+	    "               groups (refused while a member remains) and its"
+	    " Redis state\n"
+	    "               ($REDIS_ADDR, REDIS_USERNAME, REDIS_PASSWORD[_FILE]);"
+	    " started\n"
+	    "               again, it rebuilds from its topics (--group: "
+	    "analytics' group)\n"
+	    "  recompute    the sla-timer's rebuild keeping what fired: clocks"
+	    " re-timed\n"
+	    "               under the current policies, nothing fired twice\n"
 	    "\n"
 	    "exit status: 0 done, 1 failed, 2 usage, 3 nothing found\n",
 	    ops_service_names());
@@ -338,5 +356,10 @@ main(int argc, char **argv)
 		return cmd_history(brokers, argc - 1, argv + 1);
 	if (strcmp(argv[0], "lag") == 0)
 		return lag_report(brokers, argc - 1, argv + 1);
+	if (strcmp(argv[0], "rebuild") == 0 && argc >= 2)
+		return rebuild_cmd(brokers, argv[1], argc - 2, argv + 2, NULL);
+	if (strcmp(argv[0], "recompute") == 0)
+		return rebuild_cmd(brokers, "sla-timer", argc - 1, argv + 1,
+		    SLA_FIRED_MARK);
 	usage();
 }

@@ -12,12 +12,28 @@
 
 #define OPS_SEND_TIMEOUT_MS	10000
 
-/* The daemons that consume, as their main.c files name their groups. */
+/*
+ * The daemons that consume, as their main.c files name their groups and
+ * docs/operations.md ("Redis memory") their keys.
+ */
 static const struct ops_service services[] = {
-	{ "intake", "intake-readmodel", { "complaints.events" } },
-	{ "classifier", "classifier", { "complaints.events", "orders.events",
-	    "logistics.events" } },
-	{ "sla-timer", "sla-timer", { "complaints.events" } },
+	{ "intake", { { "intake-readmodel", { "complaints.events",
+	    "merchants.events" } } }, { "rm:*" }, NULL, NULL },
+	{ "classifier", { { "classifier", { "complaints.events",
+	    "orders.events", "logistics.events" } } },
+	    { "order:*", "cls:*" }, "cls:opened:", NULL },
+	{ "sla-timer", { { "sla-timer", { "complaints.events",
+	    "merchants.events" } } }, { "sla:*" }, NULL, NULL },
+	{ "notifier", { { "notifier", { "complaints.events",
+	    "merchants.events" } } }, { "ntf:*" }, NULL,
+	    "its state is notifications in flight and the marks of those "
+	    "delivered, not a projection of the log: replayed from the "
+	    "start, it would send old notifications again" },
+	{ "penalty", { { "penalty", { "merchants.events" } },	/* ledgers */
+	    { "penalty-record", { "complaints.events" } } }, { "pen:*" },
+	    NULL, NULL },
+	{ "analytics", { { "analytics", { "complaints.events",
+	    "merchants.events" } } }, { "analytics:{@}:*" }, NULL, NULL },
 };
 
 const struct ops_service *

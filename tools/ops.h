@@ -10,10 +10,18 @@
 #include <librdkafka/rdkafka.h>
 
 /* ops.c */
-struct ops_service {
-	const char	*name;
-	const char	*group;		/* its consumer group */
+struct ops_group {
+	const char	*name;		/* NULL: no more groups */
 	const char	*topics[4];	/* what it consumes, NULL-terminated */
+};
+
+struct ops_service {
+	const char		*name;
+	struct ops_group	 groups[2];	/* the first builds its state */
+	/* Its Redis state, SCAN patterns ("@": its first group's name)... */
+	const char		*state[3];
+	const char		*keep;	/* ...but for keys holding this */
+	const char		*no_rebuild;	/* why it has no rebuild */
 };
 
 const struct ops_service *ops_service(const char *name);
@@ -22,6 +30,10 @@ const char	*ops_service_names(void);
 int		 ops_send(const char *brokers, const char *topic,
 		    const rd_kafka_message_t *m, const char *replayed_from);
 int		 ops_fail(const char *err);
+
+/* rebuild.c */
+int		 rebuild_cmd(const char *brokers, const char *service,
+		    int argc, char **argv, const char *keep);
 
 /* lag.c */
 int		 lag_report(const char *brokers, int argc, char **argv);

@@ -2,8 +2,9 @@
  * cdp-ops against the real test Kafka: a dead letter made the real way
  * (the classifier meets an undecodable order event) is listed, shown and
  * replayed to its topic; a complaint's history is printed in log order, as
- * lines and as JSON; and the exit status tells done, nothing found and
- * wrong usage apart.
+ * lines and as JSON; a stopped analytics' state is rebuilt (refused while
+ * it runs); and the exit status tells done, nothing found and wrong usage
+ * apart.
  */
 
 #include <stdarg.h>
@@ -16,8 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <hiredis/hiredis.h>
 #include <jansson.h>
 
+#include "analytics_harness.h"
 #include "cdp/v1/complaint.pb-c.h"
 #include "log.h"
 #include "meta.h"
@@ -206,6 +209,86 @@ test_lag(void **state)
 	free(out);
 }
 
+/* Whether the analytics checkpoint of group exists in the test Redis. */
+static bool
+checkpoint_exists(const char *group)
+{
+	char		*host;
+	int		 port;
+	redisContext	*rc;
+	redisReply	*r;
+	bool		 found;
+
+	testenv_redis(&host, &port);
+	assert_non_null(rc = redisConnect(host, port));
+	assert_int_equal(rc->err, 0);
+	r = redisCommand(rc, "EXISTS analytics:{%s}:state", group);
+	found = r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	redisFree(rc);
+	free(host);
+	return found;
+}
+
+static bool
+wait_checkpoint(const char *group)
+{
+	int	i;
+
+	for (i = 0; i < 100; i++) {
+		if (checkpoint_exists(group))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/*
+ * rebuild refuses while analytics runs and deletes nothing; stopped, its
+ * group and checkpoint go, and started again it folds the same events
+ * from the beginning. notifier has no rebuild, and says why.
+ */
+static void
+test_rebuild(void **state)
+{
+	char		*out = xmalloc(OUT_MAX), *host, *redis, *group;
+	struct ah	 h;
+	int		 port;
+
+	testenv_redis(&host, &port);
+	redis = xasprintf("%s:%d", host, port);
+	ah_setup(&h, "analytics-rebuild");
+	ah_start(&h);
+	ah_feed_first(&h);
+	assert_true(ah_wait_events(&h, AH_FIRST, 30000));
+	assert_true(wait_checkpoint(h.group));
+
+	assert_int_equal(ops(out, "rebuild analytics --group %s --redis %s "
+	    "2>&1", h.group, redis), 1);
+	assert_non_null(strstr(out, "still has members"));
+	assert_true(checkpoint_exists(h.group));
+
+	ah_stop(&h);
+	assert_int_equal(ops(out, "rebuild analytics --group %s --redis %s",
+	    h.group, redis), 0);
+	group = xasprintf("group %s: deleted\n", h.group);
+	assert_non_null(strstr(out, group));
+	assert_false(checkpoint_exists(h.group));
+	ah_start(&h);
+	assert_true(ah_wait_events(&h, AH_FIRST, 30000));
+	ah_stop(&h);
+
+	assert_int_equal(ops(out, "rebuild notifier 2>&1"), 1);
+	assert_non_null(strstr(out, "notifier has no rebuild"));
+	assert_int_equal(ops(out, "rebuild nosuch 2>/dev/null"), 2);
+	assert_int_equal(ops(out, "rebuild analytics --what 2>/dev/null"), 2);
+	ah_free(&h);
+	free(group);
+	free(redis);
+	free(host);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -213,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_dead_letter_list_show_replay),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_lag),
+		cmocka_unit_test(test_rebuild),
 	};
 
 	log_init("test", LOG_LEVEL_WARN);

@@ -7,8 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -340,6 +342,60 @@ test_bad_default(void **state)
 	    "got default \"many\"");
 }
 
+/* Writes len bytes of s to a new temporary file; returns its path. */
+static char *
+temp_file(const char *s, size_t len)
+{
+	static char	path[64];
+	int		fd;
+
+	snprintf(path, sizeof(path), "/tmp/cdp-secret-XXXXXX");
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, s, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+/* A secret file: a final newline (or CRLF) is not part of the secret; an
+ * empty file, one with a NUL or one too long is refused without echoing
+ * the secret. */
+static void
+test_read_secret(void **state)
+{
+	char	*secret, err[256], *path, big[5000];
+
+	path = temp_file("s3cret-pw\r\n", 11);
+	assert_int_equal(config_read_secret(path, &secret, err, sizeof(err)),
+	    0);
+	assert_string_equal(secret, "s3cret-pw");
+	free(secret);
+	unlink(path);
+
+	path = temp_file("\n", 1);
+	assert_int_equal(config_read_secret(path, &secret, err, sizeof(err)),
+	    -1);
+	assert_null(secret);
+	assert_non_null(strstr(err, "holds no secret"));
+	unlink(path);
+
+	path = temp_file("ab\0cd", 5);
+	assert_int_equal(config_read_secret(path, &secret, err, sizeof(err)),
+	    -1);
+	unlink(path);
+
+	memset(big, 'x', sizeof(big));
+	path = temp_file(big, sizeof(big));
+	assert_int_equal(config_read_secret(path, &secret, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "over 4096 bytes"));
+	assert_null(strstr(err, "xxxx"));
+	unlink(path);
+
+	assert_int_equal(config_read_secret("/nonexistent/pw", &secret, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot open /nonexistent/pw"));
+}
+
 int
 main(void)
 {
@@ -355,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_error_quoting),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_bad_default),
+		cmocka_unit_test(test_read_secret),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

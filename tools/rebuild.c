@@ -1,0 +1,276 @@
+/*
+ * cdp-ops rebuild SERVICE and cdp-ops recompute: the state a daemon keeps
+ * in Redis is a projection of the log, so it can be dropped and made again
+ * by replaying the log. With every instance of the daemon stopped, the
+ * tool deletes the consumer group that builds the state (Kafka refuses
+ * while a member remains, which is the check that none runs; penalty's
+ * stateless first stage, "penalty-record", keeps its place) and then the
+ * daemon's keys; started
+ * again, the daemon finds no offset anywhere and reads its topics from the
+ * beginning. recompute is the sla-timer's rebuild that keeps the record of
+ * what fired (the "}:f:" keys), so clocks re-timed under a new policy do
+ * not fire twice (sla-timer --recompute does the same from inside).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "kafka.h"
+#include "nitems.h"
+#include "ops.h"
+#include "redis.h"
+#include "xmalloc.h"
+
+#define REBUILD_TIMEOUT_MS	15000
+
+struct rebuild {
+	const struct ops_service *s;
+	const char	*group;		/* the one that builds the state */
+	const char	*keep;		/* keys holding this stay */
+	const char	*redis_addr;
+};
+
+/* Kafka's answer for one group: deleted, never there, or still in use. */
+static int
+rebuild_group_result(const rd_kafka_group_result_t *gr, const char *service,
+    char *err, size_t errsz)
+{
+	const rd_kafka_error_t	*e = rd_kafka_group_result_error(gr);
+	const char		*name = rd_kafka_group_result_name(gr);
+
+	if (e == NULL) {
+		printf("group %s: deleted\n", name);
+		return 0;
+	}
+	switch (rd_kafka_error_code(e)) {
+	case RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND:
+		printf("group %s: none (nothing committed)\n", name);
+		return 0;
+	case RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP:
+		snprintf(err, errsz, "group %s still has members: stop every "
+		    "instance of %s first (a stopped static member stays "
+		    "until its session times out); nothing was deleted", name,
+		    service);
+		return -1;
+	default:
+		snprintf(err, errsz, "group %s: %s", name,
+		    rd_kafka_error_string(e));
+		return -1;
+	}
+}
+
+/* Deletes the group unless in use; -1 with the reason in err. */
+static int
+rebuild_groups(const char *brokers, struct rebuild *b, char *err,
+    size_t errsz)
+{
+	rd_kafka_conf_t			*conf = rd_kafka_conf_new();
+	rd_kafka_DeleteGroup_t		*dg[1];
+	const rd_kafka_group_result_t	**res;
+	rd_kafka_AdminOptions_t		*opts;
+	rd_kafka_queue_t		*q;
+	rd_kafka_event_t		*ev;
+	rd_kafka_t			*rk;
+	size_t				 i, n;
+	int				 rc = 0;
+
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
+	    errsz) != RD_KAFKA_CONF_OK || kafka_conf_security(conf, err,
+	    errsz) == -1 || (rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
+	    errsz)) == NULL) {
+		rd_kafka_conf_destroy(conf);
+		return -1;
+	}
+	dg[0] = rd_kafka_DeleteGroup_new(b->group);
+	q = rd_kafka_queue_new(rk);
+	opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
+	rd_kafka_AdminOptions_set_request_timeout(opts, REBUILD_TIMEOUT_MS,
+	    NULL, 0);
+	rd_kafka_DeleteGroups(rk, dg, 1, opts, q);
+	if ((ev = rd_kafka_queue_poll(q, REBUILD_TIMEOUT_MS + 5000)) == NULL) {
+		snprintf(err, errsz, "Kafka %s did not answer", brokers);
+		rc = -1;
+	} else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(err, errsz, "deleting groups: %s",
+		    rd_kafka_event_error_string(ev));
+		rc = -1;
+	} else {
+		res = rd_kafka_DeleteGroups_result_groups(
+		    rd_kafka_event_DeleteGroups_result(ev), &n);
+		for (i = 0; i < n && rc == 0; i++)
+			rc = rebuild_group_result(res[i], b->s->name, err,
+			    errsz);
+	}
+	if (ev != NULL)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_DeleteGroup_destroy_array(dg, 1);
+	rd_kafka_AdminOptions_destroy(opts);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
+/*
+ * The daemons' Redis, as they are configured: REDIS_ADDR (or --redis),
+ * REDIS_USERNAME, REDIS_PASSWORD or REDIS_PASSWORD_FILE.
+ */
+static redisContext *
+rebuild_redis(const char *addr, char *err, size_t errsz)
+{
+	struct redis_endpoint	 ep = { 0 };
+	const char		*file = getenv("REDIS_PASSWORD_FILE");
+	char			*host = NULL, *password = NULL;
+	redisContext		*rc = NULL;
+
+	if (config_hostport(addr, &host, &ep.port) == -1) {
+		snprintf(err, errsz, "Redis address %s: expected host:port",
+		    addr);
+		return NULL;
+	}
+	ep.host = host;
+	ep.username = getenv("REDIS_USERNAME");
+	ep.password = getenv("REDIS_PASSWORD");
+	if (file != NULL && *file != '\0' && config_read_secret(file,
+	    &password, err, errsz) == -1)
+		goto done;
+	if (password != NULL)
+		ep.password = password;
+	rc = redis_connect_sync(&ep, err, errsz);
+done:
+	if (password != NULL)
+		explicit_bzero(password, strlen(password));
+	free(password);
+	free(host);
+	return rc;
+}
+
+/* Deletes the keys matching pattern, but those holding keep. */
+static int
+rebuild_keys(redisContext *rc, const char *pattern, const char *keep,
+    size_t *deleted, char *err, size_t errsz)
+{
+	redisReply	*r, *keys;
+	char		 cursor[32] = "0";
+	size_t		 i;
+
+	do {
+		r = redisCommand(rc, "SCAN %s MATCH %s COUNT 1000", cursor,
+		    pattern);
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
+		    r->elements != 2) {
+			snprintf(err, errsz, "SCAN %s: %s", pattern, r != NULL &&
+			    r->type == REDIS_REPLY_ERROR ? r->str : rc->errstr);
+			freeReplyObject(r);
+			return -1;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		keys = r->element[1];
+		for (i = 0; i < keys->elements; i++) {
+			if (keep != NULL && strstr(keys->element[i]->str, keep))
+				continue;
+			freeReplyObject(redisCommand(rc, "UNLINK %b",
+			    keys->element[i]->str, keys->element[i]->len));
+			(*deleted)++;
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	return 0;
+}
+
+/* The SCAN pattern of state, its '@' standing for the group's name. */
+static void
+rebuild_pattern(const char *state, const char *group, char *out, size_t size)
+{
+	const char	*at = strchr(state, '@');
+
+	if (at == NULL)
+		snprintf(out, size, "%s", state);
+	else
+		snprintf(out, size, "%.*s%s%s", (int)(at - state), state, group,
+		    at + 1);
+}
+
+static int
+rebuild_state(struct rebuild *b, char *err, size_t errsz)
+{
+	redisContext	*rc;
+	char		 pattern[256];
+	size_t		 i, deleted = 0;
+	int		 ret = 0;
+
+	if ((rc = rebuild_redis(b->redis_addr, err, errsz)) == NULL)
+		return -1;
+	for (i = 0; i < nitems(b->s->state) && b->s->state[i] != NULL &&
+	    ret == 0; i++) {
+		rebuild_pattern(b->s->state[i], b->group, pattern,
+		    sizeof(pattern));
+		ret = rebuild_keys(rc, pattern, b->keep, &deleted, err, errsz);
+		printf("redis %s: %s: %zu keys deleted so far%s%s\n",
+		    b->redis_addr, pattern, deleted, b->keep != NULL ?
+		    ", keeping those with " : "", b->keep != NULL ? b->keep :
+		    "");
+	}
+	redisFree(rc);
+	return ret;
+}
+
+/* [--group NAME] [--redis HOST:PORT]; -1 on wrong usage. */
+static int
+rebuild_args(struct rebuild *b, int argc, char **argv)
+{
+	const char	*group = NULL;
+	int		 a;
+
+	for (a = 0; a < argc; a += 2) {
+		if (a + 1 >= argc)
+			return -1;
+		if (strcmp(argv[a], "--group") == 0)
+			group = argv[a + 1];
+		else if (strcmp(argv[a], "--redis") == 0)
+			b->redis_addr = argv[a + 1];
+		else
+			return -1;
+	}
+	b->group = group != NULL ? group : b->s->groups[0].name;
+	return 0;
+}
+
+/*
+ * Rebuilds service's state, keeping the keys that hold keep besides those
+ * the service always keeps; argv holds the options. Exit status as
+ * cdp-ops': 0 done, 1 failed (nothing deleted while the daemon runs), 2
+ * wrong usage.
+ */
+int
+rebuild_cmd(const char *brokers, const char *service, int argc, char **argv,
+    const char *keep)
+{
+	struct rebuild	 b = { 0 };
+	char		 err[512];
+
+	if ((b.s = ops_service(service)) == NULL) {
+		fprintf(stderr, "cdp-ops: unknown service %s (%s)\n", service,
+		    ops_service_names());
+		return 2;
+	}
+	b.keep = keep != NULL ? keep : b.s->keep;
+	if ((b.redis_addr = getenv("REDIS_ADDR")) == NULL ||
+	    *b.redis_addr == '\0')
+		b.redis_addr = "127.0.0.1:6380";
+	if (rebuild_args(&b, argc, argv) == -1)
+		return 2;
+	if (b.s->no_rebuild != NULL) {
+		fprintf(stderr, "cdp-ops: %s has no rebuild: %s\n", b.s->name,
+		    b.s->no_rebuild);
+		return 1;
+	}
+	if (rebuild_groups(brokers, &b, err, sizeof(err)) == -1 ||
+	    rebuild_state(&b, err, sizeof(err)) == -1)
+		return ops_fail(err);
+	printf("start %s: it reads its topics from the beginning and "
+	    "rebuilds its state\n", b.s->name);
+	return 0;
+}
