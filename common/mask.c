@@ -166,6 +166,7 @@ digit_run(const char *s, bool grouped, char *digits, size_t *ndigits,
 {
 	size_t	 i = 0, n = 0, len;
 	bool	 paren = false;
+	char	 c;
 
 	*separated = false;
 	if (grouped && s[0] == '(' && is_digit_at(s + 1)) {
@@ -173,10 +174,10 @@ digit_run(const char *s, bool grouped, char *digits, size_t *ndigits,
 		i = 1;
 	}
 	for (;;) {
-		if ((len = digit_at(s + i, &digits[n])) > 0) {
+		if ((len = digit_at(s + i, &c)) > 0) {
 			if (n == PHONE_MAX_DIGITS)
-				return 0;
-			n++;
+				return 0;	/* too long for a phone */
+			digits[n++] = c;
 			i += len;
 		} else if (grouped && n > 0 &&
 		    (len = separator_span(s + i, paren, separated)) > 0) {

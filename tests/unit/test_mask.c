@@ -105,6 +105,21 @@ test_truncation_reports_full_length(void **state)
 	assert_string_equal(out, "138****");
 }
 
+/*
+ * A run of more digits than any phone has is no phone, whatever its
+ * length; the run is read into a fixed buffer, which it must not overrun.
+ */
+static void
+test_long_digit_runs_stay(void **state)
+{
+	expect_masked("123456789012345678901", "123456789012345678901");
+	expect_masked("ref 1234567890123456789012345678901234567890 ok",
+	    "ref 1234567890123456789012345678901234567890 ok");
+	expect_masked("+1234567890123456789012345", "+1234567890123456789012345");
+	expect_masked("１２３４５６７８９０１２３４５６７８９０１２",
+	    "１２３４５６７８９０１２３４５６７８９０１２");
+}
+
 static void
 test_single_values(void **state)
 {
@@ -132,6 +147,7 @@ main(void)
 		cmocka_unit_test(test_non_phones_stay),
 		cmocka_unit_test(test_phone_followed_by_other_digits),
 		cmocka_unit_test(test_truncation_reports_full_length),
+		cmocka_unit_test(test_long_digit_runs_stay),
 		cmocka_unit_test(test_single_values),
 	};
 
