@@ -657,6 +657,45 @@ file_contains(const char *path, const char *needle)
 	return found;
 }
 
+/*
+ * A penalty reason that is not UTF-8 (merchants.events is open to other
+ * producers) still reaches the merchant as a JSON body that parses, the
+ * bad bytes as U+FFFD and the rest of the text kept.
+ */
+static void
+test_invalid_utf8_still_makes_json(void **state)
+{
+	char			*id = testenv_unique("CU");
+	Cdp__V1__MerchantEvent	 ev = CDP__V1__MERCHANT_EVENT__INIT;
+	Cdp__V1__PenaltyApplied	 pa = CDP__V1__PENALTY_APPLIED__INIT;
+	Cdp__V1__EventMeta	 meta;
+	struct meta_ids		 ids;
+	struct testrecv_req	 q[4];
+	json_t			*b[4];
+	uint8_t			*buf;
+	size_t			 len, n;
+
+	meta_fill(&meta, &ids, "penalty", NULL, NULL);
+	pa.penalty_id = "P-TEST-UTF8";
+	pa.step = CDP__V1__PENALTY_STEP__PENALTY_STEP_WARNING;
+	pa.reason = "超时\xe6\xac未处理\xff";
+	pa.complaint_id = id;
+	pa.appeal_deadline_ms = meta_now_ms() + 7 * 86400000LL;
+	ev.meta = &meta;
+	ev.merchant_id = "M1001";
+	ev.body_case = CDP__V1__MERCHANT_EVENT__BODY_PENALTY_APPLIED;
+	ev.penalty_applied = &pa;
+	buf = pb_pack(&ev.base, &len);
+	testenv_produce("merchants.events", "M1001", buf, len);
+	free(buf);
+	n = wait_requests(t.recv[M1001], id, 1, WAIT_MS, q, b, 4);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(jstr(b[0], "text"),
+	    "超时\xef\xbf\xbd未处理\xef\xbf\xbd"));
+	requests_free(q, b, n);
+	free(id);
+}
+
 static void
 test_no_phone_or_email_unmasked_to_merchants_or_logs(void **state)
 {
@@ -722,6 +761,7 @@ main(void)
 		cmocka_unit_test(
 		    test_customer_gets_coupon_after_first_contact_breach),
 		cmocka_unit_test(test_kill_during_backoff_still_delivers_once),
+		cmocka_unit_test(test_invalid_utf8_still_makes_json),
 		cmocka_unit_test(
 		    test_no_phone_or_email_unmasked_to_merchants_or_logs),
 	};
