@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analytics.h"
+#include "utf8.h"
 
 void
 topk_init(struct topk *t)
@@ -39,12 +40,20 @@ topk_smallest(struct topk *t)
 	return min;
 }
 
-/* Counts w occurrences of key; an empty key is not counted. */
+/*
+ * Counts w occurrences of key; an empty key is not counted. Keys are event
+ * text, so they are kept as UTF-8 (utf8.h), cut to fit between
+ * characters, before they are looked up: the snapshot and the dashboard
+ * are JSON, and jansson refuses anything else.
+ */
 void
-topk_add(struct topk *t, const char *key, uint64_t w)
+topk_add(struct topk *t, const char *raw, uint64_t w)
 {
-	struct topk_entry	*e = (struct topk_entry *)topk_find(t, key);
+	struct topk_entry	*e;
+	char			 key[TOPK_KEY_MAX];
 
+	utf8_copy(key, sizeof(key), raw);
+	e = (struct topk_entry *)topk_find(t, key);
 	if (key[0] == '\0' || w == 0)
 		return;
 	t->total += w;

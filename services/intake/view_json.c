@@ -11,6 +11,7 @@
 #include "intake.h"
 #include "log.h"
 #include "timefmt.h"
+#include "utf8.h"
 #include "view_impl.h"
 #include "vocab.h"
 #include "xmalloc.h"
@@ -40,24 +41,20 @@ append(json_t *arr, json_t *value)
 
 /*
  * A string from an event as JSON: null when empty. Event strings come from
- * other services; bytes that are not UTF-8 become '?' rather than failing
- * the whole event, since jansson refuses such strings.
+ * other services; a part that is not UTF-8 becomes U+FFFD (utf8.h) rather
+ * than failing the whole event, since jansson refuses such strings.
  */
 json_t *
 jstr(const char *s)
 {
 	json_t	*j;
 	char	*copy;
-	size_t	 i;
 
 	if (s == NULL || *s == '\0')
 		return jcheck(json_null());
 	if ((j = json_string(s)) != NULL)
 		return j;
-	copy = xstrdup(s);
-	for (i = 0; copy[i] != '\0'; i++)
-		if ((unsigned char)copy[i] >= 0x80)
-			copy[i] = '?';
+	copy = utf8_sanitize(s);
 	j = jcheck(json_string(copy));
 	free(copy);
 	return j;

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notifier.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define CONSUME_RETRY_MS	1000
@@ -84,9 +85,9 @@ complainant_of(const Cdp__V1__ComplaintEvent *ev)
 static void
 contact_from(struct contact *c, const Cdp__V1__Complainant *who)
 {
-	snprintf(c->user_id, sizeof(c->user_id), "%s", who->user_id);
-	snprintf(c->phone, sizeof(c->phone), "%s", who->phone);
-	snprintf(c->email, sizeof(c->email), "%s", who->email);
+	utf8_copy(c->user_id, sizeof(c->user_id), who->user_id);
+	utf8_copy(c->phone, sizeof(c->phone), who->phone);
+	utf8_copy(c->email, sizeof(c->email), who->email);
 }
 
 static char *
@@ -172,14 +173,17 @@ notice_build(struct work *w, const struct decision *d, struct notice *j)
 	const char	*lang, *text;
 	char		 purpose[160], *filled;
 
+	/*
+	 * An event's strings are made UTF-8 as they are copied in (as are the
+	 * facts and the contact), so every JSON written from a notice holds.
+	 */
 	notice_init(j);
-	snprintf(j->cause_id, sizeof(j->cause_id), "%s", w->meta->event_id);
-	snprintf(j->trace_id, sizeof(j->trace_id), "%s",
+	utf8_copy(j->cause_id, sizeof(j->cause_id), w->meta->event_id);
+	utf8_copy(j->trace_id, sizeof(j->trace_id),
 	    w->meta->trace_id[0] != '\0' ? w->meta->trace_id :
 	    w->meta->event_id);
-	snprintf(j->complaint_id, sizeof(j->complaint_id), "%s",
-	    complaint_of(w));
-	snprintf(j->merchant_id, sizeof(j->merchant_id), "%s", w->cev != NULL ?
+	utf8_copy(j->complaint_id, sizeof(j->complaint_id), complaint_of(w));
+	utf8_copy(j->merchant_id, sizeof(j->merchant_id), w->cev != NULL ?
 	    w->cev->merchant_id : w->mev->merchant_id);
 	snprintf(j->template_name, sizeof(j->template_name), "%s",
 	    d->template_name);

@@ -10,6 +10,7 @@
 #include "nitems.h"
 #include "notifier.h"
 #include "timefmt.h"
+#include "utf8.h"
 #include "vocab.h"
 
 #define BODY(x)		CDP__V1__COMPLAINT_EVENT__BODY_##x
@@ -53,7 +54,8 @@ facts_set(struct facts *f, const char *name, const char *value)
 	if (i == f->n)
 		f->n++;
 	f->items[i].name = name;
-	snprintf(f->items[i].value, sizeof(f->items[i].value), "%s",
+	/* Event text may be any bytes; a message must be UTF-8 (utf8.h). */
+	utf8_copy(f->items[i].value, sizeof(f->items[i].value),
 	    value != NULL ? value : "");
 }
 

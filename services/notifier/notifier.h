@@ -121,11 +121,37 @@ const struct merchant *merchants_find(const struct merchant_set *ms,
 size_t		 merchants_count(const struct merchant_set *ms);
 void		 merchants_free(struct merchant_set *ms);
 
-/* sign.c: hex HMAC-SHA256 of "<timestamp>.<body>" with a secret. */
+/*
+ * sign.c: hex HMAC-SHA256 of "<timestamp>.<body>" with a secret, and the
+ * verifier documented for merchants: signature compared in constant time,
+ * timestamp within SIGN_WINDOW_S of the receiver's clock, and a memory of
+ * the last SIGN_SEEN_MAX signatures accepted, so none is accepted twice.
+ */
 #define SIGN_HEX_LEN	64
+#define SIGN_WINDOW_S	300
+#define SIGN_SEEN_MAX	256
+
+enum sign_verdict {
+	SIGN_OK,
+	SIGN_MALFORMED,		/* a header missing or not of its form */
+	SIGN_MISMATCH,		/* not signed with this secret, or altered */
+	SIGN_STALE,		/* timestamp older than the window */
+	SIGN_FUTURE,		/* timestamp further ahead than the window */
+	SIGN_REPLAYED,		/* this signature was accepted before */
+};
+
+struct sign_seen {		/* zeroed: remembers nothing */
+	char	 sig[SIGN_SEEN_MAX][SIGN_HEX_LEN + 1];
+	int64_t	 at[SIGN_SEEN_MAX];
+	size_t	 next;
+};
 
 int	sign_body(const char *secret, const char *timestamp, const char *body,
 	    size_t len, char out[SIGN_HEX_LEN + 1]);
+enum sign_verdict sign_verify(const char *secret, const char *timestamp,
+	    const char *signature, const char *body, size_t len, int64_t now_s,
+	    struct sign_seen *seen);
+const char *sign_verdict_name(enum sign_verdict v);
 
 /*
  * backoff.c: the wait before attempt n+1 after n failures: exponential

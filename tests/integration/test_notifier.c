@@ -1,15 +1,17 @@
 /*
  * notifier through its real inputs and outputs: events into the test
  * Kafka, signed webhooks out to receivers in this process (tests/lib/
- * testrecv.c, 127.0.0.1 only) that verify signatures and fail on command,
+ * testrecv.c, 127.0.0.1 only) that verify every delivery with the
+ * merchants' verifier (sign_verify()) and fail or redirect on command,
  * NotificationSent/NotificationFailed and dead letters back out of Kafka,
- * the retry schedule in the test Redis across a SIGKILL.
+ * the retry schedule in the test Redis across a SIGKILL, and a start-up
+ * refused for plain http without NOTIFIER_ALLOW_LOOPBACK_HTTP.
  *
  * Other integration tests publish onto complaints.events before this one,
  * and the notifier reads the topic from its start, so every check looks
  * at this test's complaints only.
  */
-/* cdp-test-sources: tests/lib/testrecv.c */
+/* cdp-test-sources: tests/lib/testrecv.c services/notifier/sign.c */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -157,6 +159,8 @@ teardown(void **state)
 	return 0;
 }
 
+static bool	file_contains(const char *path, const char *needle);
+
 /* Produces a complaint event as its producer would; returns its id. */
 static void
 send_complaint(Cdp__V1__ComplaintEvent *ev, const char *id, int m,
@@ -202,6 +206,10 @@ requests_for(struct testrecv *r, const char *complaint_id,
 	size_t			 i, n = 0;
 
 	for (i = 0; testrecv_get(r, i, &q); i++) {
+		/* Every delivery passes the merchants' verifier, once. */
+		if (!q.signature_ok)
+			fail_msg("request %zu: %s", i,
+			    sign_verdict_name(q.verdict));
 		o = json_loads(q.body, 0, NULL);
 		if (o != NULL && n < max && strcmp(json_string_value(
 		    json_object_get(o, "complaint_id")) ?: "", complaint_id)
@@ -402,6 +410,75 @@ test_client_error_fails_at_once(void **state)
 	free(id);
 }
 
+/*
+ * A 3xx is an answer like any other 4xx-or-worse that is not retried: the
+ * notification fails at once, and the Location, here another merchant's
+ * receiver, is never called.
+ */
+static void
+test_redirect_is_not_followed(void **state)
+{
+	char			*id = testenv_unique("CR"), *elsewhere;
+	struct testrecv_req	 q[4];
+	json_t			*b[4];
+	Cdp__V1__ComplaintEvent	*evs[4];
+	size_t			 n;
+
+	elsewhere = xasprintf("http://127.0.0.1:%d/hook",
+	    testrecv_port(t.recv[M1001]));
+	testrecv_location(t.recv[M_FAILING], elsewhere);
+	testrecv_script(t.recv[M_FAILING], 1000, 302, 0);
+	request_evidence(id, M_FAILING, NULL);
+	n = testenv_wait_events(id, BODY(NOTIFICATION_FAILED), 1, WAIT_MS, evs,
+	    4);
+	assert_int_equal(n, 1);
+	assert_string_equal(evs[0]->notification_failed->error, "HTTP 302");
+	assert_int_equal(evs[0]->notification_failed->next_attempt_ms, 0);
+	testenv_free_events(evs, n);
+	sleep(3);
+	n = requests_for(t.recv[M_FAILING], id, q, b, 4);
+	assert_int_equal(n, 1);
+	assert_int_equal(q[0].status, 302);
+	requests_free(q, b, n);
+	assert_int_equal(requests_for(t.recv[M1001], id, q, b, 4), 0);
+	testrecv_location(t.recv[M_FAILING], NULL);
+	free(elsewhere);
+	free(id);
+}
+
+/*
+ * Without NOTIFIER_ALLOW_LOOPBACK_HTTP, the merchants file of this test
+ * (plain http to 127.0.0.1) stops the daemon at start-up, saying why.
+ */
+static void
+test_plain_http_refused_without_the_dev_flag(void **state)
+{
+	char	*merchants, *log, *listen, *admin;
+	int	 rc;
+
+	merchants = xasprintf("NOTIFIER_MERCHANTS_FILE=%s", t.merchants_file);
+	listen = xasprintf("HTTP_LISTEN=127.0.0.1:%d", testproc_free_port());
+	admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d", testproc_free_port());
+	log = xasprintf("/tmp/cdp-notifier-%d-nohttp.log", (int)getpid());
+	{
+		const char *env[] = { merchants,
+		    "NOTIFIER_PROVIDER_URL=https://sms.example.com/send",
+		    "NOTIFIER_PROVIDER_SECRET=" PROVIDER_SECRET,
+		    "NOTIFIER_ALLOW_LOOPBACK_HTTP=false",
+		    listen, admin, NULL };
+
+		rc = testproc_run("notifier", env, log, 30000);
+	}
+	assert_int_not_equal(rc, 0);
+	assert_int_not_equal(rc, -1);	/* exited, not timed out */
+	assert_true(file_contains(log, "plain http is not allowed"));
+	unlink(log);
+	free(log);
+	free(listen);
+	free(admin);
+	free(merchants);
+}
+
 static void
 test_slow_merchant_does_not_delay_another(void **state)
 {
@@ -580,6 +657,45 @@ file_contains(const char *path, const char *needle)
 	return found;
 }
 
+/*
+ * A penalty reason that is not UTF-8 (merchants.events is open to other
+ * producers) still reaches the merchant as a JSON body that parses, the
+ * bad bytes as U+FFFD and the rest of the text kept.
+ */
+static void
+test_invalid_utf8_still_makes_json(void **state)
+{
+	char			*id = testenv_unique("CU");
+	Cdp__V1__MerchantEvent	 ev = CDP__V1__MERCHANT_EVENT__INIT;
+	Cdp__V1__PenaltyApplied	 pa = CDP__V1__PENALTY_APPLIED__INIT;
+	Cdp__V1__EventMeta	 meta;
+	struct meta_ids		 ids;
+	struct testrecv_req	 q[4];
+	json_t			*b[4];
+	uint8_t			*buf;
+	size_t			 len, n;
+
+	meta_fill(&meta, &ids, "penalty", NULL, NULL);
+	pa.penalty_id = "P-TEST-UTF8";
+	pa.step = CDP__V1__PENALTY_STEP__PENALTY_STEP_WARNING;
+	pa.reason = "超时\xe6\xac未处理\xff";
+	pa.complaint_id = id;
+	pa.appeal_deadline_ms = meta_now_ms() + 7 * 86400000LL;
+	ev.meta = &meta;
+	ev.merchant_id = "M1001";
+	ev.body_case = CDP__V1__MERCHANT_EVENT__BODY_PENALTY_APPLIED;
+	ev.penalty_applied = &pa;
+	buf = pb_pack(&ev.base, &len);
+	testenv_produce("merchants.events", "M1001", buf, len);
+	free(buf);
+	n = wait_requests(t.recv[M1001], id, 1, WAIT_MS, q, b, 4);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(jstr(b[0], "text"),
+	    "超时\xef\xbf\xbd未处理\xef\xbf\xbd"));
+	requests_free(q, b, n);
+	free(id);
+}
+
 static void
 test_no_phone_or_email_unmasked_to_merchants_or_logs(void **state)
 {
@@ -639,10 +755,13 @@ main(void)
 		    test_flaky_receiver_gets_it_once_after_two_retries),
 		cmocka_unit_test(test_failing_receiver_gives_up_with_dead_letter),
 		cmocka_unit_test(test_client_error_fails_at_once),
+		cmocka_unit_test(test_redirect_is_not_followed),
+		cmocka_unit_test(test_plain_http_refused_without_the_dev_flag),
 		cmocka_unit_test(test_slow_merchant_does_not_delay_another),
 		cmocka_unit_test(
 		    test_customer_gets_coupon_after_first_contact_breach),
 		cmocka_unit_test(test_kill_during_backoff_still_delivers_once),
+		cmocka_unit_test(test_invalid_utf8_still_makes_json),
 		cmocka_unit_test(
 		    test_no_phone_or_email_unmasked_to_merchants_or_logs),
 	};

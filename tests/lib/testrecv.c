@@ -15,10 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "log.h"
 #include "meta.h"
 #include "testrecv.h"
@@ -26,7 +22,6 @@
 
 #define RECV_MAX	(256 * 1024)
 #define RECV_REQS_MAX	256
-#define RECV_SKEW_S	300
 
 struct testrecv {
 	pthread_t		 thread;
@@ -35,6 +30,8 @@ struct testrecv {
 	int			 port;
 	volatile bool		 stop;
 	char			*secret;
+	char			*location;	/* sent with failures */
+	struct sign_seen	 seen;		/* the verifier's memory */
 	int			 failures, fail_status, delay_ms;
 	struct testrecv_req	 reqs[RECV_REQS_MAX];
 	size_t			 n;
@@ -59,28 +56,6 @@ header(const char *head, const char *name, char *out, size_t size)
 		}
 	}
 	return false;
-}
-
-/* Verifies as the README tells merchants to. */
-static bool
-verify(const char *secret, const char *ts, const char *sig, const char *body,
-    size_t len)
-{
-	unsigned char	 mac[EVP_MAX_MD_SIZE];
-	unsigned int	 maclen = 0, i;
-	char		 hex[2 * EVP_MAX_MD_SIZE + 1], *msg;
-	long long	 t = atoll(ts);
-
-	if (llabs((long long)time(NULL) - t) > RECV_SKEW_S ||
-	    strlen(sig) != 64)
-		return false;
-	msg = xasprintf("%s.%.*s", ts, (int)len, body);
-	HMAC(EVP_sha256(), secret, (int)strlen(secret),
-	    (unsigned char *)msg, strlen(msg), mac, &maclen);
-	free(msg);
-	for (i = 0; i < maclen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
-	return CRYPTO_memcmp(hex, sig, 64) == 0;
 }
 
 /* Reads one request: headers, then Content-Length bytes of body. */
@@ -115,15 +90,18 @@ read_request(int fd, char **body, size_t *blen)
 }
 
 static void
-answer(int fd, int status, size_t n)
+answer(int fd, int status, const char *location, size_t n)
 {
-	char	body[64], out[256];
+	char	body[64], out[512], where[300] = "";
 	int	len;
 
+	if (location != NULL)
+		snprintf(where, sizeof(where), "Location: %s\r\n", location);
 	snprintf(body, sizeof(body), "{\"id\":\"r%zu\"}", n);
-	len = snprintf(out, sizeof(out), "HTTP/1.1 %d Scripted\r\n"
+	len = snprintf(out, sizeof(out), "HTTP/1.1 %d Scripted\r\n%s"
 	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n%s", status, strlen(body), body);
+	    "Connection: close\r\n\r\n%s", status, where, strlen(body),
+	    body);
 	if (write(fd, out, (size_t)len) < 0)
 		return;
 }
@@ -132,6 +110,7 @@ static void
 serve(struct testrecv *r, int fd)
 {
 	char			*req, *body, ts[32] = "", sig[128] = "";
+	char			*location = NULL;
 	size_t			 blen, n;
 	int			 status, delay;
 	struct testrecv_req	 q;
@@ -141,12 +120,17 @@ serve(struct testrecv *r, int fd)
 	header(req, "X-CDP-Timestamp", ts, sizeof(ts));
 	header(req, "X-CDP-Signature", sig, sizeof(sig));
 	q.body = xasprintf("%.*s", (int)blen, body);
-	q.signature_ok = verify(r->secret, ts, sig, body, blen);
 	q.at_ms = meta_now_ms();
-	free(req);
 	pthread_mutex_lock(&r->lock);
+	/* The verifier merchants are told to use (docs/notifier.md). */
+	q.verdict = sign_verify(r->secret, ts, sig, body, blen,
+	    q.at_ms / 1000, &r->seen);
+	q.signature_ok = q.verdict == SIGN_OK;
+	free(req);
 	n = r->n;
 	status = (int)n < r->failures ? r->fail_status : 200;
+	if (status != 200 && r->location != NULL)
+		location = xstrdup(r->location);
 	delay = r->delay_ms;
 	q.status = status;
 	if (n < RECV_REQS_MAX)
@@ -156,7 +140,8 @@ serve(struct testrecv *r, int fd)
 	pthread_mutex_unlock(&r->lock);
 	if (delay > 0)
 		usleep((useconds_t)delay * 1000);
-	answer(fd, status, n);
+	answer(fd, status, location, n);
+	free(location);
 }
 
 static void *
@@ -219,6 +204,16 @@ testrecv_script(struct testrecv *r, int failures, int fail_status,
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* From now on, failures carry "Location: url" (NULL: none). */
+void
+testrecv_location(struct testrecv *r, const char *url)
+{
+	pthread_mutex_lock(&r->lock);
+	free(r->location);
+	r->location = url != NULL ? xstrdup(url) : NULL;
+	pthread_mutex_unlock(&r->lock);
+}
+
 size_t
 testrecv_count(struct testrecv *r)
 {
@@ -276,5 +271,6 @@ testrecv_stop(struct testrecv *r)
 		free(r->reqs[i].body);
 	pthread_mutex_destroy(&r->lock);
 	free(r->secret);
+	free(r->location);
 	free(r);
 }

@@ -1,7 +1,8 @@
 /*
  * Unit tests for services/analytics/topk.c: Space-Saving against exact
  * counts on skewed random streams: count - err <= true <= count for every
- * counter, and every key above n/k is kept.
+ * counter, and every key above n/k is kept; a key that is not UTF-8, or too
+ * long to keep whole, is counted under one UTF-8 key that encodes.
  */
 /* cdp-test-sources: services/analytics/topk.c */
 #include <stdarg.h>
@@ -97,12 +98,42 @@ test_exact_when_few_keys(void **state)
 	json_decref(j);
 }
 
+/* Event text as keys: invalid bytes and long keys still fold and encode. */
+static void
+test_keys_are_utf8(void **state)
+{
+	struct topk		 t;
+	struct topk_entry	 e[TOPK_MAX];
+	json_t			*j;
+	char			 big[200], *s;
+	size_t			 i;
+
+	topk_init(&t);
+	topk_add(&t, "shop-\xe5\x95\xff", 1);
+	topk_add(&t, "shop-\xe5\x95\xff", 1);
+	for (i = 0; i + 3 < sizeof(big); i += 3)
+		memcpy(big + i, "退", 3);
+	big[i] = '\0';
+	topk_add(&t, big, 1);
+	topk_add(&t, big, 1);
+	assert_int_equal(topk_sorted(&t, e), 2);
+	assert_int_equal(e[0].count, 2);
+	assert_int_equal(e[1].count, 2);
+	assert_non_null(topk_find(&t, "shop-\xef\xbf\xbd\xef\xbf\xbd"));
+	assert_non_null(j = topk_encode(&t));
+	assert_non_null(s = json_dumps(j, JSON_COMPACT));
+	assert_true(strlen(s) > 0);
+	free(s);
+	json_decref(j);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_guarantees_against_exact),
 		cmocka_unit_test(test_exact_when_few_keys),
+		cmocka_unit_test(test_keys_are_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -793,6 +793,39 @@ test_masking_every_free_text(void **state)
 }
 
 /*
+ * Event text that is not UTF-8 (other services publish onto the topic, and
+ * protobuf-c does not check) keeps the view: each bad part is one U+FFFD,
+ * the characters around it stay.
+ */
+static void
+test_invalid_utf8_in_event_text(void **state)
+{
+	struct filing	 f;
+	struct act	 esc;
+	struct api_key	 merchant = key_make(KEY_ROLE_MERCHANT, "m1", "M1");
+	json_t		*view = view_new("C1"), *doc;
+	char		*s;
+
+	(void)state;
+	filing_init(&f, 1, T0);
+	act_init(&esc, 2, T0 + 1000, ACTION(ESCALATED),
+	    CDP__V1__ACTOR_ROLE__ACTOR_ROLE_AGENT, "A7", STATUS(UNSPECIFIED));
+	esc.escalation.reason = "退款\xe6\xac 未处理 \xff";
+	esc.escalation.level = CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_SENIOR_SERVICE;
+	esc.rec.detail_case = DETAIL(ESCALATION);
+	esc.rec.escalation = &esc.escalation;
+	apply_ok(view, &f.e.ev, 1);
+	apply_ok(view, &esc.e.ev, 2);
+	doc = rendered(view, &merchant);
+	assert_str_at(doc, "escalation.reason",
+	    "退款\xef\xbf\xbd 未处理 \xef\xbf\xbd");
+	assert_non_null(s = json_dumps(doc, JSON_COMPACT));
+	free(s);
+	json_decref(doc);
+	json_decref(view);
+}
+
+/*
  * A final complaint remembers when it became final, a reopen forgets it,
  * and its tombstone is small and keeps who may see it.
  */
@@ -1164,6 +1197,7 @@ main(void)
 		cmocka_unit_test(test_sla_breach_and_compensation),
 		cmocka_unit_test(test_masking_for_merchants),
 		cmocka_unit_test(test_masking_every_free_text),
+		cmocka_unit_test(test_invalid_utf8_in_event_text),
 		cmocka_unit_test(test_closed_at_and_tombstone),
 		cmocka_unit_test(test_view_bound),
 		cmocka_unit_test(test_view_admit),

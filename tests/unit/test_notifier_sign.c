@@ -1,8 +1,11 @@
 /*
  * Unit tests of services/notifier/sign.c: the webhook signature is the hex
  * HMAC-SHA256 of "<timestamp>.<body>" (checked against Python's hmac
- * module), and changes with the secret, the timestamp or the body; and
- * the README's worked example, body and signature, is what the code makes.
+ * module), and changes with the secret, the timestamp or the body; the
+ * README's worked example, body and signature, is what the code makes;
+ * and the merchants' verifier, sign_verify(), accepts a good delivery once
+ * and refuses a tampered body, a wrong secret, a stale or future
+ * timestamp, a replay and malformed headers.
  */
 /* cdp-test-sources: services/notifier/sign.c services/notifier/notice.c */
 #include <setjmp.h>
@@ -86,6 +89,122 @@ test_readme_worked_example(void **state)
 	notice_clear(&j);
 }
 
+#define SECRET	"whsec-M1001-dev-secret"
+#define NOW	INT64_C(1764835200)
+
+/* Signs BODY at now + skew seconds; ts and sig are filled. */
+static void
+signed_at(int64_t skew, char ts[24], char sig[SIGN_HEX_LEN + 1])
+{
+	snprintf(ts, 24, "%lld", (long long)(NOW + skew));
+	assert_int_equal(sign_body(SECRET, ts, BODY, strlen(BODY), sig), 0);
+}
+
+static void
+test_verify_good_delivery(void **state)
+{
+	char	ts[24], sig[SIGN_HEX_LEN + 1];
+
+	signed_at(0, ts, sig);
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY), NOW,
+	    NULL), SIGN_OK);
+	/* The edges of the window are inside it. */
+	signed_at(-SIGN_WINDOW_S, ts, sig);
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY), NOW,
+	    NULL), SIGN_OK);
+	signed_at(SIGN_WINDOW_S, ts, sig);
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY), NOW,
+	    NULL), SIGN_OK);
+}
+
+static void
+test_verify_tampered(void **state)
+{
+	const char	*other = "{\"notification_id\":\"n2\"}";
+	char		 ts[24], sig[SIGN_HEX_LEN + 1];
+
+	signed_at(0, ts, sig);
+	assert_int_equal(sign_verify(SECRET, ts, sig, other, strlen(other),
+	    NOW, NULL), SIGN_MISMATCH);
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY) - 1,
+	    NOW, NULL), SIGN_MISMATCH);
+	assert_int_equal(sign_verify("whsec-M1002-dev-secret", ts, sig, BODY,
+	    strlen(BODY), NOW, NULL), SIGN_MISMATCH);
+	/* Moving the timestamp breaks the signature too. */
+	snprintf(ts, sizeof(ts), "%lld", (long long)NOW + 1);
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY), NOW,
+	    NULL), SIGN_MISMATCH);
+	signed_at(0, ts, sig);
+	sig[10] = sig[10] == 'a' ? 'b' : 'a';
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY), NOW,
+	    NULL), SIGN_MISMATCH);
+}
+
+static void
+test_verify_stale_and_future(void **state)
+{
+	char	ts[24], sig[SIGN_HEX_LEN + 1];
+
+	signed_at(-SIGN_WINDOW_S - 1, ts, sig);
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY), NOW,
+	    NULL), SIGN_STALE);
+	signed_at(-86400, ts, sig);
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY), NOW,
+	    NULL), SIGN_STALE);
+	signed_at(SIGN_WINDOW_S + 1, ts, sig);
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY), NOW,
+	    NULL), SIGN_FUTURE);
+	assert_string_equal(sign_verdict_name(SIGN_FUTURE), "future");
+}
+
+static void
+test_verify_replay(void **state)
+{
+	struct sign_seen	*seen = calloc(1, sizeof(*seen));
+	char			 ts[24], sig[SIGN_HEX_LEN + 1];
+	char			 ts2[24], sig2[SIGN_HEX_LEN + 1];
+	int			 i;
+
+	signed_at(0, ts, sig);
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY), NOW,
+	    seen), SIGN_OK);
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY),
+	    NOW + 10, seen), SIGN_REPLAYED);
+	/* A retry of the same body is signed at a new second: accepted. */
+	signed_at(2, ts2, sig2);
+	assert_int_equal(sign_verify(SECRET, ts2, sig2, BODY, strlen(BODY),
+	    NOW + 2, seen), SIGN_OK);
+	/* A forgery is refused before it can take a place in the memory. */
+	for (i = 0; i < SIGN_SEEN_MAX; i++)
+		assert_int_equal(sign_verify(SECRET, ts, "00000000000000000000"
+		    "00000000000000000000000000000000000000000000", BODY,
+		    strlen(BODY), NOW, seen), SIGN_MISMATCH);
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY), NOW,
+	    seen), SIGN_REPLAYED);
+	free(seen);
+}
+
+static void
+test_verify_malformed(void **state)
+{
+	char	ts[24], sig[SIGN_HEX_LEN + 1];
+
+	signed_at(0, ts, sig);
+	assert_int_equal(sign_verify(SECRET, NULL, sig, BODY, strlen(BODY),
+	    NOW, NULL), SIGN_MALFORMED);
+	assert_int_equal(sign_verify(SECRET, ts, NULL, BODY, strlen(BODY),
+	    NOW, NULL), SIGN_MALFORMED);
+	assert_int_equal(sign_verify(SECRET, "", sig, BODY, strlen(BODY),
+	    NOW, NULL), SIGN_MALFORMED);
+	assert_int_equal(sign_verify(SECRET, "-1764835200", sig, BODY,
+	    strlen(BODY), NOW, NULL), SIGN_MALFORMED);
+	assert_int_equal(sign_verify(SECRET, "1764835200 ", sig, BODY,
+	    strlen(BODY), NOW, NULL), SIGN_MALFORMED);
+	sig[SIGN_HEX_LEN - 1] = '\0';
+	assert_int_equal(sign_verify(SECRET, ts, sig, BODY, strlen(BODY), NOW,
+	    NULL), SIGN_MALFORMED);
+}
+
 int
 main(void)
 {
@@ -93,6 +212,11 @@ main(void)
 		cmocka_unit_test(test_known_vector),
 		cmocka_unit_test(test_every_input_counts),
 		cmocka_unit_test(test_readme_worked_example),
+		cmocka_unit_test(test_verify_good_delivery),
+		cmocka_unit_test(test_verify_tampered),
+		cmocka_unit_test(test_verify_stale_and_future),
+		cmocka_unit_test(test_verify_replay),
+		cmocka_unit_test(test_verify_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
