@@ -233,6 +233,25 @@ consumer_enqueue(struct kafka_consumer *c, rd_kafka_message_t *rkm)
 }
 
 /*
+ * librdkafka hands a consumer's fatal error (a static member fenced by
+ * another with its group.instance.id, as after a broker restart with a
+ * replacement already in) to consumer_poll, not to the error callback. The
+ * client holds no partitions after it and never will again: running on
+ * would leave the daemon up but idle, its clocks never breaching. Ending
+ * lets the supervisor start a fresh member.
+ */
+static void
+consumer_fatal(struct kafka_consumer *c)
+{
+	char			reason[512];
+	rd_kafka_resp_err_t	err;
+
+	err = rd_kafka_fatal_error(c->rk, reason, sizeof(reason));
+	fatalx("kafka: %s consumer stops on a fatal error: %s: %s",
+	    c->service, rd_kafka_err2name(err), reason);
+}
+
+/*
  * Serves the consumer queue: messages go to their partition's queue;
  * rebalances, errors, statistics and logs are served by their callbacks.
  * A large backlog is taken in batches so the loop stays responsive.
@@ -251,6 +270,8 @@ consumer_serve(void *arg)
 			consumer_enqueue(c, rkm);
 			continue;
 		}
+		if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
+			consumer_fatal(c);
 		if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
 			log_warnx("kafka: consumer: %s",
 			    rd_kafka_message_errstr(rkm));
