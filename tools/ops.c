@@ -18,6 +18,11 @@ static const struct ops_service services[] = {
 	{ "classifier", "classifier", { "complaints.events", "orders.events",
 	    "logistics.events" } },
 	{ "sla-timer", "sla-timer", { "complaints.events" } },
+	{ "notifier", "notifier", { "complaints.events", "merchants.events" } },
+	/* penalty's first stage; its ledgers keep their offsets in Redis. */
+	{ "penalty", "penalty-record", { "complaints.events" } },
+	{ "analytics", "analytics", { "complaints.events",
+	    "merchants.events" } },
 };
 
 const struct ops_service *
