@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "kafka.h"
-#include "nitems.h"
 #include "ops.h"
 #include "topicread.h"
 
@@ -82,23 +81,16 @@ lag_topic(rd_kafka_t *rk, const char *group, const char *topic, char *err,
 static int
 lag_service(const char *brokers, const struct ops_service *s)
 {
-	const struct ops_group	*g;
-	rd_kafka_t		*rk;
-	char			 err[512];
-	size_t			 i, j;
-	int			 rc = 0;
+	rd_kafka_t	*rk;
+	char		 err[512];
+	size_t		 i;
+	int		 rc = 0;
 
-	for (j = 0; j < nitems(s->groups) && rc == 0; j++) {
-		if ((g = &s->groups[j])->name == NULL)
-			break;
-		if ((rk = lag_client(brokers, g->name, err, sizeof(err))) ==
-		    NULL)
-			return ops_fail(err);
-		for (i = 0; g->topics[i] != NULL && rc == 0; i++)
-			rc = lag_topic(rk, g->name, g->topics[i], err,
-			    sizeof(err));
-		rd_kafka_destroy(rk);
-	}
+	if ((rk = lag_client(brokers, s->group, err, sizeof(err))) == NULL)
+		return ops_fail(err);
+	for (i = 0; s->topics[i] != NULL && rc == 0; i++)
+		rc = lag_topic(rk, s->group, s->topics[i], err, sizeof(err));
+	rd_kafka_destroy(rk);
 	return rc == -1 ? ops_fail(err) : 0;
 }
 

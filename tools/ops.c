@@ -17,23 +17,26 @@
  * docs/operations.md ("Redis memory") their keys.
  */
 static const struct ops_service services[] = {
-	{ "intake", { { "intake-readmodel", { "complaints.events",
-	    "merchants.events" } } }, { "rm:*" }, NULL, NULL },
-	{ "classifier", { { "classifier", { "complaints.events",
-	    "orders.events", "logistics.events" } } },
-	    { "order:*", "cls:*" }, "cls:opened:", NULL },
-	{ "sla-timer", { { "sla-timer", { "complaints.events",
-	    "merchants.events" } } }, { "sla:*" }, NULL, NULL },
-	{ "notifier", { { "notifier", { "complaints.events",
-	    "merchants.events" } } }, { "ntf:*" }, NULL,
+	{ "intake", "intake-readmodel", { "complaints.events" }, NULL,
+	    { "rm:*" }, NULL, NULL },
+	{ "classifier", "classifier", { "complaints.events", "orders.events",
+	    "logistics.events" }, NULL, { "order:*", "cls:*" },
+	    "cls:opened:", NULL },
+	{ "sla-timer", "sla-timer", { "complaints.events" }, NULL,
+	    { "sla:*" }, NULL, NULL },
+	{ "notifier", "notifier", { "complaints.events", "merchants.events" },
+	    NULL, { "ntf:*" }, NULL,
 	    "its state is notifications in flight and the marks of those "
 	    "delivered, not a projection of the log: replayed from the "
 	    "start, it would send old notifications again" },
-	{ "penalty", { { "penalty", { "merchants.events" } },	/* ledgers */
-	    { "penalty-record", { "complaints.events" } } }, { "pen:*" },
-	    NULL, NULL },
-	{ "analytics", { { "analytics", { "complaints.events",
-	    "merchants.events" } } }, { "analytics:{@}:*" }, NULL, NULL },
+	/*
+	 * penalty's first stage re-keys violations and commits to Kafka;
+	 * its ledgers' stage (group "penalty") keeps its offsets in Redis.
+	 */
+	{ "penalty", "penalty-record", { "complaints.events" }, "penalty",
+	    { "pen:*" }, NULL, NULL },
+	{ "analytics", "analytics", { "complaints.events",
+	    "merchants.events" }, NULL, { "analytics:{@}:*" }, NULL, NULL },
 };
 
 const struct ops_service *

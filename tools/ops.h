@@ -10,18 +10,15 @@
 #include <librdkafka/rdkafka.h>
 
 /* ops.c */
-struct ops_group {
-	const char	*name;		/* NULL: no more groups */
-	const char	*topics[4];	/* what it consumes, NULL-terminated */
-};
-
 struct ops_service {
-	const char		*name;
-	struct ops_group	 groups[2];	/* the first builds its state */
-	/* Its Redis state, SCAN patterns ("@": its first group's name)... */
-	const char		*state[3];
-	const char		*keep;	/* ...but for keys holding this */
-	const char		*no_rebuild;	/* why it has no rebuild */
+	const char	*name;
+	const char	*group;		/* whose offsets tell its progress */
+	const char	*topics[4];	/* what it consumes, NULL-terminated */
+	const char	*state_group;	/* builds its state; NULL: group */
+	/* Its Redis state, SCAN patterns ("@": the state group's name)... */
+	const char	*state[3];
+	const char	*keep;		/* ...but for keys holding this */
+	const char	*no_rebuild;	/* why it has no rebuild */
 };
 
 const struct ops_service *ops_service(const char *name);

@@ -234,7 +234,11 @@ rebuild_args(struct rebuild *b, int argc, char **argv)
 		else
 			return -1;
 	}
-	b->group = group != NULL ? group : b->s->groups[0].name;
+	if (group != NULL)
+		b->group = group;
+	else
+		b->group = b->s->state_group != NULL ? b->s->state_group :
+		    b->s->group;
 	return 0;
 }
 

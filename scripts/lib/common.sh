@@ -38,6 +38,7 @@ elapsed() {
 # has its own ports and its own state under .local/<env>, so both can run at
 # once. env_load sets the variables every other function reads.
 env_load() {
+	DAEMONS_ENV_FILE='' DAEMON_PORT_SHIFT=0
 	case ${1:-} in
 	dev)
 		KAFKA_PORT=9092 KAFKA_CONTROLLER_PORT=9093 REDIS_PORT=6380
@@ -57,7 +58,17 @@ env_load() {
 		BUILD_DIR=$ROOT/build-test
 		BUILD_FLAGS=(-DCDP_WERROR=ON -DCDP_SANITIZE=ON)
 		;;
-	*) die "unknown environment '${1:-}' (dev or test)" ;;
+	bench)
+		# ./dev bench: ports of its own (dev 9092, test 19092 and up,
+		# chaos 39092), so a benchmark never disturbs the others.
+		KAFKA_PORT=29092 KAFKA_CONTROLLER_PORT=29093 REDIS_PORT=26380
+		KAFKA_HEAP="-Xms512m -Xmx1g"
+		BUILD_DIR=$ROOT/build
+		BUILD_FLAGS=()
+		DAEMONS_ENV_FILE=$ROOT/config/bench.env
+		DAEMON_PORT_SHIFT=20000
+		;;
+	*) die "unknown environment '${1:-}' (dev, test or bench)" ;;
 	esac
 	ENV_NAME=$1
 	STATE_DIR=$ROOT/.local/$1

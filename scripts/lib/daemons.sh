@@ -17,9 +17,11 @@ DAEMON_STOP_GRACE=15
 daemon_bin() { printf '%s/services/%s/%s' "$BUILD_DIR" "$1" "$1"; }
 daemon_pidfile() { printf '%s/run/%s.pid' "$STATE_DIR" "$1"; }
 daemon_log() { printf '%s/logs/%s.log' "$STATE_DIR" "$1"; }
-daemon_listen() { printf '127.0.0.1:%s' "${DAEMON_PORT[$1]}"; }
+# The bench environment moves every port by DAEMON_PORT_SHIFT (env_load).
+daemon_port() { printf '%s' "$((DAEMON_PORT[$1] + ${DAEMON_PORT_SHIFT:-0}))"; }
+daemon_listen() { printf '127.0.0.1:%s' "$(daemon_port "$1")"; }
 daemon_admin_listen() {
-	printf '127.0.0.1:%s' "$((DAEMON_PORT[$1] + DAEMON_ADMIN_OFFSET))"
+	printf '127.0.0.1:%s' "$(($(daemon_port "$1") + DAEMON_ADMIN_OFFSET))"
 }
 daemon_running() { pid_alive "$(daemon_pidfile "$1")" "$(daemon_bin "$1")"; }
 daemon_healthy() {
@@ -42,18 +44,23 @@ daemon_wait_healthy() {
 	done
 }
 
-# Starts one daemon with config/dev.env (then $DAEMONS_ENV_EXTRA, when
-# set) plus its HTTP_LISTEN and ADMIN_LISTEN.
+# Starts one daemon with config/dev.env (then $DAEMONS_ENV_FILE and
+# $DAEMONS_ENV_EXTRA, when set) plus its HTTP_LISTEN and ADMIN_LISTEN.
 daemon_start() {
 	local name=$1
 	daemon_running "$name" && return 0
-	port_free_or_die "${DAEMON_PORT[$name]}" "$name"
-	port_free_or_die "$((DAEMON_PORT[$name] + DAEMON_ADMIN_OFFSET))" \
+	port_free_or_die "$(daemon_port "$name")" "$name"
+	port_free_or_die "$(($(daemon_port "$name") + DAEMON_ADMIN_OFFSET))" \
 		"$name (admin)"
 	(
 		set -a
 		# shellcheck source=/dev/null
 		. "$ROOT/config/dev.env"
+		# The bench environment's own (config/bench.env).
+		if [[ -n ${DAEMONS_ENV_FILE:-} ]]; then
+			# shellcheck source=/dev/null
+			. "$DAEMONS_ENV_FILE"
+		fi
 		# ./dev run adds the demo's settings (config/demo.env).
 		if [[ -n ${DAEMONS_ENV_EXTRA:-} ]]; then
 			# shellcheck source=/dev/null

@@ -1,0 +1,339 @@
+# shellcheck shell=bash
+# ./dev bench (issue 15, docs/performance.md): the benchmarks on the bench
+# environment (env_load bench: Kafka 127.0.0.1:29092, Redis :26380, daemons
+# on 28080-28090 with config/bench.env, state in .local/bench, removed at
+# each start). Every figure is a RESULT row (bench/result.h) beside a
+# baseline measured in the same run; the rows become the table of
+# bench/results/<date>.md.
+
+BENCH_SINK_PORT=28099 # evhttp_bare: wrk's baseline and the notifier's provider
+BENCH_CATCHUP_S=5     # the issue's "every consumer caught up within 5 s"
+
+bench_tool() { printf '%s/bench/%s' "$BUILD_DIR" "$1"; }
+
+# key=value out of a line of loadgen, eventlag, kafka_hop or wrk.
+bench_field() { grep -o "\b$1=[^ ]*" <<<"$2" | head -n 1 | cut -d= -f2; }
+
+bench_median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0;
+		else if (NR % 2) print v[(NR + 1) / 2];
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# RESULT figure value unit baseline baseline_value ratio goal verdict
+bench_row() {
+	printf 'RESULT\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" |
+		tee -a "$BENCH_ROWS"
+}
+
+# value / baseline with three digits, 0 when the baseline is missing.
+bench_ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3g", (b > 0 ? a / b : 0) }'
+}
+
+# "met" when awk's condition on v holds.
+bench_verdict() {
+	awk -v v="$1" "BEGIN { exit !($2) }" && echo met || echo missed
+}
+
+# Sum of the consumer lag of every service's group (cdp-ops lag).
+bench_lag_total() {
+	"$BUILD_DIR/tools/cdp-ops" -b "$KAFKA_BROKERS" lag 2>/dev/null |
+		awk -F'\t' 'NR > 1 { s += $5 } END { print s + 0 }'
+}
+
+# Waits up to $1 seconds for every group to be caught up; 1 if it is not.
+bench_wait_caught_up() {
+	local deadline=$((SECONDS + $1))
+	while (($(bench_lag_total) > 0)); do
+		((SECONDS < deadline)) || return 1
+		sleep 0.5
+	done
+}
+
+bench_fresh_env() {
+	env_load bench
+	daemons_stop >/dev/null
+	kafka_stop
+	redis_stop
+	rm -rf "$STATE_DIR"
+	kafka_start
+	redis_start
+	kafka_create_topics
+}
+
+bench_sink_start() {
+	spawn "$STATE_DIR/run/evhttp_bare.pid" "$STATE_DIR/logs/evhttp_bare.log" \
+		"$(bench_tool evhttp_bare)" -l "127.0.0.1:$BENCH_SINK_PORT"
+}
+
+bench_sink_stop() {
+	stop_pid "$STATE_DIR/run/evhttp_bare.pid" evhttp_bare 5 evhttp_bare
+}
+
+# One open-loop run at rate $1 for $2 s, then up to BENCH_CATCHUP_S for
+# the consumers; prints loadgen's and eventlag's lines on one line and
+# returns 1 when the rate was not sustained.
+bench_try_rate() {
+	local rate=$1 secs=$2 load events start end ok=0
+	load=$("$(bench_tool loadgen)" -u "$(daemon_listen intake)" \
+		-r "$rate" -d "$secs" -s "$RANDOM") || ok=1
+	bench_wait_caught_up "$BENCH_CATCHUP_S" || ok=1
+	start=$(bench_field start_ms "$load") end=$(bench_field end_ms "$load")
+	events=$("$(bench_tool eventlag)" -b "$KAFKA_BROKERS" -f "$start" \
+		-t "$end")
+	printf '%s %s caught_up=%s\n' "$load" "$events" \
+		"$( ((ok == 0)) && echo yes || echo no)"
+	return "$ok"
+}
+
+# The highest rate sustained: doubling from BENCH_RATE0, then one step
+# halfway back. A failed step drains before the next one.
+bench_search_rate() {
+	local rate=$BENCH_RATE0 best=0 fail=0 line
+	while ((rate <= BENCH_RATE_MAX)); do
+		if line=$(bench_try_rate "$rate" "$BENCH_SECS"); then
+			best=$rate
+			msg "bench: $rate/s sustained" >&2
+			rate=$((rate * 2))
+		else
+			fail=$rate
+			msg "bench: $rate/s not sustained: $line" >&2
+			bench_wait_caught_up 120 || true
+			break
+		fi
+	done
+	if ((fail > 0 && best > 0)) &&
+		bench_try_rate $(((best + fail) / 2)) "$BENCH_SECS" >/dev/null; then
+		best=$(((best + fail) / 2))
+	fi
+	bench_wait_caught_up 120 || true
+	echo "$best"
+}
+
+bench_hop() {
+	"$(bench_tool kafka_hop)" -b "$KAFKA_BROKERS" "$@" 2>/dev/null |
+		tail -n 1
+}
+
+# Items 1 and 2: throughput against the bare hop, latency at half of it.
+bench_pipeline() {
+	local best half i line hop tput=() hops=() lat=() hop99=() v b
+	# A warm-up: the broker's JIT and the daemons' first connections.
+	bench_try_rate 50 3 >/dev/null || true
+	bench_wait_caught_up 60 || true
+	msg "bench: pipeline: searching the sustained rate"
+	best=$(bench_search_rate)
+	((best > 0)) || best=$BENCH_RATE0
+	for ((i = 1; i <= BENCH_RUNS; i++)); do
+		line=$(bench_try_rate "$best" "$BENCH_SECS") || true
+		hop=$(bench_hop -n "$BENCH_HOP_N")
+		printf 'run %d: %s\n  %s\n' "$i" "$line" "$hop"
+		tput+=("$(bench_field events_per_s "$line")")
+		hops+=("$(bench_field msgs_per_s "$hop")")
+		bench_wait_caught_up 120 || true
+	done
+	v=$(printf '%s\n' "${tput[@]}" | bench_median)
+	b=$(printf '%s\n' "${hops[@]}" | bench_median)
+	bench_row pipeline.events_per_s "$v" events/s kafka_hop.msgs_per_s \
+		"$b" "$(bench_ratio "$v" "$b")" ">=0.25" \
+		"$(bench_verdict "$(bench_ratio "$v" "$b")" 'v >= 0.25')"
+	bench_row pipeline.complaints_per_s "$best" complaints/s - 0 0 \
+		">=5000/s" "$(bench_verdict "$best" 'v >= 5000')"
+	half=$((best / 2 > 0 ? best / 2 : 1))
+	msg "bench: pipeline: latency at $half/s"
+	for ((i = 1; i <= BENCH_RUNS; i++)); do
+		line=$(bench_try_rate "$half" "$BENCH_SECS") || true
+		hop=$(bench_hop -n $((half * BENCH_SECS)) -r "$half")
+		printf 'run %d: %s\n  %s\n' "$i" "$line" "$hop"
+		lat+=("$line")
+		hop99+=("$(bench_field p99_ms "$hop")")
+		bench_wait_caught_up 120 || true
+	done
+	b=$(printf '%s\n' "${hop99[@]}" | bench_median)
+	bench_latency_row intake.202_p50_ms p50_ms "$b" '<20ms' 'v < 20'
+	bench_latency_row intake.202_p99_ms p99_ms "$b" '<20ms' 'v < 20'
+	bench_latency_row filed_to_classified_p50_ms classified_p50_ms "$b" \
+		'<50ms' 'v < 50'
+	bench_latency_row filed_to_classified_p99_ms classified_p99_ms "$b" \
+		'<50ms' 'v < 50'
+	bench_latency_row filed_to_clock_p50_ms started_p50_ms "$b" \
+		'<50ms' 'v < 50'
+	bench_latency_row filed_to_clock_p99_ms started_p99_ms "$b" \
+		'<50ms' 'v < 50'
+}
+
+# One latency figure, the median over the runs in lat[], beside the bare
+# hop's p99 at the same rate.
+bench_latency_row() {
+	local figure=$1 key=$2 hop=$3 goal=$4 cond=$5 v l
+	v=$(for l in "${lat[@]}"; do bench_field "$key" "$l"; done |
+		bench_median)
+	bench_row "$figure" "$v" ms kafka_hop.p99_ms "$hop" \
+		"$(bench_ratio "$v" "$hop")" "$goal" "$(bench_verdict "$v" "$cond")"
+}
+
+bench_wrk() {
+	wrk -t2 -c32 -d"${BENCH_SECS}s" -s "$ROOT/bench/wrk-complaints.lua" \
+		"http://$1/" 2>/dev/null | grep '^wrk '
+}
+
+# Item 3: intake alone under wrk against the bare evhttp handler.
+bench_intake() {
+	local i ours theirs a=() b=() v base
+	command -v wrk >/dev/null || {
+		warn "bench: wrk missing (apt-get install wrk): intake skipped"
+		return 0
+	}
+	msg "bench: intake under wrk against a bare evhttp handler"
+	for ((i = 1; i <= BENCH_RUNS; i++)); do
+		theirs=$(bench_wrk "127.0.0.1:$BENCH_SINK_PORT")
+		ours=$(bench_wrk "$(daemon_listen intake)")
+		printf 'run %d: intake %s\n  bare %s\n' "$i" "$ours" "$theirs"
+		a+=("$(bench_field per_s "$ours")")
+		b+=("$(bench_field per_s "$theirs")")
+		bench_wait_caught_up 180 || true
+	done
+	v=$(printf '%s\n' "${a[@]}" | bench_median)
+	base=$(printf '%s\n' "${b[@]}" | bench_median)
+	bench_row intake.requests_per_s "$v" requests/s evhttp_bare.per_s \
+		"$base" "$(bench_ratio "$v" "$base")" ">=0.3" \
+		"$(bench_verdict "$(bench_ratio "$v" "$base")" 'v >= 0.3')"
+}
+
+# The committed offsets of a service's group on complaints.events, summed.
+bench_committed() {
+	"$BUILD_DIR/tools/cdp-ops" -b "$KAFKA_BROKERS" lag "$1" 2>/dev/null |
+		awk -F'\t' '$2 ~ /^complaints\.events/ && $3 != "-" { s += $3 }
+		END { print s + 0 }'
+}
+
+# Item 6: SIGKILL a consumer daemon, start it again at once, file a few
+# complaints; seconds until its group commits past where it stood.
+bench_recover_one() {
+	local name=$1 before t0 pid load
+	before=$(bench_committed "$name")
+	pid=$(<"$(daemon_pidfile "$name")")
+	t0=$EPOCHREALTIME
+	kill -KILL "$pid"
+	while [[ -d /proc/$pid ]]; do sleep 0.05; done
+	daemon_start "$name"
+	daemon_wait_healthy "$name"
+	"$(bench_tool loadgen)" -u "$(daemon_listen intake)" -r 50 -d 4 \
+		>/dev/null 2>&1 &
+	load=$!
+	while (($(bench_committed "$name") <= before)); do
+		if ! kill -0 "$load" 2>/dev/null &&
+			(($(awk -v a="$t0" -v b="$EPOCHREALTIME" \
+				'BEGIN { print int(b - a) }') > 30)); then
+			echo 999
+			return 0
+		fi
+		sleep 0.1
+	done
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+	wait "$load" || true
+}
+
+bench_recovery() {
+	local name s
+	msg "bench: recovery from SIGKILL of each consumer daemon"
+	for name in intake classifier sla-timer notifier penalty analytics; do
+		bench_wait_caught_up 60 || true
+		s=$(bench_recover_one "$name")
+		bench_row "recovery.$name" "$s" s - 0 0 '<10s' \
+			"$(bench_verdict "$s" 'v < 10')"
+	done
+}
+
+bench_rules() {
+	msg "bench: classifier rules (matcher) against a strstr loop"
+	BUILD_DIR=$BUILD_DIR "$ROOT/bench/run-rules.sh" "$BENCH_RUNS" |
+		tee /dev/stderr | grep '^RESULT' >>"$BENCH_ROWS"
+}
+
+bench_sla() {
+	msg "bench: SLA clocks against BullMQ"
+	BUILD_DIR=$BUILD_DIR KAFKA_BROKERS=$KAFKA_BROKERS \
+		SLA_BENCH_CLOCKS=$BENCH_CLOCKS SLA_BENCH_BURST=$BENCH_BURST \
+		"$ROOT/bench/run-sla.sh" "$BENCH_RUNS" |
+		tee /dev/stderr | grep '^RESULT' >>"$BENCH_ROWS"
+}
+
+bench_pipeline_all() {
+	bench_sink_start
+	daemons_start
+	bench_pipeline
+	bench_intake
+	bench_recovery
+	daemons_stop >/dev/null
+	bench_sink_stop
+}
+
+# The table of the rows, for the terminal and bench/results/<date>.md.
+bench_table() {
+	printf '| figure | value | unit | baseline | baseline value | ratio | goal | verdict |\n'
+	printf '| --- | --- | --- | --- | --- | --- | --- | --- |\n'
+	awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		$2, $3, $4, $5, $6, $7, $8, $9 }' "$BENCH_ROWS"
+}
+
+bench_report() {
+	local file=$ROOT/bench/results/$(date -u +%Y-%m-%d).md
+	mkdir -p "$ROOT/bench/results"
+	{
+		printf '# ./dev bench %s, %s\n\n' "$*" "$(date -u '+%Y-%m-%d %H:%M UTC')"
+		printf 'Machine: %s cores (%s), %s memory, %s; commit %s.\n\n' \
+			"$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo |
+				cut -d: -f2 | sed 's/^ //')" \
+			"$(free -h | awk '/^Mem:/ { print $2 }')" "$(uname -sr)" \
+			"$(git -C "$ROOT" rev-parse --short HEAD)"
+		printf 'Median of %s runs each (quick mode: %s).\n\n' \
+			"$BENCH_RUNS" "$BENCH_QUICK"
+		bench_table
+	} >"$file"
+	bench_table
+	msg "bench: report in ${file#"$ROOT"/}"
+}
+
+# ./dev bench [N] [rules|sla|pipeline|all] [--quick]
+bench_options() {
+	BENCH_RUNS=3 BENCH_PART=all BENCH_QUICK=no
+	while (($# > 0)); do
+		case $1 in
+		[0-9]*) BENCH_RUNS=$1 ;;
+		rules | sla | pipeline | all) BENCH_PART=$1 ;;
+		--quick) BENCH_QUICK=yes ;;
+		*) die "usage: ./dev bench [N] [rules|sla|pipeline|all] [--quick]" ;;
+		esac
+		shift
+	done
+	if [[ $BENCH_QUICK == yes ]]; then
+		BENCH_RUNS=1 BENCH_SECS=3 BENCH_RATE0=200 BENCH_RATE_MAX=400
+		BENCH_HOP_N=5000 BENCH_CLOCKS=20000 BENCH_BURST=5000
+	else
+		BENCH_SECS=10 BENCH_RATE0=250 BENCH_RATE_MAX=8000
+		BENCH_HOP_N=50000 BENCH_CLOCKS=1000000 BENCH_BURST=100000
+	fi
+}
+
+cmd_bench() {
+	local t0=$EPOCHREALTIME
+	bench_options "$@"
+	setup
+	env_load bench
+	# The daemons, the tools ./dev bench calls and the bench programs;
+	# not the tests.
+	cmake_build "${DAEMONS[@]}" cdp-topics cdp-ops bench >/dev/null
+	BENCH_ROWS=$STATE_DIR.rows
+	: >"$BENCH_ROWS"
+	case $BENCH_PART in rules | all) bench_rules ;; esac
+	if [[ $BENCH_PART != rules ]]; then
+		bench_fresh_env
+		trap 'daemons_stop >/dev/null; bench_sink_stop; kafka_stop; redis_stop' EXIT
+	fi
+	case $BENCH_PART in sla | all) bench_sla ;; esac
+	case $BENCH_PART in pipeline | all) bench_pipeline_all ;; esac
+	bench_report "$@"
+	msg "bench: done in $(elapsed "$t0")"
+}
