@@ -173,6 +173,20 @@ log_holds(const char *needle)
 	return found;
 }
 
+/* The daemon's log on standard error, to tell why a step failed. */
+static void
+log_show(void)
+{
+	char	 line[4096];
+	FILE	*f;
+
+	if ((f = fopen(LOG_PATH, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		fputs(line, stderr);
+	fclose(f);
+}
+
 static bool
 log_waits_for(const char *needle)
 {
@@ -220,6 +234,7 @@ run_intake(const char *password, int want_ready)
 				    "REDIS_USERNAME=" USER, NULL };
 	struct testhttp_response res;
 	pid_t			 pid;
+	int			 status;
 
 	unlink(LOG_PATH);
 	pid = testproc_spawn_logged("intake", env, LOG_PATH);
@@ -232,7 +247,9 @@ run_intake(const char *password, int want_ready)
 	}
 	if (want_ready == 503)
 		assert_true(log_waits_for("refused AUTH as " USER));
-	assert_int_equal(testproc_stop(pid, 15000), 0);
+	if ((status = testproc_stop(pid, 15000)) != 0)
+		log_show();
+	assert_int_equal(status, 0);
 	assert_false(log_holds(password));
 	unlink(LOG_PATH);
 	unlink(file);
