@@ -101,7 +101,7 @@ intake_start(struct intake_proc *p, const char *publish_timeout_ms)
 void
 intake_stop(struct intake_proc *p)
 {
-	testproc_keep_metrics("intake-metrics", p->admin_port);
+	testproc_keep_metrics("intake", p->admin_port);
 	assert_int_equal(testproc_stop(p->pid, 15000), 0);
 }
 

@@ -147,7 +147,7 @@ teardown(void **state)
 	size_t	i;
 	int	m;
 
-	testproc_keep_metrics("notifier-metrics", t.port);
+	testproc_keep_metrics("notifier", t.port);
 	testproc_stop(t.pid, 15000);
 	for (m = 0; m < NMERCHANTS; m++)
 		testrecv_stop(t.recv[m]);

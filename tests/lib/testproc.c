@@ -236,10 +236,13 @@ void
 testproc_keep_metrics(const char *daemon, int admin_port)
 {
 	struct testhttp_response	 r;
-	char				*path;
+	char				*path, *name;
 	FILE				*f;
 
-	if ((path = kept_log_path(daemon)) == NULL)
+	name = xasprintf("%s-metrics", daemon);
+	path = kept_log_path(name);
+	free(name);
+	if (path == NULL)
 		return;
 	if (testhttp_request(admin_port, "GET", "/metrics", NULL, NULL,
 	    &r) == 0) {
