@@ -10,8 +10,8 @@ secrets only, since a filed complaint rightly carries the customer's
 phone), and ctest's record of every test's output (Testing/Temporary/
 LastTest.log, .tmp while ctest runs, where the daemons that log to the
 test's stderr end up), and the /metrics answers kept beside the daemons'
-logs (testproc_keep_metrics(), called as intake, the notifier and the e2e
-stories' daemons stop).
+logs (testproc_keep_metrics(), called as intake, the notifier, penalty,
+analytics and the e2e stories' daemons stop).
 It fails when any line holds:
 
 - a test API key: every key the tests present starts with
