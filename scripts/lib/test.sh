@@ -73,7 +73,7 @@ cmd_test() {
 	test_env_start
 	log=$STATE_DIR/ctest.log
 	KAFKA_BROKERS=$KAFKA_BROKERS REDIS_ADDR=$REDIS_ADDR CDP_DEV=$DEV \
-		CDP_ENV=test ctest --test-dir "$BUILD_DIR" --output-on-failure "$@" \
+		CDP_ENV=test CDP_TEST_LOG_DIR=$STATE_DIR/daemon-logs ctest --test-dir "$BUILD_DIR" --output-on-failure "$@" \
 		</dev/null 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
 	test_env_stop
 	trap - EXIT INT TERM

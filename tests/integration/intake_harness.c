@@ -44,11 +44,14 @@ harness_hash(const char *key, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-/* A key file of our own: the dev keys and one with a low rate. */
+/*
+ * A key file of our own: the dev keys' names and roles and a few more, each
+ * key its name after INTAKE_KEY_PREFIX.
+ */
 static void
 harness_keys_file(struct intake_proc *p)
 {
-	char	 hash[65], role[64];
+	char	 hash[65], role[64], key[128];
 	FILE	*f;
 	size_t	 i;
 	int	 fd;
@@ -57,7 +60,9 @@ harness_keys_file(struct intake_proc *p)
 	assert_true((fd = mkstemp(p->keys_file)) != -1);
 	assert_non_null(f = fdopen(fd, "w"));
 	for (i = 0; i < nitems(harness_keys); i++) {
-		harness_hash(harness_keys[i][0], hash);
+		snprintf(key, sizeof(key), INTAKE_KEY_PREFIX "%s",
+		    harness_keys[i][0]);
+		harness_hash(key, hash);
 		sscanf(harness_keys[i][1], "%63s", role);
 		fprintf(f, "%s %s %s %s\n", harness_keys[i][0], role, hash,
 		    strchr(harness_keys[i][1], ' ') + 1);
@@ -96,6 +101,7 @@ intake_start(struct intake_proc *p, const char *publish_timeout_ms)
 void
 intake_stop(struct intake_proc *p)
 {
+	testproc_keep_metrics("intake", p->admin_port);
 	assert_int_equal(testproc_stop(p->pid, 15000), 0);
 }
 
@@ -110,7 +116,7 @@ intake_call(struct intake_proc *p, const char *method, const char *path,
 	headers[0] = '\0';
 	if (key != NULL)
 		n += (size_t)snprintf(headers + n, sizeof(headers) - n,
-		    "Authorization: Bearer %s\r\n", key);
+		    "Authorization: Bearer " INTAKE_KEY_PREFIX "%s\r\n", key);
 	if (body != NULL)
 		n += (size_t)snprintf(headers + n, sizeof(headers) - n,
 		    "Content-Type: application/json\r\n");

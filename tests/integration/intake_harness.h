@@ -11,6 +11,14 @@
 
 #include "testhttp.h"
 
+/*
+ * A test key is its name after this prefix ("dev-app" is presented as
+ * "Bearer cdp-testkey-dev-app"), so a key can be told from its name, which
+ * logs and events carry: tests/security/secrets_scan.py fails a test run
+ * in whose logs the prefix appears.
+ */
+#define INTAKE_KEY_PREFIX	"cdp-testkey-"
+
 struct intake_proc {
 	pid_t	 pid;
 	int	 port;

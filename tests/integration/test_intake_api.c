@@ -334,7 +334,8 @@ test_transport_errors(void **state)
 	char				*big = xmalloc(70 * 1024 + 1);
 
 	assert_int_equal(testhttp_request(intake.port, "POST",
-	    "/v1/complaints", "Authorization: Bearer dev-app\r\n"
+	    "/v1/complaints", "Authorization: Bearer " INTAKE_KEY_PREFIX
+	    "dev-app\r\n"
 	    "Content-Type: text/plain\r\n", "{}", &r), 0);
 	assert_int_equal(r.status, 415);
 	testhttp_free(&r);
@@ -342,7 +343,8 @@ test_transport_errors(void **state)
 	memset(big, 'a', 70 * 1024);
 	big[70 * 1024] = '\0';
 	assert_int_equal(testhttp_request(intake.port, "POST",
-	    "/v1/complaints", "Authorization: Bearer dev-app\r\n"
+	    "/v1/complaints", "Authorization: Bearer " INTAKE_KEY_PREFIX
+	    "dev-app\r\n"
 	    "Content-Type: application/json\r\n", big, &r), 0);
 	assert_int_equal(r.status, 413);
 	testhttp_free(&r);

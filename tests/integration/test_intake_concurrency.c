@@ -54,7 +54,8 @@ racer_run(void *arg)
 	struct racer	*rc = arg;
 	char		 headers[256];
 
-	snprintf(headers, sizeof(headers), "Authorization: Bearer %s\r\n"
+	snprintf(headers, sizeof(headers), "Authorization: Bearer "
+	    INTAKE_KEY_PREFIX "%s\r\n"
 	    "Content-Type: application/json\r\n", rc->key);
 	pthread_barrier_wait(rc->start);
 	rc->rc = testhttp_request(intake.port, "POST", rc->path, headers,

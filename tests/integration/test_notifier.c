@@ -147,6 +147,7 @@ teardown(void **state)
 	size_t	i;
 	int	m;
 
+	testproc_keep_metrics("notifier", t.port);
 	testproc_stop(t.pid, 15000);
 	for (m = 0; m < NMERCHANTS; m++)
 		testrecv_stop(t.recv[m]);

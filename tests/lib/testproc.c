@@ -1,8 +1,10 @@
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -82,6 +84,23 @@ testproc_run(const char *daemon, const char *const *env,
 	return -1;
 }
 
+/*
+ * Where a second name of a daemon's log goes, so the log outlives the test
+ * that unlinks it: tests/security/secrets_scan.py reads every log of a
+ * test run from CDP_TEST_LOG_DIR (./dev test sets it). NULL: not kept.
+ */
+static char *
+kept_log_path(const char *daemon)
+{
+	static int	 n;
+	const char	*dir = getenv("CDP_TEST_LOG_DIR");
+
+	if (dir == NULL || *dir == '\0' ||
+	    (mkdir(dir, 0755) == -1 && errno != EEXIST))
+		return NULL;
+	return xasprintf("%s/%s-%d-%d.log", dir, daemon, (int)getpid(), n++);
+}
+
 static pid_t
 testproc_start(const char *daemon, const char *const *env,
     const char *stderr_path, const char *arg)
@@ -89,13 +108,15 @@ testproc_start(const char *daemon, const char *const *env,
 	int		 fd;
 	const char	*build = getenv("CDP_BUILD_DIR");
 	const char	*src = getenv("CDP_SOURCE_DIR");
-	char		*path;
+	char		*path, *kept = NULL;
 	pid_t		 pid;
 	size_t		 i;
 
 	if (build == NULL || src == NULL)
 		fatalx("testproc: CDP_BUILD_DIR and CDP_SOURCE_DIR must be set");
 	path = xasprintf("%s/services/%s/%s", build, daemon, daemon);
+	if (stderr_path != NULL)
+		kept = kept_log_path(daemon);
 	if ((pid = fork()) == -1)
 		fatal("testproc: fork");
 	if (pid == 0) {
@@ -109,6 +130,8 @@ testproc_start(const char *daemon, const char *const *env,
 		    O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1 ||
 		    dup2(fd, STDERR_FILENO) == -1))
 			_exit(125);
+		if (kept != NULL)
+			(void)link(stderr_path, kept);
 		closefrom(3);
 		if (chdir(src) == -1)
 			_exit(126);
@@ -118,6 +141,7 @@ testproc_start(const char *daemon, const char *const *env,
 		_exit(127);
 	}
 	free(path);
+	free(kept);
 	return pid;
 }
 
@@ -201,4 +225,33 @@ testproc_start_ready(const char *daemon, const char *instance,
 		return -1;
 	}
 	return pid;
+}
+
+/*
+ * Keeps what a running daemon's /metrics (on its admin port) answers now
+ * beside the kept logs, so the secrets scan reads the metrics of the run
+ * too. Nothing without CDP_TEST_LOG_DIR or an answer.
+ */
+void
+testproc_keep_metrics(const char *daemon, int admin_port)
+{
+	struct testhttp_response	 r;
+	char				*path, *name;
+	FILE				*f;
+
+	name = xasprintf("%s-metrics", daemon);
+	path = kept_log_path(name);
+	free(name);
+	if (path == NULL)
+		return;
+	if (testhttp_request(admin_port, "GET", "/metrics", NULL, NULL,
+	    &r) == 0) {
+		if (r.status == 200 && r.body != NULL &&
+		    (f = fopen(path, "w")) != NULL) {
+			fputs(r.body, f);
+			fclose(f);
+		}
+		testhttp_free(&r);
+	}
+	free(path);
 }

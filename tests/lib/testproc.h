@@ -20,6 +20,7 @@ int	testproc_stop(pid_t pid, int timeout_ms);
 int	testproc_run(const char *daemon, const char *const *env,
 	    const char *stderr_path, int timeout_ms);
 void	testproc_kill(pid_t pid);
+void	testproc_keep_metrics(const char *daemon, int admin_port);
 pid_t	testproc_start_ready(const char *daemon, const char *instance,
 	    int *admin_port, int ready_ms);
 
