@@ -54,6 +54,7 @@ bench_wait_caught_up() {
 bench_fresh_env() {
 	env_load bench
 	daemons_stop >/dev/null
+	bench_sink_stop
 	kafka_stop
 	redis_stop
 	rm -rf "$STATE_DIR"
@@ -249,15 +250,33 @@ bench_recovery() {
 bench_rules() {
 	msg "bench: classifier rules (matcher) against a strstr loop"
 	BUILD_DIR=$BUILD_DIR "$ROOT/bench/run-rules.sh" "$BENCH_RUNS" |
-		tee /dev/stderr | grep '^RESULT' >>"$BENCH_ROWS"
+		tee -a /dev/stderr | grep '^RESULT' >>"$BENCH_ROWS"
 }
 
 bench_sla() {
 	msg "bench: SLA clocks against BullMQ"
 	BUILD_DIR=$BUILD_DIR KAFKA_BROKERS=$KAFKA_BROKERS \
 		SLA_BENCH_CLOCKS=$BENCH_CLOCKS SLA_BENCH_BURST=$BENCH_BURST \
+		SLA_BENCH_MEM_RUNS=1 \
 		"$ROOT/bench/run-sla.sh" "$BENCH_RUNS" |
-		tee /dev/stderr | grep '^RESULT' >>"$BENCH_ROWS"
+		tee -a /dev/stderr | grep '^RESULT' >>"$BENCH_ROWS"
+}
+
+# CPU seconds (user + system) each daemon and the broker used so far:
+# where the machine's time went during the run (docs/performance.md).
+bench_cpu() {
+	local name pid tck
+	tck=$(getconf CLK_TCK)
+	for name in "${DAEMONS[@]}" kafka redis; do
+		case $name in
+		kafka) pid=$(cat "$(kafka_pidfile)" 2>/dev/null) || continue ;;
+		redis) pid=$(cat "$(redis_pidfile)" 2>/dev/null) || continue ;;
+		*) pid=$(cat "$(daemon_pidfile "$name")" 2>/dev/null) || continue ;;
+		esac
+		awk -v n="$name" -v t="$tck" '{ sub(/.*\) /, "");
+			printf "cpu %s %.1f s\n", n, ($12 + $13) / t }' \
+			"/proc/$pid/stat" 2>/dev/null || true
+	done
 }
 
 bench_pipeline_all() {
@@ -265,6 +284,7 @@ bench_pipeline_all() {
 	daemons_start
 	bench_pipeline
 	bench_intake
+	bench_cpu
 	bench_recovery
 	daemons_stop >/dev/null
 	bench_sink_stop
