@@ -309,9 +309,12 @@ bench_table() {
 		$2, $3, $4, $5, $6, $7, $8, $9 }' "$BENCH_ROWS"
 }
 
+# A quick run's figures mean nothing: its table goes under .local/, never
+# to bench/results/.
 bench_report() {
 	local file=$ROOT/bench/results/$(date -u +%Y-%m-%d).md
-	mkdir -p "$ROOT/bench/results"
+	[[ $BENCH_QUICK == no ]] || file=$ROOT/.local/bench-quick.md
+	mkdir -p "$(dirname "$file")"
 	{
 		printf '# ./dev bench %s, %s\n\n' "$*" "$(date -u '+%Y-%m-%d %H:%M UTC')"
 		printf 'Machine: %s cores (%s), %s memory, %s; commit %s.\n\n' \
