@@ -1,6 +1,7 @@
 /*
  * The decoders of the platform's topics (events.h): the checks every
- * consumer of a topic needs before it can file an event under its key.
+ * consumer of a topic needs before it can file an event under its key,
+ * and that its strings are UTF-8 (pb_utf8_valid()).
  */
 #include "cdp/v1/complaint.pb-c.h"
 #include "cdp/v1/merchant.pb-c.h"
@@ -15,6 +16,8 @@ complaint_check(const char *topic, const ProtobufCMessage *msg)
 
 	if (ev->meta == NULL || ev->complaint_id[0] == '\0')
 		return "ComplaintEvent without metadata or complaint id";
+	if (!pb_utf8_valid(msg))
+		return "ComplaintEvent with a string that is not UTF-8";
 	pb_body_unknown(topic, ev->body_case);
 	return NULL;
 }
@@ -26,6 +29,8 @@ merchant_check(const char *topic, const ProtobufCMessage *msg)
 
 	if (ev->meta == NULL || ev->merchant_id[0] == '\0')
 		return "MerchantEvent without metadata or merchant id";
+	if (!pb_utf8_valid(msg))
+		return "MerchantEvent with a string that is not UTF-8";
 	pb_body_unknown(topic, ev->body_case);
 	return NULL;
 }
@@ -37,6 +42,8 @@ order_check(const char *topic, const ProtobufCMessage *msg)
 
 	if (ev->order_id[0] == '\0')
 		return "OrderEvent without order_id";
+	if (!pb_utf8_valid(msg))
+		return "OrderEvent with a string that is not UTF-8";
 	pb_body_unknown(topic, ev->body_case);
 	return NULL;
 }
@@ -49,6 +56,8 @@ logistics_check(const char *topic, const ProtobufCMessage *msg)
 	(void)topic;
 	if (ev->order_id[0] == '\0')
 		return "LogisticsEvent without order_id";
+	if (!pb_utf8_valid(msg))
+		return "LogisticsEvent with a string that is not UTF-8";
 	return NULL;
 }
 

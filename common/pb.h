@@ -11,5 +11,6 @@
 
 uint8_t	*pb_pack(const ProtobufCMessage *msg, size_t *len);
 bool	 pb_body_unknown(const char *topic, uint32_t body_case);
+bool	 pb_utf8_valid(const ProtobufCMessage *msg);
 
 #endif

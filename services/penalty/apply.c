@@ -16,7 +16,6 @@
 
 #include "kafka.h"
 #include "log.h"
-#include "metrics.h"
 #include "penalty.h"
 #include "xmalloc.h"
 
@@ -43,156 +42,6 @@ apply_end(struct folding *j, int retry_ms)
 		ledger_free(&j->l);
 	cdp__v1__merchant_event__free_unpacked(j->ev, NULL);
 	free(j);
-}
-
-/* An event that makes no sense here: logged, counted, skipped. */
-static void
-skip(const char *reason, const char *what, const char *id)
-{
-	char	labels[96];
-
-	log_warnx("apply: %s %s skipped: %s", what, id, reason);
-	metrics_labels(labels, sizeof(labels), "reason", reason, NULL);
-	metrics_inc(metrics_counter("penalty_events_skipped_total",
-	    "merchants.events events that made no sense, by reason.",
-	    labels));
-}
-
-static void
-count(const char *name, const char *help)
-{
-	metrics_inc(metrics_counter(name, help, ""));
-}
-
-static enum fold_kind
-fold_violation(struct folding *j, const Cdp__V1__ViolationRecorded *v)
-{
-	struct ledger_violation	 in = {
-		.id = j->ev->meta->event_id, .violation = v->violation,
-		.complaint_id = v->complaint_id,
-		.cause_id = v->cause_event_id, .at_ms = v->committed_at_ms,
-		.base_points = v->base_points,
-	};
-
-	if (v->violation[0] == '\0' || v->committed_at_ms <= 0) {
-		skip("bad_violation", "violation", in.id);
-		return FOLD_NONE;
-	}
-	snprintf(j->f.penalty_id, sizeof(j->f.penalty_id), "%s", in.id);
-	if (ledger_add(&j->l, j->pd->rules, &in, &j->f.ch) ==
-	    LEDGER_DUPLICATE) {
-		count("penalty_duplicates_total",
-		    "Violations, appeals or lifts folded before.");
-		return FOLD_NONE;
-	}
-	count("penalty_applied_total", "Penalties applied.");
-	return FOLD_APPLIED;
-}
-
-static enum fold_kind
-fold_appeal(struct folding *j, const Cdp__V1__AppealFiled *a)
-{
-	if (a->subject != CDP__V1__APPEAL_SUBJECT__APPEAL_SUBJECT_PENALTY)
-		return FOLD_NONE;	/* a complaint decision's: not ours */
-	switch (ledger_appeal(&j->l, j->pd->rules, a->penalty_id, a->appeal_id,
-	    j->ev->meta->occurred_at_ms)) {
-	case LEDGER_OK:
-		count("penalty_appeals_filed_total", "Appeals on penalties.");
-		return FOLD_CLOSED;
-	case LEDGER_UNKNOWN_PENALTY:
-		skip("unknown_penalty", "appeal", a->appeal_id);
-		return FOLD_NONE;
-	case LEDGER_TOO_LATE:
-		skip("appeal_too_late", "appeal", a->appeal_id);
-		return FOLD_NONE;
-	default:
-		skip("appeal_not_open", "appeal", a->appeal_id);
-		return FOLD_NONE;
-	}
-}
-
-static enum fold_kind
-fold_decision(struct folding *j, const Cdp__V1__AppealDecided *d)
-{
-	bool	overturned = d->verdict ==
-		    CDP__V1__APPEAL_VERDICT__APPEAL_VERDICT_OVERTURNED;
-
-	if (d->subject != CDP__V1__APPEAL_SUBJECT__APPEAL_SUBJECT_PENALTY)
-		return FOLD_NONE;
-	if (!overturned && d->verdict !=
-	    CDP__V1__APPEAL_VERDICT__APPEAL_VERDICT_ORIGINAL_UPHELD) {
-		skip("unknown_verdict", "appeal decision", d->appeal_id);
-		return FOLD_NONE;
-	}
-	snprintf(j->f.penalty_id, sizeof(j->f.penalty_id), "%s",
-	    d->penalty_id);
-	j->f.appeal_id = d->appeal_id;
-	j->f.reason = d->reason;
-	switch (ledger_reverse(&j->l, j->pd->rules, d->penalty_id,
-	    d->appeal_id, overturned, j->ev->meta->occurred_at_ms, &j->f.ch)) {
-	case LEDGER_OK:
-		if (!overturned)
-			return FOLD_CLOSED;
-		count("penalty_reversed_total", "Penalties reversed.");
-		return FOLD_REVERSED;
-	case LEDGER_UNKNOWN_PENALTY:
-		skip("unknown_penalty", "reversal of", d->penalty_id);
-		return FOLD_NONE;
-	default:
-		count("penalty_duplicates_total",
-		    "Violations, appeals or lifts folded before.");
-		return FOLD_NONE;
-	}
-}
-
-static enum fold_kind
-fold_lift(struct folding *j, const Cdp__V1__RestrictionsLifted *x)
-{
-	if (ledger_lift(&j->l, j->pd->rules, x->restricted_until_ms,
-	    &j->f.ch) != LEDGER_OK) {
-		count("penalty_duplicates_total",
-		    "Violations, appeals or lifts folded before.");
-		return FOLD_NONE;
-	}
-	count("penalty_restrictions_lifted_total",
-	    "Restrictions that ended by themselves.");
-	return FOLD_LIFTED;
-}
-
-static enum fold_kind
-fold_expiry(struct folding *j, const Cdp__V1__PointsExpired *x)
-{
-	if (ledger_expire(&j->l, j->pd->rules, x->expired_at_ms, &j->f.ch) !=
-	    LEDGER_OK) {
-		count("penalty_duplicates_total",
-		    "Violations, appeals or lifts folded before.");
-		return FOLD_NONE;
-	}
-	count("penalty_points_expired_total",
-	    "Points that left the window, announced by the timer.");
-	return FOLD_EXPIRED;
-}
-
-/* One dispatch: each body penalty folds, to its handler. */
-static enum fold_kind
-apply_fold(struct folding *j)
-{
-	Cdp__V1__MerchantEvent	*ev = j->ev;
-
-	switch (ev->body_case) {
-	case CDP__V1__MERCHANT_EVENT__BODY_VIOLATION_RECORDED:
-		return fold_violation(j, ev->violation_recorded);
-	case CDP__V1__MERCHANT_EVENT__BODY_APPEAL_FILED:
-		return fold_appeal(j, ev->appeal_filed);
-	case CDP__V1__MERCHANT_EVENT__BODY_APPEAL_DECIDED:
-		return fold_decision(j, ev->appeal_decided);
-	case CDP__V1__MERCHANT_EVENT__BODY_RESTRICTIONS_LIFTED:
-		return fold_lift(j, ev->restrictions_lifted);
-	case CDP__V1__MERCHANT_EVENT__BODY_POINTS_EXPIRED:
-		return fold_expiry(j, ev->points_expired);
-	default:
-		return FOLD_NONE;
-	}
 }
 
 static void
@@ -238,7 +87,7 @@ apply_on_load(void *arg, int rc, struct ledger *l)
 		apply_end(j, 0);		/* folded before */
 		return;
 	}
-	j->f.kind = apply_fold(j);
+	fold_event(&j->l, j->pd->rules, j->ev, &j->f);
 	if (j->f.kind != FOLD_NONE)
 		snprintf(j->l.last_event_id, sizeof(j->l.last_event_id), "%s",
 		    j->ev->meta->event_id);

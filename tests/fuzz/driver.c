@@ -15,14 +15,18 @@ driver_file(const char *path)
 	uint8_t	*buf;
 	long	 n;
 
-	if (f == NULL || fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) < 0) {
-		fprintf(stderr, "%s: cannot read\n", path);
+	if (f == NULL) {
+		fprintf(stderr, "%s: cannot open\n", path);
 		return -1;
 	}
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+	buf = NULL;
+	if (fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) == -1 ||
+	    (buf = malloc((size_t)n + 1)) == NULL ||
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
 		fprintf(stderr, "%s: cannot read\n", path);
+		free(buf);
+		fclose(f);
 		return -1;
 	}
 	fclose(f);

@@ -12,4 +12,14 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * input.c, for the event targets: an event decoded and checked by d as a
+ * consumer's handler gets it (NULL if it would be dead-lettered), and the
+ * path of a shipped file under config/.
+ */
+struct kafka_decoder;
+void		*fuzz_event(const struct kafka_decoder *d, const char *topic,
+		    const uint8_t *data, size_t size);
+const char	*fuzz_config(const char *name);
+
 #endif
