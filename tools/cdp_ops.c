@@ -8,6 +8,7 @@
  *	cdp-ops [-b brokers] dlq replay SERVICE PARTITION:OFFSET... | --all
  *	cdp-ops [-b brokers] history COMPLAINT_ID [--json]
  *	cdp-ops [-b brokers] lag [SERVICE...]
+ *	cdp-ops [-b brokers] members
  *
  * Exit status: 0 done, 1 failed (Kafka unreachable, a write refused),
  * 2 wrong usage, 3 nothing found (no such dead letter, no event of that
@@ -44,6 +45,7 @@ usage(void)
 	    " PARTITION:OFFSET... | --all\n"
 	    "       cdp-ops [-b brokers] history COMPLAINT_ID [--json]\n"
 	    "       cdp-ops [-b brokers] lag [SERVICE...]\n"
+	    "       cdp-ops [-b brokers] members\n"
 	    "\n"
 	    "  -b, --brokers  bootstrap servers (default: $KAFKA_BROKERS,"
 	    " else 127.0.0.1:9092)\n"
@@ -63,6 +65,9 @@ usage(void)
 	    "  lag          per consumer group: committed offset, end and lag"
 	    " of each\n"
 	    "               partition (services: %s)\n"
+	    "  members      per consumer group: each member (instance id)"
+	    " and the\n"
+	    "               partitions it holds now\n"
 	    "\n"
 	    "exit status: 0 done, 1 failed, 2 usage, 3 nothing found\n",
 	    ops_service_names());
@@ -338,5 +343,7 @@ main(int argc, char **argv)
 		return cmd_history(brokers, argc - 1, argv + 1);
 	if (strcmp(argv[0], "lag") == 0)
 		return lag_report(brokers, argc - 1, argv + 1);
+	if (strcmp(argv[0], "members") == 0 && argc == 1)
+		return members_report(brokers);
 	usage();
 }

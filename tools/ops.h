@@ -26,4 +26,7 @@ int		 ops_fail(const char *err);
 /* lag.c */
 int		 lag_report(const char *brokers, int argc, char **argv);
 
+/* members.c */
+int		 members_report(const char *brokers);
+
 #endif
