@@ -9,6 +9,7 @@
  *	cdp-ops [-b brokers] dlq replay SERVICE PARTITION:OFFSET... | --all
  *	cdp-ops [-b brokers] history COMPLAINT_ID [--json]
  *	cdp-ops [-b brokers] lag [SERVICE...]
+ *	cdp-ops [-b brokers] members
  *	cdp-ops [-b brokers] rebuild SERVICE [--group NAME] [--redis ADDR]
  *	cdp-ops [-b brokers] recompute [--redis ADDR]
  *
@@ -48,6 +49,7 @@ usage(void)
 	    " PARTITION:OFFSET... | --all\n"
 	    "       cdp-ops [-b brokers] history COMPLAINT_ID [--json]\n"
 	    "       cdp-ops [-b brokers] lag [SERVICE...]\n"
+	    "       cdp-ops [-b brokers] members\n"
 	    "       cdp-ops [-b brokers] rebuild SERVICE [--group NAME]"
 	    " [--redis ADDR]\n"
 	    "       cdp-ops [-b brokers] recompute [--redis ADDR]\n"
@@ -70,10 +72,14 @@ usage(void)
 	    "  lag          per consumer group: committed offset, end and lag"
 	    " of each\n"
 	    "               partition (services: %s)\n"
+	    "  members      per consumer group: each member (instance id)"
+	    " and the\n"
+	    "               partitions it holds now\n"
 	    "  rebuild      with every instance of SERVICE stopped: deletes"
-	    " its consumer\n"
-	    "               groups (refused while a member remains) and its"
-	    " Redis state\n"
+	    " the group\n"
+	    "               that builds its state (refused while a member"
+	    " remains) and its\n"
+	    "               Redis state\n"
 	    "               ($REDIS_ADDR, REDIS_USERNAME, REDIS_PASSWORD[_FILE]);"
 	    " started\n"
 	    "               again, it rebuilds from its topics (--group: "
@@ -356,6 +362,8 @@ main(int argc, char **argv)
 		return cmd_history(brokers, argc - 1, argv + 1);
 	if (strcmp(argv[0], "lag") == 0)
 		return lag_report(brokers, argc - 1, argv + 1);
+	if (strcmp(argv[0], "members") == 0 && argc == 1)
+		return members_report(brokers);
 	if (strcmp(argv[0], "rebuild") == 0 && argc >= 2)
 		return rebuild_cmd(brokers, argv[1], argc - 2, argv + 2, NULL);
 	if (strcmp(argv[0], "recompute") == 0)

@@ -35,4 +35,7 @@ int		 rebuild_cmd(const char *brokers, const char *service,
 /* lag.c */
 int		 lag_report(const char *brokers, int argc, char **argv);
 
+/* members.c */
+int		 members_report(const char *brokers);
+
 #endif

@@ -68,12 +68,25 @@ env_load() {
 		DAEMONS_ENV_FILE=$ROOT/config/bench.env
 		DAEMON_PORT_SHIFT=20000
 		;;
-	*) die "unknown environment '${1:-}' (dev, test or bench)" ;;
+	chaos)
+		# ./dev chaos (scripts/lib/chaos.sh). Under ./dev test the
+		# ports move with CDP_TEST_PORT_OFFSET, like test's own.
+		local off=0
+		[[ ${CDP_ENV:-} == test ]] && off=${CDP_TEST_PORT_OFFSET:-0}
+		[[ $off =~ ^[0-9]{1,4}$ ]] ||
+			die "CDP_TEST_PORT_OFFSET must be a number from 0 to 9999"
+		KAFKA_PORT=$((39092 + off)) KAFKA_CONTROLLER_PORT=$((39093 + off))
+		REDIS_PORT=$((36380 + off))
+		KAFKA_HEAP="-Xms256m -Xmx512m"
+		BUILD_DIR=${CDP_CHAOS_BUILD_DIR:-$ROOT/build}
+		BUILD_FLAGS=()
+		;;
+	*) die "unknown environment '${1:-}' (dev, test, bench or chaos)" ;;
 	esac
 	ENV_NAME=$1
 	STATE_DIR=$ROOT/.local/$1
-	# A moved test environment keeps its state apart too.
-	[[ $1 == test && ${off:-0} != 0 ]] && STATE_DIR=$ROOT/.local/test-$off
+	# A moved test or chaos environment keeps its state apart too.
+	[[ $1 != dev && ${off:-0} != 0 ]] && STATE_DIR=$ROOT/.local/$1-$off
 	KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 	REDIS_ADDR=127.0.0.1:$REDIS_PORT
 }

@@ -1,0 +1,200 @@
+# shellcheck shell=bash
+# ./dev chaos [SECONDS] [--seed N] (docs/reliability.md, Faults): a stack of
+# its own (Kafka 127.0.0.1:39092, Redis 127.0.0.1:36380, state in
+# .local/chaos, config/chaos.env) with two instances of every daemon,
+# complaints filed at a steady rate through intake by cdp-chaos, and at
+# seeded random moments: every instance SIGKILLed several times, Kafka
+# restarted once, Redis restarted once and wiped (FLUSHALL) once. A
+# supervisor loop starts again whatever is not running, as systemd or
+# Kubernetes would. After the filing ends and everything has caught up,
+# cdp-chaos prints the run's one line and the exit status says whether
+# anything was lost, applied twice or missed.
+
+CHAOS_RATE=${CHAOS_RATE:-4}		# complaints a second
+CHAOS_REPLICAS=2
+CHAOS_KILLS=3				# SIGKILLs of each instance
+CHAOS_SETTLE_TIMEOUT=180		# seconds to catch up after the run
+CHAOS_CLOCK_WAIT=20			# then for the last clocks to fall due
+CHAOS_FILE_KEY=dev-app
+CHAOS_READ_KEY=dev-admin
+
+chaos_options() {
+	CHAOS_SECONDS=240 CHAOS_SEED=$(($(date +%s) % 100000))
+	while (($# > 0)); do
+		case $1 in
+		--seed)
+			[[ ${2:-} =~ ^[0-9]+$ ]] || die "chaos: --seed needs a number"
+			CHAOS_SEED=$2
+			shift 2
+			;;
+		[0-9]*)
+			[[ $1 =~ ^[0-9]+$ && $1 -ge 30 ]] ||
+				die "chaos: SECONDS must be a number of at least 30"
+			CHAOS_SECONDS=$1
+			shift
+			;;
+		*) die "usage: ./dev chaos [SECONDS] [--seed N]" ;;
+		esac
+	done
+}
+
+chaos_recv_addr() {
+	printf '127.0.0.1:%s' "$((38099 + KAFKA_PORT - 39092))"
+}
+chaos_recv_pidfile() { printf '%s/run/cdp-chaos-recv.pid' "$STATE_DIR"; }
+chaos_filer_pidfile() { printf '%s/run/cdp-chaos-file.pid' "$STATE_DIR"; }
+chaos_tool() { printf '%s/tools/cdp-chaos' "$BUILD_DIR"; }
+
+# The daemons' settings that depend on where this run's ports are.
+chaos_write_env() {
+	mkdir -p "$STATE_DIR"
+	sed "s|@RECV@|$(chaos_recv_addr)|" "$ROOT/config/chaos-merchants.conf" \
+		>"$STATE_DIR/merchants.conf"
+	cat >"$STATE_DIR/ports.env" <<-EOT
+		KAFKA_BROKERS=$KAFKA_BROKERS
+		REDIS_ADDR=$REDIS_ADDR
+		NOTIFIER_MERCHANTS_FILE=$STATE_DIR/merchants.conf
+		NOTIFIER_PROVIDER_URL=http://$(chaos_recv_addr)/send
+	EOT
+}
+
+chaos_instances() {
+	local d
+	for d in "${DAEMONS[@]}"; do daemon_instances "$d"; done
+}
+
+# Stops whatever of a chaos run still runs (also the EXIT trap).
+chaos_stop() {
+	stop_pid "$(chaos_filer_pidfile)" cdp-chaos 5 "cdp-chaos file"
+	daemons_stop >/dev/null
+	stop_pid "$(chaos_recv_pidfile)" cdp-chaos 5 "cdp-chaos recv"
+	redis_stop >/dev/null
+	kafka_stop >/dev/null
+}
+
+chaos_start() {
+	chaos_stop
+	rm -rf "$STATE_DIR"
+	chaos_write_env
+	kafka_start
+	redis_start
+	kafka_create_topics
+	spawn "$(chaos_recv_pidfile)" "$STATE_DIR/logs/cdp-chaos-recv.log" \
+		"$(chaos_tool)" recv -l "$(chaos_recv_addr)"
+	daemons_start >/dev/null
+	msg "chaos: ${CHAOS_REPLICAS} instances of each daemon up"
+}
+
+# The faults, one a line: "<second> <what>", sorted, from the seed.
+chaos_plan() {
+	local inst k span=$((CHAOS_SECONDS * 8 / 10)) lead=$((CHAOS_SECONDS / 10))
+	{
+		RANDOM=$CHAOS_SEED # in the subshell: bash reseeds subshells
+		for inst in $(chaos_instances); do
+			for ((k = 0; k < CHAOS_KILLS; k++)); do
+				echo "$((lead + RANDOM % span)) kill $inst"
+			done
+		done
+		echo "$((lead + RANDOM % span)) kafka-restart"
+		echo "$((lead + RANDOM % span)) redis-restart"
+		echo "$((lead + RANDOM % span)) redis-flushall"
+	} | sort -n
+}
+
+chaos_fault() {
+	local what=$1 inst=${2:-} pid
+	case $what in
+	kill)
+		daemon_running "$inst" || return 0
+		pid=$(<"$(daemon_pidfile "$inst")")
+		kill -KILL "$pid" 2>/dev/null || true
+		;;
+	kafka-restart)
+		kafka_stop >/dev/null
+		kafka_start >/dev/null
+		;;
+	redis-restart)
+		redis_stop >/dev/null
+		redis_start >/dev/null
+		;;
+	redis-flushall)
+		redis-cli -h 127.0.0.1 -p "$REDIS_PORT" FLUSHALL >/dev/null
+		;;
+	esac
+	msg "chaos: $(printf '%4ss' "$((SECONDS - CHAOS_T0))") $what $inst"
+}
+
+# The supervisor: starts again every instance that is not running.
+chaos_supervise() {
+	local inst
+	for inst in $(chaos_instances); do
+		daemon_running "$inst" || daemon_start "$inst"
+	done
+}
+
+chaos_run_faults() {
+	local at what inst
+	while read -r at what inst; do
+		while ((SECONDS - CHAOS_T0 < at)); do
+			chaos_supervise
+			sleep 0.5
+		done
+		chaos_fault "$what" "$inst"
+	done < <(chaos_plan)
+	while pid_alive "$(chaos_filer_pidfile)" cdp-chaos; do
+		chaos_supervise
+		sleep 0.5
+	done
+	chaos_supervise
+}
+
+# Waits until every instance is ready and no group lags behind.
+chaos_settle() {
+	local deadline=$((SECONDS + CHAOS_SETTLE_TIMEOUT)) inst ok lag
+	while ((SECONDS < deadline)); do
+		chaos_supervise
+		ok=1
+		for inst in $(chaos_instances); do
+			curl -fsS -o /dev/null --max-time 2 \
+				"http://$(daemon_admin_listen "$inst")/readyz" 2>/dev/null ||
+				ok=0
+		done
+		lag=$("$BUILD_DIR/tools/cdp-ops" -b "$KAFKA_BROKERS" lag 2>/dev/null |
+			awk 'NR > 1 { s += $NF } END { print s + 0 }') || lag=1
+		((ok && lag == 0)) && return 0
+		sleep 1
+	done
+	warn "chaos: not caught up within ${CHAOS_SETTLE_TIMEOUT}s (lag $lag)"
+}
+
+cmd_chaos() {
+	local rc=0 accepted
+	chaos_options "$@"
+	setup
+	env_load chaos
+	cmake_build >/dev/null
+	DAEMON_REPLICAS=$CHAOS_REPLICAS DAEMON_ENV_FILE=$ROOT/config/chaos.env
+	DAEMON_PORT_SHIFT=$((30000 + KAFKA_PORT - 39092))
+	DAEMONS_ENV_EXTRA=$STATE_DIR/ports.env
+	trap chaos_stop EXIT
+	trap 'exit 130' INT TERM
+	chaos_start
+	accepted=$STATE_DIR/accepted.tsv
+	msg "chaos: ${CHAOS_SECONDS}s, seed $CHAOS_SEED, $CHAOS_RATE complaints/s"
+	CHAOS_T0=$SECONDS
+	spawn "$(chaos_filer_pidfile)" "$STATE_DIR/logs/cdp-chaos-file.log" \
+		"$(chaos_tool)" file -u "http://$(daemon_listen intake-1)" \
+		-u "http://$(daemon_listen intake-2)" -k "$CHAOS_FILE_KEY" \
+		-r "$CHAOS_RATE" -s "$CHAOS_SECONDS" --seed "$CHAOS_SEED" \
+		-o "$accepted"
+	chaos_run_faults
+	msg "chaos: filing done; waiting for every group to catch up"
+	chaos_settle
+	sleep "$CHAOS_CLOCK_WAIT"
+	"$(chaos_tool)" verdict -b "$KAFKA_BROKERS" -a "$accepted" \
+		-u "http://$(daemon_listen intake-1)" -k "$CHAOS_READ_KEY" ||
+		rc=$?
+	chaos_stop
+	trap - EXIT INT TERM
+	return "$rc"
+}
