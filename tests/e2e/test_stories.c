@@ -433,6 +433,104 @@ test_story4_proxy_signed_parcel_opens_a_case(void **state)
 	free(order);
 }
 
+/* The complaint's view once its severity is urgent, or NULL. */
+static json_t *
+view_urgent(const char *id)
+{
+	int64_t	 deadline = meta_now_ms() + VIEW_MS;
+	json_t	*view;
+
+	while (meta_now_ms() < deadline) {
+		view = intake_wait_view(&stack.intake, AGENT, id, "classified",
+		    VIEW_MS);
+		if (view != NULL && strcmp(str(view, "severity"),
+		    "urgent") == 0)
+			return view;
+		json_decref(view);
+		usleep(200000);
+	}
+	return NULL;
+}
+
+/* Whether the summary's last closed minute holds a spike of the SKU. */
+static bool
+sku_spiked(const char *sku)
+{
+	json_t	*doc = stack_analytics("1m"), *spikes, *spike;
+	size_t	 i;
+	bool	 found = false;
+
+	spikes = json_object_get(json_object_get(json_object_get(doc,
+	    "previous"), "hot_spots"), "spikes");
+	json_array_foreach(spikes, i, spike)
+		if (strcmp(str(spike, "dimension"), "sku") == 0 &&
+		    strcmp(str(spike, "key"), sku) == 0 &&
+		    json_integer_value(json_object_get(spike, "count")) == 5)
+			found = true;
+	json_decref(doc);
+	return found;
+}
+
+/*
+ * Waits for the minute of the group's filings to close in analytics
+ * (its end plus the 2 s grace, once an event after it is seen): an
+ * agent's note on a complaint of the group every 3 s moves the
+ * watermark on.
+ */
+static bool
+wait_spike(const char *sku, const char *noted)
+{
+	int64_t	deadline = meta_now_ms() + 90000;
+
+	while (meta_now_ms() < deadline) {
+		if (sku_spiked(sku))
+			return true;
+		act(AGENT, noted, "{\"action\": \"note\", \"comment\": "
+		    "\"同批次商品已下架排查\"}");
+		sleep(3);
+	}
+	return false;
+}
+
+/*
+ * Story 5: five customers complain about the same SKU of one merchant
+ * within seconds. The classifier makes them one group: every one urgent,
+ * flagged a group complaint and linked to the four others; analytics
+ * raises a spike of the SKU when the minute closes.
+ */
+static void
+test_story5_five_on_one_sku_are_a_group_and_a_spike(void **state)
+{
+	char	*sku = testenv_unique("SKU-E2E5"), *ids[5], *user, *key;
+	json_t	*view, *cl;
+	size_t	 i;
+
+	/* All five in one analytics minute. */
+	while ((meta_now_ms() / 1000) % 60 > 50)
+		sleep(1);
+	for (i = 0; i < 5; i++) {
+		user = xasprintf("U-E2E-5%zu", i);
+		ids[i] = file_from_app(STACK_M_GROUP, user, sku,
+		    "收到的保温杯有裂纹，倒热水会漏", "exchange");
+		free(user);
+	}
+	key = xasprintf("merchant:%s/sku:%s", STACK_M_GROUP, sku);
+	for (i = 0; i < 5; i++) {
+		if ((view = view_urgent(ids[i])) == NULL)
+			fail_msg("%s: never urgent", ids[i]);
+		cl = json_object_get(view, "classification");
+		assert_string_equal(str(cl, "group_key"), key);
+		assert_int_equal(json_array_size(json_object_get(cl,
+		    "group_complaint_ids")), 4);
+		json_decref(view);
+	}
+	assert_true(wait_spike(sku, ids[0]));
+	for (i = 0; i < 5; i++)
+		free(ids[i]);
+	free(key);
+	free(sku);
+}
+
 /*
  * Story 6: money paid to the seller over WeChat, off the platform, with
  * an order id the platform does not know (the customer typed the
@@ -594,6 +692,8 @@ main(void)
 		cmocka_unit_test(
 		    test_story3_silent_merchant_is_restricted_then_appeals),
 		cmocka_unit_test(test_story4_proxy_signed_parcel_opens_a_case),
+		cmocka_unit_test(
+		    test_story5_five_on_one_sku_are_a_group_and_a_spike),
 		cmocka_unit_test(test_story6_off_platform_deal_is_out_of_scope),
 		cmocka_unit_test(test_story7_quiet_customer_pauses_the_clock),
 		cmocka_unit_test(test_story1_product_complaint_to_closed),
