@@ -25,9 +25,13 @@
  * order's complaints CLASSIFIER_ORDER_KEEP_MS past the later of the
  * filing and the end of the after-sales window, like the snapshot.
  */
+#include <sys/time.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "classifier.h"
 #include "log.h"
@@ -322,11 +326,25 @@ struct link {
 	char			**members;
 	size_t			 n;
 	size_t			 next;
+	int			 waits;		/* for unremembered members */
 	void			(*fn)(void *, bool);
 	void			*arg;
 };
 
+/*
+ * A member counted into the group but not yet remembered is one whose
+ * own Filed is being handled at this moment, on another partition or
+ * instance: it counted itself before the group formed and remembers its
+ * Classified once the broker has it. The link waits for it, LINK_WAIT_MS
+ * at a time, at most LINK_WAITS times per group (an out-of-scope member
+ * is never remembered, and costs the whole wait).
+ */
+#define LINK_WAIT_MS	100
+#define LINK_WAITS	30
+
 static void	link_next(struct link *l);
+static void	link_get(struct link *l);
+static void	link_wait(struct link *l);
 
 static void
 link_finish(struct link *l, bool ok)
@@ -389,6 +407,24 @@ link_emit(struct link *l, const char *member, const Cdp__V1__Classified *stored)
 }
 
 static void
+link_on_waited(evutil_socket_t fd, short what, void *arg)
+{
+	link_get(arg);
+}
+
+/* Asks for the current member again after LINK_WAIT_MS. */
+static void
+link_wait(struct link *l)
+{
+	struct timeval	tv = { 0, LINK_WAIT_MS * 1000 };
+
+	l->waits++;
+	if (event_base_once(l->c->base, -1, EV_TIMEOUT, link_on_waited, l,
+	    &tv) == -1)
+		link_finish(l, false);
+}
+
+static void
 link_on_member(struct redis *r, redisReply *reply, void *arg)
 {
 	struct link		*l = arg;
@@ -397,6 +433,10 @@ link_on_member(struct redis *r, redisReply *reply, void *arg)
 
 	if (redis_reply_error(reply, "group member")) {
 		link_finish(l, false);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_NIL && l->waits < LINK_WAITS) {
+		link_wait(l);
 		return;
 	}
 	if (reply->type == REDIS_REPLY_STRING)
@@ -423,12 +463,19 @@ link_next(struct link *l)
 		member = l->members[l->next++];
 		if (strcmp(member, l->cause_complaint) == 0)
 			continue;
-		if (redis_command(l->c->redis, link_on_member, l,
-		    "GET cls:c:%s", member) == -1)
-			link_finish(l, false);
+		link_get(l);
 		return;
 	}
 	link_finish(l, true);
+}
+
+/* Reads the remembered classification of the current member. */
+static void
+link_get(struct link *l)
+{
+	if (redis_command(l->c->redis, link_on_member, l, "GET cls:c:%s",
+	    l->members[l->next - 1]) == -1)
+		link_finish(l, false);
 }
 
 /*

@@ -31,6 +31,7 @@ static const char *const harness_keys[][2] = {
 	{ "merchant-MAPL-B", "merchant:MAPL-B 200 400" },
 	{ "merchant-MAZ-1", "merchant:MAZ-1 200 400" },	/* authz matrix */
 	{ "merchant-MAZ-2", "merchant:MAZ-2 200 400" },
+	{ "merchant-ME2E-3", "merchant:ME2E-3 200 400" },	/* e2e story 3 */
 };
 
 static void

@@ -754,6 +754,55 @@ test_busy_merchant_is_no_group_until_one_problem_repeats(void **state)
 }
 
 /*
+ * A member still being classified when the group forms (counted into the
+ * group, its Classified not yet remembered: its Filed is in flight on
+ * another partition) is waited for and raised too, not skipped. The
+ * in-flight member is written into the group by hand, and remembered
+ * half a second after the completing complaint was filed.
+ */
+static void
+test_group_waits_for_a_member_in_flight(void **state)
+{
+	Cdp__V1__ComplaintEvent	*ev;
+	char			*merchant = testenv_unique("M");
+	char			*sku = testenv_unique("SKU");
+	char			*ids[5], *key, *user = testenv_unique("U");
+	char			*entry, *own;
+	uint8_t			*buf;
+	size_t			 len;
+
+	file_many(ids, 3, merchant, sku, NULL, "收到的杯子有裂纹");
+	ev = only_classified(ids[2]);
+	key = xasprintf("merchant:%s/sku:%s", merchant, sku);
+	ids[3] = testenv_unique("CT");
+	entry = xasprintf("%s %s", ids[3], user);
+	freeReplyObject(redis_do("ZADD cls:grp:%s %lld %s", key,
+	    (long long)meta_now_ms(), entry));
+	file_many(&ids[4], 1, merchant, sku, NULL, "收到的杯子有裂纹");
+	usleep(500000);
+	own = ev->complaint_id;
+	ev->complaint_id = ids[3];
+	buf = pb_pack(&ev->base, &len);
+	freeReplyObject(redis_do("SET cls:c:%s %b", ids[3], buf, len));
+	free(buf);
+	ev->complaint_id = own;
+	testenv_free_events(&ev, 1);
+	ev = only_classified(ids[3]);
+	assert_int_equal(ev->classified->severity,
+	    CDP__V1__SEVERITY__SEVERITY_URGENT);
+	assert_string_equal(ev->classified->group_key, key);
+	assert_int_equal(ev->classified->n_group_complaint_ids, 4);
+	testenv_free_events(&ev, 1);
+	check_group(ids, 3, key, 4);
+	free_ids(ids, 5);
+	free(entry);
+	free(key);
+	free(user);
+	free(merchant);
+	free(sku);
+}
+
+/*
  * Four customers on one SKU, then a fifth whose order is past its
  * after-sales window (out of scope): the group still formed, and the four
  * in-scope members are raised and linked.
@@ -946,6 +995,7 @@ main(void)
 		    test_busy_merchant_is_no_group_until_one_problem_repeats),
 		cmocka_unit_test(
 		    test_group_completed_out_of_scope_raises_the_members),
+		cmocka_unit_test(test_group_waits_for_a_member_in_flight),
 		cmocka_unit_test(
 		    test_every_key_of_a_complaint_and_an_order_expires),
 		cmocka_unit_test(

@@ -297,7 +297,11 @@ testenv_produce_event(const Cdp__V1__ComplaintEvent *ev)
 	free(buf);
 }
 
-static size_t
+/*
+ * The events of the body case for key that complaints.events holds now
+ * (read to its end; at most max, freed with testenv_free_events).
+ */
+size_t
 testenv_events_now(const char *key, int body, Cdp__V1__ComplaintEvent **out,
     size_t max)
 {

@@ -40,6 +40,8 @@ int		 testenv_dev(const char *args);
 void		 testenv_produce(const char *topic, const char *key,
 		    const void *payload, size_t len);
 void		 testenv_produce_event(const Cdp__V1__ComplaintEvent *ev);
+size_t		 testenv_events_now(const char *key, int body,
+		    Cdp__V1__ComplaintEvent **out, size_t max);
 size_t		 testenv_wait_events(const char *key, int body, size_t want,
 		    int timeout_ms, Cdp__V1__ComplaintEvent **out,
 		    size_t max);
