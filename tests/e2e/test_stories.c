@@ -6,7 +6,7 @@
  * checks the outcome through the API, the complaints.events topic, the
  * webhook receivers and analytics. docs/e2e.md says what each asserts.
  */
-/* cdp-test-sources: tests/lib/testrecv.c tests/e2e/stack.c tests/e2e/feeds.c */
+/* cdp-test-sources: tests/lib/testrecv.c services/notifier/sign.c tests/e2e/stack.c tests/e2e/feeds.c */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
