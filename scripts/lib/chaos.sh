@@ -170,6 +170,9 @@ chaos_settle() {
 cmd_chaos() {
 	local rc=0 accepted
 	chaos_options "$@"
+	# The daemons find their default config files from the repository,
+	# wherever this was started (ctest starts it in build-test/tests).
+	cd "$ROOT"
 	setup
 	env_load chaos
 	cmake_build >/dev/null

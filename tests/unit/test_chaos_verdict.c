@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../../tools/chaos/verdict.h"
@@ -68,7 +69,7 @@ test_clean_run(void **state)
 	o[n++] = clock_obs(VERDICT_BREACHED, "C1", "first_contact:1", 1300);
 	o[n++] = effect("C1", "coupon:first_contact:1", "K1");
 	o[n++] = effect("C1", "coupon:first_contact:1", "K1"); /* replayed */
-	verdict_compute(o, n, 100000, LATE_MS, &v);
+	verdict_compute(o, n, 100000, LATE_MS, &v, NULL, NULL);
 	assert_int_equal(v.accepted, 2);
 	assert_int_equal(v.lost, 0);
 	assert_int_equal(v.duplicate_effects, 0);
@@ -81,10 +82,20 @@ test_clean_run(void **state)
 	    "missed_breaches=0 late_breaches=0 max_recovery_s=0.3");
 }
 
+static void
+tell_lost(void *arg, const char *complaint, const char *why)
+{
+	char	*whys = arg;
+	size_t	 len = strlen(whys);
+
+	snprintf(whys + len, 256 - len, "%s:%s;", complaint, why);
+}
+
 /* Missing from the log, the read model or classification: lost, once. */
 static void
 test_lost(void **state)
 {
+	char			whys[256] = "";
 	struct verdict_obs	o[16];
 	struct verdict		v;
 	size_t			n = 0;
@@ -98,7 +109,9 @@ test_lost(void **state)
 	o[n++] = seen(VERDICT_LOGGED, "C4");
 	o[n++] = seen(VERDICT_VIEWED, "C4");
 	o[n++] = seen(VERDICT_ACCEPTED, "C1");	/* a retried 202 */
-	verdict_compute(o, n, 0, LATE_MS, &v);
+	verdict_compute(o, n, 0, LATE_MS, &v, tell_lost, whys);
+	assert_string_equal(whys, "C2:no Filed event;C3:not in the read model;"
+	    "C4:never classified;");
 	assert_int_equal(v.accepted, 4);
 	assert_int_equal(v.lost, 3);
 	assert_true(verdict_failed(&v));
@@ -120,7 +133,7 @@ test_duplicate_effects(void **state)
 	o[n++] = effect("C2", "coupon:first_contact:1", "K5");
 	o[n++] = effect("C1", "penalty:E9", "P1");
 	o[n++] = effect("C1", "penalty:E9", "P1");
-	verdict_compute(o, n, 0, LATE_MS, &v);
+	verdict_compute(o, n, 0, LATE_MS, &v, NULL, NULL);
 	assert_int_equal(v.duplicate_effects, 2);
 	assert_true(verdict_failed(&v));
 }
@@ -152,7 +165,7 @@ test_breaches(void **state)
 	o[n++] = clock_obs(VERDICT_CLOCK_STARTED, "C5", "first_contact:1",
 	    1000);
 	o[n++] = clock_obs(VERDICT_BREACHED, "C5", "first_contact:2", 1100);
-	verdict_compute(o, n, 5000, LATE_MS, &v);
+	verdict_compute(o, n, 5000, LATE_MS, &v, NULL, NULL);
 	assert_int_equal(v.missed_breaches, 2);
 	assert_int_equal(v.late_breaches, 1);
 	assert_int_equal(v.max_lag_ms, 8000);

@@ -8,17 +8,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "cdp/v1/complaint.pb-c.h"
 #include "cdp/v1/merchant.pb-c.h"
 #include "chaos.h"
+#include "meta.h"
 #include "topicread.h"
 #include "xmalloc.h"
 
 #define COLLECT_GET_TIMEOUT_MS	5000L
-#define COLLECT_GET_TRIES	5
+#define COLLECT_GET_PAUSE_MS	500
+#define COLLECT_VIEW_WAIT_MS	120000	/* for the read model to catch up */
 
 static const char *
 collect_str(struct collect *c, const char *s)
@@ -224,20 +227,23 @@ collect_discard(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* 200 from the read model, asked a few times (intake may be restarting). */
+/*
+ * 200 from the read model. The read model follows the log, and after a
+ * FLUSHALL reads it again from the start, so a complaint not there yet is
+ * asked for again until the deadline, which the whole collection shares.
+ */
 static int
-collect_view(CURL *e, const char *url, const char *key, const char *id)
+collect_view(CURL *e, const char *url, const char *key, const char *id,
+    int64_t deadline_ms)
 {
 	struct curl_slist	*h = NULL;
 	char			 line[512];
 	long			 status = 0;
-	int			 t;
 
 	snprintf(line, sizeof(line), "Authorization: Bearer %s", key);
 	h = curl_slist_append(h, line);
 	snprintf(line, sizeof(line), "%s/v1/complaints/%s", url, id);
-	for (t = 0; t < COLLECT_GET_TRIES && status != 200 && status != 404;
-	    t++) {
+	for (;;) {
 		curl_easy_reset(e);
 		curl_easy_setopt(e, CURLOPT_URL, line);
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
@@ -246,6 +252,9 @@ collect_view(CURL *e, const char *url, const char *key, const char *id)
 		status = 0;
 		if (curl_easy_perform(e) == CURLE_OK)
 			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+		if (status == 200 || meta_now_ms() >= deadline_ms)
+			break;
+		usleep(COLLECT_GET_PAUSE_MS * 1000);
 	}
 	curl_slist_free_all(h);
 	return status == 200;
@@ -257,13 +266,14 @@ collect_views(struct collect *c, const char *url, const char *key)
 {
 	CURL	*e;
 	size_t	 i, n = c->n;
+	int64_t	 deadline = meta_now_ms() + COLLECT_VIEW_WAIT_MS;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if ((e = curl_easy_init()) == NULL)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (c->obs[i].kind == VERDICT_ACCEPTED &&
-		    collect_view(e, url, key, c->obs[i].complaint))
+		    collect_view(e, url, key, c->obs[i].complaint, deadline))
 			collect_add(c, VERDICT_VIEWED, c->obs[i].complaint);
 	curl_easy_cleanup(e);
 	curl_global_cleanup();

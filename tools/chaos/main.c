@@ -67,6 +67,12 @@ cmd_file(int argc, char **argv)
 	return file_run(&o);
 }
 
+static void
+print_lost(void *arg, const char *complaint, const char *why)
+{
+	fprintf(stderr, "cdp-chaos: lost %s: %s\n", complaint, why);
+}
+
 static int
 cmd_verdict(int argc, char **argv)
 {
@@ -101,7 +107,7 @@ cmd_verdict(int argc, char **argv)
 	if (collect_accepted(&c, accepted) == -1 ||
 	    collect_views(&c, url, key) == -1 || collect_log(&c, brokers) == -1)
 		return 1;
-	verdict_compute(c.obs, c.n, cutoff, late, &v);
+	verdict_compute(c.obs, c.n, cutoff, late, &v, print_lost, NULL);
 	verdict_line(&v, line, sizeof(line));
 	printf("%s\n", line);
 	collect_free(&c);

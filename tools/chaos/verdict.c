@@ -72,23 +72,36 @@ same_clock(const struct verdict_obs *a, const struct verdict_obs *b)
 	    str_cmp(a->clock, b->clock) == 0;
 }
 
-static void
-judge_complaints(const struct verdict_obs *obs, size_t n, struct verdict *v)
+/* Where an accepted complaint is missing, or NULL when it is not lost. */
+static const char *
+lost_why(const struct verdict_obs *obs, size_t n, const char *complaint)
 {
-	size_t	i;
+	if (obs_find(obs, n, VERDICT_LOGGED, complaint, NULL) == NULL)
+		return "no Filed event";
+	if (obs_find(obs, n, VERDICT_VIEWED, complaint, NULL) == NULL)
+		return "not in the read model";
+	if (obs_find(obs, n, VERDICT_CLASSIFIED, complaint, NULL) == NULL)
+		return "never classified";
+	return NULL;
+}
+
+static void
+judge_complaints(const struct verdict_obs *obs, size_t n, struct verdict *v,
+    verdict_lost_fn lost, void *arg)
+{
+	const char	*why;
+	size_t		 i;
 
 	for (i = 0; i < n; i++) {
 		if (obs[i].kind != VERDICT_ACCEPTED ||
 		    (i > 0 && same_clock(&obs[i - 1], &obs[i])))
 			continue;
 		v->accepted++;
-		if (obs_find(obs, n, VERDICT_LOGGED, obs[i].complaint,
-		    NULL) == NULL ||
-		    obs_find(obs, n, VERDICT_VIEWED, obs[i].complaint,
-		    NULL) == NULL ||
-		    obs_find(obs, n, VERDICT_CLASSIFIED, obs[i].complaint,
-		    NULL) == NULL)
-			v->lost++;
+		if ((why = lost_why(obs, n, obs[i].complaint)) == NULL)
+			continue;
+		v->lost++;
+		if (lost != NULL)
+			lost(arg, obs[i].complaint, why);
 	}
 }
 
@@ -144,14 +157,14 @@ judge_clocks(const struct verdict_obs *obs, size_t n, int64_t cutoff_ms,
 	}
 }
 
-/* Sorts obs in place. */
+/* Sorts obs in place; tells lost (when not NULL) of each lost complaint. */
 void
 verdict_compute(struct verdict_obs *obs, size_t n, int64_t cutoff_ms,
-    int64_t late_ms, struct verdict *v)
+    int64_t late_ms, struct verdict *v, verdict_lost_fn lost, void *arg)
 {
 	memset(v, 0, sizeof(*v));
 	qsort(obs, n, sizeof(*obs), obs_cmp);
-	judge_complaints(obs, n, v);
+	judge_complaints(obs, n, v, lost, arg);
 	judge_effects(obs, n, v);
 	judge_clocks(obs, n, cutoff_ms, late_ms, v);
 }

@@ -41,12 +41,17 @@ struct verdict {
 	int64_t	max_lag_ms;	/* the latest breach after its due time */
 };
 
+typedef void (*verdict_lost_fn)(void *arg, const char *complaint,
+	    const char *why);
+
 /*
  * Clocks due after cutoff_ms need not have breached yet; a breach more
- * than late_ms after its due time is late.
+ * than late_ms after its due time is late. lost, when not NULL, hears of
+ * each lost complaint and where it is missing.
  */
 void	verdict_compute(struct verdict_obs *obs, size_t n, int64_t cutoff_ms,
-	    int64_t late_ms, struct verdict *v);
+	    int64_t late_ms, struct verdict *v, verdict_lost_fn lost,
+	    void *arg);
 int	verdict_line(const struct verdict *v, char *buf, size_t size);
 int	verdict_failed(const struct verdict *v);
 
