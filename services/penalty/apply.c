@@ -122,7 +122,7 @@ apply_handle(struct penalty *pd, struct kafka_msg *m)
 	j->m = m;
 	j->ev = kafka_msg_take(m);	/* checked by events_merchant */
 	log_ctx_set(NULL, j->ev->meta->event_id, j->ev->merchant_id);
-	if (!apply_folds(j->ev)) {
+	if (!apply_folds(j->ev) || !fold_ids_fit(j->ev)) {
 		store_offset(pd, m->partition, m->offset);
 		apply_end(j, 0);
 	}

@@ -145,12 +145,45 @@ fold_expiry(struct fold_ctx *j, const Cdp__V1__PointsExpired *x)
 	return FOLD_EXPIRED;
 }
 
+/*
+ * Whether every id of ev fits the ledger's fields whole. A longer one
+ * would be cut, perhaps in the middle of a character, and a ledger that
+ * is not UTF-8 cannot be written as JSON.
+ */
+bool
+fold_ids_fit(const Cdp__V1__MerchantEvent *ev)
+{
+	const char	*ids[4] = { ev->meta->event_id, ev->merchant_id };
+	size_t		 i;
+
+	if (ev->body_case == CDP__V1__MERCHANT_EVENT__BODY_VIOLATION_RECORDED) {
+		ids[2] = ev->violation_recorded->complaint_id;
+		ids[3] = ev->violation_recorded->cause_event_id;
+	} else if (ev->body_case ==
+	    CDP__V1__MERCHANT_EVENT__BODY_APPEAL_FILED) {
+		ids[2] = ev->appeal_filed->penalty_id;
+		ids[3] = ev->appeal_filed->appeal_id;
+	} else if (ev->body_case ==
+	    CDP__V1__MERCHANT_EVENT__BODY_APPEAL_DECIDED) {
+		ids[2] = ev->appeal_decided->penalty_id;
+		ids[3] = ev->appeal_decided->appeal_id;
+	}
+	for (i = 0; i < 4; i++)
+		if (ids[i] != NULL && strlen(ids[i]) >= PEN_ID_MAX)
+			return false;
+	return true;
+}
+
 /* One dispatch: each body penalty folds, to its handler. */
 static enum fold_kind
 fold_dispatch(struct fold_ctx *j)
 {
 	const Cdp__V1__MerchantEvent	*ev = j->ev;
 
+	if (!fold_ids_fit(ev)) {
+		skip("id_too_long", "event", "");
+		return FOLD_NONE;
+	}
 	switch (ev->body_case) {
 	case CDP__V1__MERCHANT_EVENT__BODY_VIOLATION_RECORDED:
 		return fold_violation(j, ev->violation_recorded);

@@ -218,6 +218,7 @@ struct fold {
 /* fold.c: stage 2's pure half, one merchants.events event into a ledger. */
 enum fold_kind	fold_event(struct ledger *l, const struct pen_rules *r,
 		    const Cdp__V1__MerchantEvent *ev, struct fold *f);
+bool		fold_ids_fit(const Cdp__V1__MerchantEvent *ev);
 
 /* record.c: stage 1, complaint events into ViolationRecorded. */
 void	record_handle(struct penalty *pd, struct kafka_msg *m);

@@ -147,10 +147,22 @@ apply_on_load(void *arg, int rc, struct sla_state *s)
 	apply_emit_next(j);
 }
 
-/* Loads the clocks of j->id and goes on in apply_on_load(). */
+static void	apply_advance(struct applying *);
+
+/*
+ * Loads the clocks of j->id and goes on in apply_on_load(); an event with
+ * ids too long to keep whole changes no clock.
+ */
 static void
 apply_load(struct applying *j)
 {
+	if (!state_ids_fit(j->merchant_id, j->complaint_id)) {
+		metrics_inc(metrics_counter("sla_ids_too_long_total",
+		    "Events with a merchant or complaint id too long to keep.",
+		    ""));
+		apply_advance(j);
+		return;
+	}
 	if (!keylock_take(j->t->busy, j->id)) {
 		apply_end(j, APPLY_BUSY_RETRY_MS);	/* a firing is under way */
 		return;

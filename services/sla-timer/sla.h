@@ -120,6 +120,7 @@ void	state_init(struct sla_state *s);
 char	*state_encode(const struct sla_state *s);
 int	 state_decode(const char *json, size_t len, struct sla_state *s);
 bool	 state_closed(const struct sla_state *s);
+bool	 state_ids_fit(const char *merchant_id, const char *complaint_id);
 
 /*
  * The daemon's state, owned by main.c and lent to the I/O modules. Its

@@ -96,6 +96,20 @@ state_clock(const struct sla_clock *k)
  * Whether the complaint is done with: closed (or out of scope) and every
  * clock stopped. Its clocks then leave Redis after the retention.
  */
+/*
+ * Whether a merchant and a complaint id fit the state's fields whole. A
+ * longer one would be cut, perhaps in the middle of a character, and a
+ * state that is not UTF-8 cannot be written as JSON.
+ */
+bool
+state_ids_fit(const char *merchant_id, const char *complaint_id)
+{
+	struct sla_state	*s;
+
+	return strlen(merchant_id) < sizeof(s->merchant_id) &&
+	    strlen(complaint_id) < sizeof(s->complaint_id);
+}
+
 bool
 state_closed(const struct sla_state *s)
 {

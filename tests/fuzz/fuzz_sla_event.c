@@ -78,6 +78,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if ((mev = fuzz_event(&events_merchant,
 			    "merchants.events", r.data, r.size)) == NULL)
 				continue;
+			if (!state_ids_fit(mev->merchant_id, "")) {
+				cdp__v1__merchant_event__free_unpacked(mev,
+				    NULL);
+				continue;	/* as apply_load() */
+			}
 			clock_appeal(&s.c, policies, mev, ch, CHANGES_MAX);
 			roundtrip(&s, mev->merchant_id);
 			cdp__v1__merchant_event__free_unpacked(mev, NULL);
@@ -85,6 +90,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if ((cev = fuzz_event(&events_complaint,
 			    "complaints.events", r.data, r.size)) == NULL)
 				continue;
+			if (!state_ids_fit(cev->merchant_id,
+			    cev->complaint_id)) {
+				cdp__v1__complaint_event__free_unpacked(cev,
+				    NULL);
+				continue;	/* as apply_load() */
+			}
 			clock_apply(&s.c, policies, cev, ch, CHANGES_MAX);
 			roundtrip(&s, cev->merchant_id);
 			cdp__v1__complaint_event__free_unpacked(cev, NULL);

@@ -114,7 +114,7 @@ view_progress(struct view *v)
 
 	printf("\r\033[Kloading orders [%.*s%*s] %u/%u orders, %llu events",
 	    (int)done, "########################################",
-	    (int)(40 - done), "", (unsigned)d->n.orders, DEMO_ORDERS,
+	    (int)(40 - done), "", (unsigned)d->n.orders, (unsigned)DEMO_ORDERS,
 	    (unsigned long long)(d->n.order_events + d->n.logistics_events));
 	fflush(stdout);
 }
