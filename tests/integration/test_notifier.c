@@ -660,17 +660,19 @@ file_contains(const char *path, const char *needle)
 
 /*
  * A penalty reason that is not UTF-8 (merchants.events is open to other
- * producers) still reaches the merchant as a JSON body that parses, the
- * bad bytes as U+FFFD and the rest of the text kept.
+ * producers) breaks protobuf's rule for strings: the decoder refuses the
+ * event (common/events.c) and it goes to dlq.notifier with the reason,
+ * nothing is sent to the merchant, and the notifier moves on.
  */
 static void
-test_invalid_utf8_still_makes_json(void **state)
+test_invalid_utf8_goes_to_dead_letters(void **state)
 {
 	char			*id = testenv_unique("CU");
 	Cdp__V1__MerchantEvent	 ev = CDP__V1__MERCHANT_EVENT__INIT;
 	Cdp__V1__PenaltyApplied	 pa = CDP__V1__PENALTY_APPLIED__INIT;
 	Cdp__V1__EventMeta	 meta;
 	struct meta_ids		 ids;
+	struct testenv_record	*dl;
 	struct testrecv_req	 q[4];
 	json_t			*b[4];
 	uint8_t			*buf;
@@ -687,13 +689,14 @@ test_invalid_utf8_still_makes_json(void **state)
 	ev.body_case = CDP__V1__MERCHANT_EVENT__BODY_PENALTY_APPLIED;
 	ev.penalty_applied = &pa;
 	buf = pb_pack(&ev.base, &len);
-	testenv_produce("merchants.events", "M1001", buf, len);
+	testenv_produce("merchants.events", id, buf, len);
 	free(buf);
-	n = wait_requests(t.recv[M1001], id, 1, WAIT_MS, q, b, 4);
-	assert_int_equal(n, 1);
-	assert_non_null(strstr(jstr(b[0], "text"),
-	    "超时\xef\xbf\xbd未处理\xef\xbf\xbd"));
-	requests_free(q, b, n);
+	assert_int_equal(n = wait_dead_letters(id, &dl), 1);
+	assert_non_null(strstr(testenv_header(&dl[0], "dlq.reason"),
+	    "not UTF-8"));
+	testenv_records_free(dl, n);
+	assert_int_equal(wait_requests(t.recv[M1001], id, 1, 2000, q, b, 4),
+	    0);
 	free(id);
 }
 
@@ -762,7 +765,7 @@ main(void)
 		cmocka_unit_test(
 		    test_customer_gets_coupon_after_first_contact_breach),
 		cmocka_unit_test(test_kill_during_backoff_still_delivers_once),
-		cmocka_unit_test(test_invalid_utf8_still_makes_json),
+		cmocka_unit_test(test_invalid_utf8_goes_to_dead_letters),
 		cmocka_unit_test(
 		    test_no_phone_or_email_unmasked_to_merchants_or_logs),
 	};
