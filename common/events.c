@@ -73,3 +73,14 @@ const struct kafka_decoder	events_order = {
 const struct kafka_decoder	events_logistics = {
 	&cdp__v1__logistics_event__descriptor, logistics_check,
 };
+
+const Cdp__V1__Filed *
+events_filed(const Cdp__V1__ComplaintEvent *ev)
+{
+	if (ev->body_case == CDP__V1__COMPLAINT_EVENT__BODY_FILED)
+		return ev->filed;
+	if (ev->body_case == CDP__V1__COMPLAINT_EVENT__BODY_PROACTIVE_OPENED &&
+	    ev->proactive_opened != NULL)
+		return ev->proactive_opened->filed;
+	return NULL;
+}

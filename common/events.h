@@ -8,6 +8,7 @@
 #ifndef CDP_EVENTS_H
 #define CDP_EVENTS_H
 
+#include "cdp/v1/complaint.pb-c.h"
 #include "kafka.h"
 
 /* complaints.events: a ComplaintEvent with metadata and a complaint id. */
@@ -18,5 +19,8 @@ extern const struct kafka_decoder	events_merchant;
 extern const struct kafka_decoder	events_order;
 /* logistics.events: a LogisticsEvent with an order id. */
 extern const struct kafka_decoder	events_logistics;
+
+/* The filing a complaint event carries (Filed, ProactiveOpened), or NULL. */
+const Cdp__V1__Filed	*events_filed(const Cdp__V1__ComplaintEvent *ev);
 
 #endif

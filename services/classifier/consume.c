@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "classifier.h"
+#include "events.h"
 #include "kafka.h"
 #include "log.h"
 #include "meta.h"
@@ -245,17 +246,6 @@ consume_on_order(void *arg, int rc, struct order_facts *o)
 		job_retry(j);
 }
 
-static const Cdp__V1__Filed *
-consume_body(const Cdp__V1__ComplaintEvent *ev)
-{
-	if (ev->body_case == CDP__V1__COMPLAINT_EVENT__BODY_FILED)
-		return ev->filed;
-	if (ev->body_case == CDP__V1__COMPLAINT_EVENT__BODY_PROACTIVE_OPENED &&
-	    ev->proactive_opened != NULL)
-		return ev->proactive_opened->filed;
-	return NULL;
-}
-
 void
 consume_handle(struct classifier *c, struct kafka_msg *m)
 {
@@ -265,7 +255,7 @@ consume_handle(struct classifier *c, struct kafka_msg *m)
 	j->m = m;
 	j->group = -1;
 	j->in = kafka_msg_take(m);	/* checked by events_complaint */
-	if ((j->filed = consume_body(j->in)) == NULL) {
+	if ((j->filed = events_filed(j->in)) == NULL) {
 		kafka_consumer_done(m);	/* not ours to classify */
 		job_free(j);
 		return;

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "events.h"
 #include "kafka.h"
 #include "log.h"
 #include "metrics.h"
@@ -74,12 +75,9 @@ work_end(struct work *w, int retry_ms)
 static const Cdp__V1__Complainant *
 complainant_of(const Cdp__V1__ComplaintEvent *ev)
 {
-	if (ev->body_case == BODY(FILED))
-		return ev->filed->complainant;
-	if (ev->body_case == BODY(PROACTIVE_OPENED) &&
-	    ev->proactive_opened->filed != NULL)
-		return ev->proactive_opened->filed->complainant;
-	return NULL;
+	const Cdp__V1__Filed	*f = events_filed(ev);
+
+	return f != NULL ? f->complainant : NULL;
 }
 
 static void

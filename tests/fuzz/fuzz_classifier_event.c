@@ -27,17 +27,6 @@ static const struct proactive_policy	policy = {
 	.signed_grace_ms = 86400000,
 };
 
-static const Cdp__V1__Filed *
-filed_of(const Cdp__V1__ComplaintEvent *ev)
-{
-	if (ev->body_case == CDP__V1__COMPLAINT_EVENT__BODY_FILED)
-		return ev->filed;
-	if (ev->body_case == CDP__V1__COMPLAINT_EVENT__BODY_PROACTIVE_OPENED &&
-	    ev->proactive_opened != NULL)
-		return ev->proactive_opened->filed;
-	return NULL;
-}
-
 static void
 publish(const Cdp__V1__ComplaintEvent *in, struct classification *c)
 {
@@ -68,7 +57,7 @@ complaint(const Cdp__V1__ComplaintEvent *ev,
 	char				 sub[160], key[KEY_MAX];
 	int				 by;
 
-	if ((f.filed = filed_of(ev)) == NULL)
+	if ((f.filed = events_filed(ev)) == NULL)
 		return;
 	f.order = order;
 	f.group_size = 1;
