@@ -73,20 +73,6 @@ struct pending {
 	int64_t		 due_ns;
 };
 
-static const char *const texts_zh[MIX_CATEGORIES] = {
-	"收到的商品质量很差，用了两天就坏了，要求退款",
-	"快递一直没有送到，物流信息好几天没更新了",
-	"客服态度很差，问了三次都没有人处理",
-	"同一笔订单被扣了两次款",
-	"宣传说买一送一，结果赠品根本没有",
-};
-static const char *const texts_en[MIX_CATEGORIES] = {
-	"The item broke after two days of normal use, I want a refund",
-	"My parcel is late, tracking has not moved for days",
-	"The customer service agent was rude and did not help",
-	"I was charged twice for the same order",
-	"The promotion said buy one get one free but no gift came",
-};
 
 static int64_t
 now_ns(void)
@@ -114,26 +100,6 @@ usage(void)
 	exit(2);
 }
 
-/* The description of a complaint, as the demo writes them (story.c). */
-static const char *
-load_text(const struct mix_complaint *mc)
-{
-	switch (mc->special) {
-	case MIX_URGENT:
-		return mc->chinese ? "电水壶底座漏电，孩子被电到手，已经去医院了" :
-		    "The kettle gave my child an electric shock, we went to hospital";
-	case MIX_12315:
-		return mc->chinese ? "商品是假货，再不处理我就打12315投诉" :
-		    "This is a counterfeit, I will report it to 12315";
-	case MIX_OUT_OF_SCOPE:
-		return mc->chinese ? "上次私下微信转账给卖家买的东西没发货" :
-		    "I paid the seller off-platform by bank transfer and got nothing";
-	default:
-		break;
-	}
-	return (mc->chinese ? texts_zh : texts_en)[mc->category];
-}
-
 /* The n-th complaint's body; its channel's key goes in *channel. */
 static size_t
 load_body(struct load *l, size_t n, char *buf, size_t size,
@@ -152,7 +118,7 @@ load_body(struct load *l, size_t n, char *buf, size_t size,
 	    "\"email\":\"u%zu@example.com\"},\"description\":\"%s\","
 	    "\"demand\":\"%s\"%s%s%s%s}",
 	    l->start_ms, n, 10000 + mix_below(&l->rng, 90000), merchant, n, n,
-	    load_text(&mc), mc.category == MIX_LOGISTICS ? "reship" : "refund",
+	    mix_text(&mc), mc.category == MIX_LOGISTICS ? "reship" : "refund",
 	    mc.special == MIX_OUT_OF_SCOPE ? "" : ",\"problem_type\":\"",
 	    mc.special == MIX_OUT_OF_SCOPE ? "" : mix_problem_type(mc.category),
 	    mc.special == MIX_OUT_OF_SCOPE ? "" : "\"",

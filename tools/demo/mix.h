@@ -65,6 +65,7 @@ void		 mix_complaint(struct mix_rng *r, bool bad_merchant,
 const char	*mix_channel_name(enum mix_channel ch);
 const char	*mix_category_name(enum mix_category cat);
 const char	*mix_problem_type(enum mix_category cat);
+const char	*mix_text(const struct mix_complaint *mc);
 unsigned	 mix_response_delay_s(enum mix_response resp, unsigned clock_s);
 
 #endif

@@ -47,40 +47,6 @@ struct story {
 	bool		 restricted[DEMO_MERCHANTS];	/* at the last look */
 };
 
-static const char *const texts_zh[MIX_CATEGORIES] = {
-	"收到的商品质量很差，用了两天就坏了，要求退款",
-	"快递一直没有送到，物流信息好几天没更新了",
-	"客服态度很差，问了三次都没有人处理",
-	"同一笔订单被扣了两次款",
-	"宣传说买一送一，结果赠品根本没有",
-};
-static const char *const texts_en[MIX_CATEGORIES] = {
-	"The item broke after two days of normal use, I want a refund",
-	"My parcel is late, tracking has not moved for days",
-	"The customer service agent was rude and did not help",
-	"I was charged twice for the same order",
-	"The promotion said buy one get one free but no gift came",
-};
-
-static const char *
-story_text(const struct mix_complaint *mc)
-{
-	switch (mc->special) {
-	case MIX_URGENT:
-		return mc->chinese ? "电水壶底座漏电，孩子被电到手，已经去医院了" :
-		    "The kettle gave my child an electric shock, we went to hospital";
-	case MIX_12315:
-		return mc->chinese ? "商品是假货，再不处理我就打12315投诉" :
-		    "This is a counterfeit, I will report it to 12315";
-	case MIX_OUT_OF_SCOPE:
-		return mc->chinese ? "上次私下微信转账给卖家买的东西没发货" :
-		    "I paid the seller off-platform by bank transfer and got nothing";
-	default:
-		break;
-	}
-	return (mc->chinese ? texts_zh : texts_en)[mc->category];
-}
-
 static void
 story_key(char *buf, size_t sz, const char *who)
 {
@@ -104,7 +70,7 @@ story_file(struct story *s, const struct mix_complaint *mc, unsigned order,
 	    market_order_id(order, oid, sizeof(oid)), "merchant_id",
 	    market_merchant_id(merchant), "user", "id", user, "phone",
 	    "+86 138-0000-0000", "email", email,
-	    "description", story_text(mc), "demand",
+	    "description", mix_text(mc), "demand",
 	    mc->category == MIX_LOGISTICS ? "reship" : "refund");
 	if (mc->special != MIX_OUT_OF_SCOPE)
 		json_object_set_new(body, "problem_type",
