@@ -274,6 +274,43 @@ redis_connect_sync(const struct redis_endpoint *ep, char *err, size_t errsz)
 	return rc;
 }
 
+/*
+ * On a blocking connection, deletes every key matching pattern (SCAN
+ * MATCH) but those that contain keep (NULL: none kept), adding their
+ * number to *deleted. -1 with the reason in err when Redis fails.
+ */
+int
+redis_sync_delete(redisContext *rc, const char *pattern, const char *keep,
+    size_t *deleted, char *err, size_t errsz)
+{
+	redisReply	*r, *keys;
+	char		 cursor[32] = "0";
+	size_t		 i;
+
+	do {
+		r = redisCommand(rc, "SCAN %s MATCH %s COUNT 1000", cursor,
+		    pattern);
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
+		    r->elements != 2) {
+			snprintf(err, errsz, "SCAN %s: %s", pattern, r != NULL &&
+			    r->type == REDIS_REPLY_ERROR ? r->str : rc->errstr);
+			freeReplyObject(r);
+			return -1;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		keys = r->element[1];
+		for (i = 0; i < keys->elements; i++) {
+			if (keep != NULL && strstr(keys->element[i]->str, keep))
+				continue;
+			freeReplyObject(redisCommand(rc, "UNLINK %b",
+			    keys->element[i]->str, keys->element[i]->len));
+			(*deleted)++;
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	return 0;
+}
+
 /* fn runs after every successful (re)connection, scripts loaded. */
 void
 redis_on_connect(struct redis *r, void (*fn)(void *), void *arg)

@@ -38,6 +38,9 @@ struct redis	*redis_new(struct event_base *base,
 		    const struct redis_endpoint *ep);
 redisContext	*redis_connect_sync(const struct redis_endpoint *ep,
 		    char *err, size_t errsz);
+int		 redis_sync_delete(redisContext *rc, const char *pattern,
+		    const char *keep, size_t *deleted, char *err,
+		    size_t errsz);
 void		 redis_on_connect(struct redis *r, void (*fn)(void *),
 		    void *arg);
 bool		 redis_connected(const struct redis *r);

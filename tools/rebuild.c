@@ -147,39 +147,6 @@ done:
 	return rc;
 }
 
-/* Deletes the keys matching pattern, but those holding keep. */
-static int
-rebuild_keys(redisContext *rc, const char *pattern, const char *keep,
-    size_t *deleted, char *err, size_t errsz)
-{
-	redisReply	*r, *keys;
-	char		 cursor[32] = "0";
-	size_t		 i;
-
-	do {
-		r = redisCommand(rc, "SCAN %s MATCH %s COUNT 1000", cursor,
-		    pattern);
-		if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
-		    r->elements != 2) {
-			snprintf(err, errsz, "SCAN %s: %s", pattern, r != NULL &&
-			    r->type == REDIS_REPLY_ERROR ? r->str : rc->errstr);
-			freeReplyObject(r);
-			return -1;
-		}
-		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		keys = r->element[1];
-		for (i = 0; i < keys->elements; i++) {
-			if (keep != NULL && strstr(keys->element[i]->str, keep))
-				continue;
-			freeReplyObject(redisCommand(rc, "UNLINK %b",
-			    keys->element[i]->str, keys->element[i]->len));
-			(*deleted)++;
-		}
-		freeReplyObject(r);
-	} while (strcmp(cursor, "0") != 0);
-	return 0;
-}
-
 /* The SCAN pattern of state, its '@' standing for the group's name. */
 static void
 rebuild_pattern(const char *state, const char *group, char *out, size_t size)
@@ -207,7 +174,8 @@ rebuild_state(struct rebuild *b, char *err, size_t errsz)
 	    ret == 0; i++) {
 		rebuild_pattern(b->s->state[i], b->group, pattern,
 		    sizeof(pattern));
-		ret = rebuild_keys(rc, pattern, b->keep, &deleted, err, errsz);
+		ret = redis_sync_delete(rc, pattern, b->keep, &deleted, err,
+		    errsz);
 		printf("redis %s: %s: %zu keys deleted so far%s%s\n",
 		    b->redis_addr, pattern, deleted, b->keep != NULL ?
 		    ", keeping those with " : "", b->keep != NULL ? b->keep :

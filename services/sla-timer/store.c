@@ -427,34 +427,19 @@ store_wipe(const struct redis_endpoint *ep, bool keep_firings)
 {
 	char		 err[256];
 	redisContext	*rc = redis_connect_sync(ep, err, sizeof(err));
-	redisReply	*reply, *keys;
-	char		 cursor[32] = "0";
-	size_t		 i, n = 0;
+	size_t		 n = 0;
+	int		 rv;
 
 	if (rc == NULL) {
 		log_warnx("store: %s", err);
 		return -1;
 	}
-	do {
-		if ((reply = redisCommand(rc, "SCAN %s MATCH sla:* COUNT 1000",
-		    cursor)) == NULL || reply->type != REDIS_REPLY_ARRAY ||
-		    reply->elements != 2) {
-			freeReplyObject(reply);
-			redisFree(rc);
-			return -1;
-		}
-		snprintf(cursor, sizeof(cursor), "%s", reply->element[0]->str);
-		keys = reply->element[1];
-		for (i = 0; i < keys->elements; i++) {
-			if (keep_firings && strstr(keys->element[i]->str, "}:f:"))
-				continue;
-			freeReplyObject(redisCommand(rc, "DEL %s",
-			    keys->element[i]->str));
-			n++;
-		}
-		freeReplyObject(reply);
-	} while (strcmp(cursor, "0") != 0);
+	if ((rv = redis_sync_delete(rc, "sla:*", keep_firings ? "}:f:" : NULL,
+	    &n, err, sizeof(err))) == -1)
+		log_warnx("store: %s", err);
+	else
+		log_info("store: %zu keys deleted; clocks are rebuilt from the "
+		    "log", n);
 	redisFree(rc);
-	log_info("store: %zu keys deleted; clocks are rebuilt from the log", n);
-	return 0;
+	return rv;
 }
