@@ -12,9 +12,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <sys/wait.h>
-
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +22,7 @@
 #include "testenv.h"
 #include "testhttp.h"
 #include "testproc.h"
+#include "testredis.h"
 #include "xmalloc.h"
 
 #define USER		"cdp-test"
@@ -38,26 +36,17 @@ static pid_t	redis_pid;
 static int
 redis_up(void **state)
 {
-	char	port[16];
-
 	redis_port = testproc_free_port();
-	snprintf(port, sizeof(port), "%d", redis_port);
-	if ((redis_pid = fork()) == 0) {
-		execlp("redis-server", "redis-server", "--port", port,
-		    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		    "--loglevel", "warning", "--user", "default", "off",
-		    "--user", USER, "on", ">" PASSWORD, "~*", "&*", "+@all",
-		    (char *)NULL);
-		_exit(127);
-	}
+	redis_pid = testredis_start(redis_port, (const char *const []){
+	    "--user", "default", "off", "--user", USER, "on", ">" PASSWORD,
+	    "~*", "&*", "+@all", NULL });
 	return redis_pid > 0 ? 0 : -1;
 }
 
 static int
 redis_down(void **state)
 {
-	kill(redis_pid, SIGKILL);
-	waitpid(redis_pid, NULL, 0);
+	testredis_kill(redis_pid);
 	return 0;
 }
 
@@ -73,17 +62,11 @@ static redisContext *
 admin_connect(const char *password)
 {
 	struct redis_endpoint	 ep = endpoint(USER, password);
-	redisContext		*rc;
-	char			 err[256];
-	int			 i;
+	redisContext		*rc = testredis_connect(&ep);
 
-	for (i = 0; i < 100; i++) {
-		if ((rc = redis_connect_sync(&ep, err, sizeof(err))) != NULL)
-			return rc;
-		usleep(50000);
-	}
-	fail_msg("redis with ACL did not start: %s", err);
-	return NULL;
+	if (rc == NULL)
+		fail_msg("redis with ACL did not start or refused %s", USER);
+	return rc;
 }
 
 static void
@@ -288,13 +271,13 @@ static void
 test_compose_acl_file(void **state)
 {
 	const char		*src = getenv("CDP_SOURCE_DIR");
-	char			*acl, *pwpath, port[16], pw[128], err[256];
+	char			*acl, *pwpath, pw[128], err[256];
 	struct redis_endpoint	 ep;
-	redisContext		*rc = NULL;
+	redisContext		*rc;
 	redisReply		*r;
 	FILE			*f;
 	pid_t			 pid;
-	int			 p = testproc_free_port(), i;
+	int			 p = testproc_free_port();
 
 	assert_non_null(src);
 	acl = xasprintf("%s/deploy/docker/redis-users.acl", src);
@@ -303,18 +286,11 @@ test_compose_acl_file(void **state)
 	assert_non_null(fgets(pw, sizeof(pw), f));
 	fclose(f);
 	pw[strcspn(pw, "\n")] = '\0';
-	snprintf(port, sizeof(port), "%d", p);
-	if ((pid = fork()) == 0) {
-		execlp("redis-server", "redis-server", "--port", port,
-		    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		    "--loglevel", "warning", "--aclfile", acl, (char *)NULL);
-		_exit(127);
-	}
+	pid = testredis_start(p, (const char *const []){ "--aclfile", acl,
+	    NULL });
+	assert_true(pid > 0);
 	ep = (struct redis_endpoint){ "127.0.0.1", p, "cdp", pw };
-	for (i = 0; i < 100 && rc == NULL; i++)
-		if ((rc = redis_connect_sync(&ep, err, sizeof(err))) == NULL)
-			usleep(50000);
-	assert_non_null(rc);
+	assert_non_null(rc = testredis_connect(&ep));
 	r = redisCommand(rc, "SET k v");
 	assert_int_equal(r->type, REDIS_REPLY_STATUS);
 	freeReplyObject(r);
@@ -330,8 +306,7 @@ test_compose_acl_file(void **state)
 	assert_non_null(strstr(r->str, "NOPERM"));
 	freeReplyObject(r);
 	redisFree(rc);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	testredis_kill(pid);
 	free(acl);
 	free(pwpath);
 }

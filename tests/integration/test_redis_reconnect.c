@@ -9,9 +9,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <sys/wait.h>
-
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +18,7 @@
 #include "redis.h"
 #include "testenv.h"
 #include "testproc.h"
+#include "testredis.h"
 
 struct run {
 	struct redis	*r;
@@ -29,30 +27,6 @@ struct run {
 	int		 replies;
 	bool		 reply_error;
 };
-
-static pid_t
-redis_start(int port)
-{
-	char	portstr[16];
-	pid_t	pid;
-
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	if ((pid = fork()) == 0) {
-		execlp("redis-server", "redis-server", "--port", portstr,
-		    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		    "--loglevel", "warning", (char *)NULL);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	return pid;
-}
-
-static void
-redis_kill(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
 
 static void
 on_connect(void *arg)
@@ -113,8 +87,9 @@ test_reconnects_after_restart_and_reloads_scripts(void **state)
 	struct run		 run = { 0 };
 	struct redis_script	*s;
 	int			 port = testproc_free_port();
-	pid_t			 pid = redis_start(port);
+	pid_t			 pid = testredis_start(port, NULL);
 
+	assert_true(pid > 0);
 	run.r = redis_new(base, &(struct redis_endpoint){ "127.0.0.1", port,
 	    NULL, NULL });
 	redis_on_connect(run.r, on_connect, &run);
@@ -124,17 +99,17 @@ test_reconnects_after_restart_and_reloads_scripts(void **state)
 	assert_true(testenv_run_until(base, connected, &run, 10000));
 	run_script(base, &run, s);
 
-	redis_kill(pid);
+	testredis_kill(pid);
 	assert_true(testenv_run_until(base, disconnected, &run, 10000));
 	assert_int_equal(redis_command(run.r, on_reply, &run, "PING"), -1);
 
-	pid = redis_start(port);
+	pid = testredis_start(port, NULL);
 	assert_true(testenv_run_until(base, connected, &run, 15000));
 	assert_int_equal(run.connects, 2);
 	run_script(base, &run, s);
 
 	redis_free(run.r);
-	redis_kill(pid);
+	testredis_kill(pid);
 	event_base_free(base);
 }
 
