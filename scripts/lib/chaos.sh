@@ -121,7 +121,7 @@ chaos_fault() {
 		redis-cli -h 127.0.0.1 -p "$REDIS_PORT" FLUSHALL >/dev/null
 		;;
 	esac
-	msg "chaos: $(printf '%4ss' "$((SECONDS - CHAOS_T0))") $what $inst"
+	msg "chaos: $(printf '%4ss' "$((SECONDS - CHAOS_T0))") $(date -u +%T) $what $inst"
 }
 
 # The supervisor: starts again every instance that is not running.

@@ -69,7 +69,7 @@ test_clean_run(void **state)
 	o[n++] = clock_obs(VERDICT_BREACHED, "C1", "first_contact:1", 1300);
 	o[n++] = effect("C1", "coupon:first_contact:1", "K1");
 	o[n++] = effect("C1", "coupon:first_contact:1", "K1"); /* replayed */
-	verdict_compute(o, n, 100000, LATE_MS, &v, NULL, NULL);
+	verdict_compute(o, n, 100000, LATE_MS, &v, NULL);
 	assert_int_equal(v.accepted, 2);
 	assert_int_equal(v.lost, 0);
 	assert_int_equal(v.duplicate_effects, 0);
@@ -109,7 +109,8 @@ test_lost(void **state)
 	o[n++] = seen(VERDICT_LOGGED, "C4");
 	o[n++] = seen(VERDICT_VIEWED, "C4");
 	o[n++] = seen(VERDICT_ACCEPTED, "C1");	/* a retried 202 */
-	verdict_compute(o, n, 0, LATE_MS, &v, tell_lost, whys);
+	verdict_compute(o, n, 0, LATE_MS, &v,
+	    &(struct verdict_listener){ tell_lost, NULL, whys });
 	assert_string_equal(whys, "C2:no Filed event;C3:not in the read model;"
 	    "C4:never classified;");
 	assert_int_equal(v.accepted, 4);
@@ -133,14 +134,28 @@ test_duplicate_effects(void **state)
 	o[n++] = effect("C2", "coupon:first_contact:1", "K5");
 	o[n++] = effect("C1", "penalty:E9", "P1");
 	o[n++] = effect("C1", "penalty:E9", "P1");
-	verdict_compute(o, n, 0, LATE_MS, &v, NULL, NULL);
+	verdict_compute(o, n, 0, LATE_MS, &v, NULL);
 	assert_int_equal(v.duplicate_effects, 2);
 	assert_true(verdict_failed(&v));
+}
+
+/* Remembers the one late breach it hears of. */
+static void
+tell_late(void *arg, const char *complaint, const char *clock,
+    int64_t due_ms, int64_t lag_ms)
+{
+	int64_t	*heard = arg;
+
+	assert_string_equal(complaint, "C4");
+	assert_string_equal(clock, "first_contact:1");
+	heard[0] = due_ms;
+	heard[1] = lag_ms;
 }
 
 static void
 test_breaches(void **state)
 {
+	int64_t			heard[2] = { 0, 0 };
 	struct verdict_obs	o[16];
 	struct verdict		v;
 	size_t			n = 0;
@@ -165,10 +180,13 @@ test_breaches(void **state)
 	o[n++] = clock_obs(VERDICT_CLOCK_STARTED, "C5", "first_contact:1",
 	    1000);
 	o[n++] = clock_obs(VERDICT_BREACHED, "C5", "first_contact:2", 1100);
-	verdict_compute(o, n, 5000, LATE_MS, &v, NULL, NULL);
+	verdict_compute(o, n, 5000, LATE_MS, &v,
+	    &(struct verdict_listener){ NULL, tell_late, heard });
 	assert_int_equal(v.missed_breaches, 2);
 	assert_int_equal(v.late_breaches, 1);
 	assert_int_equal(v.max_lag_ms, 8000);
+	assert_int_equal(heard[0], 1000);
+	assert_int_equal(heard[1], 8000);
 	assert_true(verdict_failed(&v));
 }
 

@@ -19,6 +19,7 @@
 
 #include "chaos.h"
 #include "meta.h"
+#include "timefmt.h"
 
 #define EXIT_USAGE		2
 #define DEFAULT_DUE_BEFORE_MS	15000	/* clocks due since may still run */
@@ -73,6 +74,18 @@ print_lost(void *arg, const char *complaint, const char *why)
 	fprintf(stderr, "cdp-chaos: lost %s: %s\n", complaint, why);
 }
 
+/* One line per late breach: when it fell due (UTC) and how late it came. */
+static void
+print_late(void *arg, const char *complaint, const char *clock,
+    int64_t due_ms, int64_t lag_ms)
+{
+	char	due[32];
+
+	timefmt_rfc3339(due_ms, due, sizeof(due));
+	fprintf(stderr, "cdp-chaos: late %s clock %s due %s by %.1f s\n",
+	    complaint, clock, due, lag_ms / 1000.0);
+}
+
 static int
 cmd_verdict(int argc, char **argv)
 {
@@ -107,7 +120,8 @@ cmd_verdict(int argc, char **argv)
 	if (collect_accepted(&c, accepted) == -1 ||
 	    collect_views(&c, url, key) == -1 || collect_log(&c, brokers) == -1)
 		return 1;
-	verdict_compute(c.obs, c.n, cutoff, late, &v, print_lost, NULL);
+	verdict_compute(c.obs, c.n, cutoff, late, &v,
+	    &(struct verdict_listener){ print_lost, print_late, NULL });
 	verdict_line(&v, line, sizeof(line));
 	printf("%s\n", line);
 	collect_free(&c);

@@ -87,7 +87,7 @@ lost_why(const struct verdict_obs *obs, size_t n, const char *complaint)
 
 static void
 judge_complaints(const struct verdict_obs *obs, size_t n, struct verdict *v,
-    verdict_lost_fn lost, void *arg)
+    const struct verdict_listener *l)
 {
 	const char	*why;
 	size_t		 i;
@@ -100,8 +100,8 @@ judge_complaints(const struct verdict_obs *obs, size_t n, struct verdict *v,
 		if ((why = lost_why(obs, n, obs[i].complaint)) == NULL)
 			continue;
 		v->lost++;
-		if (lost != NULL)
-			lost(arg, obs[i].complaint, why);
+		if (l != NULL && l->lost != NULL)
+			l->lost(l->arg, obs[i].complaint, why);
 	}
 }
 
@@ -129,7 +129,7 @@ judge_effects(const struct verdict_obs *obs, size_t n, struct verdict *v)
  */
 static void
 judge_clocks(const struct verdict_obs *obs, size_t n, int64_t cutoff_ms,
-    int64_t late_ms, struct verdict *v)
+    int64_t late_ms, struct verdict *v, const struct verdict_listener *l)
 {
 	const struct verdict_obs	*b;
 	int64_t				 lag;
@@ -150,23 +150,27 @@ judge_clocks(const struct verdict_obs *obs, size_t n, int64_t cutoff_ms,
 			continue;
 		}
 		lag = b->at_ms - obs[i].due_ms;
-		if (lag > late_ms)
+		if (lag > late_ms) {
 			v->late_breaches++;
+			if (l != NULL && l->late != NULL)
+				l->late(l->arg, obs[i].complaint,
+				    obs[i].clock, obs[i].due_ms, lag);
+		}
 		if (lag > v->max_lag_ms)
 			v->max_lag_ms = lag;
 	}
 }
 
-/* Sorts obs in place; tells lost (when not NULL) of each lost complaint. */
+/* Sorts obs in place; tells l (when not NULL) what is lost or late. */
 void
 verdict_compute(struct verdict_obs *obs, size_t n, int64_t cutoff_ms,
-    int64_t late_ms, struct verdict *v, verdict_lost_fn lost, void *arg)
+    int64_t late_ms, struct verdict *v, const struct verdict_listener *l)
 {
 	memset(v, 0, sizeof(*v));
 	qsort(obs, n, sizeof(*obs), obs_cmp);
-	judge_complaints(obs, n, v, lost, arg);
+	judge_complaints(obs, n, v, l);
 	judge_effects(obs, n, v);
-	judge_clocks(obs, n, cutoff_ms, late_ms, v);
+	judge_clocks(obs, n, cutoff_ms, late_ms, v, l);
 }
 
 /* The one line a run prints; max_recovery_s rounds up to tenths. */

@@ -41,17 +41,22 @@ struct verdict {
 	int64_t	max_lag_ms;	/* the latest breach after its due time */
 };
 
-typedef void (*verdict_lost_fn)(void *arg, const char *complaint,
-	    const char *why);
+/* Who hears of each lost complaint and each late breach; any may be NULL. */
+struct verdict_listener {
+	void	(*lost)(void *arg, const char *complaint, const char *why);
+	void	(*late)(void *arg, const char *complaint, const char *clock,
+		    int64_t due_ms, int64_t lag_ms);
+	void	*arg;
+};
 
 /*
  * Clocks due after cutoff_ms need not have breached yet; a breach more
- * than late_ms after its due time is late. lost, when not NULL, hears of
- * each lost complaint and where it is missing.
+ * than late_ms after its due time is late. l, when not NULL, hears of
+ * each lost complaint and where it is missing, and of each late breach.
  */
 void	verdict_compute(struct verdict_obs *obs, size_t n, int64_t cutoff_ms,
-	    int64_t late_ms, struct verdict *v, verdict_lost_fn lost,
-	    void *arg);
+	    int64_t late_ms, struct verdict *v,
+	    const struct verdict_listener *l);
 int	verdict_line(const struct verdict *v, char *buf, size_t size);
 int	verdict_failed(const struct verdict *v);
 
