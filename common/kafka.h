@@ -158,6 +158,7 @@ struct kafka_consumer_conf {
 struct kafka_consumer *kafka_consumer_new(struct event_base *base,
 		    const struct kafka_consumer_conf *conf);
 void		*kafka_msg_take(struct kafka_msg *m);
+bool		 kafka_msg_done_before(const struct kafka_msg *m);
 void		 kafka_consumer_done(struct kafka_msg *m);
 void		 kafka_consumer_dead(struct kafka_msg *m, const char *reason);
 void		 kafka_consumer_retry(struct kafka_msg *m, int delay_ms);

@@ -54,6 +54,7 @@ struct kafka_partition {
 	struct kafka_msg	*tail;
 	size_t			 queued;
 	int64_t			 next_offset;	/* after the last done, or -1 */
+	int64_t			 done_before;	/* done here before a restart */
 	struct event		*retry_ev;
 	struct kafka_consumer	*consumer;
 	struct kafka_partition	*next;
@@ -378,6 +379,18 @@ msg_current(struct kafka_msg *m)
 	return m->part->assigned && m->generation == m->part->generation;
 }
 
+/*
+ * Whether m was done here once already, before its partition was restarted
+ * (kafka_consumer_restart): what it caused outside the daemon's state was
+ * confirmed then, and a replay that rebuilds the state need not cause it
+ * again.
+ */
+bool
+kafka_msg_done_before(const struct kafka_msg *m)
+{
+	return m->offset < m->part->done_before;
+}
+
 /* Ends m: its effects are done, so its offset may be committed. */
 void
 kafka_consumer_done(struct kafka_msg *m)
@@ -656,6 +669,8 @@ kafka_consumer_restart(struct kafka_consumer *c, const char *topic,
 		return;
 	p->generation++;
 	partition_drop(p);
+	if (p->next_offset > p->done_before)
+		p->done_before = p->next_offset;
 	p->next_offset = -1;
 	partition_pause(p, true);
 	partition_ask(p);

@@ -144,6 +144,13 @@ apply_on_load(void *arg, int rc, struct sla_state *s)
 	} else
 		j->n = clock_apply(&j->s.c, j->t->policies, j->ev, j->changes,
 		    APPLY_CHANGES_MAX);
+	if (j->n > 0 && kafka_msg_done_before(j->m)) {
+		/* Announced when first applied, before the state was lost. */
+		metrics_add(metrics_counter("sla_replay_changes_skipped_total",
+		    "Clock changes not announced again while a partition "
+		    "whose state was lost is read again.", ""), j->n);
+		j->next = j->n;
+	}
 	apply_emit_next(j);
 }
 
