@@ -171,6 +171,10 @@ int		 kafka_consumer_ready(void *c, char *why, size_t whysz);
 int		 kafka_consumer_commit(struct kafka_consumer *c);
 bool		 kafka_consumer_caught_up(struct kafka_consumer *c,
 		    const char *topic, int32_t partition);
+typedef void	(*kafka_partition_fn)(void *arg, const char *topic,
+		    int32_t partition);
+void		 kafka_consumer_each_started(struct kafka_consumer *c,
+		    kafka_partition_fn fn, void *arg);
 void		 kafka_consumer_close(struct kafka_consumer *c);
 
 #endif

@@ -851,6 +851,21 @@ kafka_consumer_new(struct event_base *base,
 	return c;
 }
 
+/*
+ * Calls fn for every partition assigned and started (its start offset
+ * answered), for a daemon that checks its state of each now and then.
+ */
+void
+kafka_consumer_each_started(struct kafka_consumer *c, kafka_partition_fn fn,
+    void *arg)
+{
+	struct kafka_partition	*p;
+
+	for (p = c->parts; p != NULL; p = p->next)
+		if (p->assigned && !p->starting)
+			fn(arg, p->topic, p->partition);
+}
+
 /* A readiness check for httpd: in the group and connected. */
 int
 kafka_consumer_ready(void *arg, char *why, size_t whysz)

@@ -8,6 +8,8 @@
  *   nil			no state: read from the beginning (rebuild)
  *   no reply, an error		Redis does not answer: ask again later
  *
+ * startoffset_take_lua also writes the partition's epoch (startoffset.h).
+ *
  * The consumer is reached through the daemon's pointer to it, which is
  * NULL once it is closed, so a reply that comes at shutdown goes nowhere.
  */
@@ -17,6 +19,12 @@
 #include "log.h"
 #include "startoffset.h"
 #include "xmalloc.h"
+
+const char startoffset_take_lua[] =
+    "if redis.call('EXISTS', KEYS[2]) == 0 then\n"
+    "  redis.call('SET', KEYS[2], ARGV[1])\n"
+    "end\n"
+    "return redis.call('GET', KEYS[1])\n";
 
 struct startoffset {
 	struct kafka_consumer *const	*c;

@@ -21,4 +21,15 @@ void			 startoffset_on_reply(struct redis *r,
 			    redisReply *reply, void *arg);
 void			 startoffset_refused(struct startoffset *s);
 
+/*
+ * The script that takes up a partition (KEYS[1] its stored offset,
+ * KEYS[2] its epoch, ARGV[1] now): writes the epoch unless it is there,
+ * and answers the offset for startoffset_on_reply(). A daemon's state
+ * writes refuse to run without the epoch, so a Redis emptied under it
+ * (FLUSHALL, a replica promoted without the data) is noticed at the next
+ * write instead of being taken for a partition without state, and the
+ * partition is read again from the beginning.
+ */
+extern const char	 startoffset_take_lua[];
+
 #endif

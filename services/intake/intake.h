@@ -357,6 +357,7 @@ int	readmodel_get(struct intake *in, const char *id, readmodel_get_fn fn,
 int	readmodel_list(struct intake *in, const struct list_query *q,
 	    readmodel_list_fn fn, void *arg);
 char	*readmodel_index_key(const char *kind, const char *value);
+void	readmodel_lost(struct intake *in, const char *topic, int32_t partition);
 
 /*
  * retention.c: final complaints leave Redis after the retention; a
@@ -366,6 +367,10 @@ typedef void (*retention_fn)(void *arg, int rc);
 
 void	retention_start(struct intake *in);
 void	retention_stop(void);
+
+/* epochwatch.c */
+void	epochwatch_start(struct intake *in);
+void	epochwatch_stop(void);
 void	retention_track(struct intake *in, const json_t *view,
 	    retention_fn fn, void *arg);
 

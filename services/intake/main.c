@@ -167,6 +167,7 @@ static void
 intake_shutdown(struct signals *sig)
 {
 	retention_stop();
+	epochwatch_stop();
 	kafka_producer_flush(intake.producer, INTAKE_DRAIN_MAX_MS);
 	kafka_producer_free(intake.producer);
 	redis_free(intake.redis);
@@ -197,6 +198,7 @@ main(int argc, char **argv)
 	intake.httpd = daemon_httpd_start(intake.base, &ds, "intake");
 	readmodel_start(&intake, ds.brokers, ds.instance_id);
 	retention_start(&intake);
+	epochwatch_start(&intake);
 	httpd_ready_check(intake.httpd, "kafka", kafka_producer_ready,
 	    intake.producer);
 	httpd_ready_check(intake.httpd, "redis", redis_ready, intake.redis);

@@ -6,6 +6,7 @@
  *
  *   rm:m:<merchant id>                the MerchantState, protobuf bytes
  *   rm:offset:merchants.state:<p>     the last offset applied
+ *   rm:epoch:merchants.state:<p>      when the partition was taken up
  *
  * The topic is read by the read model's consumer (readmodel.c), in the same
  * group and with the same start-offset hook: a partition resumes after the
@@ -30,7 +31,9 @@
 
 #define MERCHANTS_RETRY_MS	1000
 
+/* -2: the partition's epoch is gone (readmodel.c), and its state with it. */
 static const char merchants_lua[] =
+    "if redis.call('EXISTS', KEYS[3]) == 0 then return -2 end\n"
     "redis.call('SET', KEYS[1], ARGV[1])\n"
     "redis.call('SET', KEYS[2], ARGV[2])\n"
     "return 1\n";
@@ -43,15 +46,24 @@ merchants_start(struct intake *in)
 	merchants_script = redis_script_new(in->redis, merchants_lua);
 }
 
+struct mwrite {
+	struct intake		*in;
+	struct kafka_msg	*m;
+};
+
 static void
 merchants_on_written(struct redis *r, redisReply *reply, void *arg)
 {
-	struct kafka_msg	*m = arg;
+	struct mwrite		*w = arg;
 
 	if (redis_reply_error(reply, "merchant state write"))
-		kafka_consumer_retry(m, MERCHANTS_RETRY_MS);
-	else
-		kafka_consumer_done(m);
+		kafka_consumer_retry(w->m, MERCHANTS_RETRY_MS);
+	else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == -2) {
+		readmodel_lost(w->in, w->m->topic, w->m->partition);
+		kafka_consumer_retry(w->m, MERCHANTS_RETRY_MS);
+	} else
+		kafka_consumer_done(w->m);
+	free(w);
 }
 
 /*
@@ -78,26 +90,35 @@ void
 merchants_apply(struct intake *in, struct kafka_msg *m)
 {
 	const Cdp__V1__MerchantState	*st = m->event;	/* merchants_decoder */
-	const char			*args[4];
-	size_t				 lens[4];
-	char				*key, *progress, offset[24];
+	const char			*args[5];
+	size_t				 lens[5];
+	char				*key, *progress, *epoch, offset[24];
+	struct mwrite			*w = xmalloc(sizeof(*w));
 
 	key = xasprintf("rm:m:%s", st->merchant_id);
 	progress = xasprintf("rm:offset:%s:%d", m->topic, (int)m->partition);
+	epoch = xasprintf("rm:epoch:%s:%d", m->topic, (int)m->partition);
 	snprintf(offset, sizeof(offset), "%lld", (long long)m->offset);
 	args[0] = key;
 	args[1] = progress;
-	args[2] = m->payload;
-	args[3] = offset;
+	args[2] = epoch;
+	args[3] = m->payload;
+	args[4] = offset;
 	lens[0] = strlen(key);
 	lens[1] = strlen(progress);
-	lens[2] = m->len;
-	lens[3] = strlen(offset);
+	lens[2] = strlen(epoch);
+	lens[3] = m->len;
+	lens[4] = strlen(offset);
+	w->in = in;
+	w->m = m;
 	if (redis_script_run(in->redis, merchants_script, merchants_on_written,
-	    m, 2, 2, args, lens) == -1)
+	    w, 3, 2, args, lens) == -1) {
 		kafka_consumer_retry(m, MERCHANTS_RETRY_MS);
+		free(w);
+	}
 	free(key);
 	free(progress);
+	free(epoch);
 }
 
 struct mget {

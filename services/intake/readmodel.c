@@ -4,6 +4,7 @@
  *
  *   rm:c:<complaint id>          the view
  *   rm:offset:<topic>:<p>        the last offset applied from partition p
+ *   rm:epoch:<topic>:<p>         when the partition's state was begun
  *   rm:idx:all, rm:idx:m:<merchant>, rm:idx:k:<api key>, rm:idx:s:<status>,
  *   rm:idx:v:<severity>          sorted sets of "<filed_at_ms>:<id>" members
  *                                (all scores 0, read newest first by lex)
@@ -18,8 +19,12 @@
  * one script. The offsets live with the state rather than in the consumer
  * group: a partition is read from just after its stored offset, or from the
  * beginning when Redis has none, so an emptied Redis is rebuilt from the
- * log. Applying an event twice changes nothing (view.c skips offsets it has
- * seen).
+ * log. The epoch is written when the partition is taken up and every write
+ * refuses to run without it: a Redis emptied under the running daemon
+ * (FLUSHALL) is noticed at the next write, which would otherwise store a
+ * fresh offset beside views that are gone, and the partition is read again
+ * from the beginning. Applying an event twice changes nothing (view.c skips
+ * offsets it has seen).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +34,7 @@
 #include "intake.h"
 #include "kafka.h"
 #include "log.h"
+#include "meta.h"
 #include "metrics.h"
 #include "redis.h"
 #include "startoffset.h"
@@ -39,17 +45,20 @@
 #define READMODEL_IDX_MAX	5
 #define READMODEL_MERCHANTS	"merchants.state"	/* merchants.c */
 
+/* -2: the partition's epoch is gone, and its state with it. */
 static const char readmodel_lua[] =
+    "if redis.call('EXISTS', KEYS[3]) == 0 then return -2 end\n"
     "redis.call('SET', KEYS[1], ARGV[1])\n"
     "redis.call('SET', KEYS[2], ARGV[2])\n"
     "local nadd = tonumber(ARGV[4])\n"
-    "for i = 3, #KEYS do\n"
-    "  if i - 2 <= nadd then redis.call('ZADD', KEYS[i], 0, ARGV[3])\n"
+    "for i = 4, #KEYS do\n"
+    "  if i - 3 <= nadd then redis.call('ZADD', KEYS[i], 0, ARGV[3])\n"
     "  else redis.call('ZREM', KEYS[i], ARGV[3]) end\n"
     "end\n"
     "return 1\n";
 
 static struct redis_script	*readmodel_script;
+static struct redis_script	*readmodel_take_script;
 
 struct apply {
 	struct intake		*in;
@@ -148,12 +157,33 @@ apply_summary(struct apply *a)
 	json_decref(rec);
 }
 
+/*
+ * The partition's state is gone from Redis under the running daemon: it is
+ * read again from the beginning, and the message in hand is dropped with
+ * the partition's old reading.
+ */
+void
+readmodel_lost(struct intake *in, const char *topic, int32_t partition)
+{
+	metrics_inc(metrics_counter("intake_readmodel_rebuilds_total",
+	    "Partitions read again from the beginning after their state "
+	    "was found missing in Redis.", ""));
+	log_warnx("read model: the state of %s partition %d is gone from "
+	    "Redis; rebuilding it from the log", topic, (int)partition);
+	kafka_consumer_restart(in->consumer, topic, partition);
+}
+
 static void
 apply_on_written(struct redis *r, redisReply *reply, void *arg)
 {
 	struct apply	*a = arg;
 
 	if (redis_reply_error(reply, "read model write")) {
+		apply_retry(a);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_INTEGER && reply->integer == -2) {
+		readmodel_lost(a->in, a->m->topic, a->m->partition);
 		apply_retry(a);
 		return;
 	}
@@ -190,14 +220,15 @@ apply_indexes(const json_t *view, const char *old_status,
 static void
 apply_write(struct apply *a, const char *old_status, const char *old_sev)
 {
-	const char	*args[2 + 2 * READMODEL_IDX_MAX + 4];
-	char		*keys[2 * READMODEL_IDX_MAX], *text, *progress;
+	const char	*args[3 + 2 * READMODEL_IDX_MAX + 4];
+	char		*keys[2 * READMODEL_IDX_MAX], *text, *progress, *epoch;
 	char		 offset[24], member[96], nadd_s[8];
 	size_t		 nkeys, nadd, i;
 
 	nkeys = apply_indexes(a->view, old_status, old_sev, keys, &nadd);
 	text = json_dumps(a->view, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	progress = xasprintf("rm:offset:%s:%d", a->m->topic, a->m->partition);
+	epoch = xasprintf("rm:epoch:%s:%d", a->m->topic, a->m->partition);
 	snprintf(offset, sizeof(offset), "%lld", (long long)a->m->offset);
 	snprintf(member, sizeof(member), "%013lld:%s",
 	    (long long)view_filed_at_ms(a->view), a->ev->complaint_id);
@@ -205,19 +236,21 @@ apply_write(struct apply *a, const char *old_status, const char *old_sev)
 	    view_filed_at_ms(a->view) > 0 ? nadd : 0);
 	args[0] = xasprintf("rm:c:%s", a->ev->complaint_id);
 	args[1] = progress;
+	args[2] = epoch;
 	for (i = 0; i < nkeys; i++)
-		args[2 + i] = keys[i];
-	args[2 + nkeys] = text;
-	args[3 + nkeys] = offset;
-	args[4 + nkeys] = member;
-	args[5 + nkeys] = nadd_s;
+		args[3 + i] = keys[i];
+	args[3 + nkeys] = text;
+	args[4 + nkeys] = offset;
+	args[5 + nkeys] = member;
+	args[6 + nkeys] = nadd_s;
 	if (redis_script_run(a->in->redis, readmodel_script, apply_on_written,
-	    a, (int)nkeys + 2, 4, args, NULL) == -1)
+	    a, (int)nkeys + 3, 4, args, NULL) == -1)
 		apply_retry(a);
 	free((char *)args[0]);
 	for (i = 0; i < nkeys; i++)
 		free(keys[i]);
 	free(progress);
+	free(epoch);
 	free(text);
 }
 
@@ -322,9 +355,9 @@ readmodel_handle(struct kafka_msg *m, void *arg)
 
 /*
  * Where to resume a partition: after the offset stored with the state, or
- * from the beginning when there is none (an empty Redis is rebuilt). Asked
- * of Redis from the loop; while Redis does not answer, the partition waits
- * (startoffset.c).
+ * from the beginning when there is none (an empty Redis is rebuilt); the
+ * same script writes the partition's epoch. Asked of Redis from the loop;
+ * while Redis does not answer, the partition waits (startoffset.c).
  */
 static void
 readmodel_start_offset(void *arg, const char *topic, int32_t partition,
@@ -332,10 +365,19 @@ readmodel_start_offset(void *arg, const char *topic, int32_t partition,
 {
 	struct intake		*in = arg;
 	struct startoffset	*s;
+	char			*keys[2], now[24];
+	int			 rc;
 
 	s = startoffset_new(&in->consumer, topic, partition, ticket);
-	if (redis_command(in->redis, startoffset_on_reply, s,
-	    "GET rm:offset:%s:%d", topic, (int)partition) == -1)
+	keys[0] = xasprintf("rm:offset:%s:%d", topic, (int)partition);
+	keys[1] = xasprintf("rm:epoch:%s:%d", topic, (int)partition);
+	snprintf(now, sizeof(now), "%lld", (long long)meta_now_ms());
+	rc = redis_script_run(in->redis, readmodel_take_script,
+	    startoffset_on_reply, s, 2, 1,
+	    (const char *[]){ keys[0], keys[1], now }, NULL);
+	free(keys[0]);
+	free(keys[1]);
+	if (rc == -1)
 		startoffset_refused(s);
 }
 
@@ -376,6 +418,8 @@ readmodel_start(struct intake *in, const char *brokers,
 	};
 
 	readmodel_script = redis_script_new(in->redis, readmodel_lua);
+	readmodel_take_script = redis_script_new(in->redis,
+	    startoffset_take_lua);
 	merchants_start(in);
 	in->consumer = kafka_consumer_new(in->base, &kc);
 }

@@ -109,13 +109,6 @@ static const char store_advance_lua[] =
     "redis.call('SET', KEYS[1], ARGV[1])\n"
     "return 1\n";
 
-/* Takes up a partition: its epoch, and the offset to resume after. */
-static const char store_start_lua[] =
-    "if redis.call('EXISTS', KEYS[2]) == 0 then\n"
-    "  redis.call('SET', KEYS[2], ARGV[1])\n"
-    "end\n"
-    "return redis.call('GET', KEYS[1])\n";
-
 static struct redis_script	*store_save_script;
 static struct redis_script	*store_claim_script;
 static struct redis_script	*store_mark_script;
@@ -173,7 +166,7 @@ store_start(struct slatimer *t)
 	store_save_script = redis_script_new(t->redis, store_save_lua);
 	store_claim_script = redis_script_new(t->redis, store_claim_lua);
 	store_mark_script = redis_script_new(t->redis, store_mark_lua);
-	store_start_script = redis_script_new(t->redis, store_start_lua);
+	store_start_script = redis_script_new(t->redis, startoffset_take_lua);
 	store_advance_script = redis_script_new(t->redis, store_advance_lua);
 }
 

@@ -49,6 +49,37 @@ test_views_are_rebuilt_after_flushall(void **state)
 	free(id);
 }
 
+/*
+ * Redis emptied under a running intake: the partition's epoch is gone, so
+ * the instance reads the partition again from the beginning without a
+ * restart, even when no new event comes to it, and the view is back.
+ */
+static void
+test_views_come_back_after_flushall_under_a_running_intake(void **state)
+{
+	struct intake_proc	 p = { 0 };
+	char			*id;
+	json_t			*view;
+
+	intake_start(&p, "5000");
+	id = intake_file(&p, "dev-app", "{\"order_id\": \"O-RB-2\", "
+	    "\"merchant_id\": \"M1001\", \"user\": {\"id\": \"U9\"}, "
+	    "\"description\": \"快递三天没动\", \"demand\": \"explanation\"}");
+	assert_non_null(view = intake_wait_view(&p, "dev-agent", id,
+	    "received", 10000));
+	json_decref(view);
+
+	intake_redis("FLUSHALL");
+	view = intake_wait_view(&p, "dev-agent", id, "received", 30000);
+	assert_non_null(view);
+	assert_string_equal(json_string_value(json_object_get(view,
+	    "complaint_id")), id);
+	json_decref(view);
+	intake_stop(&p);
+	unlink(p.keys_file);
+	free(id);
+}
+
 /* Filed events on the topic whose description holds marker. */
 static size_t
 events_with(const char *marker)
@@ -109,6 +140,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_views_are_rebuilt_after_flushall),
+		cmocka_unit_test(
+		    test_views_come_back_after_flushall_under_a_running_intake),
 		cmocka_unit_test(
 		    test_kafka_down_answers_503_and_writes_nothing_later),
 	};
