@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 int	testproc_free_port(void);
+int	testproc_scale_ms(int ms);
 pid_t	testproc_spawn(const char *daemon, const char *const *env);
 pid_t	testproc_spawn_arg(const char *daemon, const char *const *env,
 	    const char *arg);
