@@ -233,6 +233,9 @@ testproc_stop(pid_t pid, int timeout_ms)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		usleep(20000);
 	}
+	/* Said, as ./dev valgrind cannot check the leaks of a killed daemon. */
+	log_warnx("testproc: pid %d did not stop within %d ms of SIGTERM; "
+	    "killed", (int)pid, timeout_ms);
 	testproc_kill(pid);
 	return -1;
 }
