@@ -1,6 +1,9 @@
 /*
  * Daemons under test run as real processes: spawned with their environment,
  * waited for until /healthz answers, stopped with SIGTERM (or killed).
+ * ./dev valgrind sets CDP_TEST_WRAPPER, the words put in front of every
+ * daemon's command, and CDP_TEST_TIME_SCALE, which testproc_scale_ms()
+ * applies to every wait of the harness.
  */
 #ifndef CDP_TESTPROC_H
 #define CDP_TESTPROC_H
