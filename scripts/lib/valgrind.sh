@@ -78,12 +78,26 @@ valgrind_summary() {
 	}'
 }
 
+# The summary of two memcheck logs kept in tests/data/valgrind (a small
+# program with a read past a block, a branch on an uninitialised value and
+# 116 bytes definitely lost; the same log cut short, as a killed process
+# leaves it) must find all of it, so a summary that can no longer see an
+# error fails before a run rather than passing it.
+valgrind_selftest() {
+	local want='selftest 2 1 4 116 B' got
+	got=$(valgrind_summary "$ROOT/tests/data/valgrind" | tail -n 1 |
+		tr -s ' ') || true
+	[[ $got == "$want" ]] ||
+		die "valgrind: the summary's self-test read '$got', not '$want'"
+}
+
 # Arguments after `./dev valgrind` go to ctest instead of the default set
 # of tests, e.g. `./dev valgrind -R integration.test_penalty`.
 cmd_valgrind() {
 	local status=0 log dir start=$EPOCHREALTIME
 	command -v valgrind >/dev/null || die "valgrind: not installed (apt-get install valgrind)"
 	(($# > 0)) || set -- -R "$VALGRIND_TESTS"
+	valgrind_selftest
 	setup
 	env_load test
 	BUILD_DIR=$ROOT/build-werror
