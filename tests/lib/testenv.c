@@ -8,6 +8,7 @@
 #include "meta.h"
 #include "pb.h"
 #include "testenv.h"
+#include "testproc.h"
 #include "xmalloc.h"
 
 static const char *
@@ -115,9 +116,12 @@ testenv_run_until(struct event_base *base, bool (*done)(void *), void *arg,
 {
 	struct until	 u = { base, done, arg, false };
 	struct timeval	 tick = { 0, 10000 };
-	struct timeval	 limit = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	struct timeval	 limit;
 	struct event	*check, *timeout;
 
+	timeout_ms = testproc_scale_ms(timeout_ms);
+	limit.tv_sec = timeout_ms / 1000;
+	limit.tv_usec = (timeout_ms % 1000) * 1000;
 	if (done(arg))
 		return true;
 	check = event_new(base, -1, EV_PERSIST, until_check, &u);
@@ -331,7 +335,7 @@ size_t
 testenv_wait_events(const char *key, int body, size_t want, int timeout_ms,
     Cdp__V1__ComplaintEvent **out, size_t max)
 {
-	int64_t	deadline = meta_now_ms() + timeout_ms;
+	int64_t	deadline = meta_now_ms() + testproc_scale_ms(timeout_ms);
 	size_t	found;
 
 	do {

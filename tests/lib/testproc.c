@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,7 @@ testproc_run(const char *daemon, const char *const *env,
 	pid_t	pid = testproc_start(daemon, env, stderr_path, NULL);
 	int	status, waited;
 
+	timeout_ms = testproc_scale_ms(timeout_ms);
 	for (waited = 0; waited < timeout_ms; waited += 20) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -101,6 +103,49 @@ kept_log_path(const char *daemon)
 	return xasprintf("%s/%s-%d-%d.log", dir, daemon, (int)getpid(), n++);
 }
 
+/*
+ * CDP_TEST_TIME_SCALE (./dev valgrind sets it): daemons under valgrind run
+ * 20 to 50 times slower, so every wait of the harness is multiplied by it.
+ */
+int
+testproc_scale_ms(int ms)
+{
+	const char	*s = getenv("CDP_TEST_TIME_SCALE");
+	long		 scale = s != NULL ? strtol(s, NULL, 10) : 1;
+
+	if (scale < 1 || scale > 100)
+		scale = 1;
+	return ms > INT_MAX / (int)scale ? INT_MAX : ms * (int)scale;
+}
+
+/*
+ * The daemon's command: path and arg, behind the words of CDP_TEST_WRAPPER
+ * when it is set (./dev valgrind: "valgrind --tool=memcheck ..."). The
+ * words are split on spaces; none of them may contain one.
+ */
+static char **
+daemon_argv(const char *path, const char *daemon, const char *arg)
+{
+	const char	*wrapper = getenv("CDP_TEST_WRAPPER");
+	char		*words, *w, *save = NULL, **argv;
+	size_t		 n = 0;
+
+	argv = xcalloc(3 + (wrapper != NULL ? strlen(wrapper) : 0),
+	    sizeof(*argv));
+	if (wrapper != NULL) {
+		words = xstrdup(wrapper);
+		for (w = strtok_r(words, " ", &save); w != NULL;
+		    w = strtok_r(NULL, " ", &save))
+			argv[n++] = w;
+	}
+	argv[n] = n == 0 ? (char *)daemon : (char *)path;
+	n++;
+	if (arg != NULL)
+		argv[n++] = (char *)arg;
+	argv[n] = NULL;
+	return argv;
+}
+
 static pid_t
 testproc_start(const char *daemon, const char *const *env,
     const char *stderr_path, const char *arg)
@@ -108,7 +153,7 @@ testproc_start(const char *daemon, const char *const *env,
 	int		 fd;
 	const char	*build = getenv("CDP_BUILD_DIR");
 	const char	*src = getenv("CDP_SOURCE_DIR");
-	char		*path, *kept = NULL;
+	char		*path, *kept = NULL, **argv;
 	pid_t		 pid;
 	size_t		 i;
 
@@ -137,7 +182,13 @@ testproc_start(const char *daemon, const char *const *env,
 			_exit(126);
 		for (i = 0; env != NULL && env[i] != NULL; i++)
 			putenv((char *)env[i]);
-		execl(path, daemon, arg, (char *)NULL);
+		/* A wrapper's log can be named after it: %q{CDP_TEST_DAEMON}. */
+		setenv("CDP_TEST_DAEMON", daemon, 1);
+		argv = daemon_argv(path, daemon, arg);
+		if (argv[0] == daemon)
+			execv(path, argv);
+		else
+			execvp(argv[0], argv);
 		_exit(127);
 	}
 	free(path);
@@ -151,8 +202,9 @@ testproc_wait_http(int port, const char *path, int want_status,
     int timeout_ms)
 {
 	struct testhttp_response	r;
-	int64_t				deadline = meta_now_ms() + timeout_ms;
+	int64_t				deadline;
 
+	deadline = meta_now_ms() + testproc_scale_ms(timeout_ms);
 	while (meta_now_ms() < deadline) {
 		if (testhttp_request(port, "GET", path, NULL, NULL, &r) == 0) {
 			if (r.status == want_status) {
@@ -175,11 +227,15 @@ testproc_stop(pid_t pid, int timeout_ms)
 	if (pid <= 0)	/* never started: kill() would signal our group */
 		return 0;
 	kill(pid, SIGTERM);
+	timeout_ms = testproc_scale_ms(timeout_ms);
 	for (waited = 0; waited < timeout_ms; waited += 20) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		usleep(20000);
 	}
+	/* Said, as ./dev valgrind cannot check the leaks of a killed daemon. */
+	log_warnx("testproc: pid %d did not stop within %d ms of SIGTERM; "
+	    "killed", (int)pid, timeout_ms);
 	testproc_kill(pid);
 	return -1;
 }

@@ -1,6 +1,9 @@
 /*
  * Daemons under test run as real processes: spawned with their environment,
  * waited for until /healthz answers, stopped with SIGTERM (or killed).
+ * ./dev valgrind sets CDP_TEST_WRAPPER, the words put in front of every
+ * daemon's command, and CDP_TEST_TIME_SCALE, which testproc_scale_ms()
+ * applies to every wait of the harness.
  */
 #ifndef CDP_TESTPROC_H
 #define CDP_TESTPROC_H
@@ -9,6 +12,7 @@
 #include <sys/types.h>
 
 int	testproc_free_port(void);
+int	testproc_scale_ms(int ms);
 pid_t	testproc_spawn(const char *daemon, const char *const *env);
 pid_t	testproc_spawn_arg(const char *daemon, const char *const *env,
 	    const char *arg);

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "meta.h"
+#include "testproc.h"
 #include "testrecv.h"
 #include "xmalloc.h"
 
@@ -229,7 +230,7 @@ testrecv_count(struct testrecv *r)
 size_t
 testrecv_wait(struct testrecv *r, size_t n, int timeout_ms)
 {
-	int64_t	deadline = meta_now_ms() + timeout_ms;
+	int64_t	deadline = meta_now_ms() + testproc_scale_ms(timeout_ms);
 	size_t	got;
 
 	while ((got = testrecv_count(r)) < n && meta_now_ms() < deadline)
