@@ -305,6 +305,30 @@ appeals_check_filing(struct appeal *a, const Cdp__V1__MerchantState *st)
 	submit_next(&a->s);
 }
 
+/*
+ * An appeal no longer open in the merchant's state: decided already when
+ * its decision's reservation is there (409, as while the decision is on its
+ * way to penalty), otherwise unknown (404).
+ */
+static void
+appeals_on_decided(struct redis *r, redisReply *reply, void *arg)
+{
+	struct appeal	*a = arg;
+
+	if (redis_reply_error(reply, "appeal decision lookup")) {
+		submit_unavailable(&a->s, "appeals are unavailable");
+		return;
+	}
+	if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1)
+		api_fail(a->s.req, 409, "appeal_decided", NULL,
+		    "appeal %s is already decided", a->appeal_id);
+	else
+		api_fail(a->s.req, 404, "not_found", NULL,
+		    "no open appeal %s of merchant %s", a->appeal_id,
+		    a->merchant_id);
+	submit_end(&a->s);
+}
+
 /* A decision needs the appeal open in the merchant's state. */
 static void
 appeals_check_decision(struct appeal *a, const Cdp__V1__MerchantState *st)
@@ -312,10 +336,9 @@ appeals_check_decision(struct appeal *a, const Cdp__V1__MerchantState *st)
 	const Cdp__V1__OpenAppeal	*o;
 
 	if ((o = merchant_view_appeal_find(st, a->appeal_id, NULL)) == NULL) {
-		api_fail(a->s.req, 404, "not_found", NULL,
-		    "no open appeal %s of merchant %s", a->appeal_id,
-		    a->merchant_id);
-		submit_end(&a->s);
+		if (redis_command(a->s.in->redis, appeals_on_decided, a,
+		    "EXISTS rm:appeal:d:%s", a->appeal_id) == -1)
+			submit_unavailable(&a->s, "appeals are unavailable");
 		return;
 	}
 	snprintf(a->penalty_id, sizeof(a->penalty_id), "%s", o->penalty_id);

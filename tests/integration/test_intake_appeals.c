@@ -265,6 +265,7 @@ test_standing_and_appeals(void **state)
 	char				*idem3 = testenv_unique("appeal-3-");
 	char				*idemd1 = testenv_unique("decide-1-");
 	char				*idemd2 = testenv_unique("decide-2-");
+	char				*idemd3 = testenv_unique("decide-3-");
 	json_t				*view;
 	Cdp__V1__ComplaintEvent		*ev;
 	long long			 points;
@@ -409,11 +410,19 @@ test_standing_and_appeals(void **state)
 	assert_non_null(penalty_of(view, late_c));
 	json_decref(view);
 
+	/* Closed now: a decision again is still "decided", not "no appeal". */
+	intake_call(&intake, "POST", path, KEY_AGENT, idemd3, body, &r);
+	assert_int_equal(r.status, 409);
+	assert_string_equal(json_string_value(json_object_get(r.json,
+	    "error")), "appeal_decided");
+	testhttp_free(&r);
+
 	free(idem1);
 	free(idem2);
 	free(idem3);
 	free(idemd1);
 	free(idemd2);
+	free(idemd3);
 	free(path);
 	free(body);
 	free(appeal);
