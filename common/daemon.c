@@ -4,9 +4,11 @@
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
+#include "redis_shards.h"
 #include "xmalloc.h"
 
-#define DAEMON_COMMON_SETTINGS	11
+#define DAEMON_COMMON_SETTINGS	12
+#define DAEMON_REDIS_DEFAULT	"127.0.0.1:6380"
 #define DAEMON_ADMIN_OFFSET	1000	/* admin port: HTTP port + 1000 */
 
 static void
@@ -16,8 +18,12 @@ daemon_common(struct config_setting *t, struct daemon_settings *ds,
 	const struct config_setting common[DAEMON_COMMON_SETTINGS] = {
 		{ "KAFKA_BROKERS", CONFIG_HOSTPORT_LIST, "127.0.0.1:9092", 0,
 		    0, NULL, "Kafka bootstrap brokers", &ds->brokers },
-		{ "REDIS_ADDR", CONFIG_HOSTPORT, "127.0.0.1:6380", 0, 0, NULL,
-		    "Redis of the daemon's state", &ds->redis_addr },
+		{ "REDIS_ADDR", CONFIG_STRING, "", 0, 0, NULL,
+		    "Redis of the daemon's state (default "
+		    DAEMON_REDIS_DEFAULT ")", &ds->redis_addr },
+		{ "REDIS_ADDRS", CONFIG_STRING, "", 0, 0, NULL,
+		    "Redis sharded by partition: host:port,... (partition p "
+		    "on entry p mod N)", &ds->redis_addrs },
 		{ "REDIS_USERNAME", CONFIG_STRING, "", 0, 0, NULL,
 		    "Redis ACL user (with REDIS_PASSWORD or "
 		    "REDIS_PASSWORD_FILE)", &ds->redis_username },
@@ -71,21 +77,54 @@ daemon_redis_password_file(struct daemon_settings *ds)
 		fatalx("config: REDIS_PASSWORD_FILE: %s", err);
 }
 
-/* REDIS_* into the endpoint redis.h takes. */
+/*
+ * REDIS_ADDR or REDIS_ADDRS into ds->redis_list: one address (N = 1) or
+ * the list. Both at once is a mistake (which one was meant?), so fatal.
+ */
+static void
+daemon_redis_addrs(struct daemon_settings *ds)
+{
+	const char	*one = ds->redis_addr[0] != '\0' ? ds->redis_addr :
+			    DAEMON_REDIS_DEFAULT;
+	char		 err[256];
+
+	if (ds->redis_addr[0] != '\0' && ds->redis_addrs[0] != '\0')
+		fatalx("config: REDIS_ADDR and REDIS_ADDRS are both set; keep "
+		    "one (REDIS_ADDRS for Redis sharded by partition)");
+	if (ds->redis_addrs[0] != '\0') {
+		if (redis_shards_parse(ds->redis_addrs, &ds->redis_list,
+		    &ds->nredis, err, sizeof(err)) == -1)
+			fatalx("config: REDIS_ADDRS: %s (found \"%s\")", err,
+			    ds->redis_addrs);
+		return;
+	}
+	ds->redis_list = xcalloc(1, sizeof(*ds->redis_list));
+	ds->nredis = 1;
+	if (config_hostport(one, &ds->redis_list[0].host,
+	    &ds->redis_list[0].port) == -1)
+		fatalx("config: REDIS_ADDR: expected host:port (found \"%s\")",
+		    one);
+}
+
+/* REDIS_* into the endpoints redis.h takes: the credentials go to each. */
 static void
 daemon_redis_endpoint(struct daemon_settings *ds)
 {
-	if (config_hostport(ds->redis_addr, &ds->redis_host,
-	    &ds->redis_port) == -1)
-		fatalx("config: REDIS_ADDR: expected host:port");
+	size_t	i;
+
+	daemon_redis_addrs(ds);
 	daemon_redis_password_file(ds);
 	if (ds->redis_username[0] != '\0' && ds->redis_password[0] == '\0')
 		fatalx("config: REDIS_USERNAME needs REDIS_PASSWORD or "
 		    "REDIS_PASSWORD_FILE");
-	ds->redis.host = ds->redis_host;
-	ds->redis.port = ds->redis_port;
-	ds->redis.username = ds->redis_username;
-	ds->redis.password = ds->redis_password;
+	ds->redis_shards = xcalloc(ds->nredis, sizeof(*ds->redis_shards));
+	for (i = 0; i < ds->nredis; i++) {
+		ds->redis_shards[i].host = ds->redis_list[i].host;
+		ds->redis_shards[i].port = ds->redis_list[i].port;
+		ds->redis_shards[i].username = ds->redis_username;
+		ds->redis_shards[i].password = ds->redis_password;
+	}
+	ds->redis = ds->redis_shards[0];
 }
 
 /*
@@ -163,11 +202,13 @@ daemon_settings_free(struct daemon_settings *ds,
 {
 	free(ds->brokers);
 	free(ds->redis_addr);
+	free(ds->redis_addrs);
 	free(ds->listen);
 	free(ds->admin_listen);
 	free(ds->log_level);
 	free(ds->instance_id);
-	free(ds->redis_host);
+	config_hostport_list_free(ds->redis_list, ds->nredis);
+	free(ds->redis_shards);
 	free(ds->redis_username);
 	if (ds->redis_password != NULL)
 		explicit_bzero(ds->redis_password, strlen(ds->redis_password));

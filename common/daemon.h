@@ -1,6 +1,7 @@
 /*
  * What every daemon reads from its environment before anything else: the
- * Kafka brokers, the Redis address, the HTTP address of its health check
+ * Kafka brokers, the Redis address (or the addresses of Redis sharded by
+ * partition, REDIS_ADDRS), the HTTP address of its health check
  * (and API) and its credentials, the admin address of its readiness and
  * metrics, the log level,
  * its instance name and the public HTTP server's connection limits. A daemon adds its own
@@ -17,17 +18,21 @@
 
 struct daemon_settings {
 	char	*brokers;
-	char	*redis_addr;
+	char	*redis_addr;	/* REDIS_ADDR, "" when unset */
+	char	*redis_addrs;	/* REDIS_ADDRS, "" when unset */
 	char	*listen;
 	char	*admin_listen;	/* /readyz, /metrics */
 	char	*log_level;
 	char	*instance_id;
-	char	*redis_host;	/* redis_addr split */
-	int	 redis_port;
+	struct config_hostport *redis_list;	/* the address(es) split */
 	char	*redis_username;	/* REDIS_USERNAME, "" for none */
 	char	*redis_password;	/* REDIS_PASSWORD or its file's */
 	char	*redis_password_file;
-	struct redis_endpoint redis;	/* all of the above, for redis.h */
+	struct redis_endpoint *redis_shards;	/* one per address, for
+						   redis_shards.h */
+	size_t	 nredis;
+	struct redis_endpoint redis;	/* the first: state not kept by
+					   partition (docs/operations.md) */
 	long long http_max_conns;	/* HTTP_MAX_CONNECTIONS */
 	long long http_idle_timeout_s;	/* HTTP_IDLE_TIMEOUT_S */
 };

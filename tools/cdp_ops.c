@@ -10,8 +10,8 @@
  *	cdp-ops [-b brokers] history COMPLAINT_ID [--json]
  *	cdp-ops [-b brokers] lag [SERVICE...]
  *	cdp-ops [-b brokers] members
- *	cdp-ops [-b brokers] rebuild SERVICE [--group NAME] [--redis ADDR]
- *	cdp-ops [-b brokers] recompute [--redis ADDR]
+ *	cdp-ops [-b brokers] rebuild SERVICE [--group NAME] [--redis ADDRS]
+ *	cdp-ops [-b brokers] recompute [--redis ADDRS]
  *
  * Exit status: 0 done, 1 failed (Kafka unreachable, a write refused),
  * 2 wrong usage, 3 nothing found (no such dead letter, no event of that
@@ -51,8 +51,8 @@ usage(void)
 	    "       cdp-ops [-b brokers] lag [SERVICE...]\n"
 	    "       cdp-ops [-b brokers] members\n"
 	    "       cdp-ops [-b brokers] rebuild SERVICE [--group NAME]"
-	    " [--redis ADDR]\n"
-	    "       cdp-ops [-b brokers] recompute [--redis ADDR]\n"
+	    " [--redis ADDRS]\n"
+	    "       cdp-ops [-b brokers] recompute [--redis ADDRS]\n"
 	    "\n"
 	    "  -b, --brokers  bootstrap servers (default: $KAFKA_BROKERS,"
 	    " else 127.0.0.1:9092)\n"
@@ -80,7 +80,9 @@ usage(void)
 	    "               that builds its state (refused while a member"
 	    " remains) and its\n"
 	    "               Redis state\n"
-	    "               ($REDIS_ADDR, REDIS_USERNAME, REDIS_PASSWORD[_FILE]);"
+	    "               on every Redis ($REDIS_ADDRS or $REDIS_ADDR,"
+	    " REDIS_USERNAME,\n"
+	    "               REDIS_PASSWORD[_FILE]; --redis: host:port[,...]);"
 	    " started\n"
 	    "               again, it rebuilds from its topics (--group: "
 	    "analytics' group)\n"

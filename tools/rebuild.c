@@ -10,6 +10,10 @@
  * beginning. recompute is the sla-timer's rebuild that keeps the record of
  * what fired (the "}:f:" keys), so clocks re-timed under a new policy do
  * not fire twice (sla-timer --recompute does the same from inside).
+ *
+ * With Redis sharded by partition (REDIS_ADDRS, or --redis with a list),
+ * the keys are deleted on every entry: the consumer group is one for all
+ * partitions, so a rebuild is of all of them (no rebuild of one entry).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 #include "nitems.h"
 #include "ops.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "xmalloc.h"
 
 #define REBUILD_TIMEOUT_MS	15000
@@ -30,7 +35,7 @@ struct rebuild {
 	const struct ops_service *s;
 	const char	*group;		/* the one that builds the state */
 	const char	*keep;		/* keys holding this stay */
-	const char	*redis_addr;
+	const char	*redis_addr;	/* one host:port or a list */
 };
 
 /* Kafka's answer for one group: deleted, never there, or still in use. */
@@ -114,23 +119,20 @@ rebuild_groups(const char *brokers, struct rebuild *b, char *err,
 }
 
 /*
- * The daemons' Redis, as they are configured: REDIS_ADDR (or --redis),
- * REDIS_USERNAME, REDIS_PASSWORD or REDIS_PASSWORD_FILE.
+ * One of the daemons' Redis, as they are configured: an entry of
+ * REDIS_ADDRS or REDIS_ADDR (or --redis), REDIS_USERNAME, REDIS_PASSWORD
+ * or REDIS_PASSWORD_FILE.
  */
 static redisContext *
-rebuild_redis(const char *addr, char *err, size_t errsz)
+rebuild_redis(const struct config_hostport *addr, char *err, size_t errsz)
 {
 	struct redis_endpoint	 ep = { 0 };
 	const char		*file = getenv("REDIS_PASSWORD_FILE");
-	char			*host = NULL, *password = NULL;
+	char			*password = NULL;
 	redisContext		*rc = NULL;
 
-	if (config_hostport(addr, &host, &ep.port) == -1) {
-		snprintf(err, errsz, "Redis address %s: expected host:port",
-		    addr);
-		return NULL;
-	}
-	ep.host = host;
+	ep.host = addr->host;
+	ep.port = addr->port;
 	ep.username = getenv("REDIS_USERNAME");
 	ep.password = getenv("REDIS_PASSWORD");
 	if (file != NULL && *file != '\0' && config_read_secret(file,
@@ -143,7 +145,6 @@ done:
 	if (password != NULL)
 		explicit_bzero(password, strlen(password));
 	free(password);
-	free(host);
 	return rc;
 }
 
@@ -160,15 +161,17 @@ rebuild_pattern(const char *state, const char *group, char *out, size_t size)
 		    at + 1);
 }
 
+/* Deletes the service's keys on one Redis; -1 with the reason in err. */
 static int
-rebuild_state(struct rebuild *b, char *err, size_t errsz)
+rebuild_entry(struct rebuild *b, const struct config_hostport *addr,
+    char *err, size_t errsz)
 {
 	redisContext	*rc;
 	char		 pattern[256];
 	size_t		 i, deleted = 0;
 	int		 ret = 0;
 
-	if ((rc = rebuild_redis(b->redis_addr, err, errsz)) == NULL)
+	if ((rc = rebuild_redis(addr, err, errsz)) == NULL)
 		return -1;
 	for (i = 0; i < nitems(b->s->state) && b->s->state[i] != NULL &&
 	    ret == 0; i++) {
@@ -176,8 +179,8 @@ rebuild_state(struct rebuild *b, char *err, size_t errsz)
 		    sizeof(pattern));
 		ret = redis_sync_delete(rc, pattern, b->keep, &deleted, err,
 		    errsz);
-		printf("redis %s: %s: %zu keys deleted so far%s%s\n",
-		    b->redis_addr, pattern, deleted, b->keep != NULL ?
+		printf("redis %s:%d: %s: %zu keys deleted so far%s%s\n",
+		    addr->host, addr->port, pattern, deleted, b->keep != NULL ?
 		    ", keeping those with " : "", b->keep != NULL ? b->keep :
 		    "");
 	}
@@ -185,7 +188,52 @@ rebuild_state(struct rebuild *b, char *err, size_t errsz)
 	return ret;
 }
 
-/* [--group NAME] [--redis HOST:PORT]; -1 on wrong usage. */
+/* The keys on every entry of the Redis address list. */
+static int
+rebuild_state(struct rebuild *b, char *err, size_t errsz)
+{
+	struct config_hostport	*list;
+	size_t			 i, n;
+	char			 why[256];
+	int			 ret = 0;
+
+	if (redis_shards_parse(b->redis_addr, &list, &n, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errsz, "Redis address %s: %s", b->redis_addr,
+		    why);
+		return -1;
+	}
+	for (i = 0; i < n && ret == 0; i++)
+		ret = rebuild_entry(b, &list[i], err, errsz);
+	config_hostport_list_free(list, n);
+	return ret;
+}
+
+/*
+ * Where the daemons' Redis is: REDIS_ADDRS or REDIS_ADDR (both is the
+ * daemons' start-up error, and ours), else the dev default.
+ */
+static int
+rebuild_redis_env(struct rebuild *b)
+{
+	const char	*one = getenv("REDIS_ADDR");
+	const char	*list = getenv("REDIS_ADDRS");
+
+	if (one != NULL && *one != '\0' && list != NULL && *list != '\0') {
+		fprintf(stderr, "cdp-ops: REDIS_ADDR and REDIS_ADDRS are both "
+		    "set; keep one\n");
+		return -1;
+	}
+	if (list != NULL && *list != '\0')
+		b->redis_addr = list;
+	else if (one != NULL && *one != '\0')
+		b->redis_addr = one;
+	else
+		b->redis_addr = "127.0.0.1:6380";
+	return 0;
+}
+
+/* [--group NAME] [--redis HOST:PORT[,...]]; -1 on wrong usage. */
 static int
 rebuild_args(struct rebuild *b, int argc, char **argv)
 {
@@ -229,9 +277,8 @@ rebuild_cmd(const char *brokers, const char *service, int argc, char **argv,
 		return 2;
 	}
 	b.keep = keep != NULL ? keep : b.s->keep;
-	if ((b.redis_addr = getenv("REDIS_ADDR")) == NULL ||
-	    *b.redis_addr == '\0')
-		b.redis_addr = "127.0.0.1:6380";
+	if (rebuild_redis_env(&b) == -1)
+		return 1;
 	if (rebuild_args(&b, argc, argv) == -1)
 		return 2;
 	if (b.s->no_rebuild != NULL) {

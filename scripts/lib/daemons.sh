@@ -92,7 +92,8 @@ daemon_wait_healthy() {
 }
 
 # Starts one daemon with config/dev.env (then $DAEMONS_ENV_FILE and
-# $DAEMONS_ENV_EXTRA, when set) plus its HTTP_LISTEN and ADMIN_LISTEN.
+# $DAEMONS_ENV_EXTRA, when set) plus its HTTP_LISTEN and ADMIN_LISTEN, and
+# REDIS_ADDRS instead of REDIS_ADDR when Redis has several entries.
 daemon_start() {
 	local name=$1
 	daemon_running "$name" && return 0
@@ -112,6 +113,11 @@ daemon_start() {
 		if [[ -n ${DAEMONS_ENV_EXTRA:-} ]]; then
 			# shellcheck source=/dev/null
 			. "$DAEMONS_ENV_EXTRA"
+		fi
+		# ./dev up --redis N: the daemons get every entry.
+		if (($(redis_shards) > 1)); then
+			unset REDIS_ADDR
+			REDIS_ADDRS=$(redis_addrs)
 		fi
 		HTTP_LISTEN=$(daemon_listen "$name")
 		ADMIN_LISTEN=$(daemon_admin_listen "$name")

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # ./dev test: a sanitizer build with warnings as errors, a test environment
 # that starts clean every run (Kafka 127.0.0.1:19092, Redis 127.0.0.1:16380,
-# state in .local/test), ctest against it, and the environment stopped again
-# whatever happens. The last line printed is "N passed, N failed".
+# and the next ports with CDP_TEST_REDIS_SHARDS=N, state in .local/test),
+# ctest against it, and the environment stopped again whatever happens. The
+# last line printed is "N passed, N failed".
 
 # Stops what a test run started; also the EXIT trap, so a failure or a
 # Ctrl-C leaves nothing running.
@@ -65,6 +66,10 @@ cmd_test() {
 	local status=0 log
 	setup
 	env_load test
+	# CDP_TEST_REDIS_SHARDS=N: N Redis, sharded by partition, whose list
+	# the tests' daemons get as REDIS_ADDRS (tests/lib/testproc.c).
+	REDIS_SHARDS=${CDP_TEST_REDIS_SHARDS:-1}
+	redis_shards >/dev/null
 	test_lock
 	werror_build
 	cmake_build
@@ -73,6 +78,7 @@ cmd_test() {
 	test_env_start
 	log=$STATE_DIR/ctest.log
 	KAFKA_BROKERS=$KAFKA_BROKERS REDIS_ADDR=$REDIS_ADDR CDP_DEV=$DEV \
+		CDP_TEST_REDIS_ADDRS=$(redis_addrs) \
 		CDP_ENV=test CDP_TEST_LOG_DIR=$STATE_DIR/daemon-logs ctest --test-dir "$BUILD_DIR" --output-on-failure "$@" \
 		</dev/null 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
 	test_env_stop

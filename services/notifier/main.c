@@ -18,6 +18,7 @@
 #include "nitems.h"
 #include "notifier.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "signals.h"
 
 static struct daemon_settings	ds;
@@ -135,7 +136,7 @@ notifier_shutdown(struct signals *sig)
 	deliver_free(ntf.deliver);
 	kafka_producer_flush(ntf.producer, 10000);
 	httpd_free(ntf.httpd);
-	redis_free(ntf.redis);
+	redis_shards_free(ntf.shards);
 	kafka_producer_free(ntf.producer);
 	pump_free(ntf.pump);
 	template_free(ntf.templates);
@@ -157,7 +158,7 @@ main(void)
 		fatalx("cannot create the event loop");
 	ntf.producer = kafka_producer_new(ntf.base, ds.brokers, "notifier",
 	    30000);
-	ntf.redis = redis_new(ntf.base, &ds.redis);
+	ntf.shards = redis_shards_new(ntf.base, ds.redis_shards, ds.nredis);
 	ntf.httpd = daemon_httpd_start(ntf.base, &ds, "notifier");
 	ntf.deliver = deliver_new(ntf.base, settings.connect_timeout_ms,
 	    settings.timeout_ms);
@@ -166,7 +167,7 @@ main(void)
 	notifier_consume();
 	httpd_ready_check(ntf.httpd, "kafka", kafka_consumer_ready,
 	    ntf.consumer);
-	httpd_ready_check(ntf.httpd, "redis", redis_ready, ntf.redis);
+	httpd_ready_check(ntf.httpd, "redis", redis_shards_ready, ntf.shards);
 	sig = signals_new(ntf.base, notifier_stop, NULL);
 	log_info("notifying; health on %s", ds.listen);
 	event_base_dispatch(ntf.base);

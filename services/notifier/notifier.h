@@ -240,7 +240,7 @@ struct notifier {
 	struct event_base	*base;
 	struct kafka_producer	*producer;
 	struct kafka_consumer	*consumer;
-	struct redis		*redis;
+	struct redis_shards	*shards;	/* partition p: p mod N */
 	struct httpd		*httpd;
 	struct deliver		*deliver;
 	struct template_set	*templates;

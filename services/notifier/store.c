@@ -10,11 +10,15 @@
  *   ntf:{c<N>}:contact:<complaint> the customer's user id, phone, e-mail
  *                                 (from Filed; 180 days)
  *
+ * With Redis sharded (REDIS_ADDRS), a shard's keys are on entry N mod the
+ * number of entries, for c<N> and m<N> alike (store_redis).
+ *
  * Scheduling writes the job and its due entry in one script, and does
  * nothing when the id is delivered or already scheduled, so a replayed
  * event schedules nothing new. Recording a delivery sets the done marker
  * with the job's new state in the same script.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 #include "meta.h"
 #include "notifier.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "xmalloc.h"
 
 #define STORE_DONE_TTL_MS	"2592000000"	/* 30 days */
@@ -65,9 +70,28 @@ struct op {
 void
 store_start(struct notifier *n)
 {
-	schedule_script = redis_script_new(n->redis, store_schedule_lua);
-	update_script = redis_script_new(n->redis, store_update_lua);
-	finish_script = redis_script_new(n->redis, store_finish_lua);
+	schedule_script = redis_shards_script(n->shards, store_schedule_lua);
+	update_script = redis_shards_script(n->shards, store_update_lua);
+	finish_script = redis_shards_script(n->shards, store_finish_lua);
+}
+
+/*
+ * The Redis of a shard: entry N mod the number of entries (REDIS_ADDRS)
+ * for "c<N>" and "m<N>" alike, each topic's partitions by their own
+ * number, as the sla-timer and penalty do. A name without a number is a
+ * broken invariant (store_shard makes them all).
+ */
+static struct redis *
+store_redis(const struct notifier *n, const char *shard)
+{
+	char	*end = NULL;
+	long	 p = -1;
+
+	if (shard[0] != '\0' && shard[1] != '\0')
+		p = strtol(shard + 1, &end, 10);
+	if (p < 0 || p > INT32_MAX || end == NULL || *end != '\0')
+		fatalx("store: shard name %s", shard);
+	return redis_for_partition(n->shards, (int32_t)p);
 }
 
 /* The shard name of a partition: "c7" (complaints.events), "m3". */
@@ -101,14 +125,14 @@ store_on_done(struct redis *r, redisReply *reply, void *arg)
 }
 
 static int
-run(struct notifier *n, struct redis_script *s, store_done_fn fn, void *arg,
-    int nkeys, int nargs, const char **args)
+run(struct notifier *n, const char *shard, struct redis_script *s,
+    store_done_fn fn, void *arg, int nkeys, int nargs, const char **args)
 {
 	struct op	*o = op_new(arg);
 
 	o->done = fn;
-	if (redis_script_run(n->redis, s, store_on_done, o, nkeys, nargs, args,
-	    NULL) == -1) {
+	if (redis_script_run(store_redis(n, shard), s, store_on_done, o, nkeys,
+	    nargs, args, NULL) == -1) {
 		free(o);
 		return -1;
 	}
@@ -130,7 +154,7 @@ store_schedule(struct notifier *n, const char *shard, const struct notice *j,
 	int	 rc;
 
 	snprintf(now, sizeof(now), "%lld", (long long)meta_now_ms());
-	rc = json == NULL ? -1 : run(n, schedule_script, fn, arg, 3, 3,
+	rc = json == NULL ? -1 : run(n, shard, schedule_script, fn, arg, 3, 3,
 	    (const char *[]){ job, due, done, json, j->id, now });
 	free(job);
 	free(due);
@@ -155,7 +179,7 @@ store_update(struct notifier *n, const char *shard, const struct notice *j,
 
 	snprintf(at, sizeof(at), "%lld", (long long)(j->state == NOTICE_PENDING ?
 	    j->next_ms : meta_now_ms()));
-	rc = json == NULL ? -1 : run(n, update_script, fn, arg, 3, 5,
+	rc = json == NULL ? -1 : run(n, shard, update_script, fn, arg, 3, 5,
 	    (const char *[]){ job, due, done, json, j->id, at,
 	    j->state == NOTICE_DELIVERED ? "1" : "0", STORE_DONE_TTL_MS });
 	free(job);
@@ -174,7 +198,7 @@ store_finish(struct notifier *n, const char *shard, const char *id,
 	char	*due = xasprintf("ntf:{%s}:due", shard);
 	int	 rc;
 
-	rc = run(n, finish_script, fn, arg, 2, 1,
+	rc = run(n, shard, finish_script, fn, arg, 2, 1,
 	    (const char *[]){ job, due, id });
 	free(job);
 	free(due);
@@ -209,7 +233,7 @@ store_due(struct notifier *n, const char *shard, int64_t now_ms, size_t max,
 	struct op	*o = op_new(arg);
 
 	o->ids = fn;
-	if (redis_command(n->redis, store_on_ids, o,
+	if (redis_command(store_redis(n, shard), store_on_ids, o,
 	    "ZRANGEBYSCORE ntf:{%s}:due -inf %lld LIMIT 0 %d", shard,
 	    (long long)now_ms, max > 64 ? 64 : (int)max) == -1) {
 		free(o);
@@ -244,8 +268,8 @@ store_load(struct notifier *n, const char *shard, const char *id,
 	struct op	*o = op_new(arg);
 
 	o->job = fn;
-	if (redis_command(n->redis, store_on_job, o, "GET ntf:{%s}:job:%s",
-	    shard, id) == -1) {
+	if (redis_command(store_redis(n, shard), store_on_job, o,
+	    "GET ntf:{%s}:job:%s", shard, id) == -1) {
 		free(o);
 		return -1;
 	}
@@ -273,7 +297,7 @@ store_contact_save(struct notifier *n, const char *shard,
 	struct op	*o = op_new(arg);
 
 	o->done = fn;
-	if (redis_command(n->redis, store_on_done, o,
+	if (redis_command(store_redis(n, shard), store_on_done, o,
 	    "SET ntf:{%s}:contact:%s %s PX %s", shard, complaint_id, json,
 	    STORE_CONTACT_TTL_MS) == -1) {
 		free(o);
@@ -290,7 +314,7 @@ store_contact_load(struct notifier *n, const char *shard,
 	struct op	*o = op_new(arg);
 
 	o->text = fn;
-	if (redis_command(n->redis, store_on_text, o,
+	if (redis_command(store_redis(n, shard), store_on_text, o,
 	    "GET ntf:{%s}:contact:%s", shard, complaint_id) == -1) {
 		free(o);
 		return -1;

@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "penalty.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "xmalloc.h"
 
 #define FIRE_BATCH		100	/* merchants per partition and look */
@@ -171,7 +172,7 @@ fire_partition(struct penalty *pd, int32_t p, int64_t now)
 	sc->pd = pd;
 	sc->p = p;
 	sc->now = now;
-	if (redis_command(pd->redis, fire_on_due, sc,
+	if (redis_command(store_redis(pd, p), fire_on_due, sc,
 	    "ZRANGE pen:{p%d}:due 0 %d WITHSCORES", (int)p, FIRE_BATCH - 1) ==
 	    -1)
 		free(sc);

@@ -24,6 +24,7 @@
 #include "nitems.h"
 #include "penalty.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "signals.h"
 
 static struct daemon_settings	ds;
@@ -117,7 +118,7 @@ penalty_shutdown(struct signals *sig)
 	event_free(pd.timer);
 	httpd_free(pd.httpd);
 	kafka_producer_free(pd.producer);
-	redis_free(pd.redis);
+	redis_shards_free(pd.shards);
 	rules_free(pd.rules);
 	signals_free(sig);
 	event_base_free(pd.base);
@@ -134,7 +135,7 @@ main(int argc, char **argv)
 	if ((pd.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	pd.producer = kafka_producer_new(pd.base, ds.brokers, "penalty", 30000);
-	pd.redis = redis_new(pd.base, &ds.redis);
+	pd.shards = redis_shards_new(pd.base, ds.redis_shards, ds.nredis);
 	pd.httpd = daemon_httpd_start(pd.base, &ds, "penalty");
 	store_start(&pd);
 	fire_start(&pd);
@@ -146,7 +147,7 @@ main(int argc, char **argv)
 	    pd.records);
 	httpd_ready_check(pd.httpd, "kafka-ledgers", kafka_consumer_ready,
 	    pd.ledgers);
-	httpd_ready_check(pd.httpd, "redis", redis_ready, pd.redis);
+	httpd_ready_check(pd.httpd, "redis", redis_shards_ready, pd.shards);
 	sig = signals_new(pd.base, penalty_stop, NULL);
 	log_info("keeping ledgers; health on %s", ds.listen);
 	event_base_dispatch(pd.base);

@@ -186,7 +186,7 @@ struct penalty {
 	struct kafka_producer	*producer;
 	struct kafka_consumer	*records;	/* stage 1: complaints.events */
 	struct kafka_consumer	*ledgers;	/* stage 2: merchants.events */
-	struct redis		*redis;
+	struct redis_shards	*shards;	/* partition p: p mod N */
 	struct httpd		*httpd;
 	struct pen_rules	*rules;
 	bool			 owned[PEN_PARTITIONS_MAX];
@@ -244,6 +244,7 @@ typedef void (*store_load_fn)(void *arg, int rc, struct ledger *l);
 typedef void (*store_done_fn)(void *arg, int rc);
 
 void	store_start(struct penalty *pd);
+struct redis *store_redis(const struct penalty *pd, int32_t p);
 int	store_load(struct penalty *pd, int32_t p, const char *merchant,
 	    store_load_fn fn, void *arg);
 int	store_save(struct penalty *pd, int32_t p, const struct ledger *l,

@@ -7,6 +7,9 @@
  *   pen:{p<N>}:due             merchants by their next lift or expiry
  *   pen:{p<N>}:offset          the last offset folded from partition N
  *
+ * With Redis sharded (REDIS_ADDRS), all of partition N's keys are on
+ * entry N mod the number of entries (redis_shards.h).
+ *
  * A save writes the ledger, its due entry and the offset in one script,
  * so they never disagree. A partition without an offset is replayed from
  * the beginning of merchants.events, which rebuilds its ledgers.
@@ -21,6 +24,7 @@
 #include "log.h"
 #include "penalty.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "startoffset.h"
 #include "xmalloc.h"
 
@@ -42,10 +46,17 @@ struct op {
 	char		 merchant[PEN_ID_MAX];
 };
 
+/* The Redis of partition p's ledgers: entry p mod N of REDIS_ADDRS. */
+struct redis *
+store_redis(const struct penalty *pd, int32_t p)
+{
+	return redis_for_partition(pd->shards, p);
+}
+
 void
 store_start(struct penalty *pd)
 {
-	store_save_script = redis_script_new(pd->redis, store_save_lua);
+	store_save_script = redis_shards_script(pd->shards, store_save_lua);
 }
 
 static void
@@ -85,8 +96,8 @@ store_load(struct penalty *pd, int32_t p, const char *merchant,
 	o->load = fn;
 	o->arg = arg;
 	snprintf(o->merchant, sizeof(o->merchant), "%s", merchant);
-	if (redis_command(pd->redis, store_on_load, o, "GET pen:{p%d}:m:%s",
-	    (int)p, merchant) == -1) {
+	if (redis_command(store_redis(pd, p), store_on_load, o,
+	    "GET pen:{p%d}:m:%s", (int)p, merchant) == -1) {
 		free(o);
 		return -1;
 	}
@@ -123,8 +134,8 @@ store_save(struct penalty *pd, int32_t p, const struct ledger *l,
 	snprintf(due, sizeof(due), "%lld",
 	    (long long)ledger_next_due(l, pd->rules));
 	snprintf(offset, sizeof(offset), "%lld", (long long)l->offset);
-	rc = redis_script_run(pd->redis, store_save_script, store_on_done, o,
-	    3, 4, (const char *[]){ keys[0], keys[1], keys[2], json,
+	rc = redis_script_run(store_redis(pd, p), store_save_script,
+	    store_on_done, o, 3, 4, (const char *[]){ keys[0], keys[1], keys[2], json,
 	    l->merchant_id, due, offset }, NULL);
 	for (i = 0; i < 3; i++)
 		free(keys[i]);
@@ -148,9 +159,9 @@ int
 store_due(struct penalty *pd, int32_t p, const char *merchant, int64_t at_ms)
 {
 	if (at_ms <= 0)
-		return redis_command(pd->redis, store_on_due, NULL,
+		return redis_command(store_redis(pd, p), store_on_due, NULL,
 		    "ZREM pen:{p%d}:due %s", (int)p, merchant);
-	return redis_command(pd->redis, store_on_due, NULL,
+	return redis_command(store_redis(pd, p), store_on_due, NULL,
 	    "ZADD pen:{p%d}:due XX %lld %s", (int)p, (long long)at_ms,
 	    merchant);
 }
@@ -170,7 +181,7 @@ store_on_offset(struct redis *r, redisReply *reply, void *arg)
 int
 store_offset(struct penalty *pd, int32_t p, int64_t offset)
 {
-	return redis_command(pd->redis, store_on_offset, NULL,
+	return redis_command(store_redis(pd, p), store_on_offset, NULL,
 	    "SET pen:{p%d}:offset %lld", (int)p, (long long)offset);
 }
 
@@ -187,7 +198,7 @@ store_start_offset(void *arg, const char *topic, int32_t p, uint64_t ticket)
 	struct startoffset	*s;
 
 	s = startoffset_new(&pd->ledgers, topic, p, ticket);
-	if (redis_command(pd->redis, startoffset_on_reply, s,
+	if (redis_command(store_redis(pd, p), startoffset_on_reply, s,
 	    "GET pen:{p%d}:offset", (int)p) == -1)
 		startoffset_refused(s);
 }

@@ -24,6 +24,7 @@
 #include "meta.h"
 #include "metrics.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "sla.h"
 #include "xmalloc.h"
 
@@ -353,8 +354,8 @@ fire_partition(struct slatimer *t, int32_t p, int64_t now)
 	keys[0] = xasprintf("sla:{%s}:due", store_tag(p));
 	keys[1] = xasprintf("sla:{%s}:epoch", store_tag(p));
 	snprintf(batch, sizeof(batch), "%d", FIRE_BATCH);
-	rc = redis_script_run(t->redis, fire_due_script, fire_on_due, sc, 2, 1,
-	    (const char *[]){ keys[0], keys[1], batch }, NULL);
+	rc = redis_script_run(store_redis(t, p), fire_due_script, fire_on_due,
+	    sc, 2, 1, (const char *[]){ keys[0], keys[1], batch }, NULL);
 	free(keys[0]);
 	free(keys[1]);
 	if (rc == -1)
@@ -382,7 +383,7 @@ fire_start(struct slatimer *t)
 {
 	if ((t->timer = evtimer_new(t->base, fire_on_timer, t)) == NULL)
 		fatalx("fire: cannot create the timer");
-	fire_due_script = redis_script_new(t->redis, fire_due_lua);
+	fire_due_script = redis_shards_script(t->shards, fire_due_lua);
 	fire_arm(t, meta_now_ms() + FIRE_CATCH_UP_MS);
 }
 

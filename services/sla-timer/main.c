@@ -26,6 +26,7 @@
 #include "meta.h"
 #include "nitems.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "signals.h"
 #include "sla.h"
 
@@ -101,9 +102,9 @@ slatimer_setup(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--rebuild") != 0 &&
 	    strcmp(argv[1], "--recompute") != 0)
 		fatalx("usage: sla-timer [--rebuild | --recompute]");
-	if (argc > 1 && store_wipe(&ds.redis,
+	if (argc > 1 && store_wipe(ds.redis_shards, ds.nredis,
 	    strcmp(argv[1], "--recompute") == 0) == -1)
-		fatalx("%s: Redis %s unavailable", argv[1], ds.redis_addr);
+		fatalx("%s: Redis unavailable", argv[1]);
 	fault_init();
 	log_info("policies %s loaded", policy_version(timer.policies));
 }
@@ -142,7 +143,7 @@ slatimer_shutdown(struct signals *sig)
 	kafka_producer_flush(timer.producer, 10000);
 	fire_stop(&timer);
 	kafka_producer_free(timer.producer);
-	redis_free(timer.redis);
+	redis_shards_free(timer.shards);
 	kafka_consumer_close(timer.consumer);
 	timer.consumer = NULL;
 	event_free(timer.timer);
@@ -165,7 +166,8 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	timer.producer = kafka_producer_new(timer.base, ds.brokers,
 	    "sla-timer", 30000);
-	timer.redis = redis_new(timer.base, &ds.redis);
+	timer.shards = redis_shards_new(timer.base, ds.redis_shards,
+	    ds.nredis);
 	timer.httpd = daemon_httpd_start(timer.base, &ds, "sla-timer");
 	timer.busy = keylock_new();
 	store_start(&timer);
@@ -173,7 +175,8 @@ main(int argc, char **argv)
 	slatimer_consume();
 	httpd_ready_check(timer.httpd, "kafka", kafka_consumer_ready,
 	    timer.consumer);
-	httpd_ready_check(timer.httpd, "redis", redis_ready, timer.redis);
+	httpd_ready_check(timer.httpd, "redis", redis_shards_ready,
+	    timer.shards);
 	sig = signals_new(timer.base, slatimer_stop, NULL);
 	log_info("timing; health on %s", ds.listen);
 	event_base_dispatch(timer.base);

@@ -138,7 +138,7 @@ struct slatimer {
 	struct event_base	*base;
 	struct kafka_producer	*producer;
 	struct kafka_consumer	*consumer;
-	struct redis		*redis;
+	struct redis_shards	*shards;	/* partition p: p mod N */
 	struct httpd		*httpd;
 	struct policy_set	*policies;
 	bool			 owned[SLA_PARTITIONS_MAX];
@@ -156,12 +156,14 @@ struct slatimer {
 struct kafka_msg;
 struct firing;
 struct redis_endpoint;
+struct redis;
 
 /* store.c: clocks, due sets, firings and offsets in Redis, by slot. */
 int32_t	store_slot(const char *topic, int32_t partition);
 const char *store_topic(int32_t slot);
 int32_t	store_partition(int32_t slot);
 const char *store_tag(int32_t slot);
+struct redis *store_redis(const struct slatimer *t, int32_t slot);
 typedef void (*store_load_fn)(void *arg, int rc, struct sla_state *s);
 typedef void (*store_done_fn)(void *arg, int rc);
 
@@ -183,7 +185,8 @@ void	store_start_offset(void *arg, const char *topic, int32_t p,
 	    uint64_t ticket);
 void	store_lost(struct slatimer *t, int32_t p);
 uint32_t store_rebuilds(const struct slatimer *t, int32_t p);
-int	store_wipe(const struct redis_endpoint *ep, bool keep_firings);
+int	store_wipe(const struct redis_endpoint *eps, size_t n,
+	    bool keep_firings);
 
 /*
  * emit.c: SLA events to complaints.events, ids derived from their cause.

@@ -17,6 +17,9 @@
  * id, its complaint in the state). The functions below take a "slot"
  * (sla.h), which says both the topic and the partition.
  *
+ * With Redis sharded (REDIS_ADDRS), a slot's keys are on entry N mod the
+ * number of entries, N its partition in its own topic (store_redis).
+ *
  * A closed complaint's clocks and fired set expire after the retention
  * (SLA_CLOSED_RETENTION_S, 90 days), counted from its last save; a reopen
  * within it saves the clocks again, without an expiry (SET drops it).
@@ -48,6 +51,7 @@
 #include "meta.h"
 #include "metrics.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "sla.h"
 #include "startoffset.h"
 #include "xmalloc.h"
@@ -154,6 +158,17 @@ store_tag(int32_t slot)
 	return tags[slot];
 }
 
+/*
+ * The Redis of a slot: its partition's entry of REDIS_ADDRS (p mod N).
+ * merchants.events' partition N maps by N like complaints.events' N, so
+ * {p<N>} and {m<N>} share an entry; each topic's partitions spread evenly.
+ */
+struct redis *
+store_redis(const struct slatimer *t, int32_t slot)
+{
+	return redis_for_partition(t->shards, store_partition(slot));
+}
+
 struct op {
 	store_load_fn	 load;
 	store_done_fn	 done;
@@ -163,11 +178,13 @@ struct op {
 void
 store_start(struct slatimer *t)
 {
-	store_save_script = redis_script_new(t->redis, store_save_lua);
-	store_claim_script = redis_script_new(t->redis, store_claim_lua);
-	store_mark_script = redis_script_new(t->redis, store_mark_lua);
-	store_start_script = redis_script_new(t->redis, startoffset_take_lua);
-	store_advance_script = redis_script_new(t->redis, store_advance_lua);
+	store_save_script = redis_shards_script(t->shards, store_save_lua);
+	store_claim_script = redis_shards_script(t->shards, store_claim_lua);
+	store_mark_script = redis_shards_script(t->shards, store_mark_lua);
+	store_start_script = redis_shards_script(t->shards,
+	    startoffset_take_lua);
+	store_advance_script = redis_shards_script(t->shards,
+	    store_advance_lua);
 }
 
 static struct op *
@@ -205,8 +222,8 @@ store_load(struct slatimer *t, int32_t p, const char *id, store_load_fn fn,
 {
 	struct op	*o = op_new(fn, NULL, arg);
 
-	if (redis_command(t->redis, store_on_load, o, "GET sla:{%s}:c:%s",
-	    store_tag(p), id) == -1) {
+	if (redis_command(store_redis(t, p), store_on_load, o,
+	    "GET sla:{%s}:c:%s", store_tag(p), id) == -1) {
 		free(o);
 		return -1;
 	}
@@ -251,9 +268,9 @@ store_save(struct slatimer *t, int32_t p, const char *id,
 		snprintf(offset, sizeof(offset), "%lld", (long long)s->offset);
 	if (state_closed(s))
 		snprintf(expire, sizeof(expire), "%lld", t->retention_s * 1000);
-	rc = redis_script_run(t->redis, store_save_script, store_on_done, o, 5,
-	    5, (const char *[]){ keys[0], keys[1], keys[2], keys[3], keys[4],
-	    json, id, due, offset, expire }, NULL);
+	rc = redis_script_run(store_redis(t, p), store_save_script,
+	    store_on_done, o, 5, 5, (const char *[]){ keys[0], keys[1],
+	    keys[2], keys[3], keys[4], json, id, due, offset, expire }, NULL);
 	for (i = 0; i < 5; i++)
 		free(keys[i]);
 	free(json);
@@ -279,8 +296,9 @@ store_advance(struct slatimer *t, int32_t p, int64_t offset,
 	keys[0] = xasprintf("sla:{%s}:offset", store_tag(p));
 	keys[1] = xasprintf("sla:{%s}:epoch", store_tag(p));
 	snprintf(off, sizeof(off), "%lld", (long long)offset);
-	rc = redis_script_run(t->redis, store_advance_script, store_on_done, o,
-	    2, 1, (const char *[]){ keys[0], keys[1], off }, NULL);
+	rc = redis_script_run(store_redis(t, p), store_advance_script,
+	    store_on_done, o, 2, 1, (const char *[]){ keys[0], keys[1], off },
+	    NULL);
 	free(keys[0]);
 	free(keys[1]);
 	if (rc == -1)
@@ -304,9 +322,9 @@ store_claim(struct slatimer *t, int32_t p, const char *id, const char *firing,
 	keys[0] = xasprintf("sla:{%s}:f:%s", store_tag(p), id);
 	keys[1] = xasprintf("sla:{%s}:claim:%s", store_tag(p), firing);
 	snprintf(ttl, sizeof(ttl), "%lld", t->claim_ttl_ms);
-	rc = redis_script_run(t->redis, store_claim_script, store_on_done, o,
-	    2, 3, (const char *[]){ keys[0], keys[1], firing, t->token, ttl },
-	    NULL);
+	rc = redis_script_run(store_redis(t, p), store_claim_script,
+	    store_on_done, o, 2, 3, (const char *[]){ keys[0], keys[1],
+	    firing, t->token, ttl }, NULL);
 	free(keys[0]);
 	free(keys[1]);
 	if (rc == -1)
@@ -336,9 +354,10 @@ store_mark(struct slatimer *t, int32_t p, const char *id, const char *firing,
 	keys[0] = xasprintf("sla:{%s}:f:%s", store_tag(p), id);
 	keys[1] = xasprintf("sla:{%s}:claim:%s", store_tag(p), firing);
 	snprintf(parts, sizeof(parts), "%u", sent);
-	rc = redis_script_run(t->redis, store_mark_script, store_on_marked,
-	    NULL, 2, 5, (const char *[]){ keys[0], keys[1], firing, t->token,
-	    parts, done ? "1" : "0", STORE_FIRED_TTL_MS }, NULL);
+	rc = redis_script_run(store_redis(t, p), store_mark_script,
+	    store_on_marked, NULL, 2, 5, (const char *[]){ keys[0], keys[1],
+	    firing, t->token, parts, done ? "1" : "0", STORE_FIRED_TTL_MS },
+	    NULL);
 	free(keys[0]);
 	free(keys[1]);
 	return rc;
@@ -370,7 +389,7 @@ store_start_offset(void *arg, const char *topic, int32_t p, uint64_t ticket)
 	keys[0] = xasprintf("sla:{%s}:offset", store_tag(slot));
 	keys[1] = xasprintf("sla:{%s}:epoch", store_tag(slot));
 	snprintf(now, sizeof(now), "%lld", (long long)meta_now_ms());
-	rc = redis_script_run(t->redis, store_start_script,
+	rc = redis_script_run(store_redis(t, slot), store_start_script,
 	    startoffset_on_reply, s, 2, 1,
 	    (const char *[]){ keys[0], keys[1], now }, NULL);
 	free(keys[0]);
@@ -411,28 +430,34 @@ store_rebuilds(const struct slatimer *t, int32_t p)
 }
 
 /*
- * Deletes the clocks and offsets (and the firings unless keep_firings),
- * so that the next start replays the log under the current policies: the
- * --rebuild and --recompute modes. Synchronous, before the loop starts.
+ * Deletes the clocks and offsets (and the firings unless keep_firings) on
+ * every Redis entry, so that the next start replays the log under the
+ * current policies: the --rebuild and --recompute modes. Synchronous,
+ * before the loop starts.
  */
 int
-store_wipe(const struct redis_endpoint *ep, bool keep_firings)
+store_wipe(const struct redis_endpoint *eps, size_t n, bool keep_firings)
 {
 	char		 err[256];
-	redisContext	*rc = redis_connect_sync(ep, err, sizeof(err));
-	size_t		 n = 0;
-	int		 rv;
+	redisContext	*rc;
+	size_t		 i, deleted = 0;
 
-	if (rc == NULL) {
-		log_warnx("store: %s", err);
-		return -1;
+	for (i = 0; i < n; i++) {
+		if ((rc = redis_connect_sync(&eps[i], err, sizeof(err))) ==
+		    NULL) {
+			log_warnx("store: %s", err);
+			return -1;
+		}
+		if (redis_sync_delete(rc, "sla:*", keep_firings ? "}:f:" :
+		    NULL, &deleted, err, sizeof(err)) == -1) {
+			log_warnx("store: %s:%d: %s", eps[i].host, eps[i].port,
+			    err);
+			redisFree(rc);
+			return -1;
+		}
+		redisFree(rc);
 	}
-	if ((rv = redis_sync_delete(rc, "sla:*", keep_firings ? "}:f:" : NULL,
-	    &n, err, sizeof(err))) == -1)
-		log_warnx("store: %s", err);
-	else
-		log_info("store: %zu keys deleted; clocks are rebuilt from the "
-		    "log", n);
-	redisFree(rc);
-	return rv;
+	log_info("store: %zu keys deleted on %zu Redis; clocks are rebuilt "
+	    "from the log", deleted, n);
+	return 0;
 }

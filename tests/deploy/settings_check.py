@@ -6,7 +6,8 @@ tables of common/ and services/<name>/). For each daemon that is built:
 
   - docker-compose.yml, as `docker-compose config` resolves it (env_file
     included), sets each of them in the daemon's service (of a secret that
-    can come as a value or a file, one of the two: EITHER);
+    can come as a value or a file, or of Redis's address or list of
+    addresses, one of the two: EITHER);
   - deploy/k8s/overlays/dev, as `kubectl kustomize` renders it, sets each
     of them in the daemon's container (env, or a key of a ConfigMap or
     Secret named by envFrom);
@@ -37,10 +38,13 @@ except ImportError:  # pragma: no cover - depends on the machine
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("settings_check.py: python3-yaml is missing")
 
-# Two ways to give one secret: a deployment sets one of each pair (the
-# daemons refuse both at once), and counts as giving both.
+# Two ways to give one setting: a deployment sets one of each pair (the
+# daemons refuse both at once), and counts as giving both: a secret as a
+# value or a file, Redis as one address or a sharded list.
 EITHER = {"REDIS_PASSWORD": "REDIS_PASSWORD_FILE",
-          "REDIS_PASSWORD_FILE": "REDIS_PASSWORD"}
+          "REDIS_PASSWORD_FILE": "REDIS_PASSWORD",
+          "REDIS_ADDR": "REDIS_ADDRS",
+          "REDIS_ADDRS": "REDIS_ADDR"}
 
 DEV_OVERLAY = os.path.join("deploy", "k8s", "overlays", "dev")
 OPERATIONS = os.path.join("docs", "operations.md")

@@ -146,6 +146,44 @@ daemon_argv(const char *path, const char *daemon, const char *arg)
 	return argv;
 }
 
+/* Whether env sets name ("NAME="). */
+static bool
+testproc_sets(const char *const *env, const char *name)
+{
+	size_t	i, len = strlen(name);
+
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		if (strncmp(env[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * In the child: env on top of the test environment. With a sharded test
+ * Redis (CDP_TEST_REDIS_SHARDS=N ./dev test puts its list in
+ * CDP_TEST_REDIS_ADDRS), a daemon gets REDIS_ADDRS instead of REDIS_ADDR,
+ * unless the test gives it a Redis of its own (REDIS_ADDR or REDIS_ADDRS
+ * in env, which then replaces the inherited one of the other name).
+ */
+static void
+testproc_env(const char *const *env)
+{
+	const char	*addrs = getenv("CDP_TEST_REDIS_ADDRS");
+	bool		 one = testproc_sets(env, "REDIS_ADDR=");
+	bool		 list = testproc_sets(env, "REDIS_ADDRS=");
+	size_t		 i;
+
+	if (!one && !list && addrs != NULL && strchr(addrs, ',') != NULL) {
+		unsetenv("REDIS_ADDR");
+		setenv("REDIS_ADDRS", addrs, 1);
+	} else if (one && !list)
+		unsetenv("REDIS_ADDRS");
+	else if (list && !one)
+		unsetenv("REDIS_ADDR");
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		putenv((char *)env[i]);
+}
+
 static pid_t
 testproc_start(const char *daemon, const char *const *env,
     const char *stderr_path, const char *arg)
@@ -155,7 +193,6 @@ testproc_start(const char *daemon, const char *const *env,
 	const char	*src = getenv("CDP_SOURCE_DIR");
 	char		*path, *kept = NULL, **argv;
 	pid_t		 pid;
-	size_t		 i;
 
 	if (build == NULL || src == NULL)
 		fatalx("testproc: CDP_BUILD_DIR and CDP_SOURCE_DIR must be set");
@@ -180,8 +217,7 @@ testproc_start(const char *daemon, const char *const *env,
 		closefrom(3);
 		if (chdir(src) == -1)
 			_exit(126);
-		for (i = 0; env != NULL && env[i] != NULL; i++)
-			putenv((char *)env[i]);
+		testproc_env(env);
 		/* A wrapper's log can be named after it: %q{CDP_TEST_DAEMON}. */
 		setenv("CDP_TEST_DAEMON", daemon, 1);
 		argv = daemon_argv(path, daemon, arg);
