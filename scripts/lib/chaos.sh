@@ -25,6 +25,7 @@ CHAOS_READ_KEY=dev-admin
 
 chaos_options() {
 	CHAOS_SECONDS=240 CHAOS_SEED=$(($(date +%s) % 100000))
+	KAFKA_NODES_WANTED=1 # not what an earlier run was started with
 	while (($# > 0)); do
 		case $1 in
 		--seed)
@@ -83,6 +84,11 @@ chaos_stop() {
 }
 
 chaos_start() {
+	# Leftovers with as many brokers as they were started with.
+	(
+		kafka_nodes_init ''
+		chaos_stop
+	)
 	chaos_stop
 	rm -rf "$STATE_DIR"
 	chaos_write_env
@@ -163,11 +169,15 @@ chaos_fault() {
 	msg "chaos: $(printf '%4ss' "$((SECONDS - CHAOS_T0))") $what $inst"
 }
 
-# The supervisor: starts again every instance that is not running.
+# The supervisor: starts again every instance that is not running. One
+# whose port another program took meanwhile (the chaos ports lie in the
+# kernel's ephemeral range) is tried again on the next round, not the end
+# of the run.
 chaos_supervise() {
 	local inst
 	for inst in $(chaos_instances); do
-		daemon_running "$inst" || daemon_start "$inst"
+		daemon_running "$inst" || (daemon_start "$inst") ||
+			warn "chaos: $inst not started; trying again"
 	done
 }
 

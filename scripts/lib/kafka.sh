@@ -239,6 +239,8 @@ kafka_node_kill() {
 	kafka_node_running "$i" || return 0
 	pid=$(<"$(kafka_pidfile "$i")")
 	kill -KILL "$pid" 2>/dev/null || true
+	# Reaps it when this shell started it, without bash's "Killed" line.
+	wait "$pid" 2>/dev/null || true
 	for ((n = 0; n < 50; n++)); do
 		[[ -d /proc/$pid ]] || break
 		sleep 0.1

@@ -13,6 +13,11 @@ test_env_stop() {
 
 # Stops leftovers of an earlier run, wipes .local/test, starts afresh.
 test_env_start() {
+	# Leftovers with as many brokers as they were started with.
+	(
+		kafka_nodes_init ''
+		test_env_stop
+	)
 	test_env_stop
 	rm -rf "$STATE_DIR"
 	kafka_start
@@ -60,9 +65,16 @@ werror_build() {
 }
 
 # Arguments after `./dev test` go to ctest, e.g. `./dev test -R intake` or
-# `./dev test -L unit`; without any, every test runs.
+# `./dev test -L unit`; without any, every test runs. A first `--brokers 3`
+# makes the test environment a three-broker cluster (scripts/lib/kafka.sh).
 cmd_test() {
 	local status=0 log
+	KAFKA_NODES_WANTED=1 # not what an earlier run was started with
+	if [[ ${1:-} == --brokers ]]; then
+		[[ ${2:-} =~ ^[13]$ ]] || die "test: --brokers needs 1 or 3"
+		KAFKA_NODES_WANTED=$2
+		shift 2
+	fi
 	setup
 	env_load test
 	test_lock
