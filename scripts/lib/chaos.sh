@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # ./dev chaos [SECONDS] [--seed N] [--brokers 1|3] (docs/reliability.md,
-# Faults): a stack of its own (Kafka 127.0.0.1:39092, Redis 127.0.0.1:36380,
+# Faults): a stack of its own (Kafka 127.0.0.1:24092, Redis 127.0.0.1:23380,
 # state in .local/chaos; ports and state moved by CDP_TEST_PORT_OFFSET when
 # set, config/chaos.env) with two instances of every daemon, complaints
 # filed at a steady rate through intake by cdp-chaos, and at seeded random
@@ -50,7 +50,7 @@ chaos_options() {
 }
 
 chaos_recv_addr() {
-	printf '127.0.0.1:%s' "$((38099 + KAFKA_PORT - 39092))"
+	printf '127.0.0.1:%s' "$((20099 + KAFKA_PORT - 24092))"
 }
 chaos_recv_pidfile() { printf '%s/run/cdp-chaos-recv.pid' "$STATE_DIR"; }
 chaos_filer_pidfile() { printf '%s/run/cdp-chaos-file.pid' "$STATE_DIR"; }
@@ -170,9 +170,8 @@ chaos_fault() {
 }
 
 # The supervisor: starts again every instance that is not running. One
-# whose port another program took meanwhile (the chaos ports lie in the
-# kernel's ephemeral range) is tried again on the next round, not the end
-# of the run.
+# whose port another program took meanwhile is tried again on the next
+# round, not the end of the run.
 chaos_supervise() {
 	local inst
 	for inst in $(chaos_instances); do
@@ -226,7 +225,7 @@ cmd_chaos() {
 	env_load chaos
 	cmake_build >/dev/null
 	DAEMON_REPLICAS=$CHAOS_REPLICAS DAEMON_ENV_FILE=$ROOT/config/chaos.env
-	DAEMON_PORT_SHIFT=$((30000 + KAFKA_PORT - 39092))
+	DAEMON_PORT_SHIFT=$((12000 + KAFKA_PORT - 24092))
 	# Instances 50 ports apart, not 100: with offsets of 100 between work
 	# trees, a second instance would take the next tree's first's ports.
 	DAEMON_INSTANCE_STEP=50
