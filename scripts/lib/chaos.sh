@@ -1,10 +1,14 @@
 # shellcheck shell=bash
-# ./dev chaos [SECONDS] [--seed N] (docs/reliability.md, Faults): a stack of
-# its own (Kafka 127.0.0.1:39092, Redis 127.0.0.1:36380, state in
-# .local/chaos, config/chaos.env) with two instances of every daemon,
-# complaints filed at a steady rate through intake by cdp-chaos, and at
-# seeded random moments: every instance SIGKILLed several times, Kafka
-# restarted once, Redis restarted once and wiped (FLUSHALL) once. A
+# ./dev chaos [SECONDS] [--seed N] [--brokers 1|3] (docs/reliability.md,
+# Faults): a stack of its own (Kafka 127.0.0.1:24092, Redis 127.0.0.1:23380,
+# state in .local/chaos; ports and state moved by CDP_TEST_PORT_OFFSET when
+# set, config/chaos.env) with two instances of every daemon, complaints
+# filed at a steady rate through intake by cdp-chaos, and at seeded random
+# moments: every instance SIGKILLed several times, Kafka restarted once,
+# Redis restarted once and wiped (FLUSHALL) once. With --brokers 3 Kafka is
+# a cluster of three (scripts/lib/kafka.sh): its restart is a rolling
+# restart of one broker, and besides it one broker is SIGKILLed and started
+# again CHAOS_BROKER_DOWN seconds later, never two down at once. A
 # supervisor loop starts again whatever is not running, as systemd or
 # Kubernetes would. After the filing ends and everything has caught up,
 # cdp-chaos prints the run's one line and the exit status says whether
@@ -15,16 +19,23 @@ CHAOS_REPLICAS=2
 CHAOS_KILLS=3				# SIGKILLs of each instance
 CHAOS_SETTLE_TIMEOUT=180		# seconds to catch up after the run
 CHAOS_CLOCK_WAIT=20			# then for the last clocks to fall due
+CHAOS_BROKER_DOWN=20			# + up to as much: a killed broker's time down
 CHAOS_FILE_KEY=dev-app
 CHAOS_READ_KEY=dev-admin
 
 chaos_options() {
 	CHAOS_SECONDS=240 CHAOS_SEED=$(($(date +%s) % 100000))
+	KAFKA_NODES_WANTED=1 # not what an earlier run was started with
 	while (($# > 0)); do
 		case $1 in
 		--seed)
 			[[ ${2:-} =~ ^[0-9]+$ ]] || die "chaos: --seed needs a number"
 			CHAOS_SEED=$2
+			shift 2
+			;;
+		--brokers)
+			[[ ${2:-} =~ ^[13]$ ]] || die "chaos: --brokers needs 1 or 3"
+			KAFKA_NODES_WANTED=$2
 			shift 2
 			;;
 		[0-9]*)
@@ -33,13 +44,13 @@ chaos_options() {
 			CHAOS_SECONDS=$1
 			shift
 			;;
-		*) die "usage: ./dev chaos [SECONDS] [--seed N]" ;;
+		*) die "usage: ./dev chaos [SECONDS] [--seed N] [--brokers 1|3]" ;;
 		esac
 	done
 }
 
 chaos_recv_addr() {
-	printf '127.0.0.1:%s' "$((38099 + KAFKA_PORT - 39092))"
+	printf '127.0.0.1:%s' "$((20099 + KAFKA_PORT - 24092))"
 }
 chaos_recv_pidfile() { printf '%s/run/cdp-chaos-recv.pid' "$STATE_DIR"; }
 chaos_filer_pidfile() { printf '%s/run/cdp-chaos-file.pid' "$STATE_DIR"; }
@@ -73,6 +84,11 @@ chaos_stop() {
 }
 
 chaos_start() {
+	# Leftovers with as many brokers as they were started with.
+	(
+		kafka_nodes_init ''
+		chaos_stop
+	)
 	chaos_stop
 	rm -rf "$STATE_DIR"
 	chaos_write_env
@@ -88,6 +104,7 @@ chaos_start() {
 # The faults, one a line: "<second> <what>", sorted, from the seed.
 chaos_plan() {
 	local inst k span=$((CHAOS_SECONDS * 8 / 10)) lead=$((CHAOS_SECONDS / 10))
+	local kafka_restart_at
 	{
 		RANDOM=$CHAOS_SEED # in the subshell: bash reseeds subshells
 		for inst in $(chaos_instances); do
@@ -95,10 +112,27 @@ chaos_plan() {
 				echo "$((lead + RANDOM % span)) kill $inst"
 			done
 		done
-		echo "$((lead + RANDOM % span)) kafka-restart"
+		kafka_restart_at=$((lead + RANDOM % span))
+		((KAFKA_NODES == 1)) && echo "$kafka_restart_at kafka-restart"
 		echo "$((lead + RANDOM % span)) redis-restart"
 		echo "$((lead + RANDOM % span)) redis-flushall"
+		((KAFKA_NODES == 1)) || chaos_plan_brokers "$lead" "$span"
 	} | sort -n
+}
+
+# A cluster's faults, drawn after a single broker's so that a seed plans the
+# same daemon kills either way: one broker SIGKILLed in the first half, up
+# again CHAOS_BROKER_DOWN to twice that later, then another one restarted
+# (the faults run one after the other: never two brokers down at once).
+chaos_plan_brokers() {
+	local lead=$1 span=$2 kill_at revive_at room
+	kill_at=$((lead + RANDOM % (span / 2)))
+	revive_at=$((kill_at + CHAOS_BROKER_DOWN + RANDOM % CHAOS_BROKER_DOWN))
+	room=$((lead + span - revive_at))
+	((room > 0)) || room=1
+	echo "$kill_at kafka-kill $((1 + RANDOM % KAFKA_NODES))"
+	echo "$revive_at kafka-revive"
+	echo "$((revive_at + 5 + RANDOM % room)) kafka-restart $((1 + RANDOM % KAFKA_NODES))"
 }
 
 chaos_fault() {
@@ -110,8 +144,19 @@ chaos_fault() {
 		kill -KILL "$pid" 2>/dev/null || true
 		;;
 	kafka-restart)
-		kafka_stop >/dev/null
-		kafka_start >/dev/null
+		if [[ -n $inst ]]; then
+			kafka_node_stop "$inst"
+			kafka_node_start "$inst"
+		else
+			kafka_stop >/dev/null
+			kafka_start >/dev/null
+		fi
+		;;
+	kafka-kill)
+		kafka_node_kill "$inst"
+		;;
+	kafka-revive)
+		kafka_start >/dev/null # whichever broker is down
 		;;
 	redis-restart)
 		redis_stop >/dev/null
@@ -124,11 +169,14 @@ chaos_fault() {
 	msg "chaos: $(printf '%4ss' "$((SECONDS - CHAOS_T0))") $(date -u +%T) $what $inst"
 }
 
-# The supervisor: starts again every instance that is not running.
+# The supervisor: starts again every instance that is not running. One
+# whose port another program took meanwhile is tried again on the next
+# round, not the end of the run.
 chaos_supervise() {
 	local inst
 	for inst in $(chaos_instances); do
-		daemon_running "$inst" || daemon_start "$inst"
+		daemon_running "$inst" || (daemon_start "$inst") ||
+			warn "chaos: $inst not started; trying again"
 	done
 }
 
@@ -177,13 +225,17 @@ cmd_chaos() {
 	env_load chaos
 	cmake_build >/dev/null
 	DAEMON_REPLICAS=$CHAOS_REPLICAS DAEMON_ENV_FILE=$ROOT/config/chaos.env
-	DAEMON_PORT_SHIFT=$((30000 + KAFKA_PORT - 39092))
+	DAEMON_PORT_SHIFT=$((12000 + KAFKA_PORT - 24092))
+	# Instances 50 ports apart, not 100: with offsets of 100 between work
+	# trees, a second instance would take the next tree's first's ports.
+	DAEMON_INSTANCE_STEP=50
 	DAEMONS_ENV_EXTRA=$STATE_DIR/ports.env
 	trap chaos_stop EXIT
 	trap 'exit 130' INT TERM
 	chaos_start
 	accepted=$STATE_DIR/accepted.tsv
-	msg "chaos: ${CHAOS_SECONDS}s, seed $CHAOS_SEED, $CHAOS_RATE complaints/s"
+	msg "chaos: ${CHAOS_SECONDS}s, seed $CHAOS_SEED, $CHAOS_RATE complaints/s," \
+		"$KAFKA_NODES broker(s) on $KAFKA_BROKERS"
 	CHAOS_T0=$SECONDS
 	spawn "$(chaos_filer_pidfile)" "$STATE_DIR/logs/cdp-chaos-file.log" \
 		"$(chaos_tool)" file -u "http://$(daemon_listen intake-1)" \

@@ -60,7 +60,7 @@ env_load() {
 		;;
 	bench)
 		# ./dev bench: ports of its own (dev 9092, test 19092 and up,
-		# chaos 39092), so a benchmark never disturbs the others.
+		# chaos 24092), so a benchmark never disturbs the others.
 		KAFKA_PORT=29092 KAFKA_CONTROLLER_PORT=29093 REDIS_PORT=26380
 		KAFKA_HEAP="-Xms512m -Xmx1g"
 		BUILD_DIR=$ROOT/build
@@ -69,14 +69,17 @@ env_load() {
 		DAEMON_PORT_SHIFT=20000
 		;;
 	chaos)
-		# ./dev chaos (scripts/lib/chaos.sh). Under ./dev test the
-		# ports move with CDP_TEST_PORT_OFFSET, like test's own.
-		local off=0
-		[[ ${CDP_ENV:-} == test ]] && off=${CDP_TEST_PORT_OFFSET:-0}
+		# ./dev chaos (scripts/lib/chaos.sh), below the kernel's
+		# ephemeral ports (32768 and up), which any connection may hold
+		# when a killed daemon binds its port again. Its ports move with
+		# CDP_TEST_PORT_OFFSET, like test's own, whether under ./dev
+		# test or not: chaos runs of several work trees can share a
+		# machine.
+		local off=${CDP_TEST_PORT_OFFSET:-0}
 		[[ $off =~ ^[0-9]{1,4}$ ]] ||
 			die "CDP_TEST_PORT_OFFSET must be a number from 0 to 9999"
-		KAFKA_PORT=$((39092 + off)) KAFKA_CONTROLLER_PORT=$((39093 + off))
-		REDIS_PORT=$((36380 + off))
+		KAFKA_PORT=$((24092 + off)) KAFKA_CONTROLLER_PORT=$((24093 + off))
+		REDIS_PORT=$((23380 + off))
 		KAFKA_HEAP="-Xms256m -Xmx512m"
 		BUILD_DIR=${CDP_CHAOS_BUILD_DIR:-$ROOT/build}
 		BUILD_FLAGS=()
@@ -87,8 +90,10 @@ env_load() {
 	STATE_DIR=$ROOT/.local/$1
 	# A moved test or chaos environment keeps its state apart too.
 	[[ $1 != dev && ${off:-0} != 0 ]] && STATE_DIR=$ROOT/.local/$1-$off
-	KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 	REDIS_ADDR=127.0.0.1:$REDIS_PORT
+	# One broker, or the three of KAFKA_NODES_WANTED=3 (--brokers 3), or
+	# as many as the environment was started with: sets KAFKA_BROKERS.
+	kafka_nodes_init "${KAFKA_NODES_WANTED:-}"
 }
 
 # True when the process in pidfile runs and its command line contains

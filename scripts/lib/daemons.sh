@@ -93,9 +93,10 @@ daemon_wait_healthy() {
 
 # Starts one daemon with config/dev.env (then $DAEMONS_ENV_FILE and
 # $DAEMONS_ENV_EXTRA, when set) plus its HTTP_LISTEN and ADMIN_LISTEN, and
-# REDIS_ADDRS instead of REDIS_ADDR when Redis has several entries.
+# REDIS_ADDRS instead of REDIS_ADDR when Redis has several entries, and
+# on a cluster KAFKA_BROKERS listing its three brokers.
 daemon_start() {
-	local name=$1
+	local name=$1 brokers=$KAFKA_BROKERS
 	daemon_running "$name" && return 0
 	port_free_or_die "$(daemon_port "$name")" "$name"
 	port_free_or_die "$(($(daemon_port "$name") + DAEMON_ADMIN_OFFSET))" \
@@ -119,6 +120,8 @@ daemon_start() {
 			unset REDIS_ADDR
 			REDIS_ADDRS=$(redis_addrs)
 		fi
+		# A cluster (--brokers 3): every broker is a bootstrap server.
+		((KAFKA_NODES == 1)) || KAFKA_BROKERS=$brokers
 		HTTP_LISTEN=$(daemon_listen "$name")
 		ADMIN_LISTEN=$(daemon_admin_listen "$name")
 		[[ $name == "$(daemon_of "$name")" ]] || INSTANCE_ID=$name
