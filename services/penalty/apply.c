@@ -49,7 +49,9 @@ apply_on_saved(void *arg, int rc)
 {
 	struct folding	*j = arg;
 
-	if (rc == -1) {
+	if (rc < 0) {
+		if (rc == -2)
+			store_lost(j->pd, j->m->partition);
 		apply_end(j, APPLY_RETRY_MS);
 		return;
 	}
@@ -91,6 +93,11 @@ apply_on_load(void *arg, int rc, struct ledger *l)
 	if (j->f.kind != FOLD_NONE)
 		snprintf(j->l.last_event_id, sizeof(j->l.last_event_id), "%s",
 		    j->ev->meta->event_id);
+	if (kafka_msg_done_before(j->m)) {
+		/* Emitted when first folded, before the state was lost. */
+		apply_on_emitted(j, true);
+		return;
+	}
 	if (emit_fold(j->pd, j->ev->meta, &j->l, &j->f, apply_on_emitted, j) ==
 	    -1)
 		apply_end(j, APPLY_RETRY_MS);

@@ -134,16 +134,18 @@ struct scan {
 	int64_t		 now;
 };
 
-/* The head of a partition's due set: those due now, then the next. */
+/*
+ * The head of a partition's due set: those due now, then the next; NULL
+ * when Redis did not answer or the partition's state is gone (store.c).
+ */
 static void
-fire_on_due(struct redis *r, redisReply *reply, void *arg)
+fire_on_due(void *arg, redisReply *reply)
 {
 	struct scan	*sc = arg;
 	int64_t		 at;
 	size_t		 i;
 
-	if (redis_reply_error(reply, "due set") ||
-	    reply->type != REDIS_REPLY_ARRAY) {
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
 		free(sc);
 		return;
 	}
@@ -172,9 +174,7 @@ fire_partition(struct penalty *pd, int32_t p, int64_t now)
 	sc->pd = pd;
 	sc->p = p;
 	sc->now = now;
-	if (redis_command(store_redis(pd, p), fire_on_due, sc,
-	    "ZRANGE pen:{p%d}:due 0 %d WITHSCORES", (int)p, FIRE_BATCH - 1) ==
-	    -1)
+	if (store_due_head(pd, p, FIRE_BATCH, fire_on_due, sc) == -1)
 		free(sc);
 }
 

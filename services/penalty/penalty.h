@@ -252,6 +252,10 @@ int	store_save(struct penalty *pd, int32_t p, const struct ledger *l,
 int	store_due(struct penalty *pd, int32_t p, const char *merchant,
 	    int64_t at_ms);
 int	store_offset(struct penalty *pd, int32_t p, int64_t offset);
+struct redisReply;
+int	store_due_head(struct penalty *pd, int32_t p, int n,
+	    void (*fn)(void *, struct redisReply *), void *arg);
+void	store_lost(struct penalty *pd, int32_t p);
 void	store_start_offset(void *arg, const char *topic, int32_t p,
 	    uint64_t ticket);
 

@@ -650,6 +650,73 @@ test_rebuild_from_log(void **state)
 	free(merchant);
 }
 
+/* Whether the merchant's ledger is in the test Redis. */
+static bool
+ledger_present(void)
+{
+	char		*host;
+	int		 port;
+	redisContext	*rc;
+	redisReply	*keys;
+	bool		 found;
+
+	testenv_redis(&host, &port);
+	rc = redisConnect(host, port);
+	assert_true(rc != NULL && rc->err == 0);
+	keys = redisCommand(rc, "KEYS pen:*:m:%s", merchant);
+	assert_non_null(keys);
+	found = keys->type == REDIS_REPLY_ARRAY && keys->elements > 0;
+	freeReplyObject(keys);
+	redisFree(rc);
+	free(host);
+	return found;
+}
+
+/*
+ * The state emptied under the running daemon: the partition's missing
+ * epoch is noticed without a new event, the ledgers are read again from
+ * the log, quietly (nothing announced twice), and the next violation
+ * counts on top of the old points instead of starting afresh.
+ */
+static void
+test_state_lost_while_running(void **state)
+{
+	Cdp__V1__MerchantEvent	*evs[EVENTS_MAX];
+	struct daemon		 d;
+	struct sent		 s[3];
+	size_t			 n;
+	int64_t			 deadline;
+
+	merchant = testenv_unique("M");
+	start(&d);
+	breach(CLK(MERCHANT_RESPONSE), &s[0]);			/* 2 */
+	decided("counterfeit", &s[1]);				/* 12 */
+	assert_int_equal(wait_events(MBODY(PENALTY_APPLIED), 2, evs), 2);
+	assert_int_equal(evs[1]->penalty_applied->points_total, 14);
+	events_free(evs, 2);
+	sleep(2);	/* the ledger is saved after its events are confirmed */
+
+	redis_forget_penalty();
+	deadline = meta_now_ms() + WAIT_MS;
+	while (!ledger_present() && meta_now_ms() < deadline)
+		usleep(200 * 1000);
+	assert_true(ledger_present());
+	assert_true(metric(&d, "\npenalty_state_rebuilds_total ") >= 1);
+
+	decided("false_advertising", &s[2]);			/* 4 */
+	n = wait_events(MBODY(PENALTY_APPLIED), 3, evs);
+	assert_int_equal(n, 3);
+	assert_int_equal(evs[2]->penalty_applied->points_total, 18);
+	events_free(evs, n);
+	n = events(MBODY(PENALTY_APPLIED), evs);
+	assert_int_equal(n, 3);		/* the rebuild announced nothing */
+	events_free(evs, n);
+	for (n = 0; n < 3; n++)
+		free(s[n].buf);
+	stop(&d);
+	free(merchant);
+}
+
 /*
  * Appeals: one filed after the penalty's deadline is skipped and counted;
  * one in time shows in the merchant's view until it is decided; upheld
@@ -794,6 +861,7 @@ main(void)
 		cmocka_unit_test(test_nonsense_and_garbage),
 		cmocka_unit_test(test_appeal_deadline_and_upheld),
 		cmocka_unit_test(test_rebuild_from_log),
+		cmocka_unit_test(test_state_lost_while_running),
 		cmocka_unit_test(test_points_age_out),
 	};
 
