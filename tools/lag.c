@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kafka.h"
+#include "kafkaclient.h"
 #include "ops.h"
 #include "topicread.h"
 
@@ -17,22 +18,9 @@
 static rd_kafka_t *
 lag_client(const char *brokers, const char *group, char *err, size_t errsz)
 {
-	rd_kafka_conf_t	*conf = rd_kafka_conf_new();
-	rd_kafka_t	*rk;
-
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
-	    errsz) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "group.id", group, err, errsz) !=
-	    RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err,
-	    errsz) != RD_KAFKA_CONF_OK ||
-	    kafka_conf_security(conf, err, errsz) == -1) {
-		rd_kafka_conf_destroy(conf);
-		return NULL;
-	}
-	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errsz)) == NULL)
-		rd_kafka_conf_destroy(conf);
-	return rk;
+	return kafkaclient_new(RD_KAFKA_CONSUMER, brokers,
+	    (const char *const []){ "group.id", group, "enable.auto.commit",
+	    "false", NULL }, err, errsz);
 }
 
 /* One line a partition: group, topic[p], committed, end, lag. */

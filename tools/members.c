@@ -8,42 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka.h"
+#include "kafkaclient.h"
 #include "ops.h"
 
 #define MEMBERS_TIMEOUT_MS	10000
 #define MEMBERS_MAX_GROUPS	64
-
-static rd_kafka_t *
-members_client(const char *brokers, char *err, size_t errsz)
-{
-	rd_kafka_conf_t	*conf = rd_kafka_conf_new();
-	rd_kafka_t	*rk;
-
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
-	    errsz) != RD_KAFKA_CONF_OK ||
-	    kafka_conf_security(conf, err, errsz) == -1) {
-		rd_kafka_conf_destroy(conf);
-		return NULL;
-	}
-	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errsz)) == NULL)
-		rd_kafka_conf_destroy(conf);
-	return rk;
-}
-
-/* Waits for the admin result of type on q; NULL on timeout. */
-static rd_kafka_event_t *
-members_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type)
-{
-	rd_kafka_event_t	*ev;
-
-	while ((ev = rd_kafka_queue_poll(q, MEMBERS_TIMEOUT_MS)) != NULL) {
-		if (rd_kafka_event_type(ev) == type)
-			return ev;
-		rd_kafka_event_destroy(ev);
-	}
-	return NULL;
-}
 
 /* "topic[0,1,2] other[3]" from a list sorted by topic. */
 static void
@@ -102,8 +71,8 @@ members_list(rd_kafka_t *rk, rd_kafka_queue_t *q, char **ids, size_t max)
 	size_t						 i, n = 0;
 
 	rd_kafka_ListConsumerGroups(rk, NULL, q);
-	if ((ev = members_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT)) ==
-	    NULL || rd_kafka_event_error(ev) != 0) {
+	if ((ev = kafkaclient_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT,
+	    MEMBERS_TIMEOUT_MS)) == NULL || rd_kafka_event_error(ev) != 0) {
 		if (ev != NULL)
 			rd_kafka_event_destroy(ev);
 		return -1;
@@ -125,7 +94,8 @@ members_describe(rd_kafka_t *rk, rd_kafka_queue_t *q, char **ids, int n)
 
 	rd_kafka_DescribeConsumerGroups(rk, (const char **)ids, (size_t)n,
 	    NULL, q);
-	if ((ev = members_wait(q, RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT))
+	if ((ev = kafkaclient_wait(q,
+	    RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, MEMBERS_TIMEOUT_MS))
 	    == NULL || rd_kafka_event_error(ev) != 0) {
 		if (ev != NULL)
 			rd_kafka_event_destroy(ev);
@@ -148,7 +118,8 @@ members_report(const char *brokers)
 	char			 err[512], *ids[MEMBERS_MAX_GROUPS];
 	int			 n, i, rc = 0;
 
-	if ((rk = members_client(brokers, err, sizeof(err))) == NULL)
+	if ((rk = kafkaclient_new(RD_KAFKA_PRODUCER, brokers, NULL, err,
+	    sizeof(err))) == NULL)
 		return ops_fail(err);
 	q = rd_kafka_queue_new(rk);
 	printf("group\tmember\tpartitions\n");

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "kafka.h"
 #include "nitems.h"
+#include "kafkaclient.h"
 #include "ops.h"
 #include "redis.h"
 #include "redis_shards.h"
@@ -72,7 +73,6 @@ static int
 rebuild_groups(const char *brokers, struct rebuild *b, char *err,
     size_t errsz)
 {
-	rd_kafka_conf_t			*conf = rd_kafka_conf_new();
 	rd_kafka_DeleteGroup_t		*dg[1];
 	const rd_kafka_group_result_t	**res;
 	rd_kafka_AdminOptions_t		*opts;
@@ -82,20 +82,17 @@ rebuild_groups(const char *brokers, struct rebuild *b, char *err,
 	size_t				 i, n;
 	int				 rc = 0;
 
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
-	    errsz) != RD_KAFKA_CONF_OK || kafka_conf_security(conf, err,
-	    errsz) == -1 || (rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
-	    errsz)) == NULL) {
-		rd_kafka_conf_destroy(conf);
+	if ((rk = kafkaclient_new(RD_KAFKA_PRODUCER, brokers, NULL, err,
+	    errsz)) == NULL)
 		return -1;
-	}
 	dg[0] = rd_kafka_DeleteGroup_new(b->group);
 	q = rd_kafka_queue_new(rk);
 	opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
 	rd_kafka_AdminOptions_set_request_timeout(opts, REBUILD_TIMEOUT_MS,
 	    NULL, 0);
 	rd_kafka_DeleteGroups(rk, dg, 1, opts, q);
-	if ((ev = rd_kafka_queue_poll(q, REBUILD_TIMEOUT_MS + 5000)) == NULL) {
+	if ((ev = kafkaclient_wait(q, RD_KAFKA_EVENT_DELETEGROUPS_RESULT,
+	    REBUILD_TIMEOUT_MS + 5000)) == NULL) {
 		snprintf(err, errsz, "Kafka %s did not answer", brokers);
 		rc = -1;
 	} else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kafka.h"
+#include "kafkaclient.h"
 #include "topicread.h"
 #include "xmalloc.h"
 
@@ -25,25 +26,10 @@
 rd_kafka_t *
 topicread_client(const char *brokers, char *err, size_t errsz)
 {
-	rd_kafka_conf_t	*conf = rd_kafka_conf_new();
-	rd_kafka_t	*rk;
-
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
-	    errsz) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "group.id", TOPICREAD_GROUP, err, errsz) !=
-	    RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err,
-	    errsz) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "enable.partition.eof", "true", err,
-	    errsz) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "log_level", "3", err, errsz) !=
-	    RD_KAFKA_CONF_OK || kafka_conf_security(conf, err, errsz) == -1) {
-		rd_kafka_conf_destroy(conf);
-		return NULL;
-	}
-	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errsz)) == NULL)
-		rd_kafka_conf_destroy(conf);
-	return rk;
+	return kafkaclient_new(RD_KAFKA_CONSUMER, brokers,
+	    (const char *const []){ "group.id", TOPICREAD_GROUP,
+	    "enable.auto.commit", "false", "enable.partition.eof", "true",
+	    "log_level", "3", NULL }, err, errsz);
 }
 
 /* Leaves without committing anything, and frees the handle. */
