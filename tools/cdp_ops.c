@@ -11,7 +11,8 @@
  *	cdp-ops [-b brokers] lag [SERVICE...]
  *	cdp-ops [-b brokers] members
  *	cdp-ops [-b brokers] rebuild SERVICE [--group NAME] [--redis ADDRS]
- *	cdp-ops [-b brokers] recompute [--redis ADDRS]
+ *	    [--shard K]
+ *	cdp-ops [-b brokers] recompute [--redis ADDRS] [--shard K]
  *
  * Exit status: 0 done, 1 failed (Kafka unreachable, a write refused),
  * 2 wrong usage, 3 nothing found (no such dead letter, no event of that
@@ -52,7 +53,9 @@ usage(void)
 	    "       cdp-ops [-b brokers] members\n"
 	    "       cdp-ops [-b brokers] rebuild SERVICE [--group NAME]"
 	    " [--redis ADDRS]\n"
-	    "       cdp-ops [-b brokers] recompute [--redis ADDRS]\n"
+	    "               [--shard K]\n"
+	    "       cdp-ops [-b brokers] recompute [--redis ADDRS]"
+	    " [--shard K]\n"
 	    "\n"
 	    "  -b, --brokers  bootstrap servers (default: $KAFKA_BROKERS,"
 	    " else 127.0.0.1:9092)\n"
@@ -86,6 +89,12 @@ usage(void)
 	    " started\n"
 	    "               again, it rebuilds from its topics (--group: "
 	    "analytics' group)\n"
+	    "               --shard K (sla-timer, penalty): only the"
+	    " partitions of Redis\n"
+	    "               entry K (p mod N = K), running or not: the"
+	    " group stays, the\n"
+	    "               entry's keys go, and the daemon reads those"
+	    " partitions again\n"
 	    "  recompute    the sla-timer's rebuild keeping what fired: clocks"
 	    " re-timed\n"
 	    "               under the current policies, nothing fired twice\n"
@@ -344,7 +353,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char			*brokers = getenv("KAFKA_BROKERS");
-	int				 ch;
+	int				 ch, rc = EXIT_USAGE;
 
 	if (brokers == NULL || *brokers == '\0')
 		brokers = "127.0.0.1:9092";
@@ -367,9 +376,11 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "members") == 0 && argc == 1)
 		return members_report(brokers);
 	if (strcmp(argv[0], "rebuild") == 0 && argc >= 2)
-		return rebuild_cmd(brokers, argv[1], argc - 2, argv + 2, NULL);
-	if (strcmp(argv[0], "recompute") == 0)
-		return rebuild_cmd(brokers, "sla-timer", argc - 1, argv + 1,
+		rc = rebuild_cmd(brokers, argv[1], argc - 2, argv + 2, NULL);
+	else if (strcmp(argv[0], "recompute") == 0)
+		rc = rebuild_cmd(brokers, "sla-timer", argc - 1, argv + 1,
 		    SLA_FIRED_MARK);
-	usage();
+	if (rc == EXIT_USAGE)
+		usage();
+	return rc;
 }

@@ -18,25 +18,26 @@
  */
 static const struct ops_service services[] = {
 	{ "intake", "intake-readmodel", { "complaints.events" }, NULL,
-	    { "rm:*" }, NULL, NULL },
+	    { "rm:*" }, NULL, NULL, NULL },
 	{ "classifier", "classifier", { "complaints.events", "orders.events",
 	    "logistics.events" }, NULL, { "order:*", "cls:*" },
-	    "cls:opened:", NULL },
+	    "cls:opened:", NULL, NULL },
 	{ "sla-timer", "sla-timer", { "complaints.events" }, NULL,
-	    { "sla:*" }, NULL, NULL },
+	    { "sla:*" }, NULL, NULL, "sla:*:epoch" },
 	{ "notifier", "notifier", { "complaints.events", "merchants.events" },
 	    NULL, { "ntf:*" }, NULL,
 	    "its state is notifications in flight and the marks of those "
 	    "delivered, not a projection of the log: replayed from the "
-	    "start, it would send old notifications again" },
+	    "start, it would send old notifications again", NULL },
 	/*
 	 * penalty's first stage re-keys violations and commits to Kafka;
 	 * its ledgers' stage (group "penalty") keeps its offsets in Redis.
 	 */
 	{ "penalty", "penalty-record", { "complaints.events" }, "penalty",
-	    { "pen:*" }, NULL, NULL },
+	    { "pen:*" }, NULL, NULL, "pen:*:epoch" },
 	{ "analytics", "analytics", { "complaints.events",
-	    "merchants.events" }, NULL, { "analytics:{@}:*" }, NULL, NULL },
+	    "merchants.events" }, NULL, { "analytics:{@}:*" }, NULL, NULL,
+	    NULL },
 };
 
 const struct ops_service *

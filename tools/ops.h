@@ -19,6 +19,12 @@ struct ops_service {
 	const char	*state[3];
 	const char	*keep;		/* ...but for keys holding this */
 	const char	*no_rebuild;	/* why it has no rebuild */
+	/*
+	 * Its partitions' epoch keys (SCAN pattern), when its state and
+	 * progress live on the Redis entry of each partition: a rebuild of
+	 * one entry (--shard) deletes them first.
+	 */
+	const char	*epochs;
 };
 
 const struct ops_service *ops_service(const char *name);

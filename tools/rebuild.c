@@ -12,8 +12,13 @@
  * not fire twice (sla-timer --recompute does the same from inside).
  *
  * With Redis sharded by partition (REDIS_ADDRS, or --redis with a list),
- * the keys are deleted on every entry: the consumer group is one for all
- * partitions, so a rebuild is of all of them (no rebuild of one entry).
+ * the keys are deleted on every entry. --shard K rebuilds the partitions
+ * of one entry only (p mod N = K), for the daemons that keep their
+ * progress with each partition's state (sla-timer, penalty): the group
+ * stays, the entry's epoch keys go first and then the rest of the
+ * service's keys there, and a running instance notices its epochs gone and
+ * reads just those partitions again (a stopped one at its next start),
+ * as after a FLUSHALL of that entry.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +42,7 @@ struct rebuild {
 	const char	*group;		/* the one that builds the state */
 	const char	*keep;		/* keys holding this stay */
 	const char	*redis_addr;	/* one host:port or a list */
+	int		 shard;		/* --shard K, or -1: every entry */
 };
 
 /* Kafka's answer for one group: deleted, never there, or still in use. */
@@ -158,7 +164,10 @@ rebuild_pattern(const char *state, const char *group, char *out, size_t size)
 		    at + 1);
 }
 
-/* Deletes the service's keys on one Redis; -1 with the reason in err. */
+/*
+ * Deletes the service's keys on one Redis (its epochs first, when it has
+ * them); -1 with the reason in err.
+ */
 static int
 rebuild_entry(struct rebuild *b, const struct config_hostport *addr,
     char *err, size_t errsz)
@@ -170,6 +179,9 @@ rebuild_entry(struct rebuild *b, const struct config_hostport *addr,
 
 	if ((rc = rebuild_redis(addr, err, errsz)) == NULL)
 		return -1;
+	if (b->s->epochs != NULL)
+		ret = redis_sync_delete(rc, b->s->epochs, NULL, &deleted, err,
+		    errsz);
 	for (i = 0; i < nitems(b->s->state) && b->s->state[i] != NULL &&
 	    ret == 0; i++) {
 		rebuild_pattern(b->s->state[i], b->group, pattern,
@@ -185,7 +197,7 @@ rebuild_entry(struct rebuild *b, const struct config_hostport *addr,
 	return ret;
 }
 
-/* The keys on every entry of the Redis address list. */
+/* The keys on every entry of the Redis address list, or on b->shard's. */
 static int
 rebuild_state(struct rebuild *b, char *err, size_t errsz)
 {
@@ -200,8 +212,19 @@ rebuild_state(struct rebuild *b, char *err, size_t errsz)
 		    why);
 		return -1;
 	}
+	if (b->shard >= (int)n) {
+		snprintf(err, errsz, "--shard %d: the Redis address list has "
+		    "%zu entries (0 to %zu)", b->shard, n, n - 1);
+		ret = -1;
+	}
 	for (i = 0; i < n && ret == 0; i++)
-		ret = rebuild_entry(b, &list[i], err, errsz);
+		if (b->shard < 0 || (size_t)b->shard == i)
+			ret = rebuild_entry(b, &list[i], err, errsz);
+	if (ret == 0 && b->shard >= 0)
+		printf("entry %d of %zu: %s reads the partitions p with p mod "
+		    "%zu = %d again from the beginning, a running instance "
+		    "within seconds, a stopped one at its start\n", b->shard,
+		    n, b->s->name, n, b->shard);
 	config_hostport_list_free(list, n);
 	return ret;
 }
@@ -230,13 +253,19 @@ rebuild_redis_env(struct rebuild *b)
 	return 0;
 }
 
-/* [--group NAME] [--redis HOST:PORT[,...]]; -1 on wrong usage. */
+/*
+ * [--group NAME] [--redis HOST:PORT[,...]] [--shard K]; -1 on wrong
+ * usage.
+ */
 static int
 rebuild_args(struct rebuild *b, int argc, char **argv)
 {
 	const char	*group = NULL;
+	char		*end;
+	long		 k;
 	int		 a;
 
+	b->shard = -1;
 	for (a = 0; a < argc; a += 2) {
 		if (a + 1 >= argc)
 			return -1;
@@ -244,7 +273,13 @@ rebuild_args(struct rebuild *b, int argc, char **argv)
 			group = argv[a + 1];
 		else if (strcmp(argv[a], "--redis") == 0)
 			b->redis_addr = argv[a + 1];
-		else
+		else if (strcmp(argv[a], "--shard") == 0) {
+			k = strtol(argv[a + 1], &end, 10);
+			if (*argv[a + 1] == '\0' || *end != '\0' || k < 0 ||
+			    k > 63)
+				return -1;
+			b->shard = (int)k;
+		} else
 			return -1;
 	}
 	if (group != NULL)
@@ -283,6 +318,15 @@ rebuild_cmd(const char *brokers, const char *service, int argc, char **argv,
 		    b.s->no_rebuild);
 		return 1;
 	}
+	if (b.shard >= 0 && b.s->epochs == NULL) {
+		fprintf(stderr, "cdp-ops: %s keeps its state on the first Redis "
+		    "entry, not by partition: --shard is for sla-timer and "
+		    "penalty\n", b.s->name);
+		return 1;
+	}
+	if (b.shard >= 0)
+		return rebuild_state(&b, err, sizeof(err)) == -1 ?
+		    ops_fail(err) : 0;
 	if (rebuild_groups(brokers, &b, err, sizeof(err)) == -1 ||
 	    rebuild_state(&b, err, sizeof(err)) == -1)
 		return ops_fail(err);

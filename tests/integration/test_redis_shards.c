@@ -29,6 +29,7 @@
 #include "testenv.h"
 #include "testhttp.h"
 #include "testproc.h"
+#include "testredis.h"
 #include "xmalloc.h"
 
 #define BODY(x)		CDP__V1__COMPLAINT_EVENT__BODY_##x
@@ -36,6 +37,7 @@
 #define TRIES		12	/* complaints or merchants, to hit both */
 #define WAIT_MS		60000
 #define POLICY_FILE	"/tmp/cdp-shards-test-policies.conf"
+#define SLA_LOG		"test_redis_shards.sla-timer.log"
 
 static const char *const test_policy =
 #include "sla_test_policy.inc"
@@ -49,6 +51,7 @@ struct daemon {
 static int	redis_port[NSHARDS];
 static pid_t	redis_pid[NSHARDS];
 static char	*redis_addrs;	/* REDIS_ADDRS=... for the daemons */
+static char	 last_clock[NSHARDS][256];	/* a clock key on each */
 
 static redisContext *
 shard_connect(int k)
@@ -70,21 +73,12 @@ shard_connect(int k)
 static int
 redis_up(void **state)
 {
-	char	port[16];
 	FILE	*f;
 	int	 k;
 
 	for (k = 0; k < NSHARDS; k++) {
 		redis_port[k] = testproc_free_port();
-		snprintf(port, sizeof(port), "%d", redis_port[k]);
-		if ((redis_pid[k] = fork()) == 0) {
-			execlp("redis-server", "redis-server", "--port", port,
-			    "--bind", "127.0.0.1", "--save", "",
-			    "--appendonly", "no", "--loglevel", "warning",
-			    (char *)NULL);
-			_exit(127);
-		}
-		if (redis_pid[k] <= 0)
+		if ((redis_pid[k] = testredis_start(redis_port[k], NULL)) <= 0)
 			return -1;
 		redisFree(shard_connect(k));
 	}
@@ -105,18 +99,19 @@ redis_down(void **state)
 	int	k;
 
 	for (k = 0; k < NSHARDS; k++)
-		if (redis_pid[k] > 0) {
-			kill(redis_pid[k], SIGKILL);
-			waitpid(redis_pid[k], NULL, 0);
-		}
+		testredis_kill(redis_pid[k]);
 	free(redis_addrs);
 	unlink(POLICY_FILE);
 	return 0;
 }
 
-/* Starts a daemon on both shards with its own settings, until ready. */
+/*
+ * Starts a daemon on both shards with its own settings, until ready; its
+ * stderr to log, when not NULL.
+ */
 static void
-start(struct daemon *d, const char *daemon, const char *const *own)
+start(struct daemon *d, const char *daemon, const char *const *own,
+    const char *log)
 {
 	const char	*env[16];
 	char		*listen, *admin;
@@ -132,7 +127,8 @@ start(struct daemon *d, const char *daemon, const char *const *own)
 	while (*own != NULL && n < 15)
 		env[n++] = *own++;
 	env[n] = NULL;
-	d->pid = testproc_spawn(daemon, env);
+	d->pid = log != NULL ? testproc_spawn_logged(daemon, env, log) :
+	    testproc_spawn(daemon, env);
 	assert_true(testproc_wait_http(d->admin, "/readyz", 200, WAIT_MS));
 	free(listen);
 	free(admin);
@@ -277,6 +273,7 @@ complaint_on_its_shard(void)
 	print_message("%s: complaints.events partition %d\n", id, (int)p);
 	snprintf(key, sizeof(key), "sla:{p%d}:c:%s", (int)p, id);
 	expect_only_on(k, key);
+	snprintf(last_clock[k], sizeof(last_clock[k]), "%s", key);
 	snprintf(key, sizeof(key), "ntf:{c%d}:contact:%s", (int)p, id);
 	expect_only_on(k, key);
 	expect_breach(id);
@@ -363,6 +360,114 @@ every_key_on_its_shard(int k, size_t counts[3])
 	    k, counts[0], counts[1], counts[2]);
 }
 
+/* The value of key on shard k, or NULL; the caller frees it. */
+static char *
+shard_get(int k, const char *key)
+{
+	redisContext	*rc = shard_connect(k);
+	redisReply	*r = redisCommand(rc, "GET %s", key);
+	char		*v = NULL;
+
+	assert_non_null(r);
+	if (r->type == REDIS_REPLY_STRING)
+		v = xstrdup(r->str);
+	freeReplyObject(r);
+	redisFree(rc);
+	return v;
+}
+
+/* How many keys on shard k match pattern. */
+static size_t
+shard_count(int k, const char *pattern)
+{
+	redisContext	*rc = shard_connect(k);
+	redisReply	*r = redisCommand(rc, "KEYS %s", pattern);
+	size_t		 n;
+
+	assert_true(r != NULL && r->type == REDIS_REPLY_ARRAY);
+	n = r->elements;
+	freeReplyObject(r);
+	redisFree(rc);
+	return n;
+}
+
+/*
+ * The partitions sla-timer's log says it found lost: each one's slot bit
+ * (complaints.events p as bit p, merchants.events q as bit 32 + q), with
+ * each one's shard checked on the way.
+ */
+static uint64_t
+lost_partitions(int want_shard)
+{
+	FILE		*f = fopen(SLA_LOG, "r");
+	char		 line[1024], *at;
+	uint64_t	 seen = 0;
+	int		 p;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if ((at = strstr(line, "is gone from Redis")) == NULL ||
+		    (at = strstr(line, "events partition ")) == NULL)
+			continue;
+		p = atoi(at + strlen("events partition "));
+		if (p % NSHARDS != want_shard)
+			fail_msg("partition %d of shard %d rebuilt: %s", p,
+			    p % NSHARDS, line);
+		seen |= 1ULL << ((strstr(line, "merchants.events") != NULL ?
+		    32 : 0) + p);
+	}
+	fclose(f);
+	return seen;
+}
+
+/*
+ * cdp-ops rebuild sla-timer --shard 1 under the running sla-timer: the
+ * entry's keys go, the daemon notices its epochs gone and reads just the
+ * partitions of that entry again (its log names no other), and shard 0's
+ * clocks stay as they were.
+ */
+static void
+rebuild_one_shard(void)
+{
+	const char	*build = getenv("CDP_BUILD_DIR");
+	char		*cmd, *before0, *after0, *back;
+	size_t		 epochs1 = shard_count(1, "sla:*:epoch");
+	int64_t		 deadline = meta_now_ms() + WAIT_MS;
+	uint64_t	 lost = 0;
+
+	assert_non_null(build);
+	assert_true(last_clock[0][0] != '\0' && last_clock[1][0] != '\0');
+	assert_true(epochs1 > 0);
+	assert_non_null(before0 = shard_get(0, last_clock[0]));
+	cmd = xasprintf("%s/tools/cdp-ops rebuild sla-timer --shard 1 "
+	    "--redis 127.0.0.1:%d,127.0.0.1:%d >/dev/null", build,
+	    redis_port[0], redis_port[1]);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	while (meta_now_ms() < deadline) {
+		lost = lost_partitions(1);
+		if (__builtin_popcountll(lost) >= (int)epochs1 &&
+		    (back = shard_get(1, last_clock[1])) != NULL) {
+			free(back);
+			break;
+		}
+		usleep(200000);
+	}
+	print_message("rebuilt %d partitions of shard 1 (%zu epochs)\n",
+	    __builtin_popcountll(lost), epochs1);
+	assert_int_equal(__builtin_popcountll(lost), (int)epochs1);
+	assert_non_null(back = shard_get(1, last_clock[1]));
+	free(back);
+	/* Its clocks as they were (its offset moves on with later events). */
+	assert_non_null(after0 = shard_get(0, last_clock[0]));
+	assert_non_null(strstr(before0, "\"k\":"));
+	assert_string_equal(strstr(after0, "\"k\":"),
+	    strstr(before0, "\"k\":"));
+	assert_int_equal(lost_partitions(1), lost);
+	free(before0);
+	free(after0);
+}
+
 /* /readyz of d answers 503 naming the stopped shard. */
 static void
 not_ready_without(struct daemon *d, int k)
@@ -401,9 +506,9 @@ test_partition_state_on_its_shard(void **state)
 	size_t		 counts[NSHARDS][3] = { { 0 } };
 	int		 i, k;
 
-	start(&sla, "sla-timer", sla_env);
-	start(&pen, "penalty", pen_env);
-	start(&ntf, "notifier", ntf_env);
+	start(&sla, "sla-timer", sla_env, SLA_LOG);
+	start(&pen, "penalty", pen_env, NULL);
+	start(&ntf, "notifier", ntf_env, NULL);
 	for (i = 0; i < TRIES && !(hit[0][0] && hit[0][1]); i++)
 		hit[0][complaint_on_its_shard()] = true;
 	for (i = 0; i < TRIES && !(hit[1][0] && hit[1][1]); i++)
@@ -414,8 +519,8 @@ test_partition_state_on_its_shard(void **state)
 		assert_true(counts[k][0] > 0 && counts[k][1] > 0 &&
 		    counts[k][2] > 0);
 	}
-	kill(redis_pid[1], SIGKILL);
-	waitpid(redis_pid[1], NULL, 0);
+	rebuild_one_shard();
+	testredis_kill(redis_pid[1]);
 	redis_pid[1] = 0;
 	not_ready_without(&sla, 1);
 	not_ready_without(&pen, 1);
