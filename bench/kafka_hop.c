@@ -14,7 +14,7 @@
  * awaited (the warm-up, not counted): the idempotent producer's id, the
  * connections and the consumer's first fetches are then done, and do not
  * land in the first messages' latency (at a low rate and few messages,
- * they were the p99: 883 ms at 25 a second). The last line printed is
+ * they were the p99: 883 ms in one run). The last line printed is
  * machine-readable:
  *
  *	hop count=N bytes=S rate=R msgs_per_s=X p50_ms=Y p99_ms=Z
