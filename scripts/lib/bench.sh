@@ -8,6 +8,7 @@
 
 BENCH_SINK_PORT=28099 # evhttp_bare: wrk's baseline and the notifier's provider
 BENCH_CATCHUP_S=5     # the issue's "every consumer caught up within 5 s"
+BENCH_SCALED=(classifier sla-timer) # item 7: run with 1 and 2 instances
 
 bench_tool() { printf '%s/bench/%s' "$BUILD_DIR" "$1"; }
 
@@ -120,6 +121,15 @@ bench_search_rate() {
 	echo "$best"
 }
 
+# The highest rate sustained, in BENCH_HELD, after a warm-up (the
+# broker's JIT and the daemons' first connections).
+bench_find_rate() {
+	bench_try_rate 50 3 >/dev/null || true
+	bench_wait_caught_up 60 || true
+	msg "bench: pipeline: searching the sustained rate"
+	BENCH_HELD=$(bench_search_rate)
+}
+
 bench_hop() {
 	"$(bench_tool kafka_hop)" -b "$KAFKA_BROKERS" "$@" 2>/dev/null |
 		tail -n 1
@@ -128,11 +138,8 @@ bench_hop() {
 # Items 1 and 2: throughput against the bare hop, latency at half of it.
 bench_pipeline() {
 	local best half i line hop tput=() hops=() lat=() hop99=() v b held
-	# A warm-up: the broker's JIT and the daemons' first connections.
-	bench_try_rate 50 3 >/dev/null || true
-	bench_wait_caught_up 60 || true
-	msg "bench: pipeline: searching the sustained rate"
-	best=$(bench_search_rate)
+	bench_find_rate
+	best=$BENCH_HELD
 	# Nothing held even at the lowest rate: the runs go at that rate,
 	# and the rate sustained is reported as 0.
 	held=$best
@@ -293,12 +300,86 @@ bench_cpu() {
 bench_pipeline_all() {
 	bench_sink_start
 	daemons_start
-	bench_pipeline
-	bench_intake
-	bench_cpu
-	bench_recovery
+	if [[ $BENCH_PART != scaling ]]; then
+		bench_pipeline
+		bench_intake
+		bench_cpu
+		bench_recovery
+	fi
+	[[ $BENCH_PART == pipeline ]] || bench_scaling
 	daemons_stop >/dev/null
 	bench_sink_stop
+}
+
+# Members of consumer group $1 that hold partitions now (cdp-ops members).
+bench_group_members() {
+	"$BUILD_DIR/tools/cdp-ops" -b "$KAFKA_BROKERS" members 2>/dev/null |
+		awk -F'\t' -v g="$1" '$1 == g && $3 != "-" { n++ }
+		END { print n + 0 }'
+}
+
+# Runs $1 instances (1 or 2) of each of BENCH_SCALED: the second is
+# <name>-2 (scripts/lib/daemons.sh: its own ports and INSTANCE_ID), and
+# waits until each group has as many members holding partitions. A
+# stopped static member keeps its partitions until its session times out
+# (6 s), so going back to 1 waits for that rebalance too.
+bench_scale_to() {
+	local n=$1 d deadline=$((SECONDS + 60))
+	for d in "${BENCH_SCALED[@]}"; do
+		if ((n == 2)); then
+			daemon_start "$d-2"
+		else
+			stop_pid "$(daemon_pidfile "$d-2")" "$(daemon_bin "$d-2")" \
+				"$DAEMON_STOP_GRACE" "$d-2"
+		fi
+	done
+	if ((n == 2)); then
+		for d in "${BENCH_SCALED[@]}"; do daemon_wait_healthy "$d-2"; done
+	fi
+	for d in "${BENCH_SCALED[@]}"; do
+		until (($(bench_group_members "$d") == n)); do
+			((SECONDS < deadline)) || {
+				warn "bench: $d has not $n member(s) after 60 s"
+				return 0
+			}
+			sleep 0.5
+		done
+	done
+	msg "bench: scaling: $n instance(s) of ${BENCH_SCALED[*]} hold partitions"
+}
+
+# Item 7: the pipeline's events a second with 1 and with 2 instances of
+# the classifier and the sla-timer, under the same load: twice the rate
+# one instance sustained (more than one instance takes), so the daemons,
+# not the load, set the pace. The runs alternate 1 and 2 instances, so a
+# change in the machine's load falls on both alike; each run is shorter
+# than the pipeline's (BENCH_SCALE_SECS), to keep the whole bench within
+# its 15 minutes. On 2 shared cores the gain is bounded by the CPU the
+# second instances can get.
+bench_scaling() {
+	local rate i n line one=() two=() v b
+	[[ -n ${BENCH_HELD:-} ]] || bench_find_rate
+	rate=$((BENCH_HELD > 0 ? BENCH_HELD * 2 : BENCH_RATE_MIN * 2))
+	msg "bench: scaling: ${BENCH_SCALED[*]} with 1 and 2 instances at $rate/s"
+	for ((i = 1; i <= BENCH_RUNS; i++)); do
+		for n in 1 2; do
+			bench_scale_to "$n"
+			bench_wait_caught_up 120 || true
+			line=$(bench_try_rate "$rate" "$BENCH_SCALE_SECS") || true
+			printf 'run %d, %d instance(s): %s\n' "$i" "$n" "$line"
+			if ((n == 1)); then
+				one+=("$(bench_field events_per_s "$line")")
+			else
+				two+=("$(bench_field events_per_s "$line")")
+			fi
+		done
+	done
+	bench_scale_to 1
+	v=$(printf '%s\n' "${two[@]}" | bench_median)
+	b=$(printf '%s\n' "${one[@]}" | bench_median)
+	bench_row scaling.events_per_s_2_instances "$v" events/s \
+		scaling.events_per_s_1_instance "$b" "$(bench_ratio "$v" "$b")" \
+		">1" "$(bench_verdict "$(bench_ratio "$v" "$b")" 'v > 1')"
 }
 
 # The table of the rows, for the terminal and bench/results/<date>.md.
@@ -330,24 +411,26 @@ bench_report() {
 	msg "bench: report in ${file#"$ROOT"/}"
 }
 
-# ./dev bench [N] [rules|sla|pipeline|all] [--quick]
+# ./dev bench [N] [rules|sla|pipeline|scaling|all] [--quick]
 bench_options() {
 	BENCH_RUNS=3 BENCH_PART=all BENCH_QUICK=no
 	while (($# > 0)); do
 		case $1 in
 		[0-9]*) BENCH_RUNS=$1 ;;
-		rules | sla | pipeline | all) BENCH_PART=$1 ;;
+		rules | sla | pipeline | scaling | all) BENCH_PART=$1 ;;
 		--quick) BENCH_QUICK=yes ;;
-		*) die "usage: ./dev bench [N] [rules|sla|pipeline|all] [--quick]" ;;
+		*) die "usage: ./dev bench [N] [rules|sla|pipeline|scaling|all] [--quick]" ;;
 		esac
 		shift
 	done
 	if [[ $BENCH_QUICK == yes ]]; then
-		BENCH_RUNS=1 BENCH_SECS=3 BENCH_RATE0=200 BENCH_RATE_MAX=400
+		BENCH_RUNS=1 BENCH_SECS=3 BENCH_SCALE_SECS=3
+		BENCH_RATE0=200 BENCH_RATE_MAX=400
 		BENCH_RATE_MIN=50
 		BENCH_HOP_N=5000 BENCH_CLOCKS=20000 BENCH_BURST=5000
 	else
-		BENCH_SECS=10 BENCH_RATE0=250 BENCH_RATE_MAX=8000
+		BENCH_SECS=10 BENCH_SCALE_SECS=5
+		BENCH_RATE0=250 BENCH_RATE_MAX=8000
 		BENCH_RATE_MIN=25
 		BENCH_HOP_N=50000 BENCH_CLOCKS=1000000 BENCH_BURST=100000
 	fi
@@ -369,7 +452,7 @@ cmd_bench() {
 		trap 'daemons_stop >/dev/null; bench_sink_stop; kafka_stop; redis_stop' EXIT
 	fi
 	case $BENCH_PART in sla | all) bench_sla ;; esac
-	case $BENCH_PART in pipeline | all) bench_pipeline_all ;; esac
+	case $BENCH_PART in pipeline | scaling | all) bench_pipeline_all ;; esac
 	bench_report "$@"
 	msg "bench: done in $(elapsed "$t0")"
 }

@@ -7,7 +7,7 @@ SETUP_PACKAGES=(
 	librdkafka-dev libhiredis-dev libprotobuf-c-dev protobuf-c-compiler
 	libevent-dev libjansson-dev libcurl4-openssl-dev libssl-dev
 	libcmocka-dev kcat redis-server redis-tools jq python3-yaml docker-compose
-	cppcheck
+	cppcheck wrk
 	openjdk-17-jre-headless maven
 	chromium
 )
