@@ -42,6 +42,7 @@
 #include "complaint_id.h"
 #include "log.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "result.h"
 #include "sla-timer/sla.h"
 #include "xmalloc.h"
@@ -234,12 +235,13 @@ loader_run(struct loader *l, const struct opts *o, size_t n)
 	l->now = (int64_t)now_ms();
 	if ((l->t.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
-	l->t.redis = redis_new(l->t.base, &(struct redis_endpoint){ o->host,
-	    o->port, NULL, NULL });
+	l->t.shards = redis_shards_new(l->t.base, &(struct redis_endpoint){
+	    o->host, o->port, NULL, NULL }, 1);
 	store_start(&l->t);
-	redis_on_connect(l->t.redis, loader_on_connect, l);
+	redis_on_connect(redis_shards_at(l->t.shards, 0), loader_on_connect,
+	    l);
 	event_base_dispatch(l->t.base);
-	redis_free(l->t.redis);
+	redis_shards_free(l->t.shards);
 	event_base_free(l->t.base);
 	if (l->failed != 0)
 		fatalx("%zu of %zu saves failed", l->failed, n);
