@@ -239,6 +239,7 @@ testproc_wait_http(int port, const char *path, int want_status,
 {
 	struct testhttp_response	r;
 	int64_t				deadline;
+	char				last[512] = "no answer";
 
 	deadline = meta_now_ms() + testproc_scale_ms(timeout_ms);
 	while (meta_now_ms() < deadline) {
@@ -247,10 +248,15 @@ testproc_wait_http(int port, const char *path, int want_status,
 				testhttp_free(&r);
 				return true;
 			}
+			snprintf(last, sizeof(last), "%d %s", r.status,
+			    r.body != NULL ? r.body : "");
 			testhttp_free(&r);
 		}
 		usleep(50000);
 	}
+	/* What the daemon last said (a /readyz names the check that fails). */
+	log_warnx("testproc: port %d %s not %d within %d ms; last: %s", port,
+	    path, want_status, testproc_scale_ms(timeout_ms), last);
 	return false;
 }
 
