@@ -352,8 +352,9 @@ int	grouping_count(struct classifier *c, const char *complaint_id,
 	    grouping_fn fn, void *arg);
 void	grouping_counts_free(struct group_count *counts);
 int	grouping_remember(struct classifier *c,
-	    const Cdp__V1__ComplaintEvent *ev, void (*fn)(void *, bool),
-	    void *arg);
+	    const Cdp__V1__ComplaintEvent *ev,
+	    const Cdp__V1__EventMeta *cause, char *const *keys,
+	    void (*fn)(void *, bool), void *arg);
 void	grouping_link(struct classifier *c, const Cdp__V1__EventMeta *cause,
 	    const char *cause_complaint, const char *merchant_id,
 	    const char *group_key, char **members, size_t n,

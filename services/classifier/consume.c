@@ -35,6 +35,7 @@ struct classifying {
 	struct order_facts	 order;		/* owned */
 	struct group_count	 counts[GROUP_BY_N]; /* owned */
 	char			 keys[GROUP_BY_N][CONSUME_KEY_MAX];
+	bool			 counted[GROUP_BY_N]; /* into keys[] */
 	int			 group;		/* group_pick(), -1: none */
 	struct classification	*result;
 	char			**others;	/* the group but this one */
@@ -97,17 +98,34 @@ consume_on_remembered(void *arg, bool ok)
 	    j->keys[j->group], g->ids, g->nids, consume_finish, j);
 }
 
+/*
+ * A Classified is remembered, so that a group forming later can raise it;
+ * one counted into groups without being in one raises itself when one of
+ * them formed meanwhile (grouping.c).
+ */
 static void
 consume_on_emitted(void *arg, bool ok)
 {
 	struct classifying	*j = arg;
+	char			*keys[GROUP_BY_N];
+	bool			 counted = false;
+	int			 by;
 
-	if (!ok)
+	if (!ok) {
 		consume_finish(j, false);
-	else if (j->out.body_case != CDP__V1__COMPLAINT_EVENT__BODY_CLASSIFIED)
+		return;
+	}
+	if (j->out.body_case != CDP__V1__COMPLAINT_EVENT__BODY_CLASSIFIED) {
 		consume_on_remembered(j, true);
-	else if (grouping_remember(j->c, &j->out, consume_on_remembered, j) ==
-	    -1)
+		return;
+	}
+	for (by = 0; by < GROUP_BY_N; by++) {
+		keys[by] = j->group == -1 && j->counted[by] ? j->keys[by] :
+		    NULL;
+		counted |= keys[by] != NULL;
+	}
+	if (grouping_remember(j->c, &j->out, j->in->meta,
+	    counted ? keys : NULL, consume_on_remembered, j) == -1)
 		consume_finish(j, false);
 }
 
@@ -217,6 +235,7 @@ consume_group_keys(struct classifying *j, char **keys)
 		    sizeof(j->keys[by])) == -1)
 			continue;
 		keys[by] = j->keys[by];
+		j->counted[by] = true;
 		any = true;
 	}
 	return any;

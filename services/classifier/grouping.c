@@ -8,6 +8,8 @@
  *   cls:ord:<order id>    complaint ids on the order
  *   cls:c:<complaint id>  the complaint's Classified, while a group could
  *                         still form around it
+ *   cls:gf:<group key>    the members of a group when it formed
+ *   cls:lk:<complaint id> who raised the complaint into its group (below)
  *
  * One script reads a complaint's order facts: it adds the complaint to
  * its order's complaints and reads the order part of its snapshot
@@ -25,17 +27,14 @@
  * order's complaints CLASSIFIER_ORDER_KEEP_MS past the later of the
  * filing and the end of the after-sales window, like the snapshot.
  */
-#include <sys/time.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
-
 #include "classifier.h"
 #include "log.h"
 #include "meta.h"
+#include "metrics.h"
 #include "pb.h"
 #include "redis.h"
 #include "xmalloc.h"
@@ -73,8 +72,41 @@ static const char grouping_lua[] =
     "end\n"
     "return out\n";
 
+/*
+ * Remembers a Classified (KEYS[1]) and looks for a mark of one of its
+ * groups (KEYS[3..]) naming it (ARGV[3]); when one does, claims the
+ * complaint (KEYS[2]) for the cause ARGV[4] and returns {index of the
+ * group, its members}.
+ */
+static const char remember_lua[] =
+    "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+    "local me = ' ' .. ARGV[3] .. ' '\n"
+    "for i = 3, #KEYS do\n"
+    "  local m = redis.call('GET', KEYS[i])\n"
+    "  if m and string.find(' ' .. m .. ' ', me, 1, true) then\n"
+    "    if redis.call('SET', KEYS[2], ARGV[4], 'NX', 'PX', ARGV[2]) or\n"
+    "        redis.call('GET', KEYS[2]) == ARGV[4] then\n"
+    "      return {i - 3, m}\n"
+    "    end\n"
+    "    return {}\n"
+    "  end\n"
+    "end\n"
+    "return {}\n";
+
+/*
+ * A member's remembered Classified (KEYS[1]) once claimed (KEYS[2]) for
+ * the cause ARGV[1], or nil: not remembered, or claimed by another.
+ */
+static const char link_lua[] =
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if v and (redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) or\n"
+    "    redis.call('GET', KEYS[2]) == ARGV[1]) then return v end\n"
+    "return false\n";
+
 static struct redis_script	*grouping_order_script;
 static struct redis_script	*grouping_script;
+static struct redis_script	*remember_script;
+static struct redis_script	*link_script;
 
 struct count {
 	order_facts_fn	 ofn;
@@ -88,6 +120,8 @@ grouping_start(struct classifier *c)
 {
 	grouping_order_script = redis_script_new(c->redis, grouping_order_lua);
 	grouping_script = redis_script_new(c->redis, grouping_lua);
+	remember_script = redis_script_new(c->redis, remember_lua);
+	link_script = redis_script_new(c->redis, link_lua);
 }
 
 /* Frees what an order_facts holds (not the structure itself). */
@@ -276,47 +310,240 @@ grouping_count(struct classifier *c, const char *complaint_id,
 	return rc;
 }
 
-struct remember {
-	void	(*fn)(void *, bool);
-	void	*arg;
+/*
+ * Raising the earlier members of a group that just formed. Two sides may
+ * raise a member, and neither waits for the other:
+ *
+ *  - the complaint that formed the group marks it formed
+ *    (cls:gf:<group key>: its members), then raises every member whose
+ *    Classified is remembered (cls:c:<id>);
+ *  - a member remembers its own Classified and, in the same script, looks
+ *    for a mark of one of its groups naming it: it counted itself into
+ *    the group before the group formed, and was not yet remembered when
+ *    the complaint that formed it looked (its Filed was being handled on
+ *    another partition or instance at that moment). It raises itself.
+ *
+ * The side that claims the member first (cls:lk:<id>, SET NX, naming the
+ * side's cause event) raises it; the same side handling its cause again
+ * after a crash raises it again with the same derived ids, which
+ * downstream drops as a duplicate. Either way the raised Classified comes
+ * after the member's own on its partition: a member is remembered only
+ * once the broker confirmed its own Classified. A member out of scope is
+ * never remembered, and never raised.
+ */
+struct raise {
+	struct classifier	*c;
+	void			(*fn)(void *, bool);
+	void			*arg;
 };
+
+static void
+raise_on_emitted(void *arg, bool ok)
+{
+	struct raise	*r = arg;
+
+	r->fn(r->arg, ok);
+	free(r);
+}
+
+/*
+ * Emits a raised copy of the member's classification (group.c), linked to
+ * the other members, with ids derived from the cause; the classification
+ * is left as it was, so its owner frees exactly what it allocated. fn
+ * learns whether the broker has it.
+ */
+static void
+raise_emit(struct classifier *c, const Cdp__V1__EventMeta *cause,
+    const char *member, const char *merchant_id, const char *group_key,
+    char *const *members, size_t n, const Cdp__V1__Classified *stored,
+    const char *side, void (*fn)(void *, bool), void *arg)
+{
+	Cdp__V1__ComplaintEvent	 ev = CDP__V1__COMPLAINT_EVENT__INIT;
+	Cdp__V1__Classified	 cl = *stored;
+	Cdp__V1__EventMeta	 meta;
+	struct meta_ids		 ids;
+	struct raise		*r = xmalloc(sizeof(*r));
+	char			*purpose = xasprintf("group:%s", member);
+	char			**others = xcalloc(n + 1, sizeof(char *));
+	char			 labels[32];
+	size_t			 nteams, nflags;
+	Cdp__V1__UrgencyFlag	*flags;
+	Cdp__V1__Team		*teams;
+
+	r->c = c;
+	r->fn = fn;
+	r->arg = arg;
+	nflags = group_raise_room(c->rules, &cl, &nteams);
+	flags = xcalloc(nflags, sizeof(*flags));
+	teams = xcalloc(nteams + 1, sizeof(*teams));
+	group_raise(c->rules, &cl, flags, teams);
+	cl.group_key = (char *)group_key;
+	cl.group_complaint_ids = others;
+	cl.n_group_complaint_ids = group_others(members, n, member, others);
+	meta_fill(&meta, &ids, "classifier", cause, purpose);
+	ev.meta = &meta;
+	ev.complaint_id = (char *)member;
+	ev.merchant_id = (char *)merchant_id;
+	ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_CLASSIFIED;
+	ev.classified = &cl;
+	snprintf(labels, sizeof(labels), "by=\"%s\"", side);
+	metrics_inc(metrics_counter("classifier_group_raised_total",
+	    "Earlier members of a group raised to urgent, by the side that "
+	    "raised them (link: the complaint that formed the group; self: "
+	    "the member, remembered after the group formed).", labels));
+	if (emit_event(c, &ev, raise_on_emitted, r) == -1)
+		raise_on_emitted(r, false);
+	free(others);
+	free(flags);
+	free(teams);
+	free(purpose);
+}
+
+/* A complaint remembering its Classified, and raising itself if due. */
+struct remember {
+	struct classifier		*c;
+	const Cdp__V1__ComplaintEvent	*ev;
+	const Cdp__V1__EventMeta	*cause;
+	int				 slot[GROUP_BY_N];
+	char				*keys[GROUP_BY_N];
+	char				**members;
+	size_t				 n;
+	void				(*fn)(void *, bool);
+	void				*arg;
+};
+
+static void
+remember_finish(void *arg, bool ok)
+{
+	struct remember	*m = arg;
+	size_t		 i;
+	int		 by;
+
+	m->fn(m->arg, ok);
+	for (i = 0; i < m->n; i++)
+		free(m->members[i]);
+	free(m->members);
+	for (by = 0; by < GROUP_BY_N; by++)
+		free(m->keys[by]);
+	free(m);
+}
+
+/* The members a mark names, separated by spaces. */
+static void
+remember_members(struct remember *m, const char *s, size_t len)
+{
+	const char	*p = s, *end = s + len, *sp;
+
+	m->members = xcalloc(len / 2 + 2, sizeof(char *));
+	while (p < end) {
+		if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL)
+			sp = end;
+		if (sp > p)
+			m->members[m->n++] = xstrndup(p, (size_t)(sp - p));
+		p = sp + 1;
+	}
+}
 
 static void
 grouping_on_remembered(struct redis *r, redisReply *reply, void *arg)
 {
-	struct remember	*m = arg;
+	struct remember		*m = arg;
+	const redisReply	*e;
+	int			 by;
 
-	m->fn(m->arg, !redis_reply_error(reply, "remember classification"));
-	free(m);
+	if (redis_reply_error(reply, "remember classification") ||
+	    reply->type != REDIS_REPLY_ARRAY) {
+		remember_finish(m, false);
+		return;
+	}
+	if (reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER ||
+	    reply->element[1]->type != REDIS_REPLY_STRING) {
+		remember_finish(m, true);	/* nothing to raise */
+		return;
+	}
+	e = reply->element[1];
+	for (by = 0; by < GROUP_BY_N; by++)
+		if (m->slot[by] == reply->element[0]->integer)
+			break;
+	if (by == GROUP_BY_N) {
+		remember_finish(m, false);
+		return;
+	}
+	remember_members(m, e->str, e->len);
+	log_info("grouping: %s raises itself into group %s, formed before "
+	    "it was remembered", m->ev->complaint_id, m->keys[by]);
+	raise_emit(m->c, m->cause, m->ev->complaint_id, m->ev->merchant_id,
+	    m->keys[by], m->members, m->n, m->ev->classified, "self",
+	    remember_finish, m);
 }
 
 /*
  * Keeps a complaint's Classified event for twice the longest group window
- * (cls:c:<id>), so that a group forming later can raise and link it.
- * Returns -1 when Redis is not connected (fn is not called).
+ * (cls:c:<id>), so that a group forming later can raise and link it. keys
+ * are the groups it was counted into without being in a group (one per
+ * group rule, NULL where none): when one of them formed meanwhile, the
+ * complaint raises itself into it (the mark above), with ids derived from
+ * cause, its Filed. fn learns whether all was written. ev and cause are
+ * borrowed until fn. Returns -1 when Redis is not connected (fn is not
+ * called).
  */
 int
 grouping_remember(struct classifier *c, const Cdp__V1__ComplaintEvent *ev,
+    const Cdp__V1__EventMeta *cause, char *const *keys,
     void (*fn)(void *, bool), void *arg)
 {
-	struct remember	*m = xmalloc(sizeof(*m));
+	struct remember	*m = xcalloc(1, sizeof(*m));
+	const char	*args[4 + GROUP_BY_N + 2];
+	size_t		 lens[4 + GROUP_BY_N + 2];
+	char		*rkeys[2 + GROUP_BY_N], px[24];
 	uint8_t		*buf;
 	size_t		 len;
-	int		 rc;
+	int		 nkeys = 2, by, i, rc;
 
+	m->c = c;
+	m->ev = ev;
+	m->cause = cause;
 	m->fn = fn;
 	m->arg = arg;
+	rkeys[0] = xasprintf("cls:c:%s", ev->complaint_id);
+	rkeys[1] = xasprintf("cls:lk:%s", ev->complaint_id);
+	for (by = 0; by < GROUP_BY_N; by++) {
+		m->slot[by] = -1;
+		if (keys == NULL || keys[by] == NULL)
+			continue;
+		m->slot[by] = nkeys - 2;
+		m->keys[by] = xstrdup(keys[by]);
+		rkeys[nkeys++] = xasprintf("cls:gf:%s", keys[by]);
+	}
 	buf = pb_pack(&ev->base, &len);
-	rc = redis_command(c->redis, grouping_on_remembered, m,
-	    "SET cls:c:%s %b PX %lld", ev->complaint_id, buf, len,
+	snprintf(px, sizeof(px), "%lld",
 	    (long long)(2 * rules_group_window_max(c->rules)));
+	for (i = 0; i < nkeys; i++) {
+		args[i] = rkeys[i];
+		lens[i] = strlen(rkeys[i]);
+	}
+	args[nkeys] = (const char *)buf;
+	lens[nkeys] = len;
+	args[nkeys + 1] = px;
+	args[nkeys + 2] = ev->complaint_id;
+	args[nkeys + 3] = cause->event_id;
+	for (i = 1; i < 4; i++)
+		lens[nkeys + i] = strlen(args[nkeys + i]);
+	rc = redis_script_run(c->redis, remember_script,
+	    grouping_on_remembered, m, nkeys, 4, args, lens);
 	free(buf);
-	if (rc == -1)
+	for (i = 0; i < nkeys; i++)
+		free(rkeys[i]);
+	if (rc == -1) {
+		for (by = 0; by < GROUP_BY_N; by++)
+			free(m->keys[by]);
 		free(m);
+	}
 	return rc;
 }
 
-/* Raising the earlier members of a group that just formed, one by one. */
+/* The complaint that formed a group raising its members, one by one. */
 struct link {
 	struct classifier	*c;
 	const Cdp__V1__EventMeta *cause;
@@ -326,25 +553,11 @@ struct link {
 	char			**members;
 	size_t			 n;
 	size_t			 next;
-	int			 waits;		/* for unremembered members */
 	void			(*fn)(void *, bool);
 	void			*arg;
 };
 
-/*
- * A member counted into the group but not yet remembered is one whose
- * own Filed is being handled at this moment, on another partition or
- * instance: it counted itself before the group formed and remembers its
- * Classified once the broker has it. The link waits for it, LINK_WAIT_MS
- * at a time, at most LINK_WAITS times per group (an out-of-scope member
- * is never remembered, and costs the whole wait).
- */
-#define LINK_WAIT_MS	100
-#define LINK_WAITS	30
-
 static void	link_next(struct link *l);
-static void	link_get(struct link *l);
-static void	link_wait(struct link *l);
 
 static void
 link_finish(struct link *l, bool ok)
@@ -366,64 +579,6 @@ link_on_emitted(void *arg, bool ok)
 		link_next(l);
 }
 
-/*
- * Emits a raised copy of the member's classification (group.c), linked to
- * the rest of the group; the unpacked message is left as it was, so its
- * owner frees exactly what it allocated.
- */
-static void
-link_emit(struct link *l, const char *member, const Cdp__V1__Classified *stored)
-{
-	Cdp__V1__ComplaintEvent	 ev = CDP__V1__COMPLAINT_EVENT__INIT;
-	Cdp__V1__Classified	 cl = *stored;
-	Cdp__V1__EventMeta	 meta;
-	struct meta_ids		 ids;
-	char			*purpose = xasprintf("group:%s", member);
-	char			**others = xcalloc(l->n + 1, sizeof(char *));
-	size_t			 nteams, nflags;
-	Cdp__V1__UrgencyFlag	*flags;
-	Cdp__V1__Team		*teams;
-
-	nflags = group_raise_room(l->c->rules, &cl, &nteams);
-	flags = xcalloc(nflags, sizeof(*flags));
-	teams = xcalloc(nteams + 1, sizeof(*teams));
-	group_raise(l->c->rules, &cl, flags, teams);
-	cl.group_key = l->group_key;
-	cl.group_complaint_ids = others;
-	cl.n_group_complaint_ids = group_others(l->members, l->n, member,
-	    others);
-	meta_fill(&meta, &ids, "classifier", l->cause, purpose);
-	ev.meta = &meta;
-	ev.complaint_id = (char *)member;
-	ev.merchant_id = l->merchant_id;
-	ev.body_case = CDP__V1__COMPLAINT_EVENT__BODY_CLASSIFIED;
-	ev.classified = &cl;
-	if (emit_event(l->c, &ev, link_on_emitted, l) == -1)
-		link_on_emitted(l, false);
-	free(others);
-	free(flags);
-	free(teams);
-	free(purpose);
-}
-
-static void
-link_on_waited(evutil_socket_t fd, short what, void *arg)
-{
-	link_get(arg);
-}
-
-/* Asks for the current member again after LINK_WAIT_MS. */
-static void
-link_wait(struct link *l)
-{
-	struct timeval	tv = { 0, LINK_WAIT_MS * 1000 };
-
-	l->waits++;
-	if (event_base_once(l->c->base, -1, EV_TIMEOUT, link_on_waited, l,
-	    &tv) == -1)
-		link_finish(l, false);
-}
-
 static void
 link_on_member(struct redis *r, redisReply *reply, void *arg)
 {
@@ -435,52 +590,72 @@ link_on_member(struct redis *r, redisReply *reply, void *arg)
 		link_finish(l, false);
 		return;
 	}
-	if (reply->type == REDIS_REPLY_NIL && l->waits < LINK_WAITS) {
-		link_wait(l);
-		return;
-	}
 	if (reply->type == REDIS_REPLY_STRING)
 		ev = cdp__v1__complaint_event__unpack(NULL, reply->len,
 		    (const uint8_t *)reply->str);
 	if (ev == NULL || ev->body_case !=
 	    CDP__V1__COMPLAINT_EVENT__BODY_CLASSIFIED ||
 	    strcmp(ev->merchant_id, l->merchant_id) != 0) {
-		log_warnx("grouping: %s has no remembered classification "
-		    "of merchant %s", member, l->merchant_id);
+		/* Not remembered yet (it raises itself), claimed, or none. */
+		if (reply->type == REDIS_REPLY_STRING)
+			log_warnx("grouping: %s has no remembered "
+			    "classification of merchant %s", member,
+			    l->merchant_id);
 		link_next(l);
 	} else
-		link_emit(l, member, ev->classified);
+		raise_emit(l->c, l->cause, member, l->merchant_id,
+		    l->group_key, l->members, l->n, ev->classified, "link",
+		    link_on_emitted, l);
 	if (ev != NULL)
 		cdp__v1__complaint_event__free_unpacked(ev, NULL);
 }
 
+/* Claims the next member and reads its remembered classification. */
 static void
 link_next(struct link *l)
 {
-	const char	*member;
+	const char	*args[4], *member;
+	char		*keys[2], px[24];
+	int		 rc;
 
 	while (l->next < l->n) {
 		member = l->members[l->next++];
 		if (strcmp(member, l->cause_complaint) == 0)
 			continue;
-		link_get(l);
+		keys[0] = xasprintf("cls:c:%s", member);
+		keys[1] = xasprintf("cls:lk:%s", member);
+		snprintf(px, sizeof(px), "%lld",
+		    (long long)(2 * rules_group_window_max(l->c->rules)));
+		args[0] = keys[0];
+		args[1] = keys[1];
+		args[2] = l->cause->event_id;
+		args[3] = px;
+		rc = redis_script_run(l->c->redis, link_script,
+		    link_on_member, l, 2, 2, args, NULL);
+		free(keys[0]);
+		free(keys[1]);
+		if (rc == -1)
+			link_finish(l, false);
 		return;
 	}
 	link_finish(l, true);
 }
 
-/* Reads the remembered classification of the current member. */
 static void
-link_get(struct link *l)
+link_on_marked(struct redis *r, redisReply *reply, void *arg)
 {
-	if (redis_command(l->c->redis, link_on_member, l, "GET cls:c:%s",
-	    l->members[l->next - 1]) == -1)
+	struct link	*l = arg;
+
+	if (redis_reply_error(reply, "group mark"))
 		link_finish(l, false);
+	else
+		link_next(l);
 }
 
 /*
- * Re-emits the remembered classification of every other member of a group
- * that just formed, raised to urgent and linked to the group, with ids
+ * Marks the group formed (its members) and raises every other member
+ * whose classification is remembered and not claimed by the member
+ * itself: re-emits it raised to urgent and linked to the group, with ids
  * derived from the cause (the Filed that completed the group, in scope or
  * not); fn learns whether all were written. Only classifications of
  * merchant_id (the group's) are raised. members and cause are borrowed
@@ -493,6 +668,9 @@ grouping_link(struct classifier *c, const Cdp__V1__EventMeta *cause,
     void (*fn)(void *, bool), void *arg)
 {
 	struct link	*l = xcalloc(1, sizeof(*l));
+	char		*list;
+	size_t		 i, len = 1;
+	int		 rc;
 
 	l->c = c;
 	l->cause = cause;
@@ -503,5 +681,18 @@ grouping_link(struct classifier *c, const Cdp__V1__EventMeta *cause,
 	l->n = n;
 	l->fn = fn;
 	l->arg = arg;
-	link_next(l);
+	for (i = 0; i < n; i++)
+		len += strlen(members[i]) + 1;
+	list = xcalloc(1, len);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(list, " ");
+		strcat(list, members[i]);
+	}
+	rc = redis_command(c->redis, link_on_marked, l,
+	    "SET cls:gf:%s %s PX %lld", group_key, list,
+	    (long long)(2 * rules_group_window_max(c->rules)));
+	free(list);
+	if (rc == -1)
+		link_finish(l, false);
 }
