@@ -563,8 +563,9 @@ test_customer_gets_coupon_after_first_contact_breach(void **state)
 }
 
 /*
- * When the notification id is due again, from the schedule in Redis (the
- * shard is whichever partition the event landed on); 0 if not scheduled.
+ * When the notification id is due again, from the schedule in Redis; 0 if
+ * not scheduled. The schedule is on the entry of the partition the event
+ * landed on (the hash tag of its keys), whichever entry that is.
  */
 static int64_t
 scheduled_at(const char *id)
@@ -572,26 +573,32 @@ scheduled_at(const char *id)
 	redisContext	*c;
 	redisReply	*keys, *score;
 	char		*host, *due;
+	size_t		 e;
 	int		 port;
 	int64_t		 at = 0;
 
-	testenv_redis(&host, &port);
-	assert_non_null(c = redisConnect(host, port));
-	keys = redisCommand(c, "KEYS ntf:{*}:job:%s", id);
-	if (keys != NULL && keys->type == REDIS_REPLY_ARRAY &&
-	    keys->elements == 1) {
-		due = xasprintf("%.*s:due", (int)(strstr(keys->element[0]->str,
-		    "}:job:") + 1 - keys->element[0]->str),
-		    keys->element[0]->str);
-		score = redisCommand(c, "ZSCORE %s %s", due, id);
-		if (score != NULL && score->type == REDIS_REPLY_STRING)
-			at = atoll(score->str);
-		freeReplyObject(score);
-		free(due);
+	for (e = 0; at == 0 && e < testenv_redis_entries(); e++) {
+		testenv_redis_entry(e, &host, &port);
+		assert_non_null(c = redisConnect(host, port));
+		keys = redisCommand(c, "KEYS ntf:{*}:job:%s", id);
+		if (keys != NULL && keys->type == REDIS_REPLY_ARRAY &&
+		    keys->elements == 1) {
+			/* ntf:{c<p>} or {m<p>}: p lives on entry p mod N */
+			assert_int_equal((size_t)atoi(keys->element[0]->str +
+			    strlen("ntf:{c")) % testenv_redis_entries(), e);
+			due = xasprintf("%.*s:due",
+			    (int)(strstr(keys->element[0]->str, "}:job:") + 1 -
+			    keys->element[0]->str), keys->element[0]->str);
+			score = redisCommand(c, "ZSCORE %s %s", due, id);
+			if (score != NULL && score->type == REDIS_REPLY_STRING)
+				at = atoll(score->str);
+			freeReplyObject(score);
+			free(due);
+		}
+		freeReplyObject(keys);
+		redisFree(c);
+		free(host);
 	}
-	freeReplyObject(keys);
-	redisFree(c);
-	free(host);
 	return at;
 }
 

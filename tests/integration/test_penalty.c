@@ -369,7 +369,10 @@ records(const char *topic, void **last, size_t *last_len)
 	return n;
 }
 
-/* Deletes every penalty key of the test Redis, as if it had lost them. */
+/*
+ * Deletes every penalty key of the test Redis (every entry, when it is
+ * sharded), as if it had lost them.
+ */
 static void
 redis_forget_penalty(void)
 {
@@ -377,20 +380,23 @@ redis_forget_penalty(void)
 	int		 port;
 	redisContext	*rc;
 	redisReply	*keys;
-	size_t		 i;
+	size_t		 e, i, all = 0;
 
-	testenv_redis(&host, &port);
-	rc = redisConnect(host, port);
-	assert_true(rc != NULL && rc->err == 0);
-	keys = redisCommand(rc, "KEYS pen:*");
-	assert_non_null(keys);
-	assert_true(keys->elements > 0);
-	for (i = 0; i < keys->elements; i++)
-		freeReplyObject(redisCommand(rc, "DEL %s",
-		    keys->element[i]->str));
-	freeReplyObject(keys);
-	redisFree(rc);
-	free(host);
+	for (e = 0; e < testenv_redis_entries(); e++) {
+		testenv_redis_entry(e, &host, &port);
+		rc = redisConnect(host, port);
+		assert_true(rc != NULL && rc->err == 0);
+		keys = redisCommand(rc, "KEYS pen:*");
+		assert_non_null(keys);
+		all += keys->elements;
+		for (i = 0; i < keys->elements; i++)
+			freeReplyObject(redisCommand(rc, "DEL %s",
+			    keys->element[i]->str));
+		freeReplyObject(keys);
+		redisFree(rc);
+		free(host);
+	}
+	assert_true(all > 0);
 }
 
 /* The value of one series on the daemon's /metrics, or -1. */
@@ -650,7 +656,10 @@ test_rebuild_from_log(void **state)
 	free(merchant);
 }
 
-/* Whether the merchant's ledger is in the test Redis. */
+/*
+ * Whether the merchant's ledger is in the test Redis; when it is sharded,
+ * it must be on the entry of its partition (pen:{m<N>}:m:<merchant>).
+ */
 static bool
 ledger_present(void)
 {
@@ -658,17 +667,24 @@ ledger_present(void)
 	int		 port;
 	redisContext	*rc;
 	redisReply	*keys;
-	bool		 found;
+	size_t		 e;
+	bool		 found = false;
 
-	testenv_redis(&host, &port);
-	rc = redisConnect(host, port);
-	assert_true(rc != NULL && rc->err == 0);
-	keys = redisCommand(rc, "KEYS pen:*:m:%s", merchant);
-	assert_non_null(keys);
-	found = keys->type == REDIS_REPLY_ARRAY && keys->elements > 0;
-	freeReplyObject(keys);
-	redisFree(rc);
-	free(host);
+	for (e = 0; !found && e < testenv_redis_entries(); e++) {
+		testenv_redis_entry(e, &host, &port);
+		rc = redisConnect(host, port);
+		assert_true(rc != NULL && rc->err == 0);
+		keys = redisCommand(rc, "KEYS pen:*:m:%s", merchant);
+		assert_non_null(keys);
+		found = keys->type == REDIS_REPLY_ARRAY && keys->elements > 0;
+		if (found)
+			assert_int_equal((size_t)atoi(strchr(
+			    keys->element[0]->str, '{') + 2) %
+			    testenv_redis_entries(), e);
+		freeReplyObject(keys);
+		redisFree(rc);
+		free(host);
+	}
 	return found;
 }
 

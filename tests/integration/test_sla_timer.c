@@ -521,12 +521,12 @@ test_a_refused_coupon_does_not_resend_the_breach(void **state)
 }
 
 /*
- * One Redis command on the test Redis; its integer answer (a string's
- * number, an array's size, 0 for nil). Into key (when not NULL) goes the
- * first element of an array answer.
+ * One Redis command on entry e of the test Redis; its integer answer (a
+ * string's number, an array's size, 0 for nil). Into key (when not NULL)
+ * goes the first element of an array answer.
  */
 static long long
-redis_ask(char *key, size_t keysz, const char *fmt, ...)
+redis_ask(size_t e, char *key, size_t keysz, const char *fmt, ...)
 {
 	redisContext	*rc;
 	redisReply	*reply;
@@ -535,7 +535,7 @@ redis_ask(char *key, size_t keysz, const char *fmt, ...)
 	int		 port;
 	long long	 v = 0;
 
-	testenv_redis(&host, &port);
+	testenv_redis_entry(e, &host, &port);
 	rc = redisConnect(host, port);
 	assert_true(rc != NULL && rc->err == 0);
 	va_start(ap, fmt);
@@ -557,15 +557,33 @@ redis_ask(char *key, size_t keysz, const char *fmt, ...)
 	return v;
 }
 
-/* Waits for the complaint's clocks key (sla:{p<N>}:c:<id>) to be kept. */
+/* The entry of a key of partition N (sla:{p<N>}:...): N mod entries. */
+static size_t
+entry_of(const char *key)
+{
+	const char	*p = strstr(key, "{p");
+
+	assert_non_null(p);
+	return (size_t)atoi(p + 2) % testenv_redis_entries();
+}
+
+/*
+ * Waits for the complaint's clocks key (sla:{p<N>}:c:<id>) to be kept, on
+ * whichever entry, and checks that it is the entry of its partition.
+ */
 static void
 clocks_key(const char *id, char *key, size_t keysz)
 {
+	size_t	e;
 	int	i;
 
 	for (i = 0; i < 100; i++) {
-		if (redis_ask(key, keysz, "KEYS sla:*:c:%s", id) == 1)
-			return;
+		for (e = 0; e < testenv_redis_entries(); e++)
+			if (redis_ask(e, key, keysz, "KEYS sla:*:c:%s",
+			    id) == 1) {
+				assert_int_equal(entry_of(key), e);
+				return;
+			}
 		usleep(100000);
 	}
 	fail_msg("no clocks kept for %s", id);
@@ -579,7 +597,7 @@ wait_expiry(const char *key, bool expires)
 	int		i;
 
 	for (i = 0; i < 100; i++) {
-		ttl = redis_ask(NULL, 0, "PTTL %s", key);
+		ttl = redis_ask(entry_of(key), NULL, 0, "PTTL %s", key);
 		if (expires ? ttl > 0 : ttl == -1)
 			break;
 		usleep(100000);
@@ -616,23 +634,25 @@ test_closed_clocks_leave_redis_after_the_retention(void **state)
 	snprintf(fired, sizeof(fired), "%.*s:f:%s",
 	    (int)(strstr(key, ":c:") - key), key, gone);
 	print_message("open, breached: clocks %lld bytes, fired %lld bytes\n",
-	    redis_ask(NULL, 0, "MEMORY USAGE %s", key),
-	    redis_ask(NULL, 0, "MEMORY USAGE %s", fired));
+	    redis_ask(entry_of(key), NULL, 0, "MEMORY USAGE %s", key),
+	    redis_ask(entry_of(fired), NULL, 0, "MEMORY USAGE %s",
+	    fired));
 	snprintf(due, sizeof(due), "%.*s:due", (int)(strstr(key, ":c:") - key),
 	    key);
 	print_message("due set: %lld bytes for %lld complaints\n",
-	    redis_ask(NULL, 0, "MEMORY USAGE %s", due),
-	    redis_ask(NULL, 0, "ZCARD %s", due));
+	    redis_ask(entry_of(due), NULL, 0, "MEMORY USAGE %s", due),
+	    redis_ask(entry_of(due), NULL, 0, "ZCARD %s", due));
 	assert_int_equal(wait_expiry(key, false), -1);
 	act(gone, CDP__V1__ACTION__ACTION_CLOSED);
 	ttl = wait_expiry(key, true);
 	assert_true(ttl > 0 && ttl <= RETENTION_S * 1000);
-	ttl = redis_ask(NULL, 0, "PTTL %s", fired);
+	ttl = redis_ask(entry_of(fired), NULL, 0, "PTTL %s", fired);
 	assert_true(ttl > 0 && ttl <= RETENTION_S * 1000);
 	print_message("closed: clocks %lld bytes\n",
-	    redis_ask(NULL, 0, "MEMORY USAGE %s", key));
+	    redis_ask(entry_of(key), NULL, 0, "MEMORY USAGE %s", key));
 	sleep(RETENTION_S + 1);
-	assert_int_equal(redis_ask(NULL, 0, "EXISTS %s %s", key, fired), 0);
+	assert_int_equal(redis_ask(entry_of(key), NULL, 0, "EXISTS %s %s", key,
+	    fired), 0);
 
 	classify(back, CDP__V1__SEVERITY__SEVERITY_URGENT, &at);
 	act(back, CDP__V1__ACTION__ACTION_FIRST_CONTACT);

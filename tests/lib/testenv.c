@@ -39,6 +39,44 @@ testenv_redis(char **host, int *port)
 		fatalx("REDIS_ADDR: not host:port: %s", addr);
 }
 
+/*
+ * The test Redis as the daemons see it: one entry (REDIS_ADDR), or, with
+ * CDP_TEST_REDIS_SHARDS=N ./dev test, the N entries of
+ * CDP_TEST_REDIS_ADDRS, partition p's state on entry p mod N.
+ */
+size_t
+testenv_redis_entries(void)
+{
+	const char	*addrs = getenv("CDP_TEST_REDIS_ADDRS");
+	size_t		 n = 1;
+
+	if (addrs == NULL || strchr(addrs, ',') == NULL)
+		return 1;
+	for (; *addrs != '\0'; addrs++)
+		n += *addrs == ',';
+	return n;
+}
+
+/* Entry i (from 0) of the test Redis; the host is allocated. */
+void
+testenv_redis_entry(size_t i, char **host, int *port)
+{
+	const char	*addrs = getenv("CDP_TEST_REDIS_ADDRS"), *p, *end;
+	char		*one;
+
+	if (testenv_redis_entries() == 1) {
+		testenv_redis(host, port);
+		return;
+	}
+	for (p = addrs; i > 0; i--)
+		p = strchr(p, ',') + 1;
+	end = strchr(p, ',');
+	one = end != NULL ? xstrndup(p, (size_t)(end - p)) : xstrdup(p);
+	if (config_hostport(one, host, port) == -1)
+		fatalx("CDP_TEST_REDIS_ADDRS: not host:port: %s", one);
+	free(one);
+}
+
 /* A name no other test or run uses. */
 char *
 testenv_unique(const char *prefix)

@@ -27,6 +27,8 @@ struct testenv_record {
 
 const char	*testenv_brokers(void);
 void		 testenv_redis(char **host, int *port);
+size_t		 testenv_redis_entries(void);
+void		 testenv_redis_entry(size_t i, char **host, int *port);
 char		*testenv_unique(const char *prefix);
 void		 testenv_create_topic(const char *topic, int partitions);
 bool		 testenv_run_until(struct event_base *base,
