@@ -70,7 +70,7 @@ size_t		 kafka_producer_in_flight(struct kafka_producer *p);
 void		 kafka_producer_flush(struct kafka_producer *p, int timeout_ms);
 void		 kafka_producer_free(struct kafka_producer *p);
 
-/* kafka_consumer.c: consumer group member, in order per partition. */
+/* kafka_consumer.c: consumer group member, in order per key. */
 struct kafka_consumer;
 struct kafka_partition;
 struct kafka_msg {
@@ -92,6 +92,9 @@ struct kafka_msg {
 	rd_kafka_message_t	*rkm;
 	struct kafka_partition	*part;
 	uint64_t		 generation;
+	bool			 in_hand;	/* handed out, not yet ended */
+	char			*dead;		/* the dead letter's reason */
+	struct event		*retry_ev;
 	struct kafka_msg	*next;
 	struct kafka_consumer	*consumer;
 };
@@ -99,7 +102,9 @@ struct kafka_msg {
 /*
  * The handler borrows m and must end it exactly once, now or later, with
  * kafka_consumer_done(), kafka_consumer_dead() or kafka_consumer_retry().
- * The next message of the same partition is not handed out before that.
+ * The next message of the same partition with the same key is not handed
+ * out before that; with max_in_flight above 1, later ones with other keys
+ * may be (kafka_inflight.h).
  */
 typedef void (*kafka_handler_fn)(struct kafka_msg *m, void *arg);
 /*
@@ -153,6 +158,11 @@ struct kafka_consumer_conf {
 	kafka_start_fn		 start_offset;	/* or NULL: committed */
 	void			*arg;
 	size_t			 max_queued;	/* per partition; 0: default */
+	/*
+	 * Messages of one partition in the handler's hands at once, never two
+	 * with one key; 0 or 1: one at a time.
+	 */
+	size_t			 max_in_flight;
 };
 
 struct kafka_consumer *kafka_consumer_new(struct event_base *base,

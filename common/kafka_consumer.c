@@ -1,17 +1,23 @@
 /*
  * A consumer group member driven from the event loop.
  *
- * Messages of one partition are handed to the daemon one at a time, in
- * order, so a handler may work asynchronously (Redis, produce) without two
- * events of one complaint racing; partitions proceed independently. The
- * offset of a message is stored only when its handler ends it with
- * kafka_consumer_done(), and librdkafka commits stored offsets every second,
- * on rebalance and on close: delivery is at least once.
+ * Messages of one partition are handed to the daemon in order, up to
+ * max_in_flight at once (default one at a time), never two with the same
+ * key (the complaint or order id) side by side, so a handler may work
+ * asynchronously (Redis, produce) without two events of one complaint
+ * racing; partitions proceed independently. Handlers may end messages in
+ * any order; the offset stored is the one after the contiguous prefix of
+ * ended messages (kafka_inflight.c), and librdkafka commits stored offsets
+ * every second, on rebalance and on close: delivery is at least once. A
+ * message whose key is taken waits, and the partition's later messages
+ * wait behind it, so order per key needs no look-ahead.
  *
- * Each partition keeps a local queue of fetched messages; a partition whose
- * queue grows past max_queued is paused until it drains to half of that.
- * A revoked partition's generation is bumped, so a handler that finishes a
- * message after losing the partition stores nothing.
+ * Each partition keeps a local queue of fetched messages, those in the
+ * handler's hands included; a partition whose queue reaches max_queued is
+ * paused until it drains to half of that. A revoked partition's
+ * generation is bumped, so a handler that finishes a message after losing
+ * the partition stores nothing, and the partition hands out nothing new
+ * until those older messages have ended.
  *
  * With decoders, every message is decoded and checked before its handler
  * sees it; one that fails goes to the dead-letter topic from here, so the
@@ -27,6 +33,7 @@
 #include <string.h>
 
 #include "kafka.h"
+#include "kafka_inflight.h"
 #include "log.h"
 #include "metrics.h"
 #include "nitems.h"
@@ -46,16 +53,16 @@ struct kafka_partition {
 	uint64_t		 generation;
 	bool			 assigned;
 	bool			 paused;
-	bool			 busy;		/* head is with the handler */
 	bool			 starting;	/* waits for its start offset */
 	int64_t			 start_at;	/* the answer, or KAFKA_START_RETRY */
 	struct event		*start_ev;
-	struct kafka_msg	*head;
+	struct kafka_msg	*head;		/* not yet ended, in order */
 	struct kafka_msg	*tail;
 	size_t			 queued;
+	struct kafka_inflight	*window;	/* of this generation */
+	size_t			 stale;		/* in hand, of an older one */
 	int64_t			 next_offset;	/* after the last done, or -1 */
 	int64_t			 done_before;	/* done here before a restart */
-	struct event		*retry_ev;
 	struct kafka_consumer	*consumer;
 	struct kafka_partition	*next;
 };
@@ -83,6 +90,7 @@ struct kafka_consumer {
 	kafka_start_fn		 start_offset;
 	void			*arg;
 	size_t			 max_queued;
+	size_t			 max_in_flight;
 	struct metric		*consumed;
 	struct metric		*dead;
 	struct metric		*retried;
@@ -127,6 +135,7 @@ partition_get(struct kafka_consumer *c, const char *topic, int32_t partition)
 	p->decoder = topic_decoder(c, topic);
 	p->partition = partition;
 	p->next_offset = -1;
+	p->window = kafka_inflight_new(c->max_in_flight);
 	p->consumer = c;
 	p->next = c->parts;
 	c->parts = p;
@@ -154,20 +163,24 @@ partition_pause(struct kafka_partition *p, bool pause)
 		p->paused = pause;
 }
 
-static struct kafka_msg *
-partition_pop(struct kafka_partition *p)
+/* Takes m out of its partition's queue. */
+static void
+partition_unlink(struct kafka_partition *p, struct kafka_msg *m)
 {
-	struct kafka_msg	*m = p->head;
+	struct kafka_msg	**mp, *prev = NULL;
 
-	p->head = m->next;
-	if (p->head == NULL)
-		p->tail = NULL;
+	for (mp = &p->head; *mp != NULL && *mp != m; mp = &(*mp)->next)
+		prev = *mp;
+	if (*mp == NULL)
+		fatalx("kafka: a message ended twice");
+	*mp = m->next;
+	if (p->tail == m)
+		p->tail = prev;
+	m->next = NULL;
 	p->queued--;
-	p->busy = false;
 	if (p->paused && !p->starting &&
 	    p->queued <= p->consumer->max_queued / 2)
 		partition_pause(p, false);
-	return m;
 }
 
 static void
@@ -175,27 +188,48 @@ msg_free(struct kafka_msg *m)
 {
 	if (m->event != NULL)
 		protobuf_c_message_free_unpacked(m->event, NULL);
+	if (m->retry_ev != NULL)
+		event_free(m->retry_ev);
+	free(m->dead);
 	rd_kafka_message_destroy(m->rkm);
 	free(m);
 }
 
-/* Frees every queued message that is not in a handler's hands. */
+/*
+ * Frees every queued message that is not in a handler's hands (all of
+ * them with all), keeping the others in order.
+ */
 static void
-partition_drop(struct kafka_partition *p)
+partition_drop(struct kafka_partition *p, bool all)
 {
-	struct kafka_msg	*m, *keep = p->busy ? p->head : NULL;
+	struct kafka_msg	*m, *next, **keep = &p->head;
 
-	m = keep != NULL ? keep->next : p->head;
-	while (m != NULL) {
-		struct kafka_msg *next = m->next;
-
-		msg_free(m);
-		m = next;
+	p->tail = NULL;
+	p->queued = 0;
+	for (m = p->head; m != NULL; m = next) {
+		next = m->next;
+		if (m->in_hand && !all) {
+			*keep = p->tail = m;
+			keep = &m->next;
+			p->queued++;
+		} else
+			msg_free(m);
 	}
-	p->head = p->tail = keep;
-	p->queued = keep != NULL ? 1 : 0;
-	if (keep != NULL)
-		keep->next = NULL;
+	*keep = NULL;
+}
+
+/*
+ * The partition was lost or is read again: messages still in hand are of
+ * an older generation now, end without storing anything, and hold back
+ * the partition's next messages until they did; the rest is dropped.
+ */
+static void
+partition_forget(struct kafka_partition *p)
+{
+	p->generation++;
+	p->stale += kafka_inflight_pending(p->window);
+	kafka_inflight_reset(p->window);
+	partition_drop(p, false);
 }
 
 static void
@@ -328,21 +362,53 @@ kafka_msg_take(struct kafka_msg *m)
 }
 
 /*
- * Hands the head of every idle partition to the handler. A handler that
- * ends its message at once lets the next one of that partition go in the
- * same pass; one that ends it later schedules a new pass.
+ * The partition's next message to hand out, or NULL when there is none or
+ * it must wait: for older messages still in hand from before the partition
+ * was lost or restarted, for room in the window, or for the message in
+ * hand with its key. Later messages wait behind it, which keeps the order
+ * of every key.
+ */
+static struct kafka_msg *
+partition_next(struct kafka_partition *p)
+{
+	struct kafka_msg	*m;
+
+	if (p->stale > 0)
+		return NULL;
+	for (m = p->head; m != NULL && m->in_hand; m = m->next)
+		;
+	if (m == NULL || kafka_inflight_full(p->window) ||
+	    kafka_inflight_key_busy(p->window, m->key, m->key_len))
+		return NULL;
+	return m;
+}
+
+/*
+ * Hands every partition's messages to the handler while its window has
+ * room. A handler that ends its message at once lets the next one go in
+ * the same pass; one that ends it later schedules a new pass.
  */
 static void
 consumer_dispatch(struct kafka_consumer *c)
 {
 	struct kafka_partition	*p;
+	struct kafka_msg	*m;
 
 	c->dispatching = true;
 	for (p = c->parts; p != NULL; p = p->next) {
-		while (!p->busy && p->head != NULL) {
-			p->busy = true;
-			if (msg_decode(c, p->head))
-				c->handler(p->head, c->arg);
+		while ((m = partition_next(p)) != NULL) {
+			if (kafka_inflight_start(p->window, m->offset, m->key,
+			    m->key_len) == -1) {
+				log_warnx("kafka: %s[%d]@%lld again: dropped",
+				    m->topic, m->partition,
+				    (long long)m->offset);
+				partition_unlink(p, m);
+				msg_free(m);
+				continue;
+			}
+			m->in_hand = true;
+			if (msg_decode(c, m))
+				c->handler(m, c->arg);
 		}
 	}
 	c->dispatching = false;
@@ -354,23 +420,25 @@ consumer_on_dispatch(evutil_socket_t fd, short what, void *arg)
 	consumer_dispatch(arg);
 }
 
+/* Stores offset, the next the partition would read after a restart. */
 static void
-consumer_store(struct kafka_consumer *c, struct kafka_msg *m)
+consumer_store(struct kafka_consumer *c, struct kafka_partition *p,
+    int64_t offset)
 {
 	rd_kafka_topic_partition_list_t	*list;
 	rd_kafka_resp_err_t		 err;
 
 	list = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(list, m->topic, m->partition)
-	    ->offset = m->offset + 1;
+	rd_kafka_topic_partition_list_add(list, p->topic, p->partition)
+	    ->offset = offset;
 	err = rd_kafka_offsets_store(c->rk, list);
 	rd_kafka_topic_partition_list_destroy(list);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
 		log_warnx("kafka: cannot store offset %s[%d]@%lld: %s",
-		    m->topic, m->partition, (long long)m->offset,
+		    p->topic, p->partition, (long long)offset,
 		    rd_kafka_err2str(err));
 	else
-		m->part->next_offset = m->offset + 1;
+		p->next_offset = offset;
 }
 
 static bool
@@ -391,55 +459,77 @@ kafka_msg_done_before(const struct kafka_msg *m)
 	return m->offset < m->part->done_before;
 }
 
-/* Ends m: its effects are done, so its offset may be committed. */
-void
-kafka_consumer_done(struct kafka_msg *m)
+/*
+ * Ends m and frees it. Its offset, and those of the ended messages after
+ * it, may be committed once every message before it ended too.
+ */
+static void
+msg_end(struct kafka_msg *m)
 {
 	struct kafka_partition	*p = m->part;
 	struct kafka_consumer	*c = m->consumer;
+	int64_t			 commit;
 
-	if (p->head != m || !p->busy)
-		fatalx("kafka: a message was ended out of turn");
-	partition_pop(p);
-	if (msg_current(m))
-		consumer_store(c, m);
+	partition_unlink(p, m);
+	if (m->generation != p->generation)
+		p->stale--;
+	else if (kafka_inflight_end(p->window, m->offset, &commit) == 1 &&
+	    msg_current(m))
+		consumer_store(c, p, commit);
 	msg_free(m);
 	if (!c->dispatching)
 		event_active(c->dispatch_ev, EV_TIMEOUT, 0);
 }
 
+/* Ends m: its effects are done, so its offset may be committed. */
+void
+kafka_consumer_done(struct kafka_msg *m)
+{
+	if (!m->in_hand || (m->retry_ev != NULL &&
+	    evtimer_pending(m->retry_ev, NULL)))
+		fatalx("kafka: a message was ended out of turn");
+	msg_end(m);
+}
+
+static void	consumer_send_dead(struct kafka_msg *m);
+
+/*
+ * Hands m out again: to the handler, or, for a message on its way to the
+ * dead-letter topic, to that topic, never to the handler again. One whose
+ * partition was lost meanwhile just ends.
+ */
 static void
 consumer_on_retry(evutil_socket_t fd, short what, void *arg)
 {
-	struct kafka_partition	*p = arg;
-	struct kafka_msg	*m = p->head;
+	struct kafka_msg	*m = arg;
+	struct kafka_consumer	*c = m->consumer;
 
-	p->busy = false;
-	if (m != NULL && !msg_current(m)) {
-		partition_pop(p);
-		msg_free(m);
-	}
-	consumer_dispatch(p->consumer);
+	if (!msg_current(m))
+		msg_end(m);
+	else if (m->dead != NULL)
+		consumer_send_dead(m);
+	else if (msg_decode(c, m))
+		c->handler(m, c->arg);
 }
 
 /*
- * Ends m for now: it is handed out again after delay_ms, and its partition
- * waits for it, so order is kept. For failures outside the message (Redis
- * or Kafka unavailable).
+ * Ends m for now: it is handed out again after delay_ms, and later
+ * messages with its key wait for it, so order is kept. For failures
+ * outside the message (Redis or Kafka unavailable).
  */
 void
 kafka_consumer_retry(struct kafka_msg *m, int delay_ms)
 {
-	struct kafka_partition	*p = m->part;
-	struct timeval		 tv = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
+	struct timeval	tv = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
 
-	if (p->head != m || !p->busy)
+	if (!m->in_hand || (m->retry_ev != NULL &&
+	    evtimer_pending(m->retry_ev, NULL)))
 		fatalx("kafka: a message was retried out of turn");
 	metrics_inc(m->consumer->retried);
-	if (p->retry_ev == NULL)
-		p->retry_ev = evtimer_new(m->consumer->base, consumer_on_retry,
-		    p);
-	evtimer_add(p->retry_ev, &tv);
+	if (m->retry_ev == NULL && (m->retry_ev = evtimer_new(
+	    m->consumer->base, consumer_on_retry, m)) == NULL)
+		fatalx("kafka: cannot create a retry timer");
+	evtimer_add(m->retry_ev, &tv);
 }
 
 static void
@@ -458,12 +548,32 @@ consumer_on_dead_letter(void *arg, const struct kafka_delivery *d)
 /*
  * Ends m as one that can never be processed: it goes to the dead-letter
  * topic with the reason in a header, and its offset is stored only once the
- * dead letter is written, so nothing is lost.
+ * dead letter is written, so nothing is lost. A dead letter the broker
+ * did not take is sent again, and m never goes back to the handler: it
+ * may be one the handler must not see (it failed its topic's check).
  */
 void
 kafka_consumer_dead(struct kafka_msg *m, const char *reason)
 {
 	struct kafka_consumer	*c = m->consumer;
+
+	log_warnx("kafka: %s[%d]@%lld to %s: %s", m->topic, m->partition,
+	    (long long)m->offset, c->dlq_topic ? c->dlq_topic : "nowhere",
+	    reason);
+	if (c->dlq == NULL) {
+		kafka_consumer_done(m);
+		return;
+	}
+	free(m->dead);
+	m->dead = xstrdup(reason);
+	consumer_send_dead(m);
+}
+
+static void
+consumer_send_dead(struct kafka_msg *m)
+{
+	struct kafka_consumer	*c = m->consumer;
+	const char		*reason = m->dead;
 	char			 partition[16], offset[32];
 	struct kafka_header	 h[] = {
 		{ "dlq.reason", reason, strlen(reason) },
@@ -473,13 +583,6 @@ kafka_consumer_dead(struct kafka_msg *m, const char *reason)
 		{ "dlq.offset", offset, 0 },
 	};
 
-	log_warnx("kafka: %s[%d]@%lld to %s: %s", m->topic, m->partition,
-	    (long long)m->offset, c->dlq_topic ? c->dlq_topic : "nowhere",
-	    reason);
-	if (c->dlq == NULL) {
-		kafka_consumer_done(m);
-		return;
-	}
 	h[3].len = (size_t)snprintf(partition, sizeof(partition), "%d",
 	    m->partition);
 	h[4].len = (size_t)snprintf(offset, sizeof(offset), "%lld",
@@ -511,10 +614,8 @@ consumer_assign(struct kafka_consumer *c,
 		if (assigned)
 			p->next_offset = parts->elems[i].offset >= 0 ?
 			    parts->elems[i].offset : -1;
-		if (!assigned) {
-			p->generation++;
-			partition_drop(p);
-		}
+		if (!assigned)
+			partition_forget(p);
 	}
 	log_info("kafka: %s %d partition(s)", assigned ? "assigned" :
 	    "revoked", parts->cnt);
@@ -667,8 +768,7 @@ kafka_consumer_restart(struct kafka_consumer *c, const char *topic,
 
 	if (p == NULL || !p->assigned || c->start_offset == NULL)
 		return;
-	p->generation++;
-	partition_drop(p);
+	partition_forget(p);
 	if (p->next_offset > p->done_before)
 		p->done_before = p->next_offset;
 	p->next_offset = -1;
@@ -834,6 +934,7 @@ kafka_consumer_new(struct event_base *base,
 	c->arg = kc->arg;
 	c->max_queued = kc->max_queued > 0 ? kc->max_queued :
 	    CONSUMER_MAX_QUEUED;
+	c->max_in_flight = kc->max_in_flight > 0 ? kc->max_in_flight : 1;
 	c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, consumer_conf(c, kc), errstr,
 	    sizeof(errstr));
 	if (c->rk == NULL)
@@ -975,10 +1076,8 @@ kafka_consumer_close(struct kafka_consumer *c)
 	/* Messages hold references into the client: free them first. */
 	for (p = c->parts; p != NULL; p = next) {
 		next = p->next;
-		p->busy = false;
-		partition_drop(p);
-		if (p->retry_ev != NULL)
-			event_free(p->retry_ev);
+		partition_drop(p, true);
+		kafka_inflight_free(p->window);
 		if (p->start_ev != NULL)
 			event_free(p->start_ev);
 		free(p->topic);

@@ -30,6 +30,7 @@ static struct {
 	long long	 no_scan_ms;
 	long long	 signed_grace_ms;
 	long long	 order_keep_ms;
+	long long	 inflight;
 } settings;
 
 static const struct config_setting settings_table[] = {
@@ -54,6 +55,9 @@ static const struct config_setting settings_table[] = {
 	    "how long order state (snapshot, complaints on the order) is "
 	    "kept past the later of its last change and the end of the "
 	    "after-sales window", &settings.order_keep_ms },
+	{ "CLASSIFIER_INFLIGHT", CONFIG_INT, "8", 1, 256, NULL,
+	    "complaints (and order events) of one partition classified at "
+	    "once, never two of one complaint or order", &settings.inflight },
 };
 
 #define NSETTINGS	nitems(settings_table)
@@ -116,6 +120,12 @@ classifier_consume(void)
 		.dlq_producer = classifier.producer,
 		.dlq_topic = "dlq.classifier", .handler = classifier_handle,
 		.arg = &classifier,
+		/*
+		 * A Filed waits on two Redis round trips and the broker's ack;
+		 * one at a time per partition, those waits add up under load
+		 * (issue 15). Events of one complaint still go one by one.
+		 */
+		.max_in_flight = (size_t)settings.inflight,
 	};
 
 	classifier.consumer = kafka_consumer_new(classifier.base, &kc);
