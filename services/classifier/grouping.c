@@ -16,11 +16,14 @@
  * (common/ordersnap.h), so that they cost one round trip. Another adds the
  * complaint to its groups (one per group rule, keyed by what classify()
  * decided) and counts distinct customers, atomically, so that two
- * instances filing into the same group at once count it right. Times are the Filed event's,
- * not the clock's, so a replay counts the same. When this complaint
- * brought a group to its threshold (its customer is new to the window and
- * the count is the threshold), the group is "formed" and its members come
- * back, so the earlier ones can be raised to urgent and linked.
+ * instances filing into the same group at once count it right. Times are
+ * the Filed event's, not the clock's, so a replay counts the same, and
+ * every window of the group's length around the filing counts, since
+ * complaints filed in one order may be met in another. When this
+ * complaint brought a group to its threshold (with it some window reaches
+ * the threshold, without it none did), the group is "formed" and the
+ * members of that window come back, so the earlier ones can be raised to
+ * urgent and linked.
  *
  * Expiry: group keys and remembered classifications live twice their
  * window (the longest window, for cls:c), enough for late events; the
@@ -50,6 +53,18 @@ static const char grouping_order_lua[] =
     "local s = redis.call('HGET', KEYS[2], 'scan') or ''\n"
     "return {before, o .. s}\n";
 
+/*
+ * Adds the complaint (ARGV[2], of user ARGV[3], filed at ARGV[1]) to each
+ * group KEYS[i] (window ARGV[2 + 2i], threshold ARGV[3 + 2i]) and counts
+ * the most distinct customers in a window of that length holding the
+ * filing: {customers, formed, members of that window when at least the
+ * threshold}. Complaints are met in no set order across partitions (one
+ * filed later may be counted first), so every window around the filing
+ * time counts, not only the one ending at it. "formed": with this
+ * complaint some window reaches the threshold and without it none did.
+ * Windows are walked with two indexes over the members by filing time,
+ * counting each user's entries, with and without this complaint's.
+ */
 static const char grouping_lua[] =
     "local t, id, user = tonumber(ARGV[1]), ARGV[2], ARGV[3]\n"
     "local out = {}\n"
@@ -58,17 +73,43 @@ static const char grouping_lua[] =
     "  redis.call('ZADD', k, t, id .. ' ' .. user)\n"
     "  redis.call('ZREMRANGEBYSCORE', k, '-inf', t - 2 * w)\n"
     "  redis.call('PEXPIRE', k, 2 * w)\n"
-    "  local ids, others, users = {}, {}, 0\n"
-    "  for _, m in ipairs(redis.call('ZRANGEBYSCORE', k, t - w, t)) do\n"
-    "    local sp = string.find(m, ' ', 1, true)\n"
-    "    local cid, u = string.sub(m, 1, sp - 1), string.sub(m, sp + 1)\n"
-    "    ids[#ids + 1] = cid\n"
-    "    if others[u] == nil then others[u] = 0; users = users + 1 end\n"
-    "    if cid ~= id then others[u] = others[u] + 1 end\n"
+    "  local r = redis.call('ZRANGEBYSCORE', k, t - w, t + w, 'WITHSCORES')\n"
+    "  local cid, usr, sc = {}, {}, {}\n"
+    "  for j = 1, #r, 2 do\n"
+    "    local sp = string.find(r[j], ' ', 1, true)\n"
+    "    cid[#cid + 1] = string.sub(r[j], 1, sp - 1)\n"
+    "    usr[#usr + 1] = string.sub(r[j], sp + 1)\n"
+    "    sc[#sc + 1] = tonumber(r[j + 1])\n"
     "  end\n"
-    "  local formed = users == n and others[user] == 0\n"
-    "  if users < n then ids = {} end\n"
-    "  out[i] = {users, formed and 1 or 0, ids}\n"
+    "  local all, others, d, dx = {}, {}, 0, 0\n"
+    "  local function step(j, by)\n"
+    "    local u = usr[j]\n"
+    "    all[u] = (all[u] or 0) + by\n"
+    "    if all[u] == (by > 0 and 1 or 0) then d = d + by end\n"
+    "    if cid[j] ~= id then\n"
+    "      others[u] = (others[u] or 0) + by\n"
+    "      if others[u] == (by > 0 and 1 or 0) then dx = dx + by end\n"
+    "    end\n"
+    "  end\n"
+    "  local best, bestx, from, to, left, b = 0, 0, 1, 0, 1, 0\n"
+    "  for a = 1, #sc do\n"
+    "    if sc[a] > t then break end\n"
+    "    while b < #sc and sc[b + 1] <= sc[a] + w do\n"
+    "      b = b + 1\n"
+    "      step(b, 1)\n"
+    "    end\n"
+    "    while sc[left] < sc[a] do\n"
+    "      step(left, -1)\n"
+    "      left = left + 1\n"
+    "    end\n"
+    "    if d > best then best, from, to = d, left, b end\n"
+    "    if dx > bestx then bestx = dx end\n"
+    "  end\n"
+    "  local ids = {}\n"
+    "  if best >= n then\n"
+    "    for j = from, to do ids[#ids + 1] = cid[j] end\n"
+    "  end\n"
+    "  out[i] = {best, (bestx < n and best >= n) and 1 or 0, ids}\n"
     "end\n"
     "return out\n";
 

@@ -70,6 +70,7 @@ struct filing {
 	const char	*description;
 	int64_t		 amount_fen;
 	int64_t		 after_sales_until_ms;
+	int64_t		 filed_at_ms;	/* 0: now */
 };
 
 /* Produces the Filed event of a new complaint; returns its event id. */
@@ -85,6 +86,8 @@ produce_filing(const struct filing *fl)
 	Cdp__V1__OrderRef	 ref = CDP__V1__ORDER_REF__INIT;
 
 	meta_fill(&meta, &ids, "intake", NULL, NULL);
+	if (fl->filed_at_ms != 0)
+		meta.occurred_at_ms = fl->filed_at_ms;
 	who.user_id = (char *)fl->user_id;
 	who.member_tier = CDP__V1__MEMBER_TIER__MEMBER_TIER_REGULAR;
 	resp.merchant_id = (char *)fl->merchant_id;
@@ -116,7 +119,7 @@ produce_filed(const char *complaint_id, const char *order_id,
     const char *sku, const char *description, int64_t amount_fen)
 {
 	struct filing	fl = { complaint_id, complaint_id, "U1", order_id,
-	    sku, description, amount_fen, 0 };
+	    sku, description, amount_fen, 0, 0 };
 
 	return produce_filing(&fl);
 }
@@ -553,7 +556,7 @@ file_many(char **ids, size_t n, const char *merchant, const char *sku,
     const char *user, const char *description)
 {
 	struct filing	fl = { NULL, merchant, NULL, NULL, NULL, description,
-	    2900, 0 };
+	    2900, 0, 0 };
 	char		*own_user, *own_sku;
 	size_t		 i;
 
@@ -754,6 +757,49 @@ test_busy_merchant_is_no_group_until_one_problem_repeats(void **state)
 }
 
 /*
+ * Across partitions the classifier meets complaints in no set order: the
+ * last filed of five is met first, the four filed seconds before it
+ * after, and they still make a group (every window of the rule's length
+ * around a filing counts, not only the one ending at it).
+ */
+static void
+test_group_forms_whatever_order_the_filings_are_met_in(void **state)
+{
+	Cdp__V1__ComplaintEvent	*ev;
+	char			*merchant = testenv_unique("M");
+	char			*sku = testenv_unique("SKU");
+	char			*ids[5], *key, *users[5];
+	struct filing		 fl = { NULL, merchant, NULL, NULL, sku,
+	    "收到的杯子有裂纹", 2900, 0, 0 };
+	int64_t			 last = meta_now_ms();
+	size_t			 i;
+
+	for (i = 0; i < 5; i++) {
+		ids[i] = testenv_unique("CT");
+		users[i] = testenv_unique("U");
+	}
+	for (i = 0; i < 5; i++) {
+		fl.complaint_id = fl.order_id = ids[i];
+		fl.user_id = users[i];
+		fl.filed_at_ms = i == 0 ? last : last - 5000 + 1000 * (int64_t)i;
+		free(produce_filing(&fl));
+		if (i == 0) {	/* met, and counted alone, before the others */
+			assert_non_null(ev = only_classified(ids[0]));
+			assert_int_not_equal(ev->classified->severity,
+			    CDP__V1__SEVERITY__SEVERITY_URGENT);
+			testenv_free_events(&ev, 1);
+		}
+	}
+	key = xasprintf("merchant:%s/sku:%s", merchant, sku);
+	check_group(ids, 5, key, 4);
+	free_ids(ids, 5);
+	free_ids(users, 5);
+	free(key);
+	free(merchant);
+	free(sku);
+}
+
+/*
  * A member remembered only after its group formed raises itself: its
  * Filed was being handled (on another partition or instance) when the
  * complaint that formed the group looked for it, so that one found
@@ -771,7 +817,7 @@ test_member_remembered_after_the_group_formed_raises_itself(void **state)
 	char			*sku = testenv_unique("SKU");
 	char			*ids[5], *key, *mark, *user = testenv_unique("U");
 	struct filing		 fl = { NULL, merchant, user, NULL, sku,
-	    "收到的杯子有裂纹", 2900, 0 };
+	    "收到的杯子有裂纹", 2900, 0, 0 };
 	size_t			 k;
 
 	file_many(ids, 3, merchant, sku, NULL, "收到的杯子有裂纹");
@@ -821,7 +867,7 @@ test_group_completed_out_of_scope_raises_the_members(void **state)
 	char			*sku = testenv_unique("SKU");
 	char			*ids[5], *key, *user = testenv_unique("U");
 	struct filing		 fl = { NULL, merchant, user, NULL, sku,
-	    "收到的杯子有裂纹", 2900, 0 };
+	    "收到的杯子有裂纹", 2900, 0, 0 };
 
 	file_many(ids, 4, merchant, sku, NULL, "收到的杯子有裂纹");
 	ids[4] = testenv_unique("CT");
@@ -857,7 +903,7 @@ test_every_key_of_a_complaint_and_an_order_expires(void **state)
 	char			*sku = testenv_unique("SKU");
 	char			*id = testenv_unique("CT"), *keys[5];
 	struct filing		 fl = { id, merchant, "U7", order, sku,
-	    "收到的杯子有裂纹，杯口还有缺口", 2900, 0 };
+	    "收到的杯子有裂纹，杯口还有缺口", 2900, 0, 0 };
 	redisReply		*r;
 	size_t			 i;
 
@@ -1001,6 +1047,8 @@ main(void)
 		    test_busy_merchant_is_no_group_until_one_problem_repeats),
 		cmocka_unit_test(
 		    test_group_completed_out_of_scope_raises_the_members),
+		cmocka_unit_test(
+		    test_group_forms_whatever_order_the_filings_are_met_in),
 		cmocka_unit_test(
 		    test_member_remembered_after_the_group_formed_raises_itself),
 		cmocka_unit_test(
