@@ -5,6 +5,10 @@
  * in Kafka only after all that, and an event at or before the saved offset
  * is skipped, so a replay changes nothing.
  *
+ * Most events change no clock (our own clock changes, coupons,
+ * notifications): clock_touches() says so from the event alone, and those
+ * end at once, without a load or a save (apply_untouched).
+ *
  * Appeals on merchants.events go the same way, into the clocks of the
  * appeal (kept by appeal id in the merchants.events partition's slot,
  * store.c), announced on the appeal's complaint. The topic's other
@@ -23,6 +27,8 @@
 #define APPLY_RETRY_MS		1000
 #define APPLY_BUSY_RETRY_MS	20
 #define APPLY_CHANGES_MAX	(2 * SLA_CLOCKS_MAX)
+#define APPLY_UNSAVED_MAX	64	/* events done before the offset is
+					   stored without a save */
 
 struct applying {
 	struct slatimer		*t;
@@ -72,6 +78,7 @@ apply_on_saved(void *arg, int rc)
 		apply_end(j, APPLY_RETRY_MS);
 		return;
 	}
+	j->t->unsaved[j->slot] = 0;
 	fire_rearm(j->t, clock_next_due(&j->s.c));
 	apply_end(j, 0);
 }
@@ -175,9 +182,28 @@ apply_load(struct applying *j)
 		return;
 	}
 	j->busy = true;
-	j->rebuild = store_rebuilds(j->t, j->slot);
 	if (store_load(j->t, j->slot, j->id, apply_on_load, j) == -1)
 		apply_end(j, APPLY_RETRY_MS);
+}
+
+/*
+ * An event that can change no clock ends without its complaint's clocks
+ * being loaded or saved, and without waiting for a firing of the same
+ * complaint. The partition's stored offset stays before it until the
+ * next save moves it past, or until APPLY_UNSAVED_MAX such events in a
+ * row, when it is advanced: a restart then reads at most that many again,
+ * and they change nothing then either. Kafka's offset moves at once.
+ */
+static void
+apply_untouched(struct applying *j)
+{
+	metrics_inc(metrics_counter("sla_events_untouched_total",
+	    "Complaint events that change no clock, done without loading "
+	    "or saving clocks.", ""));
+	if (++j->t->unsaved[j->slot] < APPLY_UNSAVED_MAX)
+		apply_end(j, 0);
+	else
+		apply_advance(j);
 }
 
 static void
@@ -189,7 +215,10 @@ apply_complaint(struct applying *j)
 	j->complaint_id = j->ev->complaint_id;
 	j->merchant_id = j->ev->merchant_id;
 	j->meta = j->ev->meta;
-	apply_load(j);
+	if (!clock_touches(j->ev))
+		apply_untouched(j);
+	else
+		apply_load(j);
 }
 
 static void
@@ -199,6 +228,8 @@ apply_on_advanced(void *arg, int rc)
 
 	if (rc == -2)
 		store_lost(j->t, j->slot);
+	if (rc >= 0)
+		j->t->unsaved[j->slot] = 0;
 	apply_end(j, rc < 0 ? APPLY_RETRY_MS : 0);
 }
 
@@ -224,7 +255,6 @@ apply_merchant(struct applying *j)
 	Cdp__V1__MerchantEvent	*mev;
 
 	mev = j->mev = kafka_msg_take(j->m);	/* checked by events_merchant */
-	j->rebuild = store_rebuilds(j->t, j->slot);
 	if (mev->body_case == CDP__V1__MERCHANT_EVENT__BODY_APPEAL_FILED &&
 	    mev->appeal_filed != NULL) {
 		j->id = mev->appeal_filed->appeal_id;
@@ -261,6 +291,9 @@ apply_handle(struct slatimer *t, struct kafka_msg *m)
 		free(j);
 		return;
 	}
+	/* Work begun before a loss of the partition's state is not saved
+	   after it (apply_save, apply_advance). */
+	j->rebuild = store_rebuilds(t, j->slot);
 	if (strcmp(m->topic, SLA_MERCHANTS_TOPIC) == 0)
 		apply_merchant(j);
 	else

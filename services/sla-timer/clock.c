@@ -788,6 +788,57 @@ clock_apply(struct sla_complaint *c, const struct policy_set *ps,
 	return x.n;
 }
 
+/*
+ * Whether an action's rules could change a clock: a rule for it whose test
+ * (if any) passes. Whether the complaint is closed is not known here, so a
+ * rule that a closed complaint ignores still counts.
+ */
+static bool
+clock_action_touches(const Cdp__V1__ActionRecorded *a)
+{
+	const struct clock_rule	*r;
+	size_t			 i;
+
+	for (i = 0; i < nitems(clock_rules); i++) {
+		r = &clock_rules[i];
+		if (r->action == a->action && (r->test == NULL || r->test(a)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether clock_apply() could change any complaint's clocks with ev,
+ * whatever they are: false means it would change nothing and report
+ * nothing, so the caller need not load or save them. True is the safe
+ * answer; it is given for every body clock_apply() acts on, and false for
+ * the rest (our own clock changes, coupons, escalations, notifications,
+ * actions without a rule, bodies this build does not know, and events
+ * without a time).
+ */
+bool
+clock_touches(const Cdp__V1__ComplaintEvent *ev)
+{
+	if (ev->meta == NULL || ev->meta->occurred_at_ms <= 0)
+		return false;
+	switch (ev->body_case) {
+	case BODY(FILED):
+	case BODY(PROACTIVE_OPENED):
+	case BODY(CLASSIFIED):
+	case BODY(OUT_OF_SCOPE):
+		return true;
+	case BODY(ACTION_RECORDED):
+		return ev->action_recorded != NULL &&
+		    clock_action_touches(ev->action_recorded);
+	case BODY(SLA_WARNING):
+		return ev->sla_warning != NULL;
+	case BODY(SLA_BREACHED):
+		return ev->sla_breached != NULL;
+	default:
+		return false;
+	}
+}
+
 static void
 clock_due_add(struct clock_due *due, size_t *n, enum clock_due_kind kind,
     size_t index, int64_t at)

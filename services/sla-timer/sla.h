@@ -24,9 +24,10 @@
 /*
  * clock.c: the clocks of one complaint. clock_apply() takes one complaint
  * event (in log order) and says which clocks started, paused, resumed or
- * stopped; clock_due() says which warnings and breaches are due at a time.
- * Both are deterministic in their inputs, so replaying a complaint's
- * events rebuilds the same clocks.
+ * stopped; clock_touches() says beforehand whether an event can change
+ * any clock at all; clock_due() says which warnings and breaches are due
+ * at a time. They are deterministic in their inputs, so replaying a
+ * complaint's events rebuilds the same clocks.
  */
 #define SLA_CLOCKS_MAX		16
 
@@ -93,6 +94,7 @@ void	clock_init(struct sla_complaint *c);
 size_t	clock_apply(struct sla_complaint *c, const struct policy_set *ps,
 	    const Cdp__V1__ComplaintEvent *ev, struct clock_change *out,
 	    size_t max);
+bool	clock_touches(const Cdp__V1__ComplaintEvent *ev);
 size_t	clock_due(const struct sla_complaint *c, int64_t now_ms,
 	    struct clock_due *out, size_t max);
 int64_t	clock_next_due(const struct sla_complaint *c);
@@ -143,6 +145,9 @@ struct slatimer {
 	struct policy_set	*policies;
 	bool			 owned[SLA_PARTITIONS_MAX];
 	uint32_t		 rebuilds[SLA_PARTITIONS_MAX]; /* store_lost */
+	uint32_t		 unsaved[SLA_PARTITIONS_MAX]; /* events done
+							 since the stored
+							 offset (apply.c) */
 	long long		 claim_ttl_ms;	/* SLA_CLAIM_TTL_MS */
 	long long		 retention_s;	/* SLA_CLOSED_RETENTION_S */
 	char			 token[96];	/* this process, in its claims */

@@ -670,6 +670,152 @@ test_closed_clocks_leave_redis_after_the_retention(void **state)
 	free(back);
 }
 
+/* A string's value on entry e of the test Redis, "" when there is none. */
+static void
+redis_string(size_t e, const char *key, char *out, size_t size)
+{
+	redisContext	*rc;
+	redisReply	*reply;
+	char		*host;
+	int		 port;
+
+	testenv_redis_entry(e, &host, &port);
+	rc = redisConnect(host, port);
+	assert_true(rc != NULL && rc->err == 0);
+	reply = redisCommand(rc, "GET %s", key);
+	assert_non_null(reply);
+	snprintf(out, size, "%s", reply->type == REDIS_REPLY_STRING ?
+	    reply->str : "");
+	freeReplyObject(reply);
+	redisFree(rc);
+	free(host);
+}
+
+/* The partition and offset of the complaint's latest event on the topic. */
+static void
+latest_event(const char *id, int32_t *partition, int64_t *offset)
+{
+	struct testenv_record	*recs;
+	size_t			 n;
+
+	n = testenv_read_key("complaints.events", id, 15000, &recs);
+	assert_true(n > 0);
+	*partition = recs[n - 1].partition;
+	*offset = recs[n - 1].offset;
+	testenv_records_free(recs, n);
+}
+
+/* The sla-timer group's committed offset of a complaints.events partition. */
+static int64_t
+committed(int32_t partition)
+{
+	rd_kafka_conf_t			*conf = rd_kafka_conf_new();
+	rd_kafka_topic_partition_list_t	*parts;
+	rd_kafka_t			*rk;
+	char				 err[256];
+	int64_t				 offset;
+
+	rd_kafka_conf_set(conf, "bootstrap.servers", testenv_brokers(), err,
+	    sizeof(err));
+	rd_kafka_conf_set(conf, "group.id", "sla-timer", err, sizeof(err));
+	rd_kafka_conf_set(conf, "enable.auto.commit", "false", err,
+	    sizeof(err));
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+	assert_non_null(rk);
+	parts = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(parts, "complaints.events",
+	    partition);
+	assert_int_equal(rd_kafka_committed(rk, parts, 10000), 0);
+	offset = parts->elems[0].offset;
+	rd_kafka_topic_partition_list_destroy(parts);
+	rd_kafka_destroy(rk);
+	return offset;
+}
+
+/* Waits until the daemon has done (and committed) the event at offset. */
+static void
+wait_committed(int32_t partition, int64_t offset)
+{
+	int	i;
+
+	for (i = 0; i < 150 && committed(partition) <= offset; i++)
+		usleep(100000);
+	assert_true(committed(partition) > offset);
+}
+
+#define UNSAVED_MAX	64	/* APPLY_UNSAVED_MAX in apply.c */
+
+/*
+ * Events that change no clock (notes here; the daemon's own clock changes
+ * too) are consumed without the complaint's clocks being loaded or saved:
+ * their Kafka offset is committed, the clocks stay as they were, byte for
+ * byte and with an expiry the test put on them (a save would drop it),
+ * and the partition's stored offset stays before them until the next
+ * save moves it past, or until 64 of them in a row advance it.
+ */
+static void
+test_events_without_clocks_skip_load_and_save(void **state)
+{
+	Cdp__V1__ComplaintEvent	*evs[4];
+	struct daemon		 d;
+	char			*id = testenv_unique("CS");
+	char			 key[256], offset_key[280];
+	char			 before[2048], after[2048];
+	int32_t			 part;
+	int64_t			 at, last, saved;
+	double			 untouched;
+	size_t			 n, e;
+	int			 i;
+
+	start(&d, "sla-1");
+	classify(id, CDP__V1__SEVERITY__SEVERITY_NORMAL, &at);
+	act(id, CDP__V1__ACTION__ACTION_FIRST_CONTACT);	/* nothing fires */
+	n = testenv_wait_events(id, BODY(SLA_CLOCK_STOPPED), 1, 10000, evs, 4);
+	assert_true(n >= 1);
+	testenv_free_events(evs, n);
+	clocks_key(id, key, sizeof(key));
+	e = entry_of(key);
+	snprintf(offset_key, sizeof(offset_key), "%.*s:offset",
+	    (int)(strstr(key, ":c:") - key), key);
+
+	/* A first contact again changes no clock but is saved, offset too. */
+	act(id, CDP__V1__ACTION__ACTION_FIRST_CONTACT);
+	latest_event(id, &part, &saved);
+	wait_committed(part, saved);
+	assert_int_equal(redis_ask(e, NULL, 0, "GET %s", offset_key), saved);
+	redis_string(e, key, before, sizeof(before));
+	assert_true(before[0] != '\0');
+	assert_int_equal(redis_ask(e, NULL, 0, "PEXPIRE %s 3600000", key), 1);
+	untouched = metric(&d, "\nsla_events_untouched_total ");
+
+	/* A note: consumed and committed; clocks neither loaded nor saved. */
+	act(id, CDP__V1__ACTION__ACTION_NOTE);
+	latest_event(id, &part, &last);
+	wait_committed(part, last);
+	redis_string(e, key, after, sizeof(after));
+	assert_string_equal(after, before);
+	assert_true(redis_ask(e, NULL, 0, "PTTL %s", key) > 0);	/* not saved */
+	assert_int_equal(redis_ask(e, NULL, 0, "GET %s", offset_key), saved);
+	assert_true(metric(&d, "\nsla_events_untouched_total ") >=
+	    untouched + 1);
+
+	/* With the notes after it, 64 in a row: the offset moves, unsaved. */
+	for (i = 1; i < UNSAVED_MAX; i++)
+		act(id, CDP__V1__ACTION__ACTION_NOTE);
+	latest_event(id, &part, &last);
+	wait_committed(part, last);
+	print_message("stored offset %lld after %d notes at %lld to %lld\n",
+	    redis_ask(e, NULL, 0, "GET %s", offset_key), UNSAVED_MAX,
+	    (long long)saved + 1, (long long)last);
+	assert_true(redis_ask(e, NULL, 0, "GET %s", offset_key) > saved);
+	assert_true(redis_ask(e, NULL, 0, "GET %s", offset_key) <= last);
+	assert_true(redis_ask(e, NULL, 0, "PTTL %s", key) > 0);
+	redis_string(e, key, after, sizeof(after));
+	assert_string_equal(after, before);
+	stop(&d);
+	free(id);
+}
+
 /* Two instances share the partitions: every breach fires, none twice. */
 static void
 test_two_instances_fire_each_breach_once(void **state)
@@ -805,6 +951,8 @@ main(void)
 		cmocka_unit_test(
 		    test_closed_clocks_leave_redis_after_the_retention),
 		cmocka_unit_test(test_two_instances_fire_each_breach_once),
+		cmocka_unit_test(
+		    test_events_without_clocks_skip_load_and_save),
 		cmocka_unit_test(test_intake_shows_the_clocks),
 		cmocka_unit_test(
 		    test_recompute_retimes_open_clocks_under_a_new_policy),

@@ -2,7 +2,8 @@
  * Unit tests for services/sla-timer/clock.c: every row of the transition
  * table of docs/sla-clocks.md, pauses across a weekend on a business
  * calendar, warnings and breaches and their order, re-timing on a more
- * urgent classification, cycles, reopening, a full clocks[] and replay.
+ * urgent classification, cycles, reopening, a full clocks[] and replay;
+ * which events clock_touches() lets the daemon skip.
  * The policies are real files, written to /tmp and read by policy_load().
  */
 /* cdp-test-sources: services/sla-timer/clock.c */
@@ -1104,6 +1105,166 @@ test_other_bodies_change_nothing(void **state)
 	assert_memory_equal(&before, &f->c, sizeof(before));
 }
 
+/*
+ * clock_touches() from the event alone: true for every body clock_apply()
+ * acts on, false for the bodies and actions that change no clock.
+ */
+static void
+test_touches_names_the_events_that_move_clocks(void **state)
+{
+	struct event	e;
+	static const Cdp__V1__ComplaintEvent__BodyCase untouched[] = {
+		BODY(SLA_CLOCK_STARTED), BODY(SLA_CLOCK_PAUSED),
+		BODY(SLA_CLOCK_RESUMED), BODY(SLA_CLOCK_STOPPED),
+		BODY(COMPENSATION_ISSUED), BODY(ESCALATED),
+		BODY(NOTIFICATION_SENT), BODY(NOTIFICATION_FAILED),
+		BODY(SAMPLED_FOR_AUDIT), BODY(_NOT_SET),
+		(Cdp__V1__ComplaintEvent__BodyCase)99,
+	};
+	size_t		i;
+
+	classified_event(&e, T0, SEV(NORMAL), CAT(PRODUCT));
+	assert_true(clock_touches(&e.ev));
+	e.ev.body_case = BODY(FILED);
+	assert_true(clock_touches(&e.ev));
+	e.ev.body_case = BODY(PROACTIVE_OPENED);
+	assert_true(clock_touches(&e.ev));
+	e.ev.body_case = BODY(OUT_OF_SCOPE);
+	assert_true(clock_touches(&e.ev));
+	for (i = 0; i < nitems(untouched); i++) {
+		event_init(&e, T0);
+		cdp__v1__sla_clock_change__init(&e.change);
+		e.ev.body_case = untouched[i];
+		e.ev.sla_clock_started = &e.change;	/* one union member */
+		assert_false(clock_touches(&e.ev));
+	}
+	event_init(&e, T0);
+	cdp__v1__sla_warning__init(&e.warn);
+	e.ev.body_case = BODY(SLA_WARNING);
+	e.ev.sla_warning = &e.warn;
+	assert_true(clock_touches(&e.ev));
+	e.ev.sla_warning = NULL;
+	assert_false(clock_touches(&e.ev));
+
+	/* Actions: by the table, and by a rule's test. */
+	action_event(&e, T0, ACT(FIRST_CONTACT));
+	assert_true(clock_touches(&e.ev));
+	action_event(&e, T0, ACT(CLOSED));
+	assert_true(clock_touches(&e.ev));
+	action_event(&e, T0, ACT(NOTE));
+	assert_false(clock_touches(&e.ev));
+	action_event(&e, T0, ACT(SATISFACTION_RATED));
+	assert_false(clock_touches(&e.ev));
+	action_event(&e, T0, ACT(RESOLUTION_ACCEPTED));
+	assert_false(clock_touches(&e.ev));
+	action_event(&e, T0, (Cdp__V1__Action)999);
+	assert_false(clock_touches(&e.ev));
+	action_event(&e, T0, ACT(ESCALATED));
+	assert_false(clock_touches(&e.ev));	/* not to the emergency level */
+	cdp__v1__escalation__init(&e.esc);
+	e.esc.level = CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_EMERGENCY;
+	e.a.detail_case = DETAIL(ESCALATION);
+	e.a.escalation = &e.esc;
+	assert_true(clock_touches(&e.ev));
+	e.ev.action_recorded = NULL;
+	assert_false(clock_touches(&e.ev));
+
+	/* Without a time nothing can move a clock. */
+	action_event(&e, 0, ACT(FIRST_CONTACT));
+	assert_false(clock_touches(&e.ev));
+	action_event(&e, T0, ACT(FIRST_CONTACT));
+	e.ev.meta = NULL;
+	assert_false(clock_touches(&e.ev));
+}
+
+#define TOUCH_STATES	5
+
+/* Complaints in different states: fresh, running, paused, several, closed. */
+static void
+touch_states(struct fixture *f, struct sla_complaint *out)
+{
+	clock_init(&f->c);
+	out[0] = f->c;
+	start_normal(f);
+	out[1] = f->c;
+	act(f, T0 + MIN, ACT(CUSTOMER_INFO_REQUESTED));
+	out[2] = f->c;
+	start_normal(f);
+	act(f, T0 + MIN, ACT(MERCHANT_RESPONSE_REQUESTED));
+	act(f, T0 + 2 * MIN, ACT(INVESTIGATION_STARTED));
+	escalate(f, T0 + 3 * MIN,
+	    CDP__V1__ESCALATION_LEVEL__ESCALATION_LEVEL_EMERGENCY);
+	out[3] = f->c;
+	act(f, T0 + 4 * MIN, ACT(CLOSED));
+	out[4] = f->c;
+}
+
+/* Applies e to every state; an event clock_touches() refuses changes none. */
+static void
+assert_untouched_changes_nothing(struct fixture *f,
+    const struct sla_complaint *states, struct event *e)
+{
+	size_t	i;
+
+	if (clock_touches(&e->ev))
+		return;
+	for (i = 0; i < TOUCH_STATES; i++) {
+		f->c = states[i];
+		assert_int_equal(apply(f, e), 0);
+		assert_memory_equal(&f->c, &states[i], sizeof(f->c));
+	}
+}
+
+/*
+ * The promise the daemon relies on to skip loading and saving: every body
+ * case and every action (with each detail a rule tests) that
+ * clock_touches() calls untouched leaves every kind of complaint as it
+ * was, and reports nothing.
+ */
+static void
+test_untouched_events_change_no_clock(void **state)
+{
+	struct fixture		*f = *state;
+	struct sla_complaint	 states[TOUCH_STATES];
+	struct event		 e;
+	int			 body, action, v;
+
+	touch_states(f, states);
+	for (body = 0; body < 40; body++) {
+		if (body == BODY(ACTION_RECORDED))
+			continue;	/* below, with a real ActionRecorded */
+		event_init(&e, T0 + HOUR);
+		cdp__v1__sla_clock_change__init(&e.change);
+		e.ev.body_case = (Cdp__V1__ComplaintEvent__BodyCase)body;
+		e.ev.sla_clock_started = &e.change;	/* one union member */
+		assert_untouched_changes_nothing(f, states, &e);
+	}
+	for (action = 0; action < 30; action++) {
+		action_event(&e, T0 + HOUR, (Cdp__V1__Action)action);
+		assert_untouched_changes_nothing(f, states, &e);
+		for (v = 0; v < 10; v++) {
+			action_event(&e, T0 + HOUR, (Cdp__V1__Action)action);
+			cdp__v1__resolution__init(&e.res);
+			e.res.outcome = (Cdp__V1__Outcome)v;
+			e.a.detail_case = DETAIL(RESOLUTION);
+			e.a.resolution = &e.res;
+			assert_untouched_changes_nothing(f, states, &e);
+			action_event(&e, T0 + HOUR, (Cdp__V1__Action)action);
+			cdp__v1__inspection__init(&e.insp);
+			e.insp.result = (Cdp__V1__InspectionResult)v;
+			e.a.detail_case = DETAIL(INSPECTION);
+			e.a.inspection = &e.insp;
+			assert_untouched_changes_nothing(f, states, &e);
+			action_event(&e, T0 + HOUR, (Cdp__V1__Action)action);
+			cdp__v1__escalation__init(&e.esc);
+			e.esc.level = (Cdp__V1__EscalationLevel)v;
+			e.a.detail_case = DETAIL(ESCALATION);
+			e.a.escalation = &e.esc;
+			assert_untouched_changes_nothing(f, states, &e);
+		}
+	}
+}
+
 static void
 test_reclassified_urgent_retimes(void **state)
 {
@@ -1523,6 +1684,8 @@ main(void)
 		cmocka_unit_test(test_warning_and_breach_at_once),
 		cmocka_unit_test(test_own_warning_and_breach_mark_fired),
 		cmocka_unit_test(test_other_bodies_change_nothing),
+		cmocka_unit_test(test_touches_names_the_events_that_move_clocks),
+		cmocka_unit_test(test_untouched_events_change_no_clock),
 		cmocka_unit_test(test_reclassified_urgent_retimes),
 		cmocka_unit_test(test_reclassified_urgent_overdue_paused),
 		cmocka_unit_test(test_reopen_starts_new_cycles),
