@@ -1,0 +1,271 @@
+/*
+ * intake's read model on Redis sharded by partition (REDIS_ADDRS): intake
+ * runs against two redis-servers of this test and the test Kafka.
+ * Complaints filed through the API get their view, summary record and
+ * index entries on entry p mod 2 of their complaints.events partition p
+ * and on no other; GET finds each one on its entry, and a merchant's list
+ * pages gather both entries, newest first, each complaint once, with the
+ * page tokens of one Redis.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "intake_harness.h"
+#include "meta.h"
+#include "testenv.h"
+#include "testproc.h"
+#include "testredis.h"
+#include "xmalloc.h"
+
+#define NSHARDS		2
+#define NFILED		8	/* complaints, to hit both entries */
+#define PAGE		3	/* a list page, smaller than NFILED */
+#define WAIT_MS		60000
+
+static int			 redis_port[NSHARDS];
+static pid_t			 redis_pid[NSHARDS];
+static char			*redis_addrs;	/* REDIS_ADDRS=... */
+static struct intake_proc	 intake;
+
+static redisContext *
+shard_connect(int k)
+{
+	redisContext	*rc;
+	int		 i;
+
+	for (i = 0; i < 100; i++) {
+		rc = redisConnect("127.0.0.1", redis_port[k]);
+		if (rc != NULL && rc->err == 0)
+			return rc;
+		redisFree(rc);
+		usleep(100000);
+	}
+	fail_msg("redis entry %d (port %d) does not answer", k, redis_port[k]);
+	return NULL;
+}
+
+/* The string at key on entry k, or NULL; the caller frees it. */
+static char *
+shard_get(int k, const char *key)
+{
+	redisContext	*rc = shard_connect(k);
+	redisReply	*r = redisCommand(rc, "GET %s", key);
+	char		*v = NULL;
+
+	assert_non_null(r);
+	if (r->type == REDIS_REPLY_STRING)
+		v = xstrdup(r->str);
+	freeReplyObject(r);
+	redisFree(rc);
+	return v;
+}
+
+/* Whether entry k holds the key of kind ("rm:c", "rm:s") for id. */
+static bool
+shard_has(int k, const char *kind, const char *id)
+{
+	char	*key = xasprintf("%s:%s", kind, id), *v = shard_get(k, key);
+	bool	 found = v != NULL;
+
+	free(v);
+	free(key);
+	return found;
+}
+
+static int
+setup(void **state)
+{
+	const char	*own[2];
+	int		 k;
+
+	for (k = 0; k < NSHARDS; k++) {
+		redis_port[k] = testproc_free_port();
+		if ((redis_pid[k] = testredis_start(redis_port[k], NULL)) <= 0)
+			return -1;
+		redisFree(shard_connect(k));
+	}
+	redis_addrs = xasprintf("REDIS_ADDRS=127.0.0.1:%d,127.0.0.1:%d",
+	    redis_port[0], redis_port[1]);
+	own[0] = redis_addrs;
+	own[1] = NULL;
+	intake_start_with(&intake, "5000", own, NULL);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	int	k;
+
+	intake_stop(&intake);
+	unlink(intake.keys_file);
+	for (k = 0; k < NSHARDS; k++)
+		testredis_kill(redis_pid[k]);
+	free(redis_addrs);
+	return 0;
+}
+
+/* The partition the record with key landed on in complaints.events. */
+static int32_t
+partition_of(const char *key)
+{
+	struct testenv_record	*recs;
+	int64_t			 deadline = meta_now_ms() + WAIT_MS;
+	size_t			 n;
+	int32_t			 p;
+
+	while ((n = testenv_read_key("complaints.events", key, 15000,
+	    &recs)) == 0) {
+		if (meta_now_ms() > deadline)
+			fail_msg("nothing keyed %s on complaints.events", key);
+		usleep(200000);
+	}
+	p = recs[0].partition;
+	testenv_records_free(recs, n);
+	return p;
+}
+
+/* Files one complaint of merchant and waits for its view; its id. */
+static char *
+file_one(const char *merchant, int i)
+{
+	char	*body, *id;
+
+	body = xasprintf("{\"order_id\": \"OSH-%d-%d\", \"merchant_id\": "
+	    "\"%s\", \"user\": {\"id\": \"U%d\"}, \"description\": "
+	    "\"sharded %d\", \"demand\": \"refund\"}", (int)getpid(), i,
+	    merchant, i, i);
+	id = intake_file_received(&intake, "dev-app", body);
+	free(body);
+	return id;
+}
+
+/*
+ * The complaint's read model on entry want only; want is p mod 2. Its
+ * summary record is written just after the view that GET saw.
+ */
+static void
+on_its_entry(const char *id, int want)
+{
+	int64_t	deadline = meta_now_ms() + 10000;
+	int	k;
+
+	assert_true(shard_has(want, "rm:c", id));
+	while (!shard_has(want, "rm:s", id) && meta_now_ms() < deadline)
+		usleep(50000);
+	assert_true(shard_has(want, "rm:s", id));
+	for (k = 0; k < NSHARDS; k++)
+		if (k != want && (shard_has(k, "rm:c", id) ||
+		    shard_has(k, "rm:s", id)))
+			fail_msg("%s is on entry %d too", id, k);
+}
+
+/*
+ * The merchant's complaints, page by page (PAGE a page) with the agent's
+ * key: every one of ids exactly once, newest first across the entries
+ * (filed_at, in seconds, never rising), each page's token the index
+ * member of its last item. ids are marked as seen.
+ */
+static void
+list_all(const char *merchant, char **ids, size_t n)
+{
+	struct testhttp_response	 r;
+	char				*path, *cursor = NULL, last[128] = "";
+	const char			*id = NULL, *next, *at;
+	json_t				*items, *item;
+	size_t				 seen = 0, pages = 0, i, j;
+
+	do {
+		path = cursor == NULL ? xasprintf("/v1/complaints?merchant_id="
+		    "%s&limit=%d", merchant, PAGE) : xasprintf(
+		    "/v1/complaints?merchant_id=%s&limit=%d&cursor=%s",
+		    merchant, PAGE, cursor);
+		assert_int_equal(intake_call(&intake, "GET", path, "dev-agent",
+		    NULL, NULL, &r), 200);
+		items = json_object_get(r.json, "items");
+		json_array_foreach(items, i, item) {
+			id = json_string_value(json_object_get(item,
+			    "complaint_id"));
+			assert_non_null(id);
+			for (j = 0; j < n && strcmp(ids[j], id) != 0; j++)
+				;
+			if (j == n)
+				fail_msg("listed %s: not filed here, or twice",
+				    id);
+			ids[j][0] = '-';
+			at = json_string_value(json_object_get(item,
+			    "filed_at"));
+			assert_non_null(at);
+			if (strcmp(at, last) > 0 && last[0] != '\0')
+				fail_msg("%s filed %s listed after one filed "
+				    "%s", id, at, last);
+			snprintf(last, sizeof(last), "%s", at);
+			seen++;
+		}
+		next = json_string_value(json_object_get(r.json,
+		    "next_cursor"));
+		free(cursor);
+		cursor = next != NULL ? xstrdup(next) : NULL;
+		if (cursor != NULL) {
+			assert_non_null(id);
+			assert_non_null(strstr(cursor, id));
+		}
+		testhttp_free(&r);
+		free(path);
+		pages++;
+	} while (cursor != NULL && pages < n + 2);
+	print_message("listed %zu complaints in %zu pages of %d\n", seen,
+	    pages, PAGE);
+	assert_int_equal(seen, n);
+	assert_true(pages >= (n + PAGE - 1) / PAGE);
+}
+
+static void
+test_read_model_on_its_entry(void **state)
+{
+	char	*merchant = testenv_unique("MSH");
+	char	*ids[NFILED], *listed[NFILED];
+	bool	 hit[NSHARDS] = { false };
+	json_t	*view;
+	int	 i, p;
+
+	for (i = 0; i < NFILED; i++) {
+		ids[i] = file_one(merchant, i);
+		p = partition_of(ids[i]);
+		on_its_entry(ids[i], p % NSHARDS);
+		hit[p % NSHARDS] = true;
+		listed[i] = xstrdup(ids[i]);
+	}
+	assert_true(hit[0] && hit[1]);
+	for (i = 0; i < NFILED; i++) {
+		assert_non_null(view = intake_wait_view(&intake, "dev-agent",
+		    ids[i], "received", 1000));
+		json_decref(view);
+	}
+	list_all(merchant, listed, NFILED);
+	for (i = 0; i < NFILED; i++) {
+		free(ids[i]);
+		free(listed[i]);
+	}
+	free(merchant);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_read_model_on_its_entry),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
