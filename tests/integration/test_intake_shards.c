@@ -5,7 +5,9 @@
  * index entries on entry p mod 2 of their complaints.events partition p
  * and on no other; GET finds each one on its entry, and a merchant's list
  * pages gather both entries, newest first, each complaint once, with the
- * page tokens of one Redis.
+ * page tokens of one Redis. cdp-ops rebuild intake --shard 1 under the
+ * running intake makes it read again exactly the partitions of entry 1,
+ * and leaves entry 0's views as they were.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +33,7 @@
 #define NFILED		8	/* complaints, to hit both entries */
 #define PAGE		3	/* a list page, smaller than NFILED */
 #define WAIT_MS		60000
+#define INTAKE_LOG	"test_intake_shards.intake.log"
 
 static int			 redis_port[NSHARDS];
 static pid_t			 redis_pid[NSHARDS];
@@ -82,6 +85,21 @@ shard_has(int k, const char *kind, const char *id)
 	return found;
 }
 
+/* How many keys on entry k match pattern. */
+static size_t
+shard_keys(int k, const char *pattern)
+{
+	redisContext	*rc = shard_connect(k);
+	redisReply	*r = redisCommand(rc, "KEYS %s", pattern);
+	size_t		 n;
+
+	assert_true(r != NULL && r->type == REDIS_REPLY_ARRAY);
+	n = r->elements;
+	freeReplyObject(r);
+	redisFree(rc);
+	return n;
+}
+
 static int
 setup(void **state)
 {
@@ -98,7 +116,8 @@ setup(void **state)
 	    redis_port[0], redis_port[1]);
 	own[0] = redis_addrs;
 	own[1] = NULL;
-	intake_start_with(&intake, "5000", own, NULL);
+	unlink(INTAKE_LOG);
+	intake_start_with(&intake, "5000", own, INTAKE_LOG);
 	return 0;
 }
 
@@ -230,11 +249,83 @@ list_all(const char *merchant, char **ids, size_t n)
 	assert_true(pages >= (n + PAGE - 1) / PAGE);
 }
 
+/*
+ * The complaints.events partitions intake's log says it found lost, as
+ * bits; each one checked to be of entry want.
+ */
+static uint64_t
+lost_partitions(int want)
+{
+	FILE		*f = fopen(INTAKE_LOG, "r");
+	char		 line[1024], *at;
+	uint64_t	 seen = 0;
+	int		 p;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, "is gone from Redis") == NULL ||
+		    (at = strstr(line, "complaints.events partition ")) == NULL)
+			continue;
+		p = atoi(at + strlen("complaints.events partition "));
+		if (p % NSHARDS != want)
+			fail_msg("partition %d of entry %d rebuilt: %s", p,
+			    p % NSHARDS, line);
+		seen |= 1ULL << p;
+	}
+	fclose(f);
+	return seen;
+}
+
+/*
+ * cdp-ops rebuild intake --shard 1 under the running intake: entry 1's
+ * read model goes and comes back from the log, partition by partition of
+ * that entry only; entry 0's view of one complaint stays as it was.
+ */
+static void
+rebuild_one_shard(const char *id0, const char *id1)
+{
+	const char	*build = getenv("CDP_BUILD_DIR");
+	char		*cmd, *key0 = xasprintf("rm:c:%s", id0), *before0;
+	char		*after0;
+	size_t		 epochs1 = shard_keys(1, "rm:epoch:complaints.events:*");
+	int64_t		 deadline = meta_now_ms() + WAIT_MS;
+	uint64_t	 lost = 0;
+	json_t		*view;
+
+	assert_non_null(build);
+	assert_true(epochs1 > 0);
+	assert_int_equal(shard_keys(1, "rm:epoch:merchants.state:*"), 0);
+	assert_non_null(before0 = shard_get(0, key0));
+	cmd = xasprintf("%s/tools/cdp-ops rebuild intake --shard 1 "
+	    "--redis 127.0.0.1:%d,127.0.0.1:%d >/dev/null", build,
+	    redis_port[0], redis_port[1]);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	while (meta_now_ms() < deadline) {
+		lost = lost_partitions(1);
+		if (__builtin_popcountll(lost) >= (int)epochs1 &&
+		    shard_has(1, "rm:c", id1))
+			break;
+		usleep(200000);
+	}
+	print_message("rebuilt %d partitions of entry 1 (%zu epochs)\n",
+	    __builtin_popcountll(lost), epochs1);
+	assert_int_equal(__builtin_popcountll(lost), (int)epochs1);
+	assert_non_null(view = intake_wait_view(&intake, "dev-agent", id1,
+	    "received", WAIT_MS));
+	json_decref(view);
+	assert_non_null(after0 = shard_get(0, key0));
+	assert_string_equal(after0, before0);
+	free(before0);
+	free(after0);
+	free(key0);
+}
+
 static void
 test_read_model_on_its_entry(void **state)
 {
 	char	*merchant = testenv_unique("MSH");
-	char	*ids[NFILED], *listed[NFILED];
+	char	*ids[NFILED], *listed[NFILED], *id_on[NSHARDS] = { NULL };
 	bool	 hit[NSHARDS] = { false };
 	json_t	*view;
 	int	 i, p;
@@ -244,6 +335,7 @@ test_read_model_on_its_entry(void **state)
 		p = partition_of(ids[i]);
 		on_its_entry(ids[i], p % NSHARDS);
 		hit[p % NSHARDS] = true;
+		id_on[p % NSHARDS] = ids[i];
 		listed[i] = xstrdup(ids[i]);
 	}
 	assert_true(hit[0] && hit[1]);
@@ -251,6 +343,15 @@ test_read_model_on_its_entry(void **state)
 		assert_non_null(view = intake_wait_view(&intake, "dev-agent",
 		    ids[i], "received", 1000));
 		json_decref(view);
+	}
+	list_all(merchant, listed, NFILED);
+	rebuild_one_shard(id_on[0], id_on[1]);
+	for (i = 0; i < NFILED; i++) {
+		assert_non_null(view = intake_wait_view(&intake, "dev-agent",
+		    ids[i], "received", WAIT_MS));
+		json_decref(view);
+		free(listed[i]);
+		listed[i] = xstrdup(ids[i]);
 	}
 	list_all(merchant, listed, NFILED);
 	for (i = 0; i < NFILED; i++) {
