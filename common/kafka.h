@@ -66,6 +66,8 @@ int		 kafka_producer_send_pb(struct kafka_producer *p,
 		    const ProtobufCMessage *msg, kafka_delivery_fn fn,
 		    void *arg);
 int		 kafka_producer_ready(void *p, char *why, size_t whysz);
+int		 kafka_producer_partitions(struct kafka_producer *p,
+		    const char *topic, int timeout_ms);
 size_t		 kafka_producer_in_flight(struct kafka_producer *p);
 void		 kafka_producer_flush(struct kafka_producer *p, int timeout_ms);
 void		 kafka_producer_free(struct kafka_producer *p);

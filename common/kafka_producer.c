@@ -213,6 +213,38 @@ kafka_producer_ready(void *arg, char *why, size_t whysz)
 	return 0;
 }
 
+/*
+ * A topic's partition count from the brokers' metadata, or -1 when they
+ * did not tell within timeout_ms (logged). It blocks the loop for as long
+ * as the brokers take, so callers ask once and keep the answer.
+ */
+int
+kafka_producer_partitions(struct kafka_producer *p, const char *topic,
+    int timeout_ms)
+{
+	const struct rd_kafka_metadata	*md;
+	rd_kafka_topic_t		*rkt = rd_kafka_topic_new(p->rk, topic,
+					    NULL);
+	rd_kafka_resp_err_t		 e;
+	int				 n = -1;
+
+	e = rd_kafka_metadata(p->rk, 0, rkt, &md, timeout_ms);
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_warnx("kafka: %s: metadata: %s", topic,
+		    rd_kafka_err2str(e));
+	else if (md->topic_cnt != 1 || md->topics[0].err != 0 ||
+	    md->topics[0].partition_cnt <= 0)
+		log_warnx("kafka: %s: metadata: %s", topic,
+		    md->topic_cnt != 1 || md->topics[0].err == 0 ?
+		    "no partitions" : rd_kafka_err2str(md->topics[0].err));
+	else
+		n = md->topics[0].partition_cnt;
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+		rd_kafka_metadata_destroy(md);
+	rd_kafka_topic_destroy(rkt);
+	return n;
+}
+
 size_t
 kafka_producer_in_flight(struct kafka_producer *p)
 {

@@ -18,7 +18,7 @@
  */
 static const struct ops_service services[] = {
 	{ "intake", "intake-readmodel", { "complaints.events" }, NULL,
-	    { "rm:*" }, NULL, NULL, NULL },
+	    { "rm:*" }, NULL, NULL, "rm:epoch:*" },
 	{ "classifier", "classifier", { "complaints.events", "orders.events",
 	    "logistics.events" }, NULL, { "order:*", "cls:*" },
 	    "cls:opened:", NULL, NULL },

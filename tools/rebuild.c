@@ -14,11 +14,11 @@
  * With Redis sharded by partition (REDIS_ADDRS, or --redis with a list),
  * the keys are deleted on every entry. --shard K rebuilds the partitions
  * of one entry only (p mod N = K), for the daemons that keep their
- * progress with each partition's state (sla-timer, penalty): the group
- * stays, the entry's epoch keys go first and then the rest of the
- * service's keys there, and a running instance notices its epochs gone and
- * reads just those partitions again (a stopped one at its next start),
- * as after a FLUSHALL of that entry.
+ * progress with each partition's state (intake, sla-timer, penalty): the
+ * group stays, the entry's epoch keys go first and then the rest of the
+ * service's keys there, and a running instance notices its epochs gone
+ * and reads just those partitions again (a stopped one at its next
+ * start), as after a FLUSHALL of that entry.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,8 +320,8 @@ rebuild_cmd(const char *brokers, const char *service, int argc, char **argv,
 	}
 	if (b.shard >= 0 && b.s->epochs == NULL) {
 		fprintf(stderr, "cdp-ops: %s keeps its state on the first Redis "
-		    "entry, not by partition: --shard is for sla-timer and "
-		    "penalty\n", b.s->name);
+		    "entry, not by partition: --shard is for intake, "
+		    "sla-timer and penalty\n", b.s->name);
 		return 1;
 	}
 	if (b.shard >= 0)

@@ -109,7 +109,8 @@ acting_unwritten(struct submit *s)
 {
 	struct acting	*a = (struct acting *)s;
 
-	reservation_drop(s->in, a->complaint_id, a->meta.event_id);
+	reservation_drop(shard_for_complaint(s->in, a->complaint_id),
+	    a->complaint_id, a->meta.event_id);
 }
 
 static json_t *
@@ -182,8 +183,9 @@ acting_reserve(struct submit *s)
 {
 	struct acting	*a = (struct acting *)s;
 
-	if (reservation_take(s->in, a->complaint_id, a->meta.event_id,
-	    a->seen_offset, acting_on_reserved, a) == -1)
+	if (reservation_take(shard_for_complaint(s->in, a->complaint_id),
+	    a->complaint_id, a->meta.event_id, a->seen_offset,
+	    acting_on_reserved, a) == -1)
 		submit_unavailable(s, "complaint views are unavailable");
 }
 

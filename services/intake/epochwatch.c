@@ -4,7 +4,9 @@
  * is still in Redis. A write notices a lost epoch only when an event comes
  * for that partition; a quiet partition whose state was emptied (FLUSHALL)
  * would keep answering 404 for its complaints until then. Here it is read
- * again from the beginning within one period.
+ * again from the beginning within one period. With Redis sharded by
+ * partition each partition's epoch is asked of its own entry (shard.c), so
+ * an entry emptied alone rebuilds just its partitions.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +44,17 @@ epochwatch_on_reply(struct redis *r, redisReply *reply, void *arg)
 static void
 epochwatch_check(void *arg, const char *topic, int32_t partition)
 {
-	struct epochcheck	*c = xmalloc(sizeof(*c));
+	struct intake		*in = arg;
+	struct redis		*r = shard_for_partition(in, topic, partition);
+	struct epochcheck	*c;
 
-	c->in = arg;
+	if (!redis_connected(r))
+		return;
+	c = xmalloc(sizeof(*c));
+	c->in = in;
 	c->topic = xstrdup(topic);
 	c->partition = partition;
-	if (redis_command(c->in->redis, epochwatch_on_reply, c,
+	if (redis_command(r, epochwatch_on_reply, c,
 	    "EXISTS rm:epoch:%s:%d", topic, (int)partition) == -1) {
 		free(c->topic);
 		free(c);
@@ -62,7 +69,7 @@ epochwatch_tick(evutil_socket_t fd, short what, void *arg)
 			    (EPOCHWATCH_PERIOD_MS % 1000) * 1000 };
 
 	evtimer_add(watch_ev, &tv);
-	if (in->consumer != NULL && redis_connected(in->redis))
+	if (in->consumer != NULL)
 		kafka_consumer_each_started(in->consumer, epochwatch_check,
 		    in);
 }

@@ -10,6 +10,11 @@
  *
  * A request claims the key with SET NX; a claim that is never finished (the
  * process died) expires after IDEM_PENDING_TTL, so the client can retry.
+ *
+ * With Redis sharded by partition (shard.c) the key of a request on one
+ * complaint's route (its actions) lives on that complaint's entry; the
+ * keys of requests before a complaint id exists (filing) and of the
+ * merchants' routes live on entry 0.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +33,10 @@
 #define IDEM_PENDING_TTL_MS	60000
 #define IDEM_DONE_TTL_S		86400
 #define IDEM_KEY_MAX		128
+#define IDEM_COMPLAINT_ROUTE	"/v1/complaints/{id}"
 
 struct idem {
+	struct redis	*r;		/* the entry the key lives on */
 	char		*redis_key;
 	char		 hash[65];
 	idem_fn		 fn;
@@ -155,24 +162,42 @@ idem_redis_key(const struct idem_scope *scope)
 }
 
 /*
+ * The entry of a scope's key: its complaint's for a complaint's route
+ * (NULL while that is not yet known), else entry 0.
+ */
+static struct redis *
+idem_entry(struct intake *in, const struct idem_scope *scope)
+{
+	if (scope->complaint_id == NULL || strncmp(scope->route,
+	    IDEM_COMPLAINT_ROUTE, strlen(IDEM_COMPLAINT_ROUTE)) != 0)
+		return in->redis;
+	return shard_for_complaint(in, scope->complaint_id);
+}
+
+/*
  * Claims the scope's Idempotency-Key for this request; fn is called once
  * with the verdict. Returns -1 when Redis is not connected (fn is not
- * called).
+ * called), or the key's entry is not yet known.
  */
 int
 idempotency_begin(struct intake *in, const struct idem_scope *scope,
     const char *body, size_t len, idem_fn fn, void *arg)
 {
-	struct idem	*idem = xcalloc(1, sizeof(*idem));
+	struct redis	*r = idem_entry(in, scope);
+	struct idem	*idem;
 	char		*doc;
 	int		 rc;
 
+	if (r == NULL)
+		return -1;
+	idem = xcalloc(1, sizeof(*idem));
+	idem->r = r;
 	idem->redis_key = idem_redis_key(scope);
 	idem_hash(body, len, idem->hash);
 	idem->fn = fn;
 	idem->arg = arg;
 	doc = idem_doc("pending", idem->hash, 0, NULL);
-	rc = redis_command(in->redis, idem_on_claim, idem,
+	rc = redis_command(r, idem_on_claim, idem,
 	    "SET %s %s NX PX %d", idem->redis_key, doc, IDEM_PENDING_TTL_MS);
 	free(doc);
 	if (rc == -1) {
@@ -195,7 +220,7 @@ idempotency_finish(struct intake *in, struct idem *idem, int status,
 {
 	char	*doc = idem_doc("done", idem->hash, status, body);
 
-	if (redis_command(in->redis, idem_on_stored, NULL, "SET %s %s EX %d",
+	if (redis_command(idem->r, idem_on_stored, NULL, "SET %s %s EX %d",
 	    idem->redis_key, doc, IDEM_DONE_TTL_S) == -1)
 		log_warnx("idempotency: answer not stored: Redis unavailable");
 	free(doc);
@@ -206,7 +231,7 @@ idempotency_finish(struct intake *in, struct idem *idem, int status,
 void
 idempotency_release(struct intake *in, struct idem *idem)
 {
-	if (redis_command(in->redis, idem_on_stored, NULL, "DEL %s",
+	if (redis_command(idem->r, idem_on_stored, NULL, "DEL %s",
 	    idem->redis_key) == -1)
 		log_warnx("idempotency: claim not released: Redis unavailable");
 	idem_free(idem);

@@ -9,8 +9,9 @@
  * (Kafka writes awaited for the broker's answer), idempotency, orders
  * (order snapshots), readmodel (the complaints.events consumer and the Redis
  * documents it keeps), reservation (one action at a time per complaint),
- * retention (final complaints leaving Redis), submit (the course of a
- * request that records an event, which filing and acting follow).
+ * retention (final complaints leaving Redis), shard (which Redis entry
+ * holds a complaint, with REDIS_ADDRS), submit (the course of a request
+ * that records an event, which filing and acting follow).
  */
 #ifndef CDP_INTAKE_H
 #define CDP_INTAKE_H
@@ -231,12 +232,18 @@ json_t			*view_tombstone(const json_t *view);
  * The daemon's state, owned by main.c and lent to every I/O module.
  */
 struct policy_set;
+struct redis;
+struct redis_shards;
 
 struct intake {
 	struct event_base	*base;
 	struct kafka_producer	*producer;
 	struct kafka_consumer	*consumer;
-	struct redis		*redis;
+	struct redis_shards	*shards;	/* the read model: partition p
+						   of topic on entry p mod N */
+	struct redis		*redis;		/* entry 0: what is not kept
+						   per complaint (shard.c) */
+	int32_t			 partitions;	/* of topic; 0 until known */
 	struct httpd		*httpd;
 	struct keys		*keys;
 	const char		*topic;		/* complaints.events */
@@ -326,10 +333,10 @@ enum reservation_result {
 typedef void (*reservation_fn)(void *arg, enum reservation_result result);
 
 void	reservation_start(struct intake *in);
-int	reservation_take(struct intake *in, const char *complaint_id,
+int	reservation_take(struct redis *r, const char *complaint_id,
 	    const char *event_id, long long seen, reservation_fn fn,
 	    void *arg);
-void	reservation_drop(struct intake *in, const char *complaint_id,
+void	reservation_drop(struct redis *r, const char *complaint_id,
 	    const char *event_id);
 
 /* readmodel.c: complaint views in Redis, kept from complaints.events. */
@@ -367,12 +374,26 @@ typedef void (*retention_fn)(void *arg, int rc);
 
 void	retention_start(struct intake *in);
 void	retention_stop(void);
+void	retention_track(struct intake *in, struct redis *r,
+	    const json_t *view, retention_fn fn, void *arg);
+
+/*
+ * shard.c: the Redis entry of a partition or a complaint (REDIS_ADDRS);
+ * shard_for_complaint() is NULL while the partition count is unknown.
+ */
+void		 shard_start(struct intake *in);
+void		 shard_stop(void);
+size_t		 shard_count(const struct intake *in);
+struct redis	*shard_at(const struct intake *in, size_t i);
+struct redis	*shard_for_partition(const struct intake *in,
+		    const char *topic, int32_t partition);
+struct redis	*shard_for_complaint(const struct intake *in,
+		    const char *complaint_id);
+int		 shard_ready(void *in, char *why, size_t whysz);
 
 /* epochwatch.c */
 void	epochwatch_start(struct intake *in);
 void	epochwatch_stop(void);
-void	retention_track(struct intake *in, const json_t *view,
-	    retention_fn fn, void *arg);
 
 /*
  * submit.c: a request that records one event goes through these steps, in

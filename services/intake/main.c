@@ -2,8 +2,9 @@
  * intake: the platform's public HTTP API (docs/api.md).
  *
  * One process, one event loop: the HTTP server, the Kafka producer that
- * every accepted request waits on, the Redis connection, and the consumer
- * of complaints.events that keeps the complaint views.
+ * every accepted request waits on, the Redis connections (one, or one per
+ * entry of REDIS_ADDRS: shard.c), and the consumer of complaints.events
+ * that keeps the complaint views.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "meta.h"
 #include "policy.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "signals.h"
 
 #define INTAKE_DRAIN_POLL_MS	50
@@ -168,9 +170,10 @@ intake_shutdown(struct signals *sig)
 {
 	retention_stop();
 	epochwatch_stop();
+	shard_stop();
 	kafka_producer_flush(intake.producer, INTAKE_DRAIN_MAX_MS);
 	kafka_producer_free(intake.producer);
-	redis_free(intake.redis);
+	redis_shards_free(intake.shards);
 	kafka_consumer_close(intake.consumer);
 	httpd_free(intake.httpd);
 	keys_free(intake.keys);
@@ -193,15 +196,22 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	intake.producer = kafka_producer_new(intake.base, ds.brokers,
 	    "intake", (int)settings.publish_timeout_ms);
-	intake.redis = redis_new(intake.base, &ds.redis);
+	intake.shards = redis_shards_new(intake.base, ds.redis_shards,
+	    ds.nredis);
+	intake.redis = redis_shards_at(intake.shards, 0);
 	reservation_start(&intake);
 	intake.httpd = daemon_httpd_start(intake.base, &ds, "intake");
 	readmodel_start(&intake, ds.brokers, ds.instance_id);
 	retention_start(&intake);
 	epochwatch_start(&intake);
+	shard_start(&intake);
 	httpd_ready_check(intake.httpd, "kafka", kafka_producer_ready,
 	    intake.producer);
-	httpd_ready_check(intake.httpd, "redis", redis_ready, intake.redis);
+	httpd_ready_check(intake.httpd, "redis", redis_shards_ready,
+	    intake.shards);
+	if (shard_count(&intake) > 1)
+		httpd_ready_check(intake.httpd, "partitions", shard_ready,
+		    &intake);
 	httpd_ready_check(intake.httpd, "read_model", kafka_consumer_ready,
 	    intake.consumer);
 	api_start(&intake);

@@ -25,6 +25,12 @@
  * fresh offset beside views that are gone, and the partition is read again
  * from the beginning. Applying an event twice changes nothing (view.c skips
  * offsets it has seen).
+ *
+ * With Redis sharded by partition (REDIS_ADDRS) all of a complaint's keys
+ * and its partition's offset and epoch are on the entry of its partition
+ * (shard.c): an event is applied there, a GET asks there, and a list page
+ * gathers every entry's index (readmodel_list()). merchants.state and its
+ * offsets stay on entry 0 (merchants.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +43,7 @@
 #include "meta.h"
 #include "metrics.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "startoffset.h"
 #include "xmalloc.h"
 
@@ -62,6 +69,7 @@ static struct redis_script	*readmodel_take_script;
 
 struct apply {
 	struct intake		*in;
+	struct redis		*r;	/* the entry of the message's partition */
 	struct kafka_msg	*m;
 	Cdp__V1__ComplaintEvent	*ev;
 	json_t			*view;
@@ -98,7 +106,7 @@ static void
 apply_release(struct apply *a)
 {
 	if (a->ev->body_case == CDP__V1__COMPLAINT_EVENT__BODY_ACTION_RECORDED)
-		reservation_drop(a->in, a->ev->complaint_id,
+		reservation_drop(a->r, a->ev->complaint_id,
 		    a->ev->meta->event_id);
 }
 
@@ -124,7 +132,7 @@ apply_on_tracked(void *arg, int rc)
 static void
 apply_track(struct apply *a)
 {
-	retention_track(a->in, a->view, apply_on_tracked, a);
+	retention_track(a->in, a->r, a->view, apply_on_tracked, a);
 }
 
 static void
@@ -150,7 +158,7 @@ apply_summary(struct apply *a)
 	json_t	*rec = view_summary_record(a->view);
 	char	*text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
-	if (redis_command(a->in->redis, apply_on_summary, a, "SET rm:s:%s %s",
+	if (redis_command(a->r, apply_on_summary, a, "SET rm:s:%s %s",
 	    a->ev->complaint_id, text) == -1)
 		apply_retry(a);
 	free(text);
@@ -243,7 +251,7 @@ apply_write(struct apply *a, const char *old_status, const char *old_sev)
 	args[4 + nkeys] = offset;
 	args[5 + nkeys] = member;
 	args[6 + nkeys] = nadd_s;
-	if (redis_script_run(a->in->redis, readmodel_script, apply_on_written,
+	if (redis_script_run(a->r, readmodel_script, apply_on_written,
 	    a, (int)nkeys + 3, 4, args, NULL) == -1)
 		apply_retry(a);
 	free((char *)args[0]);
@@ -298,7 +306,7 @@ apply_on_tombstone(struct redis *r, redisReply *reply, void *arg)
 static void
 apply_unless_archived(struct apply *a)
 {
-	if (redis_command(a->in->redis, apply_on_tombstone, a,
+	if (redis_command(a->r, apply_on_tombstone, a,
 	    "EXISTS rm:t:%s", a->ev->complaint_id) == -1)
 		apply_retry(a);
 }
@@ -345,10 +353,11 @@ readmodel_handle(struct kafka_msg *m, void *arg)
 	}
 	a = xcalloc(1, sizeof(*a));
 	a->in = in;
+	a->r = shard_for_partition(in, m->topic, m->partition);
 	a->m = m;
 	a->ev = kafka_msg_take(m);	/* readmodel_decoder; an unknown body
 					   advances the offset only */
-	if (redis_command(in->redis, apply_on_view, a, "GET rm:c:%s",
+	if (redis_command(a->r, apply_on_view, a, "GET rm:c:%s",
 	    a->ev->complaint_id) == -1)
 		apply_retry(a);
 }
@@ -372,7 +381,8 @@ readmodel_start_offset(void *arg, const char *topic, int32_t partition,
 	keys[0] = xasprintf("rm:offset:%s:%d", topic, (int)partition);
 	keys[1] = xasprintf("rm:epoch:%s:%d", topic, (int)partition);
 	snprintf(now, sizeof(now), "%lld", (long long)meta_now_ms());
-	rc = redis_script_run(in->redis, readmodel_take_script,
+	rc = redis_script_run(shard_for_partition(in, topic, partition),
+	    readmodel_take_script,
 	    startoffset_on_reply, s, 2, 1,
 	    (const char *[]){ keys[0], keys[1], now }, NULL);
 	free(keys[0]);
@@ -417,8 +427,8 @@ readmodel_start(struct intake *in, const char *brokers,
 		.start_offset = readmodel_start_offset, .arg = in,
 	};
 
-	readmodel_script = redis_script_new(in->redis, readmodel_lua);
-	readmodel_take_script = redis_script_new(in->redis,
+	readmodel_script = redis_shards_script(in->shards, readmodel_lua);
+	readmodel_take_script = redis_shards_script(in->shards,
 	    startoffset_take_lua);
 	merchants_start(in);
 	in->consumer = kafka_consumer_new(in->base, &kc);
@@ -476,25 +486,43 @@ readmodel_on_get(struct redis *r, redisReply *reply, void *arg)
 }
 
 /*
- * Reads one view; fn owns the view it is given (the tombstone when
- * READMODEL_ARCHIVED). -1: Redis unavailable.
+ * Reads one view from the complaint's entry; fn owns the view it is given
+ * (the tombstone when READMODEL_ARCHIVED). -1: Redis unavailable, or the
+ * entry not yet known (shard.c).
  */
 int
 readmodel_get(struct intake *in, const char *id, readmodel_get_fn fn,
     void *arg)
 {
+	struct redis	*r = shard_for_complaint(in, id);
 	struct get	*g = xmalloc(sizeof(*g));
 
 	g->fn = fn;
 	g->arg = arg;
 	g->id = xstrdup(id);
-	if (redis_command(in->redis, readmodel_on_get, g, "GET rm:c:%s",
+	if (r == NULL || redis_command(r, readmodel_on_get, g, "GET rm:c:%s",
 	    id) == -1) {
 		get_free(g);
 		return -1;
 	}
 	return 0;
 }
+
+/*
+ * A list page, gathered from every Redis entry (shard.c): each entry's
+ * index gives its own newest limit + 1 members after the cursor; merged
+ * newest first, the first limit + 1 of all of them are the page and tell
+ * whether there is more, exactly as one index would. The members are
+ * "<filed_at_ms>:<id>" on every entry, so the cursor (the last member of
+ * the previous page) means the same on each. With one entry it is
+ * today's single index read.
+ */
+struct part {
+	struct list	*l;
+	size_t		 entry;
+	char		**members;	/* this entry's index page */
+	size_t		  n;
+};
 
 struct list {
 	struct intake		*in;
@@ -503,18 +531,30 @@ struct list {
 	size_t			 limit;
 	size_t			 n;
 	char			**members;
+	size_t			*entry;		/* each member's entry */
 	json_t			**records;
 	bool			 more;
+	struct part		*parts;		/* one per entry */
+	size_t			 nparts;
+	size_t			 pending;	/* replies awaited */
+	bool			 failed;	/* one of them failed */
 };
 
 static void
 list_free(struct list *l)
 {
-	size_t	i;
+	size_t	i, j;
 
 	for (i = 0; i < l->n; i++)
 		free(l->members[i]);
+	for (i = 0; i < l->nparts; i++) {
+		for (j = 0; j < l->parts[i].n; j++)
+			free(l->parts[i].members[j]);
+		free(l->parts[i].members);
+	}
+	free(l->parts);
 	free(l->members);
+	free(l->entry);
 	free(l->records);
 	free(l);
 }
@@ -551,47 +591,29 @@ list_load(const redisReply *e)
 	return json_loadb(e->str, e->len, 0, NULL);
 }
 
-/* The views of members without a summary record, summarised here. */
-static void
-list_on_views(struct redis *r, redisReply *reply, void *arg)
-{
-	struct list	*l = arg;
-	json_t		*view;
-	size_t		 i, k = 0;
-
-	if (redis_reply_error(reply, "list views") ||
-	    reply->type != REDIS_REPLY_ARRAY) {
-		list_fail(l);
-		return;
-	}
-	for (i = 0; i < l->n && k < reply->elements; i++) {
-		if (l->records[i] != NULL)
-			continue;
-		if ((view = list_load(reply->element[k++])) != NULL)
-			l->records[i] = view_summary_record(view);
-		json_decref(view);
-	}
-	list_deliver(l);
-}
-
 /*
- * One MGET of the members' keys of a kind ("rm:s", "rm:c"), or only of
- * the members that have no record yet.
+ * One MGET on part's entry of its members' keys of a kind ("rm:s",
+ * "rm:c"), or only of those that have no record yet; 0 when none was
+ * wanted there, 1 when sent, -1 when it could not be.
  */
 static int
-list_mget(struct list *l, const char *kind, bool missing_only,
+list_mget(struct part *p, const char *kind, bool missing_only,
     redis_reply_fn fn)
 {
+	struct list	 *l = p->l;
 	const char	**argv = xcalloc(l->n + 1, sizeof(*argv));
 	size_t		  i, n = 0;
-	int		  rc;
+	int		  rc = 0;
 
 	argv[n++] = "MGET";
 	for (i = 0; i < l->n; i++)
-		if (!missing_only || l->records[i] == NULL)
+		if (l->entry[i] == p->entry &&
+		    (!missing_only || l->records[i] == NULL))
 			argv[n++] = xasprintf("%s:%s", kind,
 			    strchr(l->members[i], ':') + 1);
-	rc = redis_command_argv(l->in->redis, fn, l, (int)n, argv, NULL);
+	if (n > 1)
+		rc = redis_command_argv(shard_at(l->in, p->entry), fn, p,
+		    (int)n, argv, NULL) == -1 ? -1 : 1;
 	for (i = 1; i < n; i++)
 		free((char *)argv[i]);
 	free(argv);
@@ -599,56 +621,160 @@ list_mget(struct list *l, const char *kind, bool missing_only,
 }
 
 /*
- * The summary records of the page. A complaint whose record is missing
+ * Sends fn's MGET to every entry holding members of the page; then calls
+ * done at once if nothing was sent (nothing wanted, or nothing could be).
+ */
+static void
+list_mget_all(struct list *l, const char *kind, bool missing_only,
+    redis_reply_fn fn, void (*done)(struct list *))
+{
+	size_t	i;
+	int	rc;
+
+	l->pending = 0;
+	for (i = 0; i < l->nparts; i++) {
+		if ((rc = list_mget(&l->parts[i], kind, missing_only, fn)) ==
+		    -1)
+			l->failed = true;
+		else if (rc == 1)
+			l->pending++;
+	}
+	if (l->pending == 0)
+		done(l);
+}
+
+static void
+list_views_done(struct list *l)
+{
+	if (l->failed)
+		list_fail(l);
+	else
+		list_deliver(l);
+}
+
+/* The views of members without a summary record, summarised here. */
+static void
+list_on_views(struct redis *r, redisReply *reply, void *arg)
+{
+	struct part	*p = arg;
+	struct list	*l = p->l;
+	json_t		*view;
+	size_t		 i, k = 0;
+
+	if (redis_reply_error(reply, "list views") ||
+	    reply->type != REDIS_REPLY_ARRAY)
+		l->failed = true;
+	else
+		for (i = 0; i < l->n && k < reply->elements; i++) {
+			if (l->records[i] != NULL || l->entry[i] != p->entry)
+				continue;
+			if ((view = list_load(reply->element[k++])) != NULL)
+				l->records[i] = view_summary_record(view);
+			json_decref(view);
+		}
+	if (--l->pending == 0)
+		list_views_done(l);
+}
+
+/*
+ * The summary records are all read: a complaint whose record is missing
  * (written by an older intake) is summarised from its view instead.
  */
 static void
-list_on_records(struct redis *r, redisReply *reply, void *arg)
+list_records_done(struct list *l)
 {
-	struct list	*l = arg;
-	size_t		 i, missing = 0;
+	size_t	i, missing = 0;
 
-	if (redis_reply_error(reply, "list summaries") ||
-	    reply->type != REDIS_REPLY_ARRAY || reply->elements != l->n) {
+	if (l->failed) {
 		list_fail(l);
 		return;
 	}
-	l->records = xcalloc(l->n, sizeof(*l->records));
 	for (i = 0; i < l->n; i++)
-		if ((l->records[i] = list_load(reply->element[i])) == NULL)
+		if (l->records[i] == NULL)
 			missing++;
 	if (missing == 0)
 		list_deliver(l);
-	else if (list_mget(l, "rm:c", true, list_on_views) == -1)
-		list_fail(l);
+	else
+		list_mget_all(l, "rm:c", true, list_on_views, list_views_done);
 }
 
-/* Fetches the summary records of the index page's members. */
+/* The summary records of the page's members on one entry. */
+static void
+list_on_records(struct redis *r, redisReply *reply, void *arg)
+{
+	struct part	*p = arg;
+	struct list	*l = p->l;
+	size_t		 i, k = 0, want = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (l->entry[i] == p->entry)
+			want++;
+	if (redis_reply_error(reply, "list summaries") ||
+	    reply->type != REDIS_REPLY_ARRAY || reply->elements != want)
+		l->failed = true;
+	else
+		for (i = 0; i < l->n; i++)
+			if (l->entry[i] == p->entry)
+				l->records[i] = list_load(reply->element[k++]);
+	if (--l->pending == 0)
+		list_records_done(l);
+}
+
+/* Fetches the summary records of the page's members from their entries. */
 static void
 list_fetch(struct list *l)
 {
-	if (list_mget(l, "rm:s", false, list_on_records) == -1)
-		list_fail(l);
+	l->records = xcalloc(l->n, sizeof(*l->records));
+	list_mget_all(l, "rm:s", false, list_on_records, list_records_done);
+}
+
+/* Newest first: the members' byte order, as ZREVRANGEBYLEX reads it. */
+static int
+list_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/*
+ * Every entry's index page is in: the page is the first limit of all
+ * their members, newest first; more when there are others after them.
+ */
+static void
+list_merge(struct list *l)
+{
+	char	**all;
+	size_t	  total = 0, i, j, k = 0;
+
+	for (i = 0; i < l->nparts; i++)
+		total += l->parts[i].n;
+	all = xcalloc(total + 1, sizeof(*all));
+	for (i = 0; i < l->nparts; i++)
+		for (j = 0; j < l->parts[i].n; j++)
+			all[k++] = l->parts[i].members[j];
+	qsort(all, total, sizeof(*all), list_cmp);
+	l->more = total > l->limit;
+	l->n = l->more ? l->limit : total;
+	l->members = xcalloc(l->n + 1, sizeof(*l->members));
+	l->entry = xcalloc(l->n + 1, sizeof(*l->entry));
+	for (i = 0; i < l->n; i++) {
+		l->members[i] = xstrdup(all[i]);
+		for (j = 0; j < l->nparts; j++)
+			if (bsearch(&all[i], l->parts[j].members,
+			    l->parts[j].n, sizeof(char *), list_cmp) != NULL)
+				l->entry[i] = j;
+	}
+	free(all);
 }
 
 static void
-list_on_page(struct redis *r, redisReply *reply, void *arg)
+list_pages_done(struct list *l)
 {
-	struct list	*l = arg;
-	size_t		 i;
-
-	if (redis_reply_error(reply, "list index") ||
-	    reply->type != REDIS_REPLY_ARRAY) {
+	if (l->failed) {
 		l->fn(l->arg, READMODEL_UNAVAILABLE, NULL, NULL, 0, false);
 		list_free(l);
 		return;
 	}
-	l->more = reply->elements > l->limit;
-	l->n = l->more ? l->limit : reply->elements;
-	l->members = xcalloc(l->n + 1, sizeof(*l->members));
-	for (i = 0; i < l->n; i++)
-		l->members[i] = xstrndup(reply->element[i]->str,
-		    reply->element[i]->len);
+	list_merge(l);
 	if (l->n == 0) {
 		l->fn(l->arg, READMODEL_FOUND, NULL, NULL, 0, false);
 		list_free(l);
@@ -656,29 +782,65 @@ list_on_page(struct redis *r, redisReply *reply, void *arg)
 		list_fetch(l);
 }
 
+static void
+list_on_page(struct redis *r, redisReply *reply, void *arg)
+{
+	struct part	*p = arg;
+	struct list	*l = p->l;
+	size_t		 i;
+
+	if (redis_reply_error(reply, "list index") ||
+	    reply->type != REDIS_REPLY_ARRAY)
+		l->failed = true;
+	else {
+		p->n = reply->elements;
+		p->members = xcalloc(p->n + 1, sizeof(*p->members));
+		for (i = 0; i < p->n; i++)
+			p->members[i] = xstrndup(reply->element[i]->str,
+			    reply->element[i]->len);
+	}
+	if (--l->pending == 0)
+		list_pages_done(l);
+}
+
 /*
  * Reads a page of an index, newest first, after the cursor (a member of the
- * previous page), and the views of its members. -1: Redis unavailable.
+ * previous page), from every entry, and the views of its members. -1:
+ * Redis unavailable (an entry not connected).
  */
 int
 readmodel_list(struct intake *in, const struct list_query *q,
     readmodel_list_fn fn, void *arg)
 {
-	struct list	*l = xcalloc(1, sizeof(*l));
+	struct list	*l;
 	char		*max, count[24];
-	int		 rc;
+	size_t		 i;
 
+	for (i = 0; i < shard_count(in); i++)
+		if (!redis_connected(shard_at(in, i)))
+			return -1;
+	l = xcalloc(1, sizeof(*l));
 	l->in = in;
 	l->fn = fn;
 	l->arg = arg;
 	l->limit = q->limit;
+	l->nparts = shard_count(in);
+	l->parts = xcalloc(l->nparts, sizeof(*l->parts));
 	max = q->cursor != NULL ? xasprintf("(%s", q->cursor) : xstrdup("+");
 	snprintf(count, sizeof(count), "%zu", q->limit + 1);
-	rc = redis_command(in->redis, list_on_page, l,
-	    "ZREVRANGEBYLEX %s %s - LIMIT 0 %s", q->index_key, max, count);
+	for (i = 0; i < l->nparts; i++) {
+		l->parts[i].l = l;
+		l->parts[i].entry = i;
+		if (redis_command(shard_at(in, i), list_on_page, &l->parts[i],
+		    "ZREVRANGEBYLEX %s %s - LIMIT 0 %s", q->index_key, max,
+		    count) == -1)
+			l->failed = true;
+		else
+			l->pending++;
+	}
 	free(max);
-	if (rc == -1) {
-		free(l);
+	if (l->pending == 0) {
+		list_free(l);
 		return -1;
 	}
 	return 0;

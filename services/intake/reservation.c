@@ -22,6 +22,7 @@
 #include "intake.h"
 #include "log.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "xmalloc.h"
 
 #define RESERVATION_MS	60000
@@ -48,12 +49,15 @@ struct take {
 	void		*arg;
 };
 
-/* Registers the scripts; called once, after the Redis client exists. */
+/*
+ * Registers the scripts on every Redis entry (a reservation lives beside
+ * its complaint's view, shard.c); called once, after the clients exist.
+ */
 void
 reservation_start(struct intake *in)
 {
-	reserve_script = redis_script_new(in->redis, reserve_lua);
-	drop_script = redis_script_new(in->redis, drop_lua);
+	reserve_script = redis_shards_script(in->shards, reserve_lua);
+	drop_script = redis_shards_script(in->shards, drop_lua);
 }
 
 static void
@@ -74,18 +78,21 @@ reservation_on_reply(struct redis *r, redisReply *reply, void *arg)
 
 /*
  * Reserves complaint_id for the action event_id, checked against the view
- * at offset seen; fn gets the verdict. -1: Redis unavailable (fn is not
- * called).
+ * at offset seen, on r, the complaint's Redis entry (shard.c); fn gets the
+ * verdict. -1: Redis unavailable, or r NULL (fn is not called).
  */
 int
-reservation_take(struct intake *in, const char *complaint_id,
+reservation_take(struct redis *r, const char *complaint_id,
     const char *event_id, long long seen, reservation_fn fn, void *arg)
 {
-	struct take	*t = xmalloc(sizeof(*t));
+	struct take	*t;
 	char		*keys[2], offset[24], ttl[16];
 	const char	*args[5];
 	int		 rc;
 
+	if (r == NULL)
+		return -1;
+	t = xmalloc(sizeof(*t));
 	t->fn = fn;
 	t->arg = arg;
 	keys[0] = xasprintf("rm:act:%s", complaint_id);
@@ -97,7 +104,7 @@ reservation_take(struct intake *in, const char *complaint_id,
 	args[2] = event_id;
 	args[3] = offset;
 	args[4] = ttl;
-	rc = redis_script_run(in->redis, reserve_script, reservation_on_reply,
+	rc = redis_script_run(r, reserve_script, reservation_on_reply,
 	    t, 2, 3, args, NULL);
 	free(keys[0]);
 	free(keys[1]);
@@ -113,17 +120,18 @@ reservation_on_drop(struct redis *r, redisReply *reply, void *arg)
 }
 
 /*
- * Drops the reservation of complaint_id if the action event_id holds it.
- * A drop that cannot be sent is left to the reservation's expiry.
+ * Drops the reservation of complaint_id on r, its Redis entry, if the
+ * action event_id holds it. A drop that cannot be sent (or r NULL) is left
+ * to the reservation's expiry.
  */
 void
-reservation_drop(struct intake *in, const char *complaint_id,
+reservation_drop(struct redis *r, const char *complaint_id,
     const char *event_id)
 {
 	char		*key = xasprintf("rm:act:%s", complaint_id);
 	const char	*args[2] = { key, event_id };
 
-	if (redis_script_run(in->redis, drop_script, reservation_on_drop,
+	if (r == NULL || redis_script_run(r, drop_script, reservation_on_drop,
 	    NULL, 1, 1, args, NULL) == -1)
 		log_warnx("reservation: %s not dropped: Redis unavailable; it "
 		    "expires", complaint_id);

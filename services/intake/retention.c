@@ -16,7 +16,9 @@
  * reopened complaint; a timer sweeps what is due. A reopen before the
  * eviction takes the complaint out of rm:expiring and drops the tombstone;
  * the sweep itself checks the view's status, so a reopen that raced it is
- * never evicted.
+ * never evicted. With Redis sharded by partition these keys live on the
+ * complaint's entry (shard.c), each entry has its own rm:expiring, and
+ * the timer sweeps every entry on its own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@
 #include "meta.h"
 #include "metrics.h"
 #include "redis.h"
+#include "redis_shards.h"
 #include "xmalloc.h"
 
 #define RETENTION_SWEEP_MS	1000
@@ -69,8 +72,14 @@ static const char retention_evict_lua[] =
 static struct redis_script	*track_script, *evict_script;
 static struct metric		*evicted_total;
 static struct event		*sweep_ev;
-static struct intake		*retention_in;
-static bool			 sweeping;
+
+/* One Redis entry's sweep: at most one batch in flight on each. */
+struct sweep {
+	struct redis	*r;
+	bool		 sweeping;
+};
+static struct sweep		*sweeps;
+static size_t			 nsweeps;
 
 struct track {
 	retention_fn	 fn;
@@ -107,8 +116,8 @@ retention_until(const struct intake *in, int64_t closed)
  * Idempotent, so a redelivered event may run it again.
  */
 void
-retention_track(struct intake *in, const json_t *view, retention_fn fn,
-    void *arg)
+retention_track(struct intake *in, struct redis *r, const json_t *view,
+    retention_fn fn, void *arg)
 {
 	const char	*args[7];
 	char		*text = NULL, due[24], until[24];
@@ -142,8 +151,8 @@ retention_track(struct intake *in, const json_t *view, retention_fn fn,
 	args[4] = args[0] + strlen("rm:t:");
 	args[5] = due;
 	args[6] = until;
-	if (redis_script_run(in->redis, track_script, retention_on_tracked, t,
-	    2, 5, args, NULL) == -1) {
+	if (redis_script_run(r, track_script, retention_on_tracked, t, 2, 5,
+	    args, NULL) == -1) {
 		free(t);
 		fn(arg, -1);
 	}
@@ -177,7 +186,7 @@ retention_on_evicted(struct redis *r, redisReply *reply, void *arg)
 
 /* Evicts one due complaint, its index entries found by its tombstone. */
 static void
-retention_evict(const char *id, const redisReply *tomb_text)
+retention_evict(struct redis *r, const char *id, const redisReply *tomb_text)
 {
 	const char	*args[3 + RETENTION_IDX + 2];
 	char		*keys[RETENTION_IDX], member[96];
@@ -197,8 +206,8 @@ retention_evict(const char *id, const redisReply *tomb_text)
 		args[3 + i] = keys[i];
 	args[3 + n] = id;
 	args[4 + n] = member;
-	redis_script_run(retention_in->redis, evict_script,
-	    retention_on_evicted, NULL, (int)n + 3, 2, args, NULL);
+	redis_script_run(r, evict_script, retention_on_evicted, NULL,
+	    (int)n + 3, 2, args, NULL);
 	free((char *)args[0]);
 	free((char *)args[1]);
 	for (i = 0; i < n; i++)
@@ -207,8 +216,9 @@ retention_evict(const char *id, const redisReply *tomb_text)
 }
 
 struct due {
-	char	**ids;
-	size_t	  n;
+	struct sweep	 *sw;
+	char		**ids;
+	size_t		  n;
 };
 
 static void
@@ -220,28 +230,31 @@ retention_on_tombstones(struct redis *r, redisReply *reply, void *arg)
 	if (!redis_reply_error(reply, "retention tombstones") &&
 	    reply->type == REDIS_REPLY_ARRAY && reply->elements == d->n)
 		for (i = 0; i < d->n; i++)
-			retention_evict(d->ids[i], reply->element[i]);
+			retention_evict(d->sw->r, d->ids[i],
+			    reply->element[i]);
+	d->sw->sweeping = false;
 	for (i = 0; i < d->n; i++)
 		free(d->ids[i]);
 	free(d->ids);
 	free(d);
-	sweeping = false;
 }
 
 /* Reads the tombstones of the due ids with one MGET. */
 static void
 retention_on_due(struct redis *r, redisReply *reply, void *arg)
 {
-	struct due	*d;
+	struct sweep	 *sw = arg;
+	struct due	 *d;
 	const char	**argv;
 	size_t		  i;
 
 	if (redis_reply_error(reply, "retention due") ||
 	    reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
-		sweeping = false;
+		sw->sweeping = false;
 		return;
 	}
 	d = xcalloc(1, sizeof(*d));
+	d->sw = sw;
 	d->n = reply->elements;
 	d->ids = xcalloc(d->n, sizeof(*d->ids));
 	argv = xcalloc(d->n + 1, sizeof(*argv));
@@ -251,7 +264,7 @@ retention_on_due(struct redis *r, redisReply *reply, void *arg)
 		    reply->element[i]->len);
 		argv[i + 1] = xasprintf("rm:t:%s", d->ids[i]);
 	}
-	if (redis_command_argv(retention_in->redis, retention_on_tombstones,
+	if (redis_command_argv(sw->r, retention_on_tombstones,
 	    d, (int)d->n + 1, argv, NULL) == -1)
 		retention_on_tombstones(NULL, NULL, d);
 	for (i = 0; i < d->n; i++)
@@ -259,29 +272,43 @@ retention_on_due(struct redis *r, redisReply *reply, void *arg)
 	free(argv);
 }
 
-/* Every second: the complaints whose retention has ended, a batch. */
+/* Asks one entry for its complaints whose retention has ended, a batch. */
+static void
+retention_sweep_one(struct sweep *sw, const char *now)
+{
+	if (sw->sweeping || !redis_connected(sw->r))
+		return;
+	if (redis_command(sw->r, retention_on_due, sw,
+	    "ZRANGEBYSCORE rm:expiring -inf %s LIMIT 0 %d", now,
+	    RETENTION_BATCH) == 0)
+		sw->sweeping = true;
+}
+
+/* Every second, on every entry. */
 static void
 retention_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct timeval	tv = { 0, RETENTION_SWEEP_MS * 1000 };
 	char		now[24];
+	size_t		i;
 
 	evtimer_add(sweep_ev, &tv);
-	if (sweeping || !redis_connected(retention_in->redis))
-		return;
 	snprintf(now, sizeof(now), "%lld", (long long)meta_now_ms());
-	if (redis_command(retention_in->redis, retention_on_due, NULL,
-	    "ZRANGEBYSCORE rm:expiring -inf %s LIMIT 0 %d", now,
-	    RETENTION_BATCH) == 0)
-		sweeping = true;
+	for (i = 0; i < nsweeps; i++)
+		retention_sweep_one(&sweeps[i], now);
 }
 
 void
 retention_start(struct intake *in)
 {
-	retention_in = in;
-	track_script = redis_script_new(in->redis, retention_track_lua);
-	evict_script = redis_script_new(in->redis, retention_evict_lua);
+	size_t	i;
+
+	nsweeps = shard_count(in);
+	sweeps = xcalloc(nsweeps, sizeof(*sweeps));
+	for (i = 0; i < nsweeps; i++)
+		sweeps[i].r = shard_at(in, i);
+	track_script = redis_shards_script(in->shards, retention_track_lua);
+	evict_script = redis_shards_script(in->shards, retention_evict_lua);
 	evicted_total = metrics_counter("intake_views_evicted_total",
 	    "final complaints whose views left Redis after the retention",
 	    NULL);
@@ -295,4 +322,6 @@ retention_stop(void)
 	if (sweep_ev != NULL)
 		event_free(sweep_ev);
 	sweep_ev = NULL;
+	nsweeps = 0;	/* sweeps stay: freeing the clients later answers
+			   a batch in flight, whose callback sets its flag */
 }

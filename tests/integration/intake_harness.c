@@ -74,7 +74,20 @@ harness_keys_file(struct intake_proc *p)
 void
 intake_start(struct intake_proc *p, const char *publish_timeout_ms)
 {
-	char	*listen, *admin, *keys, *timeout;
+	intake_start_with(p, publish_timeout_ms, NULL, NULL);
+}
+
+/*
+ * intake_start() with settings of the test's own (NULL-terminated, at
+ * most 8; NULL for none) and its stderr to log when not NULL.
+ */
+void
+intake_start_with(struct intake_proc *p, const char *publish_timeout_ms,
+    const char *const *own, const char *log)
+{
+	const char	*env[16];
+	char		*listen, *admin, *keys, *timeout;
+	size_t		 n = 0;
 
 	if (p->keys_file[0] == '\0')
 		harness_keys_file(p);
@@ -84,12 +97,17 @@ intake_start(struct intake_proc *p, const char *publish_timeout_ms)
 	admin = xasprintf("ADMIN_LISTEN=127.0.0.1:%d", p->admin_port);
 	keys = xasprintf("API_KEYS_FILE=%s", p->keys_file);
 	timeout = xasprintf("INTAKE_PUBLISH_TIMEOUT_MS=%s", publish_timeout_ms);
-	{
-		const char *env[] = { listen, admin, keys, timeout,
-		    "LOG_LEVEL=warn", "CDP_DEV_MODE=1", NULL };
-
-		p->pid = testproc_spawn("intake", env);
-	}
+	env[n++] = listen;
+	env[n++] = admin;
+	env[n++] = keys;
+	env[n++] = timeout;
+	env[n++] = "LOG_LEVEL=warn";
+	env[n++] = "CDP_DEV_MODE=1";
+	while (own != NULL && *own != NULL && n < 15)
+		env[n++] = *own++;
+	env[n] = NULL;
+	p->pid = log != NULL ? testproc_spawn_logged("intake", env, log) :
+	    testproc_spawn("intake", env);
 	/* Ready once its read model caught up with the topic: generous, as a
 	 * late test in a run meets a long topic on a busy machine. */
 	assert_true(testproc_wait_http(p->admin_port, "/readyz", 200, 180000));

@@ -27,6 +27,9 @@ struct intake_proc {
 };
 
 void	intake_start(struct intake_proc *p, const char *publish_timeout_ms);
+void	intake_start_with(struct intake_proc *p,
+	    const char *publish_timeout_ms, const char *const *own,
+	    const char *log);
 void	intake_stop(struct intake_proc *p);
 int	intake_call(struct intake_proc *p, const char *method,
 	    const char *path, const char *key, const char *idem,
