@@ -29,6 +29,7 @@
 #include "cdp/v1/complaint.pb-c.h"
 #include "cdp/v1/merchant.pb-c.h"
 #include "cdp/v1/order.pb-c.h"
+#include "murmur2.h"
 #include "nitems.h"
 #include "ops.h"
 #include "pbjson.h"
@@ -337,7 +338,7 @@ cmd_history(const char *brokers, int argc, char **argv)
 		rc = -1;
 	else
 		rc = topicread_records(rk, "complaints.events",
-		    topicread_partition_of(rk, "complaints.events", h.id, n), 0,
+		    murmur2_partition(h.id, strlen(h.id), n), 0,
 		    history_each, &h, err, sizeof(err));
 	topicread_close(rk);
 	if (rc == -1)

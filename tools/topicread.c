@@ -66,23 +66,6 @@ topicread_partitions(rd_kafka_t *rk, const char *topic, char *err,
 }
 
 /*
- * The partition a key lands on: the Java clients' murmur2, which our
- * producers use too (docs/architecture.md).
- */
-int32_t
-topicread_partition_of(rd_kafka_t *rk, const char *topic, const char *key,
-    int partitions)
-{
-	rd_kafka_topic_t	*rkt = rd_kafka_topic_new(rk, topic, NULL);
-	int32_t			 p;
-
-	p = rd_kafka_msg_partitioner_murmur2(rkt, key, strlen(key),
-	    partitions, NULL, NULL);
-	rd_kafka_topic_destroy(rkt);
-	return p;
-}
-
-/*
  * Adds partition p from offset from (its first when earlier) to the
  * assignment if it holds records there; ends[p] is where it stops.
  */

@@ -13,8 +13,6 @@ rd_kafka_t	*topicread_client(const char *brokers, char *err, size_t errsz);
 void		 topicread_close(rd_kafka_t *rk);
 int		 topicread_partitions(rd_kafka_t *rk, const char *topic,
 		    char *err, size_t errsz);
-int32_t		 topicread_partition_of(rd_kafka_t *rk, const char *topic,
-		    const char *key, int partitions);
 int		 topicread_records(rd_kafka_t *rk, const char *topic,
 		    int32_t partition, int64_t from, topicread_fn fn, void *arg,
 		    char *err, size_t errsz);
