@@ -709,7 +709,7 @@ grouping_link(struct classifier *c, const Cdp__V1__EventMeta *cause,
     void (*fn)(void *, bool), void *arg)
 {
 	struct link	*l = xcalloc(1, sizeof(*l));
-	char		*list;
+	char		*list, *at;
 	size_t		 i, len = 1;
 	int		 rc;
 
@@ -724,12 +724,9 @@ grouping_link(struct classifier *c, const Cdp__V1__EventMeta *cause,
 	l->arg = arg;
 	for (i = 0; i < n; i++)
 		len += strlen(members[i]) + 1;
-	list = xcalloc(1, len);
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			strcat(list, " ");
-		strcat(list, members[i]);
-	}
+	at = list = xcalloc(1, len);
+	for (i = 0; i < n; i++)
+		at += sprintf(at, "%s%s", i > 0 ? " " : "", members[i]);
 	rc = redis_command(c->redis, link_on_marked, l,
 	    "SET cls:gf:%s %s PX %lld", group_key, list,
 	    (long long)(2 * rules_group_window_max(c->rules)));
