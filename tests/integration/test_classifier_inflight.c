@@ -41,6 +41,8 @@ struct filed {
 	char	 event_id[META_ID_LEN + 1];
 	bool	 two_ids;	/* two Classified with different ids */
 	int64_t	 classified_ms;
+	int32_t	 partition;	/* of its Filed, -1 until seen */
+	int64_t	 offset;
 };
 
 /* Starts a classifier with CLASSIFIER_INFLIGHT=inflight, ready. */
@@ -99,9 +101,11 @@ burst_produce(rd_kafka_t *rk, const Cdp__V1__ComplaintEvent *ev)
 
 /*
  * Files n complaints at once, each from its own customer on its own SKU
- * (no groups), all in scope.
+ * (no groups), all in scope. Returns where complaints.events ended
+ * before them, for burst_tally (the caller frees it): the burst's results
+ * are read from there, not from the whole topic the tests before wrote.
  */
-static void
+static int64_t *
 file_burst(struct filed *f, size_t n)
 {
 	rd_kafka_t		*rk = burst_producer();
@@ -113,7 +117,10 @@ file_burst(struct filed *f, size_t n)
 	Cdp__V1__Respondent	 resp = CDP__V1__RESPONDENT__INIT;
 	Cdp__V1__OrderRef	 ref = CDP__V1__ORDER_REF__INIT;
 	char			*user, *sku, *merchant = testenv_unique("M");
+	int64_t			*from;
 	size_t			 i;
+
+	testenv_topic_ends("complaints.events", &from);
 
 	for (i = 0; i < n; i++) {
 		f[i].id = testenv_unique("CI");
@@ -145,6 +152,7 @@ file_burst(struct filed *f, size_t n)
 	assert_int_equal(rd_kafka_flush(rk, 30000), 0);
 	rd_kafka_destroy(rk);
 	free(merchant);
+	return from;
 }
 
 static struct filed *
@@ -158,9 +166,9 @@ burst_find(struct filed *f, size_t n, const char *id)
 	return NULL;
 }
 
-/* Counts the burst's results on complaints.events, read once whole. */
+/* Counts the burst's results on complaints.events, read from from. */
 static void
-burst_tally(struct filed *f, size_t n)
+burst_tally(struct filed *f, size_t n, const int64_t *from)
 {
 	struct testenv_record	*recs;
 	Cdp__V1__ComplaintEvent	*ev;
@@ -170,8 +178,10 @@ burst_tally(struct filed *f, size_t n)
 	for (i = 0; i < n; i++) {
 		f[i].classified = f[i].out_of_scope = 0;
 		f[i].two_ids = false;
+		f[i].partition = -1;
 	}
-	nrecs = testenv_read_key("complaints.events", NULL, 30000, &recs);
+	nrecs = testenv_read_from("complaints.events", NULL, from, 30000,
+	    &recs);
 	for (i = 0; i < nrecs; i++) {
 		if (recs[i].key == NULL || (one = burst_find(f, n,
 		    recs[i].key)) == NULL)
@@ -179,6 +189,10 @@ burst_tally(struct filed *f, size_t n)
 		if ((ev = cdp__v1__complaint_event__unpack(NULL, recs[i].len,
 		    recs[i].payload)) == NULL)
 			continue;
+		if (ev->body_case == BODY(FILED)) {
+			one->partition = recs[i].partition;
+			one->offset = recs[i].offset;
+		}
 		if (ev->body_case == BODY(OUT_OF_SCOPE))
 			one->out_of_scope++;
 		if (ev->body_case == BODY(CLASSIFIED)) {
@@ -197,13 +211,13 @@ burst_tally(struct filed *f, size_t n)
 
 /* How many of the burst have a result; waits up to timeout_ms for all. */
 static size_t
-burst_wait(struct filed *f, size_t n, int timeout_ms)
+burst_wait(struct filed *f, size_t n, const int64_t *from, int timeout_ms)
 {
 	int64_t	deadline = meta_now_ms() + testproc_scale_ms(timeout_ms);
 	size_t	i, done;
 
 	for (;;) {
-		burst_tally(f, n);
+		burst_tally(f, n, from);
 		for (i = done = 0; i < n; i++)
 			if (f[i].classified + f[i].out_of_scope > 0)
 				done++;
@@ -211,6 +225,39 @@ burst_wait(struct filed *f, size_t n, int timeout_ms)
 			return done;
 		usleep(500000);
 	}
+}
+
+/*
+ * Names the complaints of the burst without a result, with where their
+ * Filed is (partition -1: not on the topic), before the test fails.
+ */
+static void
+burst_missing(const struct filed *f, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (f[i].classified + f[i].out_of_scope == 0)
+			print_error("no result for %s, filed at %d@%lld\n",
+			    f[i].id, f[i].partition, (long long)f[i].offset);
+}
+
+/*
+ * Waits up to timeout_ms for a result for each of the burst; when some
+ * have none, names them and stops the classifier before the test fails,
+ * so the next test does not meet it.
+ */
+static void
+burst_expect_all(struct filed *f, size_t n, const int64_t *from,
+    int timeout_ms, pid_t pid)
+{
+	size_t	done = burst_wait(f, n, from, timeout_ms);
+
+	if (done == n)
+		return;
+	burst_missing(f, n);
+	testproc_stop(pid, 15000);
+	fail_msg("%zu of %zu complaints have a result", done, n);
 }
 
 static void
@@ -274,14 +321,17 @@ burst_once(int inflight)
 	struct filed	*f = xcalloc(BURST, sizeof(*f));
 	int		 admin;
 	pid_t		 pid = start_classifier(inflight, &admin);
+	int64_t		*from;
 	char		 what[32];
 	size_t		 i;
 
-	file_burst(f, BURST);
-	assert_int_equal(burst_wait(f, BURST, 120000), BURST);
+	print_message("CLASSIFIER_INFLIGHT=%d: %d complaints filed at once\n",
+	    inflight, BURST);
+	from = file_burst(f, BURST);
+	burst_expect_all(f, BURST, from, 120000, pid);
 	/* A late duplicate would show after the first results. */
 	sleep(2);
-	burst_tally(f, BURST);
+	burst_tally(f, BURST, from);
 	for (i = 0; i < BURST; i++) {
 		assert_int_equal(f[i].classified, 1);
 		assert_int_equal(f[i].out_of_scope, 0);
@@ -290,6 +340,7 @@ burst_once(int inflight)
 	burst_report(what, f, BURST, admin);
 	assert_int_equal(testproc_stop(pid, 15000), 0);
 	burst_free(f, BURST);
+	free(from);
 }
 
 static void
@@ -310,15 +361,15 @@ test_killed_in_a_burst_loses_nothing(void **state)
 {
 	struct filed	*f = xcalloc(BIG_BURST, sizeof(*f));
 	size_t		 i, twice = 0, done;
-	int64_t		 deadline;
+	int64_t		 deadline, *from;
 	int		 admin;
 	pid_t		 pid;
 
-	file_burst(f, BIG_BURST);
+	from = file_burst(f, BIG_BURST);
 	pid = start_classifier(8, &admin);
 	deadline = meta_now_ms() + testproc_scale_ms(60000);
 	do
-		done = burst_wait(f, BIG_BURST, 0);
+		done = burst_wait(f, BIG_BURST, from, 0);
 	while (done < 50 && meta_now_ms() < deadline);
 	testproc_kill(pid);
 	print_message("killed with %zu of %d classified\n", done, BIG_BURST);
@@ -326,9 +377,9 @@ test_killed_in_a_burst_loses_nothing(void **state)
 	assert_true(done < BIG_BURST);
 
 	pid = start_classifier(8, &admin);
-	assert_int_equal(burst_wait(f, BIG_BURST, 120000), BIG_BURST);
+	burst_expect_all(f, BIG_BURST, from, 120000, pid);
 	sleep(2);
-	burst_tally(f, BIG_BURST);
+	burst_tally(f, BIG_BURST, from);
 	for (i = 0; i < BIG_BURST; i++) {
 		assert_true(f[i].classified >= 1);
 		assert_false(f[i].two_ids);
@@ -339,6 +390,7 @@ test_killed_in_a_burst_loses_nothing(void **state)
 	    "same event again)\n", BIG_BURST, twice);
 	assert_int_equal(testproc_stop(pid, 15000), 0);
 	burst_free(f, BIG_BURST);
+	free(from);
 }
 
 int

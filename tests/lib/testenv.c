@@ -191,15 +191,11 @@ testenv_keep(struct testenv_record **recs, size_t *n, rd_kafka_message_t *m)
 }
 
 static rd_kafka_t *
-testenv_assign_all(const char *topic, int *npartitions)
+testenv_reader(void)
 {
-	rd_kafka_conf_t			*conf = rd_kafka_conf_new();
-	rd_kafka_t			*rk;
-	const struct rd_kafka_metadata	*md;
-	rd_kafka_topic_partition_list_t	*parts;
-	rd_kafka_topic_t		*rkt;
-	char				 err[256];
-	int				 i;
+	rd_kafka_conf_t	*conf = rd_kafka_conf_new();
+	rd_kafka_t	*rk;
+	char		 err[256];
 
 	rd_kafka_conf_set(conf, "bootstrap.servers", testenv_brokers(), err,
 	    sizeof(err));
@@ -209,17 +205,42 @@ testenv_assign_all(const char *topic, int *npartitions)
 	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err))) ==
 	    NULL)
 		fatalx("testenv: %s", err);
-	rkt = rd_kafka_topic_new(rk, topic, NULL);
+	return rk;
+}
+
+static int
+testenv_partitions(rd_kafka_t *rk, const char *topic)
+{
+	const struct rd_kafka_metadata	*md;
+	rd_kafka_topic_t		*rkt = rd_kafka_topic_new(rk, topic,
+					    NULL);
+	int				 n;
+
 	if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != 0 ||
 	    md->topic_cnt != 1)
 		fatalx("testenv: no metadata for %s", topic);
-	*npartitions = md->topics[0].partition_cnt;
-	parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
-	for (i = 0; i < md->topics[0].partition_cnt; i++)
-		rd_kafka_topic_partition_list_add(parts, topic, i)->offset =
-		    RD_KAFKA_OFFSET_BEGINNING;
+	n = md->topics[0].partition_cnt;
 	rd_kafka_metadata_destroy(md);
 	rd_kafka_topic_destroy(rkt);
+	return n;
+}
+
+/*
+ * A reader of every partition of topic, from offset from[p] (from the
+ * beginning when from is NULL).
+ */
+static rd_kafka_t *
+testenv_assign_all(const char *topic, const int64_t *from, int *npartitions)
+{
+	rd_kafka_t			*rk = testenv_reader();
+	rd_kafka_topic_partition_list_t	*parts;
+	int				 i;
+
+	*npartitions = testenv_partitions(rk, topic);
+	parts = rd_kafka_topic_partition_list_new(*npartitions);
+	for (i = 0; i < *npartitions; i++)
+		rd_kafka_topic_partition_list_add(parts, topic, i)->offset =
+		    from != NULL ? from[i] : RD_KAFKA_OFFSET_BEGINNING;
 	rd_kafka_assign(rk, parts);
 	rd_kafka_topic_partition_list_destroy(parts);
 	rd_kafka_poll_set_consumer(rk);
@@ -227,36 +248,81 @@ testenv_assign_all(const char *topic, int *npartitions)
 }
 
 /*
- * Reads every partition of topic from the beginning to its current end,
- * keeping the records with the given key (all when NULL); timeout_ms bounds
- * the whole read.
+ * The end of every partition of topic now (the offset the next record
+ * will get), for testenv_read_from(); returns the partition count. The
+ * caller frees *ends.
+ */
+int
+testenv_topic_ends(const char *topic, int64_t **ends)
+{
+	rd_kafka_t		*rk = testenv_reader();
+	int			 n = testenv_partitions(rk, topic), i;
+	int64_t			 low;
+	rd_kafka_resp_err_t	 err;
+
+	*ends = xcalloc((size_t)n, sizeof(**ends));
+	for (i = 0; i < n; i++)
+		if ((err = rd_kafka_query_watermark_offsets(rk, topic, i, &low,
+		    &(*ends)[i], 10000)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+			fatalx("testenv: no end of %s[%d]: %s", topic, i,
+			    rd_kafka_err2str(err));
+	rd_kafka_destroy(rk);
+	return n;
+}
+
+/*
+ * Reads every partition of topic from offset from[p] (the beginning when
+ * from is NULL) to its current end, keeping the records with the given key
+ * (all when NULL); timeout_ms bounds the whole read. A partition counts as
+ * read once it reported its end (it may report it again when more came
+ * meanwhile). A read cut short by the timeout says so on stderr: what it
+ * returns then may miss the newest records.
  */
 size_t
-testenv_read_key(const char *topic, const char *key, int timeout_ms,
-    struct testenv_record **out)
+testenv_read_from(const char *topic, const char *key, const int64_t *from,
+    int timeout_ms, struct testenv_record **out)
 {
 	rd_kafka_message_t	*m;
 	struct testenv_record	*recs = NULL;
 	size_t			 n = 0;
-	int			 nparts, eofs = 0;
-	rd_kafka_t		*rk = testenv_assign_all(topic, &nparts);
+	int			 nparts, ended = 0;
+	rd_kafka_t		*rk = testenv_assign_all(topic, from, &nparts);
+	bool			*at_end = xcalloc((size_t)nparts,
+				    sizeof(*at_end));
 	int64_t			 deadline = meta_now_ms() + timeout_ms;
 
-	while (eofs < nparts && meta_now_ms() < deadline) {
+	while (ended < nparts && meta_now_ms() < deadline) {
 		if ((m = rd_kafka_consumer_poll(rk, 100)) == NULL)
 			continue;
-		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-			eofs++;
-		else if (m->err == 0 && (key == NULL ||
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			if (m->partition >= 0 && m->partition < nparts &&
+			    !at_end[m->partition]) {
+				at_end[m->partition] = true;
+				ended++;
+			}
+		} else if (m->err == 0 && (key == NULL ||
 		    (m->key_len == strlen(key) &&
 		    memcmp(m->key, key, m->key_len) == 0)))
 			testenv_keep(&recs, &n, m);
 		rd_kafka_message_destroy(m);
 	}
+	if (ended < nparts)
+		fprintf(stderr, "testenv: the read of %s stopped after %d ms "
+		    "with %d of %d partitions read to their end (%zu records "
+		    "kept)\n", topic, timeout_ms, ended, nparts, n);
+	free(at_end);
 	rd_kafka_consumer_close(rk);
 	rd_kafka_destroy(rk);
 	*out = recs;
 	return n;
+}
+
+/* testenv_read_from() from the beginning of every partition. */
+size_t
+testenv_read_key(const char *topic, const char *key, int timeout_ms,
+    struct testenv_record **out)
+{
+	return testenv_read_from(topic, key, NULL, timeout_ms, out);
 }
 
 void

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 #include <librdkafka/rdkafka.h>
@@ -35,6 +36,10 @@ bool		 testenv_run_until(struct event_base *base,
 		    bool (*done)(void *), void *arg, int timeout_ms);
 size_t		 testenv_read_key(const char *topic, const char *key,
 		    int timeout_ms, struct testenv_record **out);
+int		 testenv_topic_ends(const char *topic, int64_t **ends);
+size_t		 testenv_read_from(const char *topic, const char *key,
+		    const int64_t *from, int timeout_ms,
+		    struct testenv_record **out);
 void		 testenv_records_free(struct testenv_record *r, size_t n);
 const char	*testenv_header(const struct testenv_record *r,
 		    const char *name);
