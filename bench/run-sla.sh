@@ -68,6 +68,13 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0;
 	else if (NR % 2) print v[(NR + 1) / 2];
 	else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# A TIME line (./dev bench tabulates them): step $1 took the seconds since
+# $2, an $EPOCHREALTIME.
+timed() {
+	printf 'TIME\tsla: %s\t%s\n' "$1" \
+		"$(awk -v a="$2" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')"
+}
+
 # The value of key=value in lines of "burst ..." or "bullmq ...".
 field() { { grep -o "$1=[0-9.]*" || true; } | cut -d= -f2; }
 
@@ -130,8 +137,10 @@ cmake --build "$BUILD_DIR" --target sla_bench sla-timer cdp-topics >/dev/null
 start_redis
 
 say "memory: $CLOCKS open clocks, $RUNS runs"
+t0=$EPOCHREALTIME
 mem=$("$BENCH" mem -r "$RADDR" -n "$CLOCKS" -k "${SLA_BENCH_MEM_RUNS:-$RUNS}")
 printf '%s\n' "$mem"
+timed memory "$t0"
 # The burst's clocks must all be saved before they fall due: a lead of
 # half again the time the saves took above, and at least 6 s.
 rate=$(printf '%s\n' "$mem" | grep -o '([0-9]* saves/s)' | tr -dc '0-9\n' |
@@ -140,6 +149,7 @@ lead=$(awk -v n="$BURST" -v r="$rate" 'BEGIN { l = r > 0 ? 1500 * n / r : 0;
 	printf "%d", (l < 6000 ? 6000 : l) + 2000 }')
 
 ours=()
+t0=$EPOCHREALTIME
 for i in $(seq 1 "$RUNS"); do
 	"$BENCH" prepare -r "$RADDR" -b "$KAFKA_BROKERS"
 	start_daemon
@@ -150,8 +160,10 @@ for i in $(seq 1 "$RUNS"); do
 	printf 'run %d: %s\n' "$i" "$line"
 	if [[ -n $line ]]; then ours+=("$line"); fi
 done
+timed bursts "$t0"
 
 theirs=()
+t0=$EPOCHREALTIME
 if bullmq_install; then
 	for i in $(seq 1 "$RUNS"); do
 		redis-cli -p "$PORT" flushall >/dev/null
@@ -163,6 +175,7 @@ if bullmq_install; then
 		if [[ -n $line ]]; then theirs+=("$line"); fi
 	done
 fi
+timed bullmq "$t0"
 
 ours_med() { printf '%s\n' "${ours[@]}" | field "$1" | median; }
 theirs_med() { printf '%s\n' "${theirs[@]}" | field "$1" | median; }
