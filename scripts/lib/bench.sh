@@ -541,11 +541,11 @@ bench_env_stop() {
 cmd_bench() {
 	local t0=$EPOCHREALTIME
 	bench_options "$@"
-	setup
 	env_load bench
 	BENCH_ROWS=$STATE_DIR.rows BENCH_TIMES=$STATE_DIR.times
 	: >"$BENCH_ROWS"
 	: >"$BENCH_TIMES"
+	bench_timed setup setup
 	bench_timed build bench_build
 	case $BENCH_PART in rules | all) bench_timed rules bench_rules ;; esac
 	if [[ $BENCH_PART != rules ]]; then
