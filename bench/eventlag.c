@@ -18,7 +18,8 @@
  * is the only traffic) and events_per_s divides it by the time from
  * start_ms to the last of them; filed counts the Filed up to end_ms,
  * classified and started those of them that reached that step by the time
- * of reading.
+ * of reading. Only the records from start_ms on are read: each partition
+ * from the first offset with such a timestamp (offsets_for_times).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -34,6 +35,8 @@
 
 #define BODY(x)		CDP__V1__COMPLAINT_EVENT__BODY_##x
 #define LAG_ID_MAX	64
+#define LAG_TOPIC	"complaints.events"
+#define LAG_TIMEOUT_MS	10000	/* a broker that does not answer */
 
 enum lag_kind { LAG_FILED, LAG_CLASSIFIED, LAG_STARTED };
 
@@ -162,6 +165,48 @@ lag_pair(struct lag *g, double *cls, size_t *ncls, double *clk,
 	}
 }
 
+/*
+ * Calls lag_each for the records of every partition from the first whose
+ * timestamp is from_ms or later (offsets_for_times: the earliest offset
+ * with such a timestamp, so no record lag_each would keep comes before
+ * it). Reading from the topic's start instead went through every earlier
+ * run's records and the SLA bursts' hundreds of thousands, on each call.
+ */
+static int
+lag_read(rd_kafka_t *rk, struct lag *g, char *err, size_t errsz)
+{
+	rd_kafka_topic_partition_list_t	*l;
+	rd_kafka_topic_partition_t	*tp;
+	rd_kafka_resp_err_t		 e;
+	int				 n, i, rc = 0;
+
+	if ((n = topicread_partitions(rk, LAG_TOPIC, err, errsz)) == -1)
+		return -1;
+	l = rd_kafka_topic_partition_list_new(n);
+	for (i = 0; i < n; i++)
+		rd_kafka_topic_partition_list_add(l, LAG_TOPIC, i)->offset =
+		    g->from_ms;
+	if ((e = rd_kafka_offsets_for_times(rk, l, LAG_TIMEOUT_MS)) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(err, errsz, "%s: offsets for times: %s", LAG_TOPIC,
+		    rd_kafka_err2str(e));
+		rc = -1;
+	}
+	for (i = 0; rc == 0 && i < l->cnt; i++) {
+		tp = &l->elems[i];
+		if (tp->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			snprintf(err, errsz, "%s[%d]: offsets for times: %s",
+			    LAG_TOPIC, (int)tp->partition,
+			    rd_kafka_err2str(tp->err));
+			rc = -1;
+		} else if (tp->offset >= 0)	/* else nothing since from_ms */
+			rc = topicread_records(rk, LAG_TOPIC, tp->partition,
+			    tp->offset, lag_each, g, err, errsz);
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -184,8 +229,7 @@ main(int argc, char **argv)
 	if (g.from_ms < 0 || g.to_ms < g.from_ms)
 		usage();
 	if ((rk = topicread_client(brokers, err, sizeof(err))) == NULL ||
-	    topicread_records(rk, "complaints.events", -1, 0, lag_each, &g,
-	    err, sizeof(err)) == -1) {
+	    lag_read(rk, &g, err, sizeof(err)) == -1) {
 		fprintf(stderr, "eventlag: %s\n", err);
 		return 1;
 	}

@@ -37,6 +37,34 @@ bench_verdict() {
 	awk -v v="$1" "BEGIN { exit !($2) }" && echo met || echo missed
 }
 
+# Runs "$@" as one section of the bench and records its wall time, printed
+# at once and tabulated in the report ("time per section"): the whole bench
+# has to stay under 15 minutes (issue 15), and this shows where they go.
+bench_timed() {
+	local name=$1 t0=$EPOCHREALTIME
+	shift
+	"$@"
+	bench_time_row "$name" "$(bench_since "$t0")"
+}
+
+# Seconds since $1 (an $EPOCHREALTIME), with one decimal and no unit.
+bench_since() {
+	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+}
+
+bench_time_row() {
+	msg "bench: $1 took $2 s"
+	printf '%s\t%s\n' "$1" "$2" >>"$BENCH_TIMES"
+}
+
+# Sorts the lines of a part's script: RESULT rows to BENCH_ROWS, TIME
+# lines (a step of the part and its seconds) to BENCH_TIMES.
+bench_collect() {
+	awk -F'\t' -v rows="$BENCH_ROWS" -v times="$BENCH_TIMES" '
+		$1 == "RESULT" { print >>rows }
+		$1 == "TIME" { print $2 "\t" $3 >>times }'
+}
+
 # Sum of the consumer lag of every service's group (cdp-ops lag).
 bench_lag_total() {
 	"$BUILD_DIR/tools/cdp-ops" -b "$KAFKA_BROKERS" lag 2>/dev/null |
@@ -93,41 +121,53 @@ bench_try_rate() {
 	return "$ok"
 }
 
-# The highest rate sustained: doubling from BENCH_RATE0 while it holds,
-# halving (down to BENCH_RATE_MIN) while it does not, then one step
-# halfway between the last rate held and the first that was not. A failed
-# step drains before the next one.
+# The highest rate sustained, in BENCH_HELD: doubling from BENCH_RATE0
+# while it holds, halving (down to BENCH_RATE_MIN) while it does not, then
+# one step halfway between the last rate held and the first that was not.
+# A failed step drains before the next one. BENCH_HELD_LINE is the step
+# run at BENCH_HELD: a run at that rate from a drained pipeline, as the
+# throughput runs are, so it is the first of them (bench_throughput).
 bench_search_rate() {
-	local rate=$BENCH_RATE0 best=0 fail=0 line
+	local rate=$BENCH_RATE0 fail=0 line
+	BENCH_HELD=0 BENCH_HELD_LINE=
 	while ((rate <= BENCH_RATE_MAX && rate >= BENCH_RATE_MIN)); do
 		if line=$(bench_try_rate "$rate" "$BENCH_SECS"); then
-			best=$rate
-			msg "bench: $rate/s sustained" >&2
+			BENCH_HELD=$rate BENCH_HELD_LINE=$line
+			msg "bench: $rate/s sustained"
 			((fail == 0)) || break
 			rate=$((rate * 2))
 		else
 			fail=$rate
-			msg "bench: $rate/s not sustained: $line" >&2
+			msg "bench: $rate/s not sustained: $line"
 			bench_wait_caught_up 120 || true
-			((best == 0)) || break
+			((BENCH_HELD == 0)) || break
 			rate=$((rate / 2))
 		fi
 	done
-	if ((fail > 0 && best > 0 && fail > best + 1)) &&
-		bench_try_rate $(((best + fail) / 2)) "$BENCH_SECS" >/dev/null; then
-		best=$(((best + fail) / 2))
+	rate=$(((BENCH_HELD + fail) / 2))
+	if ((fail > 0 && BENCH_HELD > 0 && fail > BENCH_HELD + 1)); then
+		if line=$(bench_try_rate "$rate" "$BENCH_SECS"); then
+			BENCH_HELD=$rate BENCH_HELD_LINE=$line
+			msg "bench: $rate/s sustained"
+		else
+			msg "bench: $rate/s not sustained: $line"
+		fi
 	fi
 	bench_wait_caught_up 120 || true
-	echo "$best"
 }
 
-# The highest rate sustained, in BENCH_HELD, after a warm-up (the
-# broker's JIT and the daemons' first connections).
-bench_find_rate() {
-	bench_try_rate 50 3 >/dev/null || true
+# A few complaints before the search, not measured: the broker's JIT and
+# the daemons' first connections. Nothing reads their events back.
+bench_warm_up() {
+	"$(bench_tool loadgen)" -u "$(daemon_listen intake)" -r 50 -d 3 \
+		-s "$RANDOM" >/dev/null || true
 	bench_wait_caught_up 60 || true
+}
+
+bench_find_rate() {
+	bench_warm_up
 	msg "bench: pipeline: searching the sustained rate"
-	BENCH_HELD=$(bench_search_rate)
+	bench_search_rate
 }
 
 bench_hop() {
@@ -135,17 +175,19 @@ bench_hop() {
 		tail -n 1
 }
 
-# Items 1 and 2: throughput against the bare hop, latency at half of it.
-bench_pipeline() {
-	local best half i line hop tput=() hops=() lat=() hop99=() v b held
-	bench_find_rate
-	best=$BENCH_HELD
-	# Nothing held even at the lowest rate: the runs go at that rate,
-	# and the rate sustained is reported as 0.
-	held=$best
-	((best > 0)) || best=$BENCH_RATE_MIN
+# Item 1: throughput at the rate found (BENCH_HELD) against the bare hop.
+# Nothing held even at the lowest rate: the runs go at that rate
+# (BENCH_RATE), and the rate sustained is reported as 0.
+bench_throughput() {
+	local i line hop tput=() hops=() v b
+	BENCH_RATE=$((BENCH_HELD > 0 ? BENCH_HELD : BENCH_RATE_MIN))
 	for ((i = 1; i <= BENCH_RUNS; i++)); do
-		line=$(bench_try_rate "$best" "$BENCH_SECS") || true
+		# The search's run at this rate is the first: not run twice.
+		if ((i == 1)) && [[ -n $BENCH_HELD_LINE ]]; then
+			line=$BENCH_HELD_LINE
+		else
+			line=$(bench_try_rate "$BENCH_RATE" "$BENCH_SECS") || true
+		fi
 		hop=$(bench_hop -n "$BENCH_HOP_N")
 		printf 'run %d: %s\n  %s\n' "$i" "$line" "$hop"
 		tput+=("$(bench_field events_per_s "$line")")
@@ -157,9 +199,15 @@ bench_pipeline() {
 	bench_row pipeline.events_per_s "$v" events/s kafka_hop.msgs_per_s \
 		"$b" "$(bench_ratio "$v" "$b")" ">=0.25" \
 		"$(bench_verdict "$(bench_ratio "$v" "$b")" 'v >= 0.25')"
-	bench_row pipeline.complaints_per_s "$held" complaints/s - 0 0 \
-		">=5000/s" "$(bench_verdict "$held" 'v >= 5000')"
-	half=$((best / 2 > 0 ? best / 2 : 1))
+	bench_row pipeline.complaints_per_s "$BENCH_HELD" complaints/s - 0 0 \
+		">=5000/s" "$(bench_verdict "$BENCH_HELD" 'v >= 5000')"
+}
+
+# Item 2: latency at half the rate of the throughput runs, beside the bare
+# hop's p99 at the same rate.
+bench_latency() {
+	local half i line hop lat=() hop99=() b
+	half=$((BENCH_RATE / 2 > 0 ? BENCH_RATE / 2 : 1))
 	msg "bench: pipeline: latency at $half/s"
 	for ((i = 1; i <= BENCH_RUNS; i++)); do
 		line=$(bench_try_rate "$half" "$BENCH_SECS") || true
@@ -182,8 +230,8 @@ bench_pipeline() {
 		'<50ms' 'v < 50'
 }
 
-# One latency figure, the median over the runs in lat[], beside the bare
-# hop's p99 at the same rate.
+# One latency figure, the median over the runs in bench_latency's lat[],
+# beside the bare hop's p99 at the same rate.
 bench_latency_row() {
 	local figure=$1 key=$2 hop=$3 goal=$4 cond=$5 v l
 	v=$(for l in "${lat[@]}"; do bench_field "$key" "$l"; done |
@@ -197,21 +245,30 @@ bench_wrk() {
 		"http://$1/" 2>/dev/null | grep '^wrk '
 }
 
-# Item 3: intake alone under wrk against the bare evhttp handler.
+# Item 3: intake alone under wrk against the bare evhttp handler. The bare
+# handler's runs come first, on a drained pipeline; intake's follow one
+# another without a drain between them: wrk files complaints several
+# times faster than the consumers take them, so they are busy all through
+# each run, backlog or not. Nothing after these runs waits for the backlog
+# (they are the pipeline's last), where a drain after each took about a
+# minute.
 bench_intake() {
-	local i ours theirs a=() b=() v base
+	local i line a=() b=() v base
 	command -v wrk >/dev/null || {
 		warn "bench: wrk missing (apt-get install wrk): intake skipped"
 		return 0
 	}
 	msg "bench: intake under wrk against a bare evhttp handler"
+	bench_wait_caught_up 120 || true
 	for ((i = 1; i <= BENCH_RUNS; i++)); do
-		theirs=$(bench_wrk "127.0.0.1:$BENCH_SINK_PORT")
-		ours=$(bench_wrk "$(daemon_listen intake)")
-		printf 'run %d: intake %s\n  bare %s\n' "$i" "$ours" "$theirs"
-		a+=("$(bench_field per_s "$ours")")
-		b+=("$(bench_field per_s "$theirs")")
-		bench_wait_caught_up 180 || true
+		line=$(bench_wrk "127.0.0.1:$BENCH_SINK_PORT")
+		printf 'run %d: bare %s\n' "$i" "$line"
+		b+=("$(bench_field per_s "$line")")
+	done
+	for ((i = 1; i <= BENCH_RUNS; i++)); do
+		line=$(bench_wrk "$(daemon_listen intake)")
+		printf 'run %d: intake %s\n' "$i" "$line"
+		a+=("$(bench_field per_s "$line")")
 	done
 	v=$(printf '%s\n' "${a[@]}" | bench_median)
 	base=$(printf '%s\n' "${b[@]}" | bench_median)
@@ -251,7 +308,10 @@ bench_recover_one() {
 		sleep 0.1
 	done
 	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
-	wait "$load" || true
+	# The commit was what the load was for; the rest of it would only
+	# be more complaints for the next daemon's turn to wait for.
+	kill "$load" 2>/dev/null || true
+	wait "$load" 2>/dev/null || true
 }
 
 bench_recovery() {
@@ -268,7 +328,7 @@ bench_recovery() {
 bench_rules() {
 	msg "bench: classifier rules (matcher) against a strstr loop"
 	BUILD_DIR=$BUILD_DIR "$ROOT/bench/run-rules.sh" "$BENCH_RUNS" |
-		tee -a /dev/stderr | grep '^RESULT' >>"$BENCH_ROWS"
+		tee -a /dev/stderr | bench_collect
 }
 
 bench_sla() {
@@ -277,7 +337,7 @@ bench_sla() {
 		SLA_BENCH_CLOCKS=$BENCH_CLOCKS SLA_BENCH_BURST=$BENCH_BURST \
 		SLA_BENCH_MEM_RUNS=1 \
 		"$ROOT/bench/run-sla.sh" "$BENCH_RUNS" |
-		tee -a /dev/stderr | grep '^RESULT' >>"$BENCH_ROWS"
+		tee -a /dev/stderr | bench_collect
 }
 
 # CPU seconds (user + system) each daemon and the broker used so far:
@@ -297,18 +357,31 @@ bench_cpu() {
 	done
 }
 
-bench_pipeline_all() {
+bench_daemons_start() {
 	bench_sink_start
 	daemons_start
-	if [[ $BENCH_PART != scaling ]]; then
-		bench_pipeline
-		bench_intake
-		bench_cpu
-		bench_recovery
-	fi
-	[[ $BENCH_PART == pipeline ]] || bench_scaling
+}
+
+bench_daemons_stop() {
 	daemons_stop >/dev/null
 	bench_sink_stop
+}
+
+bench_pipeline_all() {
+	bench_timed "daemons start" bench_daemons_start
+	bench_timed "rate search" bench_find_rate
+	if [[ $BENCH_PART != scaling ]]; then
+		bench_timed throughput bench_throughput
+		bench_timed latency bench_latency
+		bench_timed recovery bench_recovery
+	fi
+	[[ $BENCH_PART == pipeline ]] || bench_timed scaling bench_scaling
+	# Last: intake's runs leave a backlog no one needs to wait for.
+	if [[ $BENCH_PART != scaling ]]; then
+		bench_timed "intake wrk" bench_intake
+		bench_timed cpu bench_cpu
+	fi
+	bench_timed "daemons stop" bench_daemons_stop
 }
 
 # Members of consumer group $1 that hold partitions now (cdp-ops members).
@@ -351,18 +424,21 @@ bench_scale_to() {
 # Item 7: the pipeline's events a second with 1 and with 2 instances of
 # the classifier and the sla-timer, under the same load: twice the rate
 # one instance sustained (more than one instance takes), so the daemons,
-# not the load, set the pace. The runs alternate 1 and 2 instances, so a
-# change in the machine's load falls on both alike; each run is shorter
+# not the load, set the pace. The runs alternate 1 and 2 instances in the
+# order 1 2, 2 1, 1 2 (each pair has both, and a steady drift in the
+# machine's load falls on both alike), which changes the instances at
+# every other run: going back to 1 waits for the session timeout of the
+# second (6 s) and going to 2 for a rebalance. Each run is shorter
 # than the pipeline's (BENCH_SCALE_SECS), to keep the whole bench within
 # its 15 minutes. On 2 shared cores the gain is bounded by the CPU the
-# second instances can get.
+# second instances can get. Run alone, the rate search comes first
+# (bench_pipeline_all).
 bench_scaling() {
 	local rate i n line one=() two=() v b
-	[[ -n ${BENCH_HELD:-} ]] || bench_find_rate
 	rate=$((BENCH_HELD > 0 ? BENCH_HELD * 2 : BENCH_RATE_MIN * 2))
 	msg "bench: scaling: ${BENCH_SCALED[*]} with 1 and 2 instances at $rate/s"
 	for ((i = 1; i <= BENCH_RUNS; i++)); do
-		for n in 1 2; do
+		for n in $( ((i % 2)) && echo 1 2 || echo 2 1); do
 			bench_scale_to "$n"
 			bench_wait_caught_up 120 || true
 			line=$(bench_try_rate "$rate" "$BENCH_SCALE_SECS") || true
@@ -390,10 +466,21 @@ bench_table() {
 		$2, $3, $4, $5, $6, $7, $8, $9 }' "$BENCH_ROWS"
 }
 
+# Where the run's time went: each section's seconds and share of the
+# whole ($1 seconds), in the order they ended. A row named "part: step"
+# (run-sla.sh's) is a step of that part, already counted in the part's row.
+bench_time_table() {
+	printf '| section | seconds | share |\n| --- | --- | --- |\n'
+	awk -F'\t' -v total="$1" '{ printf "| %s | %s | %.0f%% |\n", $1, $2,
+		(total > 0 ? 100 * $2 / total : 0) }
+		END { printf "| total | %s | 100%% |\n", total }' "$BENCH_TIMES"
+}
+
 # A quick run's figures mean nothing: its table goes under .local/, never
 # to bench/results/.
 bench_report() {
-	local file=$ROOT/bench/results/$(date -u +%Y-%m-%d).md
+	local total=$1 file=$ROOT/bench/results/$(date -u +%Y-%m-%d).md
+	shift
 	[[ $BENCH_QUICK == no ]] || file=$ROOT/.local/bench-quick.md
 	mkdir -p "$(dirname "$file")"
 	{
@@ -406,8 +493,11 @@ bench_report() {
 		printf 'Median of %s runs each (quick mode: %s).\n\n' \
 			"$BENCH_RUNS" "$BENCH_QUICK"
 		bench_table
+		printf '\n## Time per section\n\n'
+		bench_time_table "$total"
 	} >"$file"
 	bench_table
+	bench_time_table "$total"
 	msg "bench: report in ${file#"$ROOT"/}"
 }
 
@@ -436,23 +526,43 @@ bench_options() {
 	fi
 }
 
+# The daemons, the tools ./dev bench calls and the bench programs; not the
+# tests.
+bench_build() {
+	cmake_build "${DAEMONS[@]}" cdp-topics cdp-ops bench >/dev/null
+}
+
+bench_env_stop() {
+	bench_daemons_stop
+	kafka_stop
+	redis_stop
+}
+
 cmd_bench() {
 	local t0=$EPOCHREALTIME
 	bench_options "$@"
-	setup
 	env_load bench
-	# The daemons, the tools ./dev bench calls and the bench programs;
-	# not the tests.
-	cmake_build "${DAEMONS[@]}" cdp-topics cdp-ops bench >/dev/null
-	BENCH_ROWS=$STATE_DIR.rows
+	BENCH_ROWS=$STATE_DIR.rows BENCH_TIMES=$STATE_DIR.times
 	: >"$BENCH_ROWS"
-	case $BENCH_PART in rules | all) bench_rules ;; esac
+	: >"$BENCH_TIMES"
+	bench_timed setup setup
+	bench_timed build bench_build
+	case $BENCH_PART in rules | all) bench_timed rules bench_rules ;; esac
 	if [[ $BENCH_PART != rules ]]; then
-		bench_fresh_env
-		trap 'daemons_stop >/dev/null; bench_sink_stop; kafka_stop; redis_stop' EXIT
+		bench_timed environment bench_fresh_env
+		trap bench_env_stop EXIT
 	fi
-	case $BENCH_PART in sla | all) bench_sla ;; esac
 	case $BENCH_PART in pipeline | scaling | all) bench_pipeline_all ;; esac
-	bench_report "$@"
+	# After the pipeline, not before: each burst leaves about 200,000
+	# events on complaints.events, which the pipeline's consumers (new
+	# groups, reading from the earliest offset) and its sla-timer
+	# (rebuilding its clocks from the log) would read first: about a
+	# minute a burst on the loaded machine.
+	case $BENCH_PART in sla | all) bench_timed sla bench_sla ;; esac
+	if [[ $BENCH_PART != rules ]]; then
+		bench_timed "environment stop" bench_env_stop
+		trap - EXIT
+	fi
+	bench_report "$(bench_since "$t0")" "$@"
 	msg "bench: done in $(elapsed "$t0")"
 }
