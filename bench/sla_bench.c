@@ -40,6 +40,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "complaint_id.h"
+#include "kafka.h"
 #include "log.h"
 #include "redis.h"
 #include "redis_shards.h"
@@ -373,22 +374,18 @@ static void
 topic_offsets(rd_kafka_t *rk, const char *topic, int32_t base,
     int64_t *offsets)
 {
-	const struct rd_kafka_metadata	*md;
-	rd_kafka_topic_t		*rkt = rd_kafka_topic_new(rk, topic, NULL);
-	int64_t				 lo, hi;
-	int				 i;
+	int64_t	lo, hi;
+	char	err[256];
+	int	n, i;
 
-	if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != 0 ||
-	    md->topic_cnt != 1 || md->topics[0].err != 0)
-		fatalx("kafka: no metadata for %s", topic);
-	for (i = 0; i < md->topics[0].partition_cnt; i++) {
+	if ((n = kafka_partitions(rk, topic, 10000, err, sizeof(err))) == -1)
+		fatalx("kafka: %s", err);
+	for (i = 0; i < n; i++) {
 		if (rd_kafka_query_watermark_offsets(rk, topic, i, &lo, &hi,
 		    10000) != 0)
 			fatalx("kafka: no offsets for %s[%d]", topic, i);
 		offsets[base + i] = hi - 1;
 	}
-	rd_kafka_metadata_destroy(md);
-	rd_kafka_topic_destroy(rkt);
 }
 
 static rd_kafka_t *

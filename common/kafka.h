@@ -32,6 +32,10 @@ struct kafka_wakeup *kafka_wakeup_new(struct event_base *base,
 void		 kafka_wakeup_free(struct kafka_wakeup *w);
 void		 kafka_health_update(struct kafka_health *h, const char *json);
 
+/* kafka_metadata.c: what the brokers say of a topic. */
+int		 kafka_partitions(rd_kafka_t *rk, const char *topic,
+		    int timeout_ms, char *err, size_t errsz);
+
 /* kafka_producer.c: idempotent producer with delivery reports. */
 struct kafka_producer;
 struct kafka_header {

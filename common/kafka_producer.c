@@ -222,26 +222,12 @@ int
 kafka_producer_partitions(struct kafka_producer *p, const char *topic,
     int timeout_ms)
 {
-	const struct rd_kafka_metadata	*md;
-	rd_kafka_topic_t		*rkt = rd_kafka_topic_new(p->rk, topic,
-					    NULL);
-	rd_kafka_resp_err_t		 e;
-	int				 n = -1;
+	char	err[256];
+	int	n;
 
-	e = rd_kafka_metadata(p->rk, 0, rkt, &md, timeout_ms);
-	if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-		log_warnx("kafka: %s: metadata: %s", topic,
-		    rd_kafka_err2str(e));
-	else if (md->topic_cnt != 1 || md->topics[0].err != 0 ||
-	    md->topics[0].partition_cnt <= 0)
-		log_warnx("kafka: %s: metadata: %s", topic,
-		    md->topic_cnt != 1 || md->topics[0].err == 0 ?
-		    "no partitions" : rd_kafka_err2str(md->topics[0].err));
-	else
-		n = md->topics[0].partition_cnt;
-	if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
-		rd_kafka_metadata_destroy(md);
-	rd_kafka_topic_destroy(rkt);
+	if ((n = kafka_partitions(p->rk, topic, timeout_ms, err,
+	    sizeof(err))) == -1)
+		log_warnx("kafka: %s", err);
 	return n;
 }
 

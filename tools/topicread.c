@@ -40,29 +40,12 @@ topicread_close(rd_kafka_t *rk)
 	rd_kafka_destroy(rk);
 }
 
-/* The topic's partition count, or -1 with err. */
+/* The topic's partition count, or -1 with err (common/kafka_metadata.c). */
 int
 topicread_partitions(rd_kafka_t *rk, const char *topic, char *err,
     size_t errsz)
 {
-	const struct rd_kafka_metadata	*md;
-	rd_kafka_topic_t		*rkt = rd_kafka_topic_new(rk, topic, NULL);
-	rd_kafka_resp_err_t		 e;
-	int				 n = -1;
-
-	e = rd_kafka_metadata(rk, 0, rkt, &md, TOPICREAD_TIMEOUT_MS);
-	if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-		snprintf(err, errsz, "%s: metadata: %s", topic,
-		    rd_kafka_err2str(e));
-	else if (md->topic_cnt != 1 || md->topics[0].err != 0)
-		snprintf(err, errsz, "%s: %s", topic, md->topic_cnt != 1 ?
-		    "no such topic" : rd_kafka_err2str(md->topics[0].err));
-	else
-		n = md->topics[0].partition_cnt;
-	if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
-		rd_kafka_metadata_destroy(md);
-	rd_kafka_topic_destroy(rkt);
-	return n;
+	return kafka_partitions(rk, topic, TOPICREAD_TIMEOUT_MS, err, errsz);
 }
 
 /*

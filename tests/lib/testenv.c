@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "kafka.h"
 #include "log.h"
 #include "meta.h"
 #include "pb.h"
@@ -211,17 +212,11 @@ testenv_reader(void)
 static int
 testenv_partitions(rd_kafka_t *rk, const char *topic)
 {
-	const struct rd_kafka_metadata	*md;
-	rd_kafka_topic_t		*rkt = rd_kafka_topic_new(rk, topic,
-					    NULL);
-	int				 n;
+	char	err[256];
+	int	n;
 
-	if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != 0 ||
-	    md->topic_cnt != 1)
-		fatalx("testenv: no metadata for %s", topic);
-	n = md->topics[0].partition_cnt;
-	rd_kafka_metadata_destroy(md);
-	rd_kafka_topic_destroy(rkt);
+	if ((n = kafka_partitions(rk, topic, 10000, err, sizeof(err))) == -1)
+		fatalx("testenv: %s", err);
 	return n;
 }
 
