@@ -543,6 +543,7 @@ cmd_bench() {
 	bench_options "$@"
 	env_load bench
 	BENCH_ROWS=$STATE_DIR.rows BENCH_TIMES=$STATE_DIR.times
+	mkdir -p "${STATE_DIR%/*}" # .local/, not there yet in a fresh clone
 	: >"$BENCH_ROWS"
 	: >"$BENCH_TIMES"
 	bench_timed setup setup
