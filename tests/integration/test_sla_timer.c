@@ -396,11 +396,32 @@ test_flushall_while_running_rebuilds_and_fires_once(void **state)
 #define CONSUMED	"kafka_consumed_total{group=\"sla-timer\"} "
 #define FILLERS		20
 
+/* Records on the sla-timer's two topics now: the whole log it reads. */
+static int64_t
+log_records(void)
+{
+	const char	*topics[] = { "complaints.events", "merchants.events" };
+	int64_t		*ends, n = 0;
+	int		 i, p, parts;
+
+	for (i = 0; i < 2; i++) {
+		parts = testenv_topic_ends(topics[i], &ends);
+		for (p = 0; p < parts; p++)
+			n += ends[p];
+		free(ends);
+	}
+	return n;
+}
+
 /*
  * Redis down when the partitions are assigned: they wait, paused, and the
  * daemon is not ready, saying why; once Redis answers, they resume after
- * their stored offsets (a handful of messages consumed, not the whole log
- * again), and an event sent meanwhile is applied.
+ * their stored offsets, and an event sent meanwhile is applied. What is
+ * read again is bounded by the events that change no clock after each
+ * partition's last save (up to 64 a partition, apply.c), which other
+ * tests in the same Kafka (notifications, penalties) leave behind, so it
+ * is no fixed number: the check is that the log is not read again from
+ * its start, at least the fillers' worth of it skipped.
  */
 static void
 test_redis_down_at_assignment_waits_then_resumes(void **state)
@@ -408,7 +429,7 @@ test_redis_down_at_assignment_waits_then_resumes(void **state)
 	struct testhttp_response	 r;
 	struct daemon			 d;
 	char				*id = testenv_unique("CS"), *f;
-	int64_t				 at;
+	int64_t				 at, whole;
 	int				 i;
 
 	start(&d, "sla-1");
@@ -433,9 +454,10 @@ test_redis_down_at_assignment_waits_then_resumes(void **state)
 	assert_int_equal(testenv_dev("redis start test"), 0);
 	assert_true(testproc_wait_http(d.admin_port, "/readyz", 200, 30000));
 	expect_breach(id, at, false);
-	print_message("consumed after Redis came back: %.0f\n",
-	    metric(&d, CONSUMED));
-	assert_true(metric(&d, CONSUMED) < FILLERS);
+	whole = log_records();
+	print_message("consumed after Redis came back: %.0f of %lld\n",
+	    metric(&d, CONSUMED), (long long)whole);
+	assert_true(metric(&d, CONSUMED) < whole - FILLERS);
 	stop(&d);
 	free(id);
 }
