@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 
 #include "intake_harness.h"
@@ -229,61 +228,4 @@ intake_act(struct intake_proc *p, const char *id, const char *body,
 		fail_msg("%s: no view in status %s", id, status);
 	json_decref(view);
 	free(path);
-}
-
-static redisContext *
-harness_redis(void)
-{
-	char		*host;
-	int		 port;
-	redisContext	*rc;
-
-	testenv_redis(&host, &port);
-	rc = redisConnect(host, port);
-	free(host);
-	assert_true(rc != NULL && rc->err == 0);
-	return rc;
-}
-
-void
-intake_redis(const char *fmt, ...)
-{
-	redisContext	*rc = harness_redis();
-	redisReply	*reply;
-	va_list		 ap;
-
-	va_start(ap, fmt);
-	reply = redisvCommand(rc, fmt, ap);
-	va_end(ap);
-	assert_non_null(reply);
-	assert_int_not_equal(reply->type, REDIS_REPLY_ERROR);
-	freeReplyObject(reply);
-	redisFree(rc);
-}
-
-void
-intake_redis_set(const char *key, const void *value, size_t len)
-{
-	intake_redis("SET %s %b", key, value, len);
-}
-
-/* An integer answer of the test Redis (EXISTS, STRLEN, EVAL ...); nil is -1. */
-long long
-intake_redis_int(const char *fmt, ...)
-{
-	redisContext	*rc = harness_redis();
-	redisReply	*reply;
-	va_list		 ap;
-	long long	 n;
-
-	va_start(ap, fmt);
-	reply = redisvCommand(rc, fmt, ap);
-	va_end(ap);
-	assert_non_null(reply);
-	if (reply->type == REDIS_REPLY_ERROR)
-		fail_msg("redis: %s", reply->str);
-	n = reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
-	freeReplyObject(reply);
-	redisFree(rc);
-	return n;
 }

@@ -42,8 +42,5 @@ char	*intake_file_received(struct intake_proc *p, const char *key,
 	    const char *body);
 void	intake_act(struct intake_proc *p, const char *id, const char *body,
 	    const char *status);
-void	intake_redis(const char *fmt, ...);
-void	intake_redis_set(const char *key, const void *value, size_t len);
-long long intake_redis_int(const char *fmt, ...);
 
 #endif

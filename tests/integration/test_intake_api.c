@@ -19,6 +19,7 @@
 #include "meta.h"
 #include "pb.h"
 #include "testenv.h"
+#include "testenv_redis.h"
 #include "testhttp.h"
 #include "xmalloc.h"
 
@@ -139,7 +140,8 @@ test_same_idempotency_key_files_once(void **state)
 
 /*
  * Writes the order part of the snapshot the classifier keeps
- * (docs/read-model.md).
+ * (docs/read-model.md), on entry 0 where the classifier keeps it and
+ * intake reads it.
  */
 static void
 put_order(const char *order_id)
@@ -168,7 +170,7 @@ put_order(const char *order_id)
 	snap.order_id = (char *)order_id;
 	snap.order = &o;
 	buf = pb_pack(&snap.base, &len);
-	intake_redis("HSET %s order %b", key, buf, len);
+	testenv_redis_do(0, "HSET %s order %b", key, buf, len);
 	free(buf);
 	free(key);
 }

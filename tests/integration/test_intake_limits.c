@@ -18,6 +18,7 @@
 #include "intake_harness.h"
 #include "log.h"
 #include "testenv.h"
+#include "testenv_redis.h"
 #include "testhttp.h"
 #include "xmalloc.h"
 
@@ -222,17 +223,23 @@ newest_item(void)
 /*
  * A list page reads each complaint's small summary record, not its view;
  * a complaint without a record (an older intake wrote it) is summarised
- * from its view.
+ * from its view. Both are on the entry of the complaint's partition, and
+ * on no other.
  */
 static void
 test_list_reads_summary_records(void **state)
 {
-	char		*id = file_one("O-LIM-S"), *rec, *key;
+	char		*id = file_one("O-LIM-S"), *rec, *key, *view;
+	size_t		 e = testenv_entry_of_complaint(id);
 	long long	 view_bytes, rec_bytes;
 	json_t		*item;
 
-	view_bytes = intake_redis_int("STRLEN rm:c:%s", id);
-	rec_bytes = intake_redis_int("STRLEN rm:s:%s", id);
+	key = xasprintf("rm:s:%s", id);
+	view = xasprintf("rm:c:%s", id);
+	testenv_redis_only_on(e, view);
+	testenv_redis_only_on(e, key);
+	view_bytes = testenv_redis_int(e, "STRLEN %s", view);
+	rec_bytes = testenv_redis_int(e, "STRLEN %s", key);
 	assert_true(rec_bytes > 0 && rec_bytes * 4 < view_bytes);
 	item = newest_item();
 	assert_string_equal(json_string_value(json_object_get(item,
@@ -245,20 +252,20 @@ test_list_reads_summary_records(void **state)
 	rec = xasprintf("{\"complaint_id\":\"%s\",\"status\":\"received\","
 	    "\"merchant_id\":\"M1001\",\"channel\":\"from-record\","
 	    "\"_filed_by_key\":\"dev-app\"}", id);
-	key = xasprintf("rm:s:%s", id);
-	intake_redis_set(key, rec, strlen(rec));
+	testenv_redis_do(e, "SET %s %s", key, rec);
 	item = newest_item();
 	assert_string_equal(json_string_value(json_object_get(item,
 	    "channel")), "from-record");
 	json_decref(item);
 
-	intake_redis("DEL rm:s:%s", id);
+	testenv_redis_do(e, "DEL %s", key);
 	item = newest_item();
 	assert_string_equal(json_string_value(json_object_get(item,
 	    "complaint_id")), id);
 	assert_string_equal(json_string_value(json_object_get(item,
 	    "channel")), "app");
 	json_decref(item);
+	free(view);
 	free(key);
 	free(rec);
 	free(id);

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "meta.h"
 #include "testenv.h"
+#include "testenv_redis.h"
 #include "testhttp.h"
 #include "xmalloc.h"
 
@@ -76,13 +77,17 @@ wait_status(const char *id, const char *key, int want, int timeout_ms,
 	return r->status == want;
 }
 
-/* Waits until the complaint's tombstone (rm:t:<id>) is written. */
+/*
+ * Waits until the complaint's tombstone (rm:t:<id>) is written, on the
+ * entry of its partition, where everything of the complaint is.
+ */
 static bool
 wait_tombstone(const char *id, int timeout_ms)
 {
 	int64_t	deadline = meta_now_ms() + timeout_ms;
+	size_t	e = testenv_entry_of_complaint(id);
 
-	while (intake_redis_int("EXISTS rm:t:%s", id) != 1) {
+	while (testenv_redis_int(e, "EXISTS rm:t:%s", id) != 1) {
 		if (meta_now_ms() >= deadline)
 			return false;
 		usleep(100000);
@@ -96,13 +101,16 @@ test_closed_complaint_is_archived(void **state)
 	struct testhttp_response	 r;
 	char				*id = file_one("O-RET-1"), *path;
 	char				*suffix = xasprintf(":%s", id);
+	char				*tomb = xasprintf("rm:t:%s", id);
+	size_t				 e = testenv_entry_of_complaint(id);
 	long long			 view_bytes, tomb_bytes;
 
 	intake_act(&intake, id, "{\"action\": \"close\", \"reason\": "
 	    "\"resolved\"}", "closed");
 	/* The tombstone follows the view's write (retention.c), shortly. */
 	assert_true(wait_tombstone(id, 10000));
-	view_bytes = intake_redis_int("STRLEN rm:c:%s", id);
+	testenv_redis_only_on(e, tomb);
+	view_bytes = testenv_redis_int(e, "STRLEN rm:c:%s", id);
 	assert_true(wait_status(id, "dev-agent", 410, 15000, &r));
 	assert_string_equal(json_string_value(json_object_get(r.json,
 	    "error")), "archived");
@@ -116,18 +124,19 @@ test_closed_complaint_is_archived(void **state)
 	    "closed_at")));
 	testhttp_free(&r);
 
-	assert_int_equal(intake_redis_int("EXISTS rm:c:%s", id), 0);
-	assert_int_equal(intake_redis_int("EXISTS rm:s:%s", id), 0);
-	assert_int_equal(intake_redis_int("ZSCORE rm:expiring %s", id), -1);
-	assert_int_equal(intake_redis_int("EVAL %s 1 rm:idx:all %s",
+	assert_int_equal(testenv_redis_int(e, "EXISTS rm:c:%s", id), 0);
+	assert_int_equal(testenv_redis_int(e, "EXISTS rm:s:%s", id), 0);
+	assert_int_equal(testenv_redis_int(e, "ZSCORE rm:expiring %s", id),
+	    -1);
+	assert_int_equal(testenv_redis_int(e, "EVAL %s 1 rm:idx:all %s",
 	    index_count_lua, suffix), 0);
-	assert_int_equal(intake_redis_int("EVAL %s 1 rm:idx:m:M1001 %s",
+	assert_int_equal(testenv_redis_int(e, "EVAL %s 1 rm:idx:m:M1001 %s",
 	    index_count_lua, suffix), 0);
-	assert_int_equal(intake_redis_int("EVAL %s 1 rm:idx:s:closed %s",
+	assert_int_equal(testenv_redis_int(e, "EVAL %s 1 rm:idx:s:closed %s",
 	    index_count_lua, suffix), 0);
-	tomb_bytes = intake_redis_int("STRLEN rm:t:%s", id);
+	tomb_bytes = testenv_redis_int(e, "STRLEN %s", tomb);
 	assert_true(tomb_bytes > 0 && tomb_bytes * 4 < view_bytes);
-	assert_true(intake_redis_int("PTTL rm:t:%s", id) > 0);
+	assert_true(testenv_redis_int(e, "PTTL %s", tomb) > 0);
 
 	/* Who could not see it still cannot learn that it existed. */
 	assert_true(wait_status(id, "dev-merchant-M1002", 404, 1000, &r));
@@ -139,6 +148,7 @@ test_closed_complaint_is_archived(void **state)
 	    "{\"action\": \"reopen\", \"comment\": \"again\"}", &r), 410);
 	testhttp_free(&r);
 	free(path);
+	free(tomb);
 	free(suffix);
 	free(id);
 }
@@ -148,6 +158,7 @@ test_reopen_before_the_retention_keeps_it(void **state)
 {
 	struct testhttp_response	 r;
 	char				*id = file_one("O-RET-2");
+	size_t				 e = testenv_entry_of_complaint(id);
 
 	intake_act(&intake, id, "{\"action\": \"close\", \"reason\": "
 	    "\"resolved\"}", "closed");
@@ -159,8 +170,9 @@ test_reopen_before_the_retention_keeps_it(void **state)
 	assert_string_equal(json_string_value(json_object_get(r.json,
 	    "status")), "reopened");
 	testhttp_free(&r);
-	assert_int_equal(intake_redis_int("EXISTS rm:t:%s", id), 0);
-	assert_int_equal(intake_redis_int("ZSCORE rm:expiring %s", id), -1);
+	assert_int_equal(testenv_redis_int(e, "EXISTS rm:t:%s", id), 0);
+	assert_int_equal(testenv_redis_int(e, "ZSCORE rm:expiring %s", id),
+	    -1);
 	free(id);
 }
 

@@ -20,11 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <hiredis/hiredis.h>
-
 #include "intake_harness.h"
 #include "meta.h"
 #include "testenv.h"
+#include "testenv_redis.h"
 #include "testproc.h"
 #include "testredis.h"
 #include "xmalloc.h"
@@ -35,85 +34,32 @@
 #define WAIT_MS		60000
 #define INTAKE_LOG	"test_intake_shards.intake.log"
 
-static int			 redis_port[NSHARDS];
 static pid_t			 redis_pid[NSHARDS];
 static char			*redis_addrs;	/* REDIS_ADDRS=... */
 static struct intake_proc	 intake;
-
-static redisContext *
-shard_connect(int k)
-{
-	redisContext	*rc;
-	int		 i;
-
-	for (i = 0; i < 100; i++) {
-		rc = redisConnect("127.0.0.1", redis_port[k]);
-		if (rc != NULL && rc->err == 0)
-			return rc;
-		redisFree(rc);
-		usleep(100000);
-	}
-	fail_msg("redis entry %d (port %d) does not answer", k, redis_port[k]);
-	return NULL;
-}
-
-/* The string at key on entry k, or NULL; the caller frees it. */
-static char *
-shard_get(int k, const char *key)
-{
-	redisContext	*rc = shard_connect(k);
-	redisReply	*r = redisCommand(rc, "GET %s", key);
-	char		*v = NULL;
-
-	assert_non_null(r);
-	if (r->type == REDIS_REPLY_STRING)
-		v = xstrdup(r->str);
-	freeReplyObject(r);
-	redisFree(rc);
-	return v;
-}
 
 /* Whether entry k holds the key of kind ("rm:c", "rm:s") for id. */
 static bool
 shard_has(int k, const char *kind, const char *id)
 {
-	char	*key = xasprintf("%s:%s", kind, id), *v = shard_get(k, key);
-	bool	 found = v != NULL;
-
-	free(v);
-	free(key);
-	return found;
-}
-
-/* How many keys on entry k match pattern. */
-static size_t
-shard_keys(int k, const char *pattern)
-{
-	redisContext	*rc = shard_connect(k);
-	redisReply	*r = redisCommand(rc, "KEYS %s", pattern);
-	size_t		 n;
-
-	assert_true(r != NULL && r->type == REDIS_REPLY_ARRAY);
-	n = r->elements;
-	freeReplyObject(r);
-	redisFree(rc);
-	return n;
+	return testenv_redis_int(k, "EXISTS %s:%s", kind, id) == 1;
 }
 
 static int
 setup(void **state)
 {
 	const char	*own[2];
-	int		 k;
+	int		 k, port[NSHARDS];
 
 	for (k = 0; k < NSHARDS; k++) {
-		redis_port[k] = testproc_free_port();
-		if ((redis_pid[k] = testredis_start(redis_port[k], NULL)) <= 0)
+		port[k] = testproc_free_port();
+		if ((redis_pid[k] = testredis_start(port[k], NULL)) <= 0)
 			return -1;
-		redisFree(shard_connect(k));
+		redisFree(testredis_connect_port(port[k]));
 	}
 	redis_addrs = xasprintf("REDIS_ADDRS=127.0.0.1:%d,127.0.0.1:%d",
-	    redis_port[0], redis_port[1]);
+	    port[0], port[1]);
+	testenv_redis_use(redis_addrs + strlen("REDIS_ADDRS="));
 	own[0] = redis_addrs;
 	own[1] = NULL;
 	unlink(INTAKE_LOG);
@@ -176,17 +122,18 @@ file_one(const char *merchant, int i)
 static void
 on_its_entry(const char *id, int want)
 {
-	int64_t	deadline = meta_now_ms() + 10000;
-	int	k;
+	int64_t	 deadline = meta_now_ms() + 10000;
+	char	*view = xasprintf("rm:c:%s", id);
+	char	*summary = xasprintf("rm:s:%s", id);
 
 	assert_true(shard_has(want, "rm:c", id));
 	while (!shard_has(want, "rm:s", id) && meta_now_ms() < deadline)
 		usleep(50000);
 	assert_true(shard_has(want, "rm:s", id));
-	for (k = 0; k < NSHARDS; k++)
-		if (k != want && (shard_has(k, "rm:c", id) ||
-		    shard_has(k, "rm:s", id)))
-			fail_msg("%s is on entry %d too", id, k);
+	testenv_redis_only_on(want, view);
+	testenv_redis_only_on(want, summary);
+	free(summary);
+	free(view);
 }
 
 /*
@@ -286,19 +233,20 @@ rebuild_one_shard(const char *id0, const char *id1)
 {
 	const char	*build = getenv("CDP_BUILD_DIR");
 	char		*cmd, *key0 = xasprintf("rm:c:%s", id0), *before0;
-	char		*after0;
-	size_t		 epochs1 = shard_keys(1, "rm:epoch:complaints.events:*");
+	char		*after0, *addrs = testenv_redis_addrs();
+	size_t		 epochs1 = testenv_redis_count(1,
+			    "rm:epoch:complaints.events:*");
 	int64_t		 deadline = meta_now_ms() + WAIT_MS;
 	uint64_t	 lost = 0;
 	json_t		*view;
 
 	assert_non_null(build);
 	assert_true(epochs1 > 0);
-	assert_int_equal(shard_keys(1, "rm:epoch:merchants.state:*"), 0);
-	assert_non_null(before0 = shard_get(0, key0));
+	assert_int_equal(testenv_redis_count(1, "rm:epoch:merchants.state:*"),
+	    0);
+	assert_non_null(before0 = testenv_redis_string(0, "GET %s", key0));
 	cmd = xasprintf("%s/tools/cdp-ops rebuild intake --shard 1 "
-	    "--redis 127.0.0.1:%d,127.0.0.1:%d >/dev/null", build,
-	    redis_port[0], redis_port[1]);
+	    "--redis %s >/dev/null", build, addrs);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	while (meta_now_ms() < deadline) {
@@ -314,10 +262,11 @@ rebuild_one_shard(const char *id0, const char *id1)
 	assert_non_null(view = intake_wait_view(&intake, "dev-agent", id1,
 	    "received", WAIT_MS));
 	json_decref(view);
-	assert_non_null(after0 = shard_get(0, key0));
+	assert_non_null(after0 = testenv_redis_string(0, "GET %s", key0));
 	assert_string_equal(after0, before0);
 	free(before0);
 	free(after0);
+	free(addrs);
 	free(key0);
 }
 

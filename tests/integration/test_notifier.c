@@ -22,7 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <hiredis/hiredis.h>
 #include <jansson.h>
 
 #include "cdp/v1/complaint.pb-c.h"
@@ -30,6 +29,7 @@
 #include "meta.h"
 #include "pb.h"
 #include "testenv.h"
+#include "testenv_redis.h"
 #include "testproc.h"
 #include "testrecv.h"
 #include "xmalloc.h"
@@ -565,41 +565,26 @@ test_customer_gets_coupon_after_first_contact_breach(void **state)
 /*
  * When the notification id is due again, from the schedule in Redis; 0 if
  * not scheduled. The schedule is on the entry of the partition the event
- * landed on (the hash tag of its keys), whichever entry that is.
+ * landed on (ntf:{c<p>} or {m<p>}, the hash tag of its keys), whichever
+ * entry that is, and on no other.
  */
 static int64_t
 scheduled_at(const char *id)
 {
-	redisContext	*c;
-	redisReply	*keys, *score;
-	char		*host, *due;
-	size_t		 e;
-	int		 port;
-	int64_t		 at = 0;
+	char		*pattern = xasprintf("ntf:{*}:job:%s", id);
+	char		*job = testenv_redis_find(pattern), *due;
+	long long	 at = 0;
 
-	for (e = 0; at == 0 && e < testenv_redis_entries(); e++) {
-		testenv_redis_entry(e, &host, &port);
-		assert_non_null(c = redisConnect(host, port));
-		keys = redisCommand(c, "KEYS ntf:{*}:job:%s", id);
-		if (keys != NULL && keys->type == REDIS_REPLY_ARRAY &&
-		    keys->elements == 1) {
-			/* ntf:{c<p>} or {m<p>}: p lives on entry p mod N */
-			assert_int_equal((size_t)atoi(keys->element[0]->str +
-			    strlen("ntf:{c")) % testenv_redis_entries(), e);
-			due = xasprintf("%.*s:due",
-			    (int)(strstr(keys->element[0]->str, "}:job:") + 1 -
-			    keys->element[0]->str), keys->element[0]->str);
-			score = redisCommand(c, "ZSCORE %s %s", due, id);
-			if (score != NULL && score->type == REDIS_REPLY_STRING)
-				at = atoll(score->str);
-			freeReplyObject(score);
-			free(due);
-		}
-		freeReplyObject(keys);
-		redisFree(c);
-		free(host);
+	if (job != NULL) {
+		due = xasprintf("%.*s:due", (int)(strstr(job, "}:job:") + 1 -
+		    job), job);
+		at = testenv_redis_int(testenv_entry_of_key(job),
+		    "ZSCORE %s %s", due, id);
+		free(due);
+		free(job);
 	}
-	return at;
+	free(pattern);
+	return at > 0 ? at : 0;
 }
 
 static void

@@ -20,7 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <hiredis/hiredis.h>
 
 #include "cdp/v1/complaint.pb-c.h"
 #include "cdp/v1/merchant.pb-c.h"
@@ -28,6 +27,7 @@
 #include "nitems.h"
 #include "pb.h"
 #include "testenv.h"
+#include "testenv_redis.h"
 #include "testhttp.h"
 #include "testproc.h"
 #include "xmalloc.h"
@@ -376,27 +376,7 @@ records(const char *topic, void **last, size_t *last_len)
 static void
 redis_forget_penalty(void)
 {
-	char		*host;
-	int		 port;
-	redisContext	*rc;
-	redisReply	*keys;
-	size_t		 e, i, all = 0;
-
-	for (e = 0; e < testenv_redis_entries(); e++) {
-		testenv_redis_entry(e, &host, &port);
-		rc = redisConnect(host, port);
-		assert_true(rc != NULL && rc->err == 0);
-		keys = redisCommand(rc, "KEYS pen:*");
-		assert_non_null(keys);
-		all += keys->elements;
-		for (i = 0; i < keys->elements; i++)
-			freeReplyObject(redisCommand(rc, "DEL %s",
-			    keys->element[i]->str));
-		freeReplyObject(keys);
-		redisFree(rc);
-		free(host);
-	}
-	assert_true(all > 0);
+	assert_true(testenv_redis_delete("pen:*") > 0);
 }
 
 /* The value of one series on the daemon's /metrics, or -1. */
@@ -658,33 +638,17 @@ test_rebuild_from_log(void **state)
 
 /*
  * Whether the merchant's ledger is in the test Redis; when it is sharded,
- * it must be on the entry of its partition (pen:{m<N>}:m:<merchant>).
+ * it must be on the entry of its partition (pen:{m<N>}:m:<merchant>) only.
  */
 static bool
 ledger_present(void)
 {
-	char		*host;
-	int		 port;
-	redisContext	*rc;
-	redisReply	*keys;
-	size_t		 e;
-	bool		 found = false;
+	char	*pattern = xasprintf("pen:*:m:%s", merchant);
+	char	*key = testenv_redis_find(pattern);
+	bool	 found = key != NULL;
 
-	for (e = 0; !found && e < testenv_redis_entries(); e++) {
-		testenv_redis_entry(e, &host, &port);
-		rc = redisConnect(host, port);
-		assert_true(rc != NULL && rc->err == 0);
-		keys = redisCommand(rc, "KEYS pen:*:m:%s", merchant);
-		assert_non_null(keys);
-		found = keys->type == REDIS_REPLY_ARRAY && keys->elements > 0;
-		if (found)
-			assert_int_equal((size_t)atoi(strchr(
-			    keys->element[0]->str, '{') + 2) %
-			    testenv_redis_entries(), e);
-		freeReplyObject(keys);
-		redisFree(rc);
-		free(host);
-	}
+	free(key);
+	free(pattern);
 	return found;
 }
 

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "meta.h"
 #include "testenv.h"
+#include "testenv_redis.h"
 #include "testhttp.h"
 #include "testproc.h"
 #include "testredis.h"
@@ -48,27 +49,10 @@ struct daemon {
 	int	admin;
 };
 
-static int	redis_port[NSHARDS];
+static int	redis_port[NSHARDS];	/* for /readyz's naming of one */
 static pid_t	redis_pid[NSHARDS];
 static char	*redis_addrs;	/* REDIS_ADDRS=... for the daemons */
 static char	 last_clock[NSHARDS][256];	/* a clock key on each */
-
-static redisContext *
-shard_connect(int k)
-{
-	redisContext	*rc;
-	int		 i;
-
-	for (i = 0; i < 100; i++) {
-		rc = redisConnect("127.0.0.1", redis_port[k]);
-		if (rc != NULL && rc->err == 0)
-			return rc;
-		redisFree(rc);
-		usleep(100000);
-	}
-	fail_msg("redis shard %d (port %d) does not answer", k, redis_port[k]);
-	return NULL;
-}
 
 static int
 redis_up(void **state)
@@ -80,10 +64,11 @@ redis_up(void **state)
 		redis_port[k] = testproc_free_port();
 		if ((redis_pid[k] = testredis_start(redis_port[k], NULL)) <= 0)
 			return -1;
-		redisFree(shard_connect(k));
+		redisFree(testredis_connect_port(redis_port[k]));
 	}
 	redis_addrs = xasprintf("REDIS_ADDRS=127.0.0.1:%d,127.0.0.1:%d",
 	    redis_port[0], redis_port[1]);
+	testenv_redis_use(redis_addrs + strlen("REDIS_ADDRS="));
 	/* The daemons inherit our environment: REDIS_ADDRS only. */
 	unsetenv("REDIS_ADDR");
 	if ((f = fopen(POLICY_FILE, "w")) == NULL)
@@ -140,36 +125,18 @@ stop(struct daemon *d)
 	assert_int_equal(testproc_stop(d->pid, 30000), 0);
 }
 
-/* Whether key is on shard k. */
-static bool
-on_shard(int k, const char *key)
-{
-	redisContext	*rc = shard_connect(k);
-	redisReply	*r = redisCommand(rc, "EXISTS %s", key);
-	bool		 found;
-
-	assert_non_null(r);
-	found = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-	freeReplyObject(r);
-	redisFree(rc);
-	return found;
-}
-
 /* Waits until key is on shard want, then checks no other shard has it. */
 static void
 expect_only_on(int want, const char *key)
 {
 	int64_t	deadline = meta_now_ms() + WAIT_MS;
-	int	k;
 
-	while (!on_shard(want, key)) {
+	while (testenv_redis_int(want, "EXISTS %s", key) != 1) {
 		if (meta_now_ms() > deadline)
 			fail_msg("%s never reached shard %d", key, want);
 		usleep(100000);
 	}
-	for (k = 0; k < NSHARDS; k++)
-		if (k != want && on_shard(k, key))
-			fail_msg("%s is on shard %d too", key, k);
+	testenv_redis_only_on(want, key);
 	print_message("%s: on shard %d only\n", key, want);
 }
 
@@ -333,7 +300,7 @@ key_partition(const char *key, int *family)
 static void
 every_key_on_its_shard(int k, size_t counts[3])
 {
-	redisContext	*rc = shard_connect(k);
+	redisContext	*rc = testenv_redis_connect(k);
 	redisReply	*r, *keys;
 	char		 cursor[32] = "0";
 	size_t		 i;
@@ -358,37 +325,6 @@ every_key_on_its_shard(int k, size_t counts[3])
 	redisFree(rc);
 	print_message("shard %d: %zu sla, %zu pen, %zu ntf keys, all its own\n",
 	    k, counts[0], counts[1], counts[2]);
-}
-
-/* The value of key on shard k, or NULL; the caller frees it. */
-static char *
-shard_get(int k, const char *key)
-{
-	redisContext	*rc = shard_connect(k);
-	redisReply	*r = redisCommand(rc, "GET %s", key);
-	char		*v = NULL;
-
-	assert_non_null(r);
-	if (r->type == REDIS_REPLY_STRING)
-		v = xstrdup(r->str);
-	freeReplyObject(r);
-	redisFree(rc);
-	return v;
-}
-
-/* How many keys on shard k match pattern. */
-static size_t
-shard_count(int k, const char *pattern)
-{
-	redisContext	*rc = shard_connect(k);
-	redisReply	*r = redisCommand(rc, "KEYS %s", pattern);
-	size_t		 n;
-
-	assert_true(r != NULL && r->type == REDIS_REPLY_ARRAY);
-	n = r->elements;
-	freeReplyObject(r);
-	redisFree(rc);
-	return n;
 }
 
 /*
@@ -420,6 +356,13 @@ lost_partitions(int want_shard)
 	return seen;
 }
 
+/* The clock last seen on shard k, as it is there now, or NULL. */
+static char *
+clock_on(int k)
+{
+	return testenv_redis_string(k, "GET %s", last_clock[k]);
+}
+
 /*
  * cdp-ops rebuild sla-timer --shard 1 under the running sla-timer: the
  * entry's keys go, the daemon notices its epochs gone and reads just the
@@ -431,23 +374,23 @@ rebuild_one_shard(void)
 {
 	const char	*build = getenv("CDP_BUILD_DIR");
 	char		*cmd, *before0, *after0, *back;
-	size_t		 epochs1 = shard_count(1, "sla:*:epoch");
+	char		*addrs = testenv_redis_addrs();
+	size_t		 epochs1 = testenv_redis_count(1, "sla:*:epoch");
 	int64_t		 deadline = meta_now_ms() + WAIT_MS;
 	uint64_t	 lost = 0;
 
 	assert_non_null(build);
 	assert_true(last_clock[0][0] != '\0' && last_clock[1][0] != '\0');
 	assert_true(epochs1 > 0);
-	assert_non_null(before0 = shard_get(0, last_clock[0]));
+	assert_non_null(before0 = clock_on(0));
 	cmd = xasprintf("%s/tools/cdp-ops rebuild sla-timer --shard 1 "
-	    "--redis 127.0.0.1:%d,127.0.0.1:%d >/dev/null", build,
-	    redis_port[0], redis_port[1]);
+	    "--redis %s >/dev/null", build, addrs);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	while (meta_now_ms() < deadline) {
 		lost = lost_partitions(1);
 		if (__builtin_popcountll(lost) >= (int)epochs1 &&
-		    (back = shard_get(1, last_clock[1])) != NULL) {
+		    (back = clock_on(1)) != NULL) {
 			free(back);
 			break;
 		}
@@ -456,16 +399,17 @@ rebuild_one_shard(void)
 	print_message("rebuilt %d partitions of shard 1 (%zu epochs)\n",
 	    __builtin_popcountll(lost), epochs1);
 	assert_int_equal(__builtin_popcountll(lost), (int)epochs1);
-	assert_non_null(back = shard_get(1, last_clock[1]));
+	assert_non_null(back = clock_on(1));
 	free(back);
 	/* Its clocks as they were (its offset moves on with later events). */
-	assert_non_null(after0 = shard_get(0, last_clock[0]));
+	assert_non_null(after0 = clock_on(0));
 	assert_non_null(strstr(before0, "\"k\":"));
 	assert_string_equal(strstr(after0, "\"k\":"),
 	    strstr(before0, "\"k\":"));
 	assert_int_equal(lost_partitions(1), lost);
 	free(before0);
 	free(after0);
+	free(addrs);
 }
 
 /* /readyz of d answers 503 naming the stopped shard. */

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "kafka.h"
 #include "log.h"
 #include "meta.h"
@@ -12,7 +11,8 @@
 #include "testproc.h"
 #include "xmalloc.h"
 
-static const char *
+/* A setting ./dev test gives every test; a test run without it stops. */
+const char *
 testenv_require(const char *name)
 {
 	const char	*v = getenv(name);
@@ -29,53 +29,6 @@ const char *
 testenv_brokers(void)
 {
 	return testenv_require("KAFKA_BROKERS");
-}
-
-void
-testenv_redis(char **host, int *port)
-{
-	const char	*addr = testenv_require("REDIS_ADDR");
-
-	if (config_hostport(addr, host, port) == -1)
-		fatalx("REDIS_ADDR: not host:port: %s", addr);
-}
-
-/*
- * The test Redis as the daemons see it: one entry (REDIS_ADDR), or, with
- * CDP_TEST_REDIS_SHARDS=N ./dev test, the N entries of
- * CDP_TEST_REDIS_ADDRS, partition p's state on entry p mod N.
- */
-size_t
-testenv_redis_entries(void)
-{
-	const char	*addrs = getenv("CDP_TEST_REDIS_ADDRS");
-	size_t		 n = 1;
-
-	if (addrs == NULL || strchr(addrs, ',') == NULL)
-		return 1;
-	for (; *addrs != '\0'; addrs++)
-		n += *addrs == ',';
-	return n;
-}
-
-/* Entry i (from 0) of the test Redis; the host is allocated. */
-void
-testenv_redis_entry(size_t i, char **host, int *port)
-{
-	const char	*addrs = getenv("CDP_TEST_REDIS_ADDRS"), *p, *end;
-	char		*one;
-
-	if (testenv_redis_entries() == 1) {
-		testenv_redis(host, port);
-		return;
-	}
-	for (p = addrs; i > 0; i--)
-		p = strchr(p, ',') + 1;
-	end = strchr(p, ',');
-	one = end != NULL ? xstrndup(p, (size_t)(end - p)) : xstrdup(p);
-	if (config_hostport(one, host, port) == -1)
-		fatalx("CDP_TEST_REDIS_ADDRS: not host:port: %s", one);
-	free(one);
 }
 
 /* A name no other test or run uses. */
@@ -217,6 +170,17 @@ testenv_partitions(rd_kafka_t *rk, const char *topic)
 
 	if ((n = kafka_partitions(rk, topic, 10000, err, sizeof(err))) == -1)
 		fatalx("testenv: %s", err);
+	return n;
+}
+
+/* How many partitions topic has, from the brokers' metadata. */
+int
+testenv_partition_count(const char *topic)
+{
+	rd_kafka_t	*rk = testenv_reader();
+	int		 n = testenv_partitions(rk, topic);
+
+	rd_kafka_destroy(rk);
 	return n;
 }
 

@@ -1,8 +1,9 @@
 /*
- * What integration tests share: the test Kafka and Redis that ./dev test
- * starts (KAFKA_BROKERS, REDIS_ADDR), unique names so tests never see each
- * other's data, topics made on the fly, running an event loop until a
- * condition holds, and a plain reader to check what landed on a topic.
+ * What integration tests share: the test Kafka that ./dev test starts
+ * (KAFKA_BROKERS; its Redis is testenv_redis.h's), unique names so tests
+ * never see each other's data, topics made on the fly, running an event
+ * loop until a condition holds, and a plain reader to check what landed
+ * on a topic.
  */
 #ifndef CDP_TESTENV_H
 #define CDP_TESTENV_H
@@ -26,12 +27,11 @@ struct testenv_record {
 	rd_kafka_headers_t *headers;
 };
 
+const char	*testenv_require(const char *name);
 const char	*testenv_brokers(void);
-void		 testenv_redis(char **host, int *port);
-size_t		 testenv_redis_entries(void);
-void		 testenv_redis_entry(size_t i, char **host, int *port);
 char		*testenv_unique(const char *prefix);
 void		 testenv_create_topic(const char *topic, int partitions);
+int		 testenv_partition_count(const char *topic);
 bool		 testenv_run_until(struct event_base *base,
 		    bool (*done)(void *), void *arg, int timeout_ms);
 size_t		 testenv_read_key(const char *topic, const char *key,
