@@ -84,10 +84,19 @@ start_with(struct daemon *d, const char *instance, const char *policy,
 	assert_true(testproc_wait_http(d->admin_port, "/readyz", 200, 60000));
 }
 
+static void	wait_caught_up(const struct daemon *d);
+
+/*
+ * A daemon with the test policy, ready and caught up with the log, so
+ * that what a test sends next is fired on time: the first one started in
+ * a Kafka the tests before have filled (CI runs every integration test
+ * before this one) first reads all of it, and fires nothing meanwhile.
+ */
 static void
 start(struct daemon *d, const char *instance)
 {
 	start_with(d, instance, POLICY_FILE, NULL);
+	wait_caught_up(d);
 }
 
 static void
@@ -411,6 +420,31 @@ log_records(void)
 		free(ends);
 	}
 	return n;
+}
+
+#define LAG	"kafka_consumer_lag_messages{group=\"sla-timer\"} "
+
+/*
+ * Waits up to a minute until the daemon's consumer is at the end of its
+ * partitions: no lag in two looks half a second apart, after it consumed
+ * something when the log has anything (before its first fetch the lag
+ * reads 0, the ends not yet known).
+ */
+static void
+wait_caught_up(const struct daemon *d)
+{
+	int64_t	deadline = meta_now_ms() + testproc_scale_ms(60000);
+	bool	empty = log_records() == 0;
+	int	zeros = 0;
+
+	while (zeros < 2 && meta_now_ms() < deadline) {
+		if (metric(d, LAG) == 0 && (empty || metric(d, CONSUMED) > 0))
+			zeros++;
+		else
+			zeros = 0;
+		usleep(500000);
+	}
+	assert_int_equal(zeros, 2);
 }
 
 /*
